@@ -1,0 +1,53 @@
+//! `leadroute check`: validate the rules; with LEADS also the header and every
+//! value the rules read. Exits 0 and says so when everything is valid.
+
+
+use crate::cli::CheckArgs;
+use crate::plan::Mode;
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+    let cfg = super::Config::load(&args.common)?;
+    let r = &cfg.rules;
+    let mut out = format!(
+        "{}: rules are valid: {} criteria, {} stages ({}), {} teams, {} reps\n",
+        args.common.rules,
+        r.criteria.len(),
+        r.stages.len(),
+        r.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" < "),
+        r.teams.len(),
+        r.reps.len()
+    );
+    let mut code = 0;
+    if let Some(leads) = &args.leads {
+        let mode = if r.teams.is_empty() { Mode::Score } else { Mode::Assign };
+        let opened = crate::batch::open(r, leads, mode, cfg.as_of)?;
+        let columns: &[&str] =
+            if mode == Mode::Assign { &crate::output::csv::ASSIGN_COLUMNS } else { &crate::output::csv::SCORE_COLUMNS };
+        crate::output::csv::check_prefix(r, &opened.header, columns, &opened.input.name)?;
+        let batch = opened.process(r, &indicatif::ProgressBar::hidden());
+        out.push_str(&format!(
+            "{}: every column the rules name exists; {} rows read, {} well-formed, {} rejected\n",
+            batch.input.name,
+            batch.rows_read,
+            batch.well_formed(),
+            batch.rejects.len()
+        ));
+        for rej in batch.rejects.iter().take(crate::output::summary::REJECTS_SHOWN) {
+            out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
+        }
+        for (_, col) in batch.plan.warn_columns() {
+            match batch.warnings.iter().find(|w| w.column == col) {
+                Some(w) => out.push_str(&format!(
+                    "  column '{}': {} values fail to parse (first at line {})\n",
+                    col, w.count, w.first_line
+                )),
+                None => out.push_str(&format!("  column '{col}': every value parses\n")),
+            }
+        }
+        if !batch.rejects.is_empty() {
+            code = 3;
+        }
+    }
+    crate::output::write_stdout(|w| w.write_all(out.as_bytes()))?;
+    Ok(code)
+}

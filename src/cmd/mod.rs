@@ -1,0 +1,142 @@
+//! One file per subcommand; each wires the pipeline, none holds scoring or
+//! routing logic. This module turns raw arguments into a checked `Config`
+//! (exit 2 on a bad `--as-of`, `--set` or rules file) and runs the batch
+//! commands' common frame: read, score, rank, [route], write atomically.
+
+pub mod assign;
+pub mod check;
+pub mod score;
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::batch::{self, Batch};
+use crate::cli::{Common, Outputs as OutArgs};
+use crate::error::Fail;
+use crate::output::{self, summary, Outputs, Target};
+use crate::plan::Mode;
+use crate::rules::{self, Rules};
+
+/// The checked configuration every command starts from.
+pub struct Config {
+    pub rules: Rules,
+    pub as_of: i32,
+}
+
+impl Config {
+    pub fn load(c: &Common) -> anyhow::Result<Config> {
+        let as_of = match &c.as_of {
+            None => crate::date::today(),
+            Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
+                Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
+            })?,
+        };
+        let rules = rules::load(std::path::Path::new(&c.rules), &c.set)?;
+        Ok(Config { rules, as_of })
+    }
+}
+
+/// The progress bar: drawn on standard error only when it is a terminal and
+/// `--quiet` is not given; otherwise hidden (a hidden bar costs nothing).
+pub fn progress(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr_with_hz(10));
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// What a batch command adds to the common frame.
+pub struct Job<'a> {
+    pub name: &'static str,
+    pub mode: Mode,
+    pub leads: &'a str,
+    pub out: &'a OutArgs,
+    /// Checks after the columns (e.g. the owners file), before any output is created.
+    pub prepare: &'a mut dyn FnMut(&Config, &batch::Opened) -> anyhow::Result<()>,
+    /// Routing, if any: run on the ranked batch.
+    pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<(Vec<crate::route::Assignment>, Vec<u64>)>,
+}
+
+/// Runs a batch command; returns the exit code (0, or 3 when rows were rejected).
+pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let cfg = Config::load(common)?;
+    let rules = &cfg.rules;
+    let opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
+    let columns: &[&str] =
+        if job.mode == Mode::Assign { &output::csv::ASSIGN_COLUMNS } else { &output::csv::SCORE_COLUMNS };
+    output::csv::check_prefix(rules, &opened.header, columns, &opened.input.name)?;
+    (job.prepare)(&cfg, &opened)?;
+
+    let target = Target::from_arg(job.out.output.as_deref());
+    let mut outputs = Outputs::default();
+    let csv_out = match &target {
+        Target::File(p) => Some(outputs.create(p)?),
+        Target::Stdout => None,
+    };
+    let rejects_out = job.out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let json_out = job.out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+
+    let bar = progress(opened.input.text.len() as u64, job.out.quiet);
+    let mut batch = opened.process(rules, &bar);
+    crate::rank::rank(&mut batch.leads);
+    let routed = (job.route)(&cfg, &batch);
+    bar.finish_and_clear();
+
+    if job.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
+        return Err(strict_failure(&batch).into());
+    }
+
+    let routing = routed.as_ref().map(|(a, t)| (a.as_slice(), t.as_slice()));
+    let assignments = routed.as_ref().map(|(a, _)| a.as_slice());
+    let write_csv = |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
+    match csv_out {
+        Some(i) => outputs.write(i, write_csv)?,
+        None => output::write_stdout(write_csv)?,
+    }
+    if let Some(i) = rejects_out {
+        outputs.write(i, |w| output::csv::write_rejects(w, rules, &batch))?;
+    }
+    let summary = summary::Summary::build(job.name, rules, &batch, cfg.as_of, routing, started.elapsed());
+    if let Some(i) = json_out {
+        outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
+    }
+    outputs.commit()?;
+    if !job.out.quiet {
+        print_summary(&summary, target.is_stdout());
+    }
+    Ok(if batch.rejects.is_empty() { 0 } else { 3 })
+}
+
+/// Standard output when the CSV goes to a file; standard error when it goes to standard output.
+fn print_summary(s: &summary::Summary, csv_on_stdout: bool) {
+    use std::io::Write;
+    if csv_on_stdout {
+        let plain = !std::io::stderr().is_terminal();
+        let _ = std::io::stderr().write_all(summary::render(s, plain).as_bytes());
+    } else {
+        let plain = !std::io::stdout().is_terminal();
+        let _ = output::write_stdout(|w| w.write_all(summary::render(s, plain).as_bytes()));
+    }
+}
+
+fn strict_failure(batch: &Batch) -> Fail {
+    let mut parts = Vec::new();
+    if let Some(r) = batch.rejects.first() {
+        parts.push(format!("{} rows rejected (first at line {}: {})", batch.rejects.len(), r.line, r.error));
+    }
+    for w in &batch.warnings {
+        parts.push(format!("{} value warnings in column '{}' (first at line {})", w.count, w.column, w.first_line));
+    }
+    Fail::input(format!(
+        "{}: --strict: {}; nothing was written (fix the export, or run without --strict to accept them)",
+        batch.input.name,
+        parts.join("; ")
+    ))
+}

@@ -1,0 +1,18 @@
+//! `leadroute score`: score, stage and sort only (no routing).
+
+use crate::cli::ScoreArgs;
+use crate::plan::Mode;
+
+pub fn run(args: &ScoreArgs) -> anyhow::Result<u8> {
+    super::run_batch(
+        &args.common,
+        super::Job {
+            name: "score",
+            mode: Mode::Score,
+            leads: &args.leads,
+            out: &args.out,
+            prepare: &mut |_, _| Ok(()),
+            route: &mut |_, _| None,
+        },
+    )
+}

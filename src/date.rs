@@ -1,0 +1,218 @@
+//! Dates in cells: ISO 8601 first, then the rules' `date_formats`, as the
+//! contract defines them. Days are counted as plain integers (days since
+//! 1970-01-01) so that per-row comparisons are integer compares.
+
+use jiff::civil::Date;
+
+/// Days since 1970-01-01 of a real calendar date, or None.
+pub fn day_number(year: i32, month: u32, day: u32) -> Option<i32> {
+    if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let date = Date::new(year as i16, month as i8, day as i8).ok()?;
+    Some(days_of(date))
+}
+
+/// Days since 1970-01-01 of a jiff date.
+pub fn days_of(date: Date) -> i32 {
+    let epoch = Date::constant(1970, 1, 1);
+    // A span in days between two civil dates always fits and never fails.
+    date.since(epoch).map(|s| s.get_days()).unwrap_or(0)
+}
+
+/// One item of a compiled `date_formats` entry.
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    Day,
+    Month,
+    Year,
+    Hour,
+    Minute,
+    Second,
+    Literal(char),
+}
+
+/// A `date_formats` entry, checked and compiled once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DateFormat {
+    items: Vec<Item>,
+}
+
+impl DateFormat {
+    /// Compiles a format. The error says what is wrong, for the rules error.
+    pub fn parse(fmt: &str) -> Result<DateFormat, String> {
+        let mut items = Vec::new();
+        let mut chars = fmt.chars();
+        let (mut d, mut m, mut y) = (0, 0, 0);
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                items.push(Item::Literal(c));
+                continue;
+            }
+            let item = match chars.next() {
+                Some('d') => {
+                    d += 1;
+                    Item::Day
+                }
+                Some('m') => {
+                    m += 1;
+                    Item::Month
+                }
+                Some('Y') => {
+                    y += 1;
+                    Item::Year
+                }
+                Some('H') => Item::Hour,
+                Some('M') => Item::Minute,
+                Some('S') => Item::Second,
+                Some('%') => Item::Literal('%'),
+                Some(other) => {
+                    return Err(format!(
+                        "unsupported directive '%{other}' (use %d, %m, %Y, %H, %M, %S or %%)"
+                    ));
+                }
+                None => return Err("a lone '%' at the end (write %% for a percent sign)".into()),
+            };
+            items.push(item);
+        }
+        if d != 1 || m != 1 || y != 1 {
+            return Err("a date format must hold %d, %m and %Y exactly once each".into());
+        }
+        Ok(DateFormat { items })
+    }
+
+    /// Matches the whole (trimmed) cell; returns the day number of a real date.
+    pub fn parse_date(&self, s: &str) -> Option<i32> {
+        let b = s.as_bytes();
+        let mut i = 0;
+        let (mut day, mut month, mut year) = (0u32, 0u32, 0i32);
+        for item in &self.items {
+            match item {
+                Item::Literal(c) => {
+                    let mut buf = [0u8; 4];
+                    let lit = c.encode_utf8(&mut buf).as_bytes();
+                    if !b[i..].starts_with(lit) {
+                        return None;
+                    }
+                    i += lit.len();
+                }
+                Item::Year => {
+                    year = digits(b, &mut i, 4, 4)? as i32;
+                }
+                Item::Day => day = digits(b, &mut i, 1, 2)?,
+                Item::Month => month = digits(b, &mut i, 1, 2)?,
+                Item::Hour => {
+                    if digits(b, &mut i, 1, 2)? > 23 {
+                        return None;
+                    }
+                }
+                Item::Minute => {
+                    if digits(b, &mut i, 1, 2)? > 59 {
+                        return None;
+                    }
+                }
+                Item::Second => {
+                    if digits(b, &mut i, 1, 2)? > 60 {
+                        return None;
+                    }
+                }
+            }
+        }
+        if i != b.len() {
+            return None;
+        }
+        day_number(year, month, day)
+    }
+}
+
+/// Reads between `min` and `max` ASCII digits at `*i` (greedy).
+fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let n = b[*i..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+    if n < min {
+        return None;
+    }
+    let v = b[*i..*i + n].iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32);
+    *i += n;
+    Some(v)
+}
+
+/// An ISO date: a real calendar date `YYYY-MM-DD` (year from 0001) that ends the
+/// cell or is followed by `T` or a space (the rest is ignored).
+pub fn parse_iso(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if b.len() > 10 && b[10] != b'T' && b[10] != b' ' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32))
+    };
+    day_number(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// A cell as a date: ISO first, then each format in order. The cell is trimmed.
+pub fn parse_cell_date(s: &str, formats: &[DateFormat]) -> Option<i32> {
+    parse_iso(s).or_else(|| formats.iter().find_map(|f| f.parse_date(s)))
+}
+
+/// Parses `--as-of YYYY-MM-DD` (strictly a date).
+pub fn parse_as_of(s: &str) -> Option<i32> {
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    parse_iso(s)
+}
+
+/// Today in local time, as a day number.
+pub fn today() -> i32 {
+    days_of(jiff::Zoned::now().date())
+}
+
+/// A day number back to `YYYY-MM-DD`, for messages.
+pub fn format_day(days: i32) -> String {
+    Date::constant(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(days as i64))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| days.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(parse_iso("1970-01-02"), Some(1));
+        assert!(parse_iso("2026-10-28").is_some());
+        assert_eq!(parse_iso("2026-10-28T12:00:00"), parse_iso("2026-10-28"));
+        assert_eq!(parse_iso("2026-10-28 12:00"), parse_iso("2026-10-28"));
+        for bad in ["2026-02-30", "2026-13-01", "0000-01-01", "2026-1-01", "2026-10-28t1", "2026-10-28x", "yesterday", ""] {
+            assert_eq!(parse_iso(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn custom_formats() {
+        let f = DateFormat::parse("%d.%m.%Y").unwrap();
+        assert_eq!(f.parse_date("02.08.2026"), parse_iso("2026-08-02"));
+        assert_eq!(f.parse_date("2.8.2026"), parse_iso("2026-08-02"));
+        assert_eq!(f.parse_date("31.02.2026"), None);
+        assert_eq!(f.parse_date("02.08.26"), None);
+        assert_eq!(f.parse_date("02.08.2026 "), None);
+        let g = DateFormat::parse("%m/%d/%Y %H:%M").unwrap();
+        assert_eq!(g.parse_date("8/2/2026 13:05"), parse_iso("2026-08-02"));
+        assert_eq!(g.parse_date("8/2/2026 24:05"), None);
+        assert!(DateFormat::parse("%d.%m.%y").is_err());
+        assert!(DateFormat::parse("%d.%m").is_err());
+        assert!(DateFormat::parse("%d.%m.%Y %d").is_err());
+        assert_eq!(DateFormat::parse("%d%%%m%%%Y").unwrap().parse_date("1%2%2026"), parse_iso("2026-02-01"));
+    }
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(format_day(parse_iso("2026-11-01").unwrap()), "2026-11-01");
+    }
+}

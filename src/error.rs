@@ -1,0 +1,52 @@
+//! Failures that carry the contract's exit code. Rules errors are 2 (see
+//! `rules::RulesError`); a `Fail` carries its own code; anything else is 1.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub struct Fail {
+    pub code: u8,
+    pub msg: String,
+}
+
+impl Fail {
+    /// Unreadable input, missing column, invalid encoding, I/O: exit 1.
+    pub fn input(msg: impl Into<String>) -> Fail {
+        Fail { code: 1, msg: msg.into() }
+    }
+
+    /// Invalid command line or rules: exit 2.
+    pub fn usage(msg: impl Into<String>) -> Fail {
+        Fail { code: 2, msg: msg.into() }
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// An I/O error's reason without the `(os error N)` noise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The exit code for an error that reached `main`.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(f) = cause.downcast_ref::<Fail>() {
+            return f.code;
+        }
+        if cause.downcast_ref::<crate::rules::RulesError>().is_some() {
+            return 2;
+        }
+    }
+    1
+}

@@ -1,0 +1,355 @@
+//! Reading an export: bytes in, decoded UTF-8 text out (BOM dropped, encoding
+//! checked or windows-1252 decoded), the delimiter detected, records split with
+//! csv-core straight from the in-memory text, physical line numbers, and header
+//! matching. Everything here is about the file's dialect, nothing about rules.
+
+use std::io::Read;
+
+use crate::error::{io_reason, Fail};
+use crate::rules::Encoding;
+
+/// A whole export in memory, as UTF-8.
+pub struct Input {
+    /// How messages name it: the path, or `<stdin>`.
+    pub name: String,
+    pub text: Vec<u8>,
+}
+
+/// Reads a path, or standard input for `-`, and decodes it.
+pub fn read(path: &str, encoding: Encoding) -> Result<Input, Fail> {
+    let (name, bytes) = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Fail::input(format!("<stdin>: cannot read standard input: {}", io_reason(&e))))?;
+        ("<stdin>".to_string(), buf)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Fail::input(format!("{path}: cannot read the lead export: {}", io_reason(&e)))
+        })?;
+        (path.to_string(), bytes)
+    };
+    decode(name, bytes, encoding)
+}
+
+/// Drops a UTF-8 BOM; checks UTF-8 or decodes windows-1252 (WHATWG).
+pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<Input, Fail> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let text = match encoding {
+        Encoding::Utf8 => {
+            if let Err(e) = std::str::from_utf8(&bytes) {
+                let at = e.valid_up_to();
+                let line = LineCounter::default().line_at(&bytes, at);
+                return Err(Fail::input(format!(
+                    "{name}:{line}: invalid UTF-8 (byte 0x{:02X}); if the export comes from Excel or an older \
+                     CRM, set `encoding = \"windows-1252\"` in [input] of the rules",
+                    bytes[at]
+                )));
+            }
+            bytes
+        }
+        Encoding::Windows1252 => {
+            let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+            match cow {
+                std::borrow::Cow::Borrowed(_) => bytes,
+                std::borrow::Cow::Owned(s) => s.into_bytes(),
+            }
+        }
+    };
+    Ok(Input { name, text })
+}
+
+/// Counts physical lines (LF, CRLF or a lone CR each end one) up to a byte
+/// offset, incrementally: callers ask in increasing offset order.
+#[derive(Default, Clone)]
+pub struct LineCounter {
+    pos: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    /// 1-based line of the byte at `offset`.
+    pub fn line_at(&mut self, text: &[u8], offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        if offset < self.pos {
+            *self = LineCounter::default();
+        }
+        let chunk = &text[self.pos..offset];
+        let lf = memchr::memchr_iter(b'\n', chunk).count();
+        let lone_cr = memchr::memchr_iter(b'\r', chunk)
+            .filter(|&i| text.get(self.pos + i + 1) != Some(&b'\n'))
+            .count();
+        self.breaks += lf + lone_cr;
+        self.pos = offset;
+        self.breaks + 1
+    }
+}
+
+/// The delimiter of `auto`: the most frequent of `,` `;` tab `|` in the header
+/// line (the first non-empty line), outside quotes; ties go to the earlier one;
+/// none found means `,`.
+pub fn detect_delimiter(text: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let start = text.iter().position(|&b| b != b'\n' && b != b'\r').unwrap_or(text.len());
+    let mut counts = [0usize; 4];
+    let mut in_quotes = false;
+    for &b in &text[start..] {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..4 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    CANDIDATES[best]
+}
+
+/// Whether a record's raw bytes end inside a quoted field (an unterminated quote).
+pub fn ends_in_quote(raw: &[u8], delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut s = S::FieldStart;
+    for &b in raw {
+        s = match s {
+            S::FieldStart if b == b'"' => S::Quoted,
+            S::FieldStart | S::Unquoted if b == delimiter || b == b'\n' || b == b'\r' => S::FieldStart,
+            S::FieldStart | S::Unquoted => S::Unquoted,
+            S::Quoted if b == b'"' => S::QuoteInQuoted,
+            S::Quoted => S::Quoted,
+            S::QuoteInQuoted if b == b'"' => S::Quoted,
+            S::QuoteInQuoted if b == delimiter || b == b'\n' || b == b'\r' => S::FieldStart,
+            S::QuoteInQuoted => S::Unquoted,
+        };
+    }
+    s == S::Quoted
+}
+
+/// One parsed record's fields, borrowed from a reader's buffers.
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
+    buf: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn bytes(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+
+    /// A field as text. The input is valid UTF-8 and csv splits only at ASCII
+    /// bytes, so this never fails; an impossible failure reads as empty.
+    pub fn str(&self, i: usize) -> &'a str {
+        std::str::from_utf8(self.bytes(i)).unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.bytes(i))
+    }
+}
+
+/// Splits records from in-memory text with csv-core: no copy of the input, one
+/// reusable field buffer. Empty lines are skipped; LF, CRLF and CR end records.
+pub struct RecordReader {
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// A record: where it starts and ends in the text, and its fields.
+pub struct Record<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub fields: Fields<'a>,
+}
+
+impl RecordReader {
+    pub fn new(delimiter: u8) -> RecordReader {
+        RecordReader {
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+        }
+    }
+
+    /// Reads the record that starts at (or, past empty lines, after) `pos`.
+    /// None at the end of the text.
+    pub fn read<'s>(&'s mut self, text: &[u8], pos: usize) -> Option<Record<'s>> {
+        use csv_core::ReadRecordResult as R;
+        // Empty lines are skipped; a record starts at its first byte.
+        let skip = text[pos.min(text.len())..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+        let start = pos + skip;
+        if start >= text.len() {
+            return None;
+        }
+        self.core.reset();
+        let mut at = start;
+        let (mut nout, mut nend) = (0, 0);
+        loop {
+            let input = &text[at..];
+            let (res, nin, o, e) = self.core.read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            at += nin;
+            nout += o;
+            nend += e;
+            match res {
+                // With empty input csv-core finishes the last record.
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                R::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                R::Record => {
+                    return Some(Record {
+                        start,
+                        end: at,
+                        fields: Fields { buf: &self.out[..nout], ends: &self.ends[..nend] },
+                    });
+                }
+                R::End => return None,
+            }
+        }
+    }
+}
+
+/// Finds a rules column in the header: the cell equal after trimming; failing
+/// that, the one equal case-insensitively. No match, or several, is an error
+/// (exit 1) that lists the header.
+pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Fail> {
+    let want = column.trim();
+    let exact: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim() == want).collect();
+    let pick = |found: Vec<usize>, how: &str| -> Result<Option<usize>, Fail> {
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(Some(found[0])),
+            _ => Err(Fail::input(format!(
+                "{input_name}:1: column '{column}' ({used_by}) is ambiguous: {} header cells match {how} \
+                 (columns {}); rename one in the export",
+                found.len(),
+                found.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    };
+    if let Some(i) = pick(exact, "it exactly")? {
+        return Ok(i);
+    }
+    let lw = want.to_lowercase();
+    let ci: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim().to_lowercase() == lw).collect();
+    if let Some(i) = pick(ci, "it case-insensitively")? {
+        return Ok(i);
+    }
+    let hint = crate::rules::schema::did_you_mean(want, header.iter().map(|h| h.trim()));
+    Err(Fail::input(format!(
+        "{input_name}:1: no column '{column}' ({used_by}){hint}; the header has: {}",
+        header.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<(usize, Vec<String>)> {
+        let mut r = RecordReader::new(b',');
+        let mut pos = 0;
+        let mut out = Vec::new();
+        while let Some(rec) = r.read(text.as_bytes(), pos) {
+            out.push((rec.start, rec.fields.iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect()));
+            pos = rec.end;
+        }
+        out
+    }
+
+    #[test]
+    fn records_with_every_line_end_and_quotes() {
+        let got = records("a,b\r\n1,\"x,\"\"y\"\"\nz\"\r\r\n2,3\r4,5");
+        let fields: Vec<Vec<String>> = got.iter().map(|r| r.1.clone()).collect();
+        assert_eq!(
+            fields,
+            vec![vec!["a", "b"], vec!["1", "x,\"y\"\nz"], vec!["2", "3"], vec!["4", "5"]]
+                .into_iter()
+                .map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        );
+        let text = "a,b\r\n1,\"x,\"\"y\"\"\nz\"\r\r\n2,3\r4,5".as_bytes();
+        let mut lc = LineCounter::default();
+        let lines: Vec<usize> = got.iter().map(|r| lc.line_at(text, r.0)).collect();
+        assert_eq!(lines, vec![1, 2, 5, 6]);
+    }
+
+    #[test]
+    fn empty_lines_are_skipped_and_counted() {
+        let text = "\n\na\n\nb\n";
+        let got = records(text);
+        assert_eq!(got.len(), 2);
+        let mut lc = LineCounter::default();
+        assert_eq!(lc.line_at(text.as_bytes(), got[0].0), 3);
+        assert_eq!(lc.line_at(text.as_bytes(), got[1].0), 5);
+    }
+
+    #[test]
+    fn delimiter_detection() {
+        assert_eq!(detect_delimiter(b"a;b;c,d\n1,2,3,4,5"), b';');
+        assert_eq!(detect_delimiter(b"\"a;b;c\",d\n"), b',');
+        assert_eq!(detect_delimiter(b"a|b\tc\n"), b'\t');
+        assert_eq!(detect_delimiter(b"abc\n"), b',');
+        assert_eq!(detect_delimiter(b"\r\n\"x\ny;z;w\",q\n"), b',');
+    }
+
+    #[test]
+    fn unterminated_quotes() {
+        assert!(ends_in_quote(b"a,\"b,c\n", b','));
+        assert!(!ends_in_quote(b"a,\"b\",c\n", b','));
+        assert!(!ends_in_quote(b"a,b\"c,d", b','));
+        assert!(ends_in_quote(b"a,\"b\"\"", b','));
+    }
+
+    #[test]
+    fn header_matching() {
+        let h: Vec<String> = ["Lead ID", " Email ", "email", "Score"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(find_column("f", &h, "Lead ID", "x").unwrap(), 0);
+        assert_eq!(find_column("f", &h, "Email", "x").unwrap(), 1);
+        assert_eq!(find_column("f", &h, "score", "x").unwrap(), 3);
+        assert!(find_column("f", &h, "EMAIL", "x").unwrap_err().msg.contains("ambiguous"));
+        assert!(find_column("f", &h, "Lead Id ", "x").is_ok());
+        let e = find_column("f", &h, "Lead", "x").unwrap_err();
+        assert!(e.msg.contains("the header has"), "{}", e.msg);
+    }
+
+    #[test]
+    fn windows_1252_follows_whatwg() {
+        let i = decode("f".into(), vec![b'a', 0xE4, 0x81, 0x80], Encoding::Windows1252).unwrap();
+        assert_eq!(String::from_utf8(i.text).unwrap(), "a\u{e4}\u{81}\u{20ac}");
+        let e = decode("f".into(), b"a\nb\xE4\n".to_vec(), Encoding::Utf8).err().unwrap();
+        assert!(e.msg.starts_with("f:2: invalid UTF-8"), "{}", e.msg);
+    }
+}

@@ -1,0 +1,32 @@
+//! leadroute: batch lead scoring and assignment.
+//!
+//! The pipeline runs one way: CLI -> Config (rules loaded and validated) ->
+//! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
+
+pub mod batch;
+pub mod cli;
+pub mod cmd;
+pub mod date;
+pub mod error;
+pub mod input;
+pub mod num;
+pub mod output;
+pub mod owners;
+pub mod plan;
+pub mod rank;
+pub mod route;
+pub mod rules;
+pub mod score;
+pub mod stage;
+
+use clap::Parser;
+
+/// Parses the command line and runs the command; returns the exit code.
+pub fn run() -> anyhow::Result<u8> {
+    let cli = cli::Cli::parse();
+    match &cli.command {
+        cli::Command::Assign(a) => cmd::assign::run(a),
+        cli::Command::Score(a) => cmd::score::run(a),
+        cli::Command::Check(a) => cmd::check::run(a),
+    }
+}

@@ -1,0 +1,286 @@
+//! Exact numbers. Scores are kept in hundredths (`Cents`) so that 0.1 + 0.2 is
+//! 0.3 and no float drift reaches a stage threshold; cell values and rule bounds
+//! are fixed-point decimals (`Dec`, 18 fractional digits) so that comparisons and
+//! `per` divisions are exact for every number a CRM export realistically holds.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A fixed-point decimal: the value times 10^18, saturating at the i128 range
+/// (about ±1.7 × 10^20). More than 18 fractional digits are truncated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dec(pub i128);
+
+pub const DEC_SCALE: i128 = 1_000_000_000_000_000_000;
+const DEC_DIGITS: usize = 18;
+
+impl Dec {
+    pub const ZERO: Dec = Dec(0);
+
+    pub fn from_int(v: i64) -> Dec {
+        Dec((v as i128).saturating_mul(DEC_SCALE))
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// floor(self / other) for other > 0, saturating to i64.
+    pub fn floor_div(self, other: Dec) -> i64 {
+        debug_assert!(other.0 > 0);
+        let q = self.0.div_euclid(other.0);
+        q.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+
+    /// Builds from sign, integer digits and fraction digits (ASCII digits only).
+    fn from_parts(neg: bool, int: &[u8], frac: &[u8]) -> Dec {
+        let mut v: i128 = 0;
+        for &d in int {
+            v = v.saturating_mul(10).saturating_add((d - b'0') as i128);
+        }
+        v = v.saturating_mul(DEC_SCALE);
+        let mut f: i128 = 0;
+        let mut scale = DEC_SCALE;
+        for &d in frac.iter().take(DEC_DIGITS) {
+            scale /= 10;
+            f += (d - b'0') as i128 * scale;
+        }
+        let v = v.saturating_add(f);
+        Dec(if neg { -v } else { v })
+    }
+
+    /// Hundredths when the value has at most two decimals.
+    pub fn to_cents(self) -> Option<i64> {
+        let unit = DEC_SCALE / 100;
+        if self.0 % unit != 0 {
+            return None;
+        }
+        i64::try_from(self.0 / unit).ok()
+    }
+
+    /// Whole number when the value has no fraction.
+    pub fn to_integer(self) -> Option<i128> {
+        (self.0 % DEC_SCALE == 0).then_some(self.0 / DEC_SCALE)
+    }
+}
+
+impl fmt::Display for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.0 < 0;
+        let a = self.0.unsigned_abs();
+        let int = a / DEC_SCALE as u128;
+        let frac = a % DEC_SCALE as u128;
+        if neg {
+            f.write_str("-")?;
+        }
+        write!(f, "{int}")?;
+        if frac != 0 {
+            let s = format!("{frac:018}");
+            write!(f, ".{}", s.trim_end_matches('0'))?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a cell as the contract defines a number: an optional sign, digits,
+/// optionally the decimal separator and more digits, at least one digit in all.
+/// No exponents, `inf`, `nan` or thousands separators. The cell is already trimmed.
+pub fn parse_cell_number(s: &str, sep: u8) -> Option<Dec> {
+    let b = s.as_bytes();
+    let (neg, rest) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let int_len = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (int, tail) = rest.split_at(int_len);
+    let frac = match tail.split_first() {
+        None => &[][..],
+        Some((&c, f)) if c == sep => f,
+        Some(_) => return None,
+    };
+    if !frac.iter().all(u8::is_ascii_digit) || int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    Some(Dec::from_parts(neg, int, frac))
+}
+
+/// Parses a TOML number literal (integer or float text as written in the file,
+/// or a decimal integer) exactly. Accepts `_` separators and exponents; refuses
+/// `inf` and `nan`, and other radixes than 10 (those come as integers instead).
+pub fn parse_toml_number(raw: &str) -> Option<Dec> {
+    let s: String = raw.chars().filter(|&c| c != '_').collect();
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+        None => (&s[..], 0),
+    };
+    let b = mant.as_bytes();
+    let (neg, rest) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let dot = rest.iter().position(|&c| c == b'.');
+    let (int, frac) = match dot {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &[][..]),
+    };
+    if int.is_empty() && frac.is_empty()
+        || !int.iter().chain(frac).all(u8::is_ascii_digit)
+        || exp.abs() > 60
+    {
+        return None;
+    }
+    // Shift the decimal point by the exponent.
+    let mut digits: Vec<u8> = int.iter().chain(frac).copied().collect();
+    let mut point = int.len() as i32 + exp;
+    if point < 0 {
+        let mut z = vec![b'0'; (-point) as usize];
+        z.extend_from_slice(&digits);
+        digits = z;
+        point = 0;
+    }
+    while (digits.len() as i32) < point {
+        digits.push(b'0');
+    }
+    let (i, f) = digits.split_at(point as usize);
+    Some(Dec::from_parts(neg, i, f))
+}
+
+/// A score, a number of points or a threshold, in exact hundredths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+impl std::ops::Add for Cents {
+    type Output = Cents;
+    fn add(self, o: Cents) -> Cents {
+        Cents(self.0.saturating_add(o.0))
+    }
+}
+
+impl std::ops::AddAssign for Cents {
+    fn add_assign(&mut self, o: Cents) {
+        self.0 = self.0.saturating_add(o.0);
+    }
+}
+
+/// Written as a decimal without trailing zeros: `12`, `12.5`, `-3.25`.
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.0 < 0;
+        let a = self.0.unsigned_abs();
+        let (int, frac) = (a / 100, a % 100);
+        if neg {
+            f.write_str("-")?;
+        }
+        match frac {
+            0 => write!(f, "{int}"),
+            d if d % 10 == 0 => write!(f, "{int}.{}", d / 10),
+            d => write!(f, "{int}.{d:02}"),
+        }
+    }
+}
+
+/// An exact ratio `num / den` with den > 0, compared by cross-multiplication:
+/// a rep's load (leads taken / weight) without binary floats.
+#[derive(Clone, Copy, Debug)]
+pub struct Ratio {
+    pub num: i128,
+    pub den: i128,
+}
+
+impl PartialEq for Ratio {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Ratio {}
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ratio {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Loads are small (taken ≤ rows, weights ≤ 1.7e20 scaled): widen to avoid overflow.
+        let l = (self.num as f64, self.den as f64);
+        let r = (o.num as f64, o.den as f64);
+        match self.num.checked_mul(o.den).zip(o.num.checked_mul(self.den)) {
+            Some((a, b)) => a.cmp(&b),
+            None => (l.0 / l.1).total_cmp(&(r.0 / r.1)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Option<String> {
+        parse_cell_number(s, b'.').map(|d| d.to_string())
+    }
+
+    #[test]
+    fn cell_numbers_follow_the_contract() {
+        assert_eq!(n("5").as_deref(), Some("5"));
+        assert_eq!(n("+5").as_deref(), Some("5"));
+        assert_eq!(n("-0.5").as_deref(), Some("-0.5"));
+        assert_eq!(n("5.").as_deref(), Some("5"));
+        assert_eq!(n(".5").as_deref(), Some("0.5"));
+        for bad in ["", ".", "-", "+", "1e3", "inf", "nan", "1,000", "1.2.3", "1 000", "--1", "0x10"] {
+            assert_eq!(n(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_cell_number("1,5", b',').map(|d| d.to_string()).as_deref(), Some("1.5"));
+        assert_eq!(parse_cell_number("1.5", b','), None);
+    }
+
+    #[test]
+    fn toml_numbers_are_exact() {
+        let t = |s: &str| parse_toml_number(s).map(|d| d.to_string());
+        assert_eq!(t("12.34").as_deref(), Some("12.34"));
+        assert_eq!(t("1e3").as_deref(), Some("1000"));
+        assert_eq!(t("2.5E-1").as_deref(), Some("0.25"));
+        assert_eq!(t("1_000.5").as_deref(), Some("1000.5"));
+        assert_eq!(t("inf"), None);
+        assert_eq!(t("nan"), None);
+        assert_eq!(parse_toml_number("0.1").unwrap().0 * 3, parse_toml_number("0.3").unwrap().0);
+        assert_eq!(parse_toml_number("12.345").unwrap().to_cents(), None);
+        assert_eq!(parse_toml_number("12.50").unwrap().to_cents(), Some(1250));
+    }
+
+    #[test]
+    fn cents_print_without_trailing_zeros() {
+        let s = |c| Cents(c).to_string();
+        assert_eq!(s(1200), "12");
+        assert_eq!(s(1250), "12.5");
+        assert_eq!(s(-325), "-3.25");
+        assert_eq!(s(-5), "-0.05");
+        assert_eq!(s(0), "0");
+    }
+
+    #[test]
+    fn floor_div_is_exact() {
+        let d = |s| parse_cell_number(s, b'.').unwrap();
+        assert_eq!(d("11.5").floor_div(d("5")), 2);
+        assert_eq!(d("0.3").floor_div(d("0.1")), 3);
+        assert_eq!(d("10").floor_div(d("2.5")), 4);
+    }
+
+    #[test]
+    fn ratios_compare_exactly() {
+        // 3 / 10 and 0.3 / 1 are equal loads.
+        let a = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
+        let b = Ratio { num: DEC_SCALE, den: parse_toml_number("3.3333333333").unwrap().0 };
+        assert!(a < b);
+        let c = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
+        assert_eq!(a, c);
+    }
+}

@@ -1,0 +1,125 @@
+//! Everything leadroute writes. Files go through one atomic helper: a temporary
+//! file in the target's folder, renamed into place only when the whole run has
+//! succeeded, so a crash, a kill or a full disk never leaves a half-written
+//! assignment file and never destroys yesterday's.
+
+pub mod csv;
+pub mod summary;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{io_reason, Fail};
+
+/// Where one output goes.
+pub enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Target {
+    /// `-` or absent means standard output.
+    pub fn from_arg(arg: Option<&str>) -> Target {
+        match arg {
+            None | Some("-") => Target::Stdout,
+            Some(p) => Target::File(PathBuf::from(p)),
+        }
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Target::Stdout)
+    }
+}
+
+/// A file being written next to its target, renamed into place by `commit`.
+pub struct Pending {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+/// Outputs of one run: created up front (so an unwritable folder fails before
+/// the work), filled, then committed together.
+#[derive(Default)]
+pub struct Outputs {
+    pending: Vec<Pending>,
+}
+
+impl Outputs {
+    /// Creates the temporary file for `path`; returns its index.
+    pub fn create(&mut self, path: &Path) -> Result<usize, Fail> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if path.is_dir() {
+            return Err(Fail::input(format!("{}: is a folder; give a file name for the output", path.display())));
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", path.file_name().map_or("out".into(), |n| n.to_string_lossy())))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                Fail::input(format!(
+                    "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
+                    path.display(),
+                    dir.display(),
+                    io_reason(&e)
+                ))
+            })?;
+        self.pending.push(Pending { tmp, path: path.to_path_buf() });
+        Ok(self.pending.len() - 1)
+    }
+
+    /// Writes the content of output `i` through a buffer.
+    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
+        let p = &mut self.pending[i];
+        let path = p.path.clone();
+        let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
+        let mut w = BufWriter::with_capacity(1 << 16, p.tmp.as_file_mut());
+        f(&mut w).map_err(fail)?;
+        w.flush().map_err(fail)?;
+        drop(w);
+        p.tmp.as_file().sync_all().map_err(fail)?;
+        Ok(())
+    }
+
+    /// Renames every output into place, keeping an existing file's permissions.
+    pub fn commit(self) -> Result<(), Fail> {
+        for p in self.pending {
+            let perms = std::fs::metadata(&p.path).map(|m| m.permissions()).ok();
+            let file: &File = p.tmp.as_file();
+            match perms {
+                Some(perms) => {
+                    let _ = file.set_permissions(perms);
+                }
+                None => set_default_permissions(file),
+            }
+            let path = p.path.clone();
+            p.tmp.persist(&path).map_err(|e| {
+                Fail::input(format!("{}: cannot move the finished output into place: {}", path.display(), io_reason(&e.error)))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn set_default_permissions(file: &File) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+}
+
+#[cfg(not(unix))]
+fn set_default_permissions(_file: &File) {}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
+    let stdout = io::stdout();
+    let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match f(&mut w).and_then(|_| w.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fail::input(format!("<stdout>: write failed: {}", io_reason(&e)))),
+    }
+}

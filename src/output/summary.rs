@@ -1,0 +1,298 @@
+//! The run summary: built once from the results, then rendered either as
+//! tables for people (drawn for a terminal, plain for a pipe or a cron mail) or
+//! as JSON with stable keys for scripts. Rendering is pure: it returns a String.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::batch::Batch;
+use crate::num::Cents;
+use crate::route::{Assignment, Reason};
+use crate::rules::Rules;
+
+/// How many rejected rows the summary lists.
+pub const REJECTS_SHOWN: usize = 10;
+
+#[derive(Serialize, Debug, Clone)]
+pub struct RejectedRow {
+    pub line: usize,
+    pub error: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct StageRow {
+    pub stage: String,
+    pub leads: u64,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct RepRow {
+    pub rep: String,
+    pub team: String,
+    pub active: bool,
+    pub taken: u64,
+    pub capacity: Option<u64>,
+    /// Mean score of the leads taken, to hundredths; null when none.
+    pub mean_score: Option<f64>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct TeamRow {
+    /// The team name; null for leads that never reached a team.
+    pub team: Option<String>,
+    pub assigned: u64,
+    /// Leads not assigned, by reason (only reasons that occurred).
+    pub not_assigned: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct WarningRow {
+    pub column: String,
+    pub count: u64,
+    pub first_line: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Routing {
+    pub assigned: u64,
+    pub not_assigned: u64,
+    pub reasons: BTreeMap<&'static str, u64>,
+    pub reps: Vec<RepRow>,
+    pub teams: Vec<TeamRow>,
+}
+
+/// Every figure of a run; the JSON keys are part of the interface.
+#[derive(Serialize, Debug, Clone)]
+pub struct Summary {
+    pub command: String,
+    pub input: String,
+    pub as_of: String,
+    pub rows_read: u64,
+    pub well_formed: u64,
+    pub rejected: u64,
+    pub rejected_rows: Vec<RejectedRow>,
+    pub duplicates: u64,
+    pub missing_ids: u64,
+    pub stages: Vec<StageRow>,
+    pub warnings: Vec<WarningRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
+    pub elapsed_seconds: f64,
+    pub rows_per_second: f64,
+}
+
+impl Summary {
+    pub fn build(
+        command: &str,
+        rules: &Rules,
+        batch: &Batch,
+        as_of: i32,
+        routing: Option<(&[Assignment], &[u64])>,
+        elapsed: Duration,
+    ) -> Summary {
+        let mut per_stage = vec![0u64; rules.stages.len() + 1];
+        for l in &batch.leads {
+            per_stage[l.stage as usize] += 1;
+        }
+        let stages = per_stage
+            .iter()
+            .enumerate()
+            .filter(|&(i, &n)| i < rules.stages.len() || n > 0)
+            .map(|(i, &n)| StageRow { stage: rules.stage_name(i).to_string(), leads: n })
+            .collect();
+        let secs = elapsed.as_secs_f64();
+        Summary {
+            command: command.to_string(),
+            input: batch.input.name.clone(),
+            as_of: crate::date::format_day(as_of),
+            rows_read: batch.rows_read,
+            well_formed: batch.well_formed(),
+            rejected: batch.rejects.len() as u64,
+            rejected_rows: batch
+                .rejects
+                .iter()
+                .take(REJECTS_SHOWN)
+                .map(|r| RejectedRow { line: r.line, error: r.error.clone() })
+                .collect(),
+            duplicates: batch.duplicates,
+            missing_ids: batch.missing_ids,
+            stages,
+            warnings: batch
+                .warnings
+                .iter()
+                .map(|w| WarningRow { column: w.column.clone(), count: w.count, first_line: w.first_line })
+                .collect(),
+            routing: routing.map(|(a, taken)| routing_figures(rules, batch, a, taken)),
+            elapsed_seconds: (secs * 1000.0).round() / 1000.0,
+            rows_per_second: if secs > 0.0 { (batch.rows_read as f64 / secs).round() } else { 0.0 },
+        }
+    }
+}
+
+fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], taken: &[u64]) -> Routing {
+    let mut score_sum = vec![0i128; rules.reps.len()];
+    let mut team_rows: Vec<TeamRow> = rules
+        .teams
+        .iter()
+        .map(|t| TeamRow { team: Some(t.name.clone()), assigned: 0, not_assigned: BTreeMap::new() })
+        .collect();
+    let mut no_team = TeamRow { team: None, assigned: 0, not_assigned: BTreeMap::new() };
+    let mut reasons = BTreeMap::new();
+    let (mut assigned, mut not_assigned) = (0, 0);
+    for (lead, a) in batch.leads.iter().zip(assignments) {
+        *reasons.entry(a.reason.as_str()).or_insert(0) += 1;
+        if let Some(r) = a.rep {
+            score_sum[r] += lead.score.0 as i128;
+        }
+        let row = match a.team {
+            Some(t) => &mut team_rows[t],
+            None => &mut no_team,
+        };
+        if a.reason.assigned() {
+            row.assigned += 1;
+            assigned += 1;
+        } else {
+            *row.not_assigned.entry(a.reason.as_str()).or_insert(0) += 1;
+            not_assigned += 1;
+        }
+    }
+    if !no_team.not_assigned.is_empty() {
+        team_rows.push(no_team);
+    }
+    let reps = rules
+        .reps
+        .iter()
+        .enumerate()
+        .map(|(r, rep)| RepRow {
+            rep: rep.name.clone(),
+            team: rules.teams[rep.team].name.clone(),
+            active: rep.active,
+            taken: taken[r],
+            capacity: rep.capacity,
+            mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
+        })
+        .collect();
+    Routing { assigned, not_assigned, reasons, reps, teams: team_rows }
+}
+
+/// Mean in hundredths, rounded half away from zero.
+fn mean_cents(sum: i128, n: u64) -> Cents {
+    let n = n as i128;
+    let q = (2 * sum + sum.signum() * n) / (2 * n);
+    Cents(q as i64)
+}
+
+fn table(plain: bool) -> Table {
+    let mut t = Table::new();
+    if plain {
+        t.load_style(presets::ASCII_MARKDOWN);
+        t.force_no_tty();
+        t.set_content_arrangement(ContentArrangement::Disabled);
+    } else {
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    t
+}
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
+}
+
+fn num(v: f64) -> String {
+    let c = Cents((v * 100.0).round() as i64);
+    c.to_string()
+}
+
+/// Renders the summary as tables. `plain` for pipes and files.
+pub fn render(s: &Summary, plain: bool) -> String {
+    let mut out = String::new();
+    let mut t = table(plain);
+    t.set_header(vec!["rows", "count"]);
+    t.add_row(vec![Cell::new("read"), right(s.rows_read)]);
+    t.add_row(vec![Cell::new("well-formed"), right(s.well_formed)]);
+    t.add_row(vec![Cell::new("rejected (malformed)"), right(s.rejected)]);
+    t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]);
+    t.add_row(vec![Cell::new("missing ids"), right(s.missing_ids)]);
+    out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, s.input, s.as_of));
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if !s.rejected_rows.is_empty() {
+        let mut t = table(plain);
+        t.set_header(vec!["rejected line", "error"]);
+        for r in &s.rejected_rows {
+            t.add_row(vec![right(r.line), Cell::new(&r.error)]);
+        }
+        out.push('\n');
+        out.push_str(&t.to_string());
+        out.push('\n');
+        if s.rejected > s.rejected_rows.len() as u64 {
+            out.push_str(&format!("... and {} more (write them all with --rejects FILE)\n", s.rejected - s.rejected_rows.len() as u64));
+        }
+    }
+    let mut t = table(plain);
+    t.set_header(vec!["stage", "leads"]);
+    for st in &s.stages {
+        t.add_row(vec![Cell::new(&st.stage), right(st.leads)]);
+    }
+    out.push('\n');
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if let Some(r) = &s.routing {
+        let mut t = table(plain);
+        t.set_header(vec!["rep", "team", "taken", "capacity", "mean score"]);
+        for rep in &r.reps {
+            let name = if rep.active { rep.rep.clone() } else { format!("{} (inactive)", rep.rep) };
+            t.add_row(vec![
+                Cell::new(name),
+                Cell::new(&rep.team),
+                right(rep.taken),
+                right(rep.capacity.map_or("-".to_string(), |c| c.to_string())),
+                right(rep.mean_score.map_or("-".to_string(), num)),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&t.to_string());
+        out.push('\n');
+        let mut t = table(plain);
+        let mut header = vec!["team".to_string(), "assigned".to_string()];
+        header.extend(Reason::UNASSIGNED.iter().map(|r| r.as_str().to_string()));
+        t.set_header(header);
+        for team in &r.teams {
+            let mut row = vec![Cell::new(team.team.as_deref().unwrap_or("(no team)")), right(team.assigned)];
+            for reason in Reason::UNASSIGNED {
+                row.push(right(team.not_assigned.get(reason.as_str()).copied().unwrap_or(0)));
+            }
+            t.add_row(row);
+        }
+        out.push('\n');
+        out.push_str(&t.to_string());
+        out.push('\n');
+        out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned));
+    }
+    if !s.warnings.is_empty() {
+        let mut t = table(plain);
+        t.set_header(vec!["column", "value warnings", "first line"]);
+        for w in &s.warnings {
+            t.add_row(vec![Cell::new(&w.column), right(w.count), right(w.first_line)]);
+        }
+        out.push('\n');
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "\n{} rows in {:.3} s ({} rows/s)\n",
+        s.rows_read, s.elapsed_seconds, s.rows_per_second as u64
+    ));
+    out
+}
+
+/// The summary as pretty JSON with a trailing newline.
+pub fn to_json(s: &Summary) -> String {
+    let mut j = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    j.push('\n');
+    j
+}

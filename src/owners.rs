@@ -1,0 +1,44 @@
+//! `--owners FILE`: existing account owners (`account,rep`). UTF-8 (BOM
+//! dropped), delimiter detected, columns found as rules columns are. The first
+//! row for an account wins; rows with an empty account or rep are skipped.
+
+use std::collections::HashMap;
+
+use crate::error::Fail;
+use crate::input::{self, ends_in_quote, find_column, LineCounter, RecordReader};
+use crate::rules::Encoding;
+
+/// Account key (trimmed, lower-cased) to rep name (trimmed).
+pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
+    let input = input::read(path, Encoding::Utf8)?;
+    let text = &input.text;
+    let delimiter = input::detect_delimiter(text);
+    let mut rr = RecordReader::new(delimiter);
+    let Some(head) = rr.read(text, 0) else {
+        return Err(Fail::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
+    };
+    let header: Vec<String> = head.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+    let mut pos = head.end;
+    let acc = find_column(path, &header, "account", "--owners")?;
+    let rep = find_column(path, &header, "rep", "--owners")?;
+    let mut owners = HashMap::new();
+    let mut lc = LineCounter::default();
+    while let Some(rec) = rr.read(text, pos) {
+        pos = rec.end;
+        let f = rec.fields;
+        if f.len() != header.len() || rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter) {
+            let line = lc.line_at(text, rec.start);
+            return Err(Fail::input(format!(
+                "{path}:{line}: malformed row in the owners file: expected {} fields, found {}; fix the row",
+                header.len(),
+                f.len()
+            )));
+        }
+        let (a, r) = (f.str(acc).trim(), f.str(rep).trim());
+        if a.is_empty() || r.is_empty() {
+            continue;
+        }
+        owners.entry(a.to_lowercase()).or_insert_with(|| r.to_string());
+    }
+    Ok(owners)
+}

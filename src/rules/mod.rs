@@ -1,0 +1,199 @@
+//! The rules file: its validated model (`Rules`), loading with `--set`
+//! overrides, and the errors (exit 2) that name file, line and column.
+//!
+//! Rules are checked here once, independent of any export; column names are
+//! resolved against a header later, in `plan`.
+
+pub mod schema;
+pub mod set;
+pub mod tree;
+
+use std::fmt;
+use std::path::Path;
+
+use crate::date::DateFormat;
+use crate::num::{Cents, Dec};
+
+/// A rules error: the message already names the file and position. Exit 2.
+#[derive(Debug)]
+pub struct RulesError(pub String);
+
+impl fmt::Display for RulesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RulesError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+}
+
+#[derive(Clone, Debug)]
+pub struct InputRules {
+    pub id: String,
+    pub created: Option<String>,
+    pub account: Option<String>,
+    /// None: detect from the header line.
+    pub delimiter: Option<u8>,
+    pub decimal: u8,
+    pub encoding: Encoding,
+    pub date_formats: Vec<DateFormat>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputRules {
+    pub delimiter: u8,
+    pub prefix: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Fit,
+    Engagement,
+}
+
+/// One test of a condition. Text needles are trimmed and lower-cased already.
+#[derive(Clone, Debug)]
+pub enum Test {
+    Equals(String),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    ContainsAny(Vec<String>),
+    StartsWithAny(Vec<String>),
+    EndsWithAny(Vec<String>),
+    Present(bool),
+    Range { gte: Option<Dec>, gt: Option<Dec>, lte: Option<Dec>, lt: Option<Dec> },
+    WithinDays(i64),
+    OlderThanDays(i64),
+    /// `per = u` on a criterion: floor(v / u) units.
+    Per(Dec),
+}
+
+impl Test {
+    /// How the test reads its cell.
+    pub fn kind(&self) -> ValueKind {
+        match self {
+            Test::Range { .. } | Test::Per(_) => ValueKind::Number,
+            Test::WithinDays(_) | Test::OlderThanDays(_) => ValueKind::Date,
+            _ => ValueKind::Text,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    Number,
+    Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct Condition {
+    pub column: String,
+    pub test: Test,
+}
+
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    pub name: String,
+    pub group: Group,
+    pub cond: Condition,
+    pub points: Cents,
+    pub max: Option<Cents>,
+    pub disqualify: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: String,
+    pub min_score: Option<Cents>,
+    pub min_fit: Option<Cents>,
+    pub min_engagement: Option<Cents>,
+    /// Indices into `Rules::criteria`.
+    pub require: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub name: String,
+    /// Indexed by stage; the extra last entry is `disqualified`.
+    pub stages: Vec<bool>,
+    pub when: Vec<Condition>,
+    pub overflow: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rep {
+    pub name: String,
+    pub team: usize,
+    pub capacity: Option<u64>,
+    pub weight: Dec,
+    pub active: bool,
+    pub require: Vec<Condition>,
+    pub prefer: Vec<Condition>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub input: InputRules,
+    pub output: OutputRules,
+    pub max_fit: Option<Cents>,
+    pub max_engagement: Option<Cents>,
+    pub criteria: Vec<Criterion>,
+    pub stages: Vec<Stage>,
+    pub teams: Vec<Team>,
+    pub reps: Vec<Rep>,
+}
+
+/// The reserved stage of a lead that matched a `disqualify` criterion.
+pub const DISQUALIFIED: &str = "disqualified";
+
+impl Rules {
+    /// The stage index used for `disqualified` (one past the listed stages).
+    pub fn disqualified_stage(&self) -> usize {
+        self.stages.len()
+    }
+
+    pub fn stage_name(&self, i: usize) -> &str {
+        self.stages.get(i).map_or(DISQUALIFIED, |s| s.name.as_str())
+    }
+
+    /// Whether some team accepts disqualified leads (then they are routed).
+    pub fn routes_disqualified(&self) -> bool {
+        let d = self.disqualified_stage();
+        self.teams.iter().any(|t| t.stages[d])
+    }
+}
+
+/// Reads, overrides and validates a rules file.
+pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            RulesError(format!(
+                "{}: the rules file is not valid UTF-8 (byte {}); save it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?,
+        Err(e) => {
+            return Err(RulesError(format!(
+                "{}: cannot read the rules file: {} (pass the rules with -r RULES; see rules.example.toml)",
+                path.display(),
+                crate::error::io_reason(&e)
+            )));
+        }
+    };
+    let src = tree::Source { path: path.to_path_buf(), text, sets: sets.to_vec() };
+    let mut doc = tree::parse_document(&src.text).map_err(|e| {
+        let at = e.span().map_or_else(|| src.path.display().to_string(), |s| src.locate(&tree::At::File(s)));
+        RulesError(format!("{at}: invalid TOML: {}", e.message().trim()))
+    })?;
+    for (i, arg) in sets.iter().enumerate() {
+        set::apply(&mut doc, arg, i).map_err(|e| RulesError(format!("{}: {}", src.path.display(), e.0)))?;
+    }
+    schema::build(&src, &doc)
+}

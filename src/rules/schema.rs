@@ -1,0 +1,550 @@
+//! The rules schema: which keys each table allows (shared with `--set`), and the
+//! walk from the located tree to a validated `Rules`. Every error names the file,
+//! line and column of the offending key or value, says what was expected, and
+//! where it can, suggests the fix.
+
+use super::tree::{At, Entry, Node, Source, Table, Val};
+use super::*;
+use crate::date::DateFormat;
+use crate::num::{parse_toml_number, Cents, Dec};
+
+pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
+const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
+const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix"];
+const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
+const TEXT_TESTS: &[&str] = &["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
+const RANGE_TESTS: &[&str] = &["gte", "gt", "lte", "lt"];
+const DAY_TESTS: &[&str] = &["within_days", "older_than_days"];
+const CONDITION_KEYS: &[&str] = &[
+    "column", "equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present", "gte", "gt",
+    "lte", "lt", "within_days", "older_than_days",
+];
+const CRITERION_KEYS: &[&str] = &[
+    "name", "group", "column", "equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present",
+    "gte", "gt", "lte", "lt", "within_days", "older_than_days", "per", "points", "max", "disqualify",
+];
+const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require"];
+const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
+const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer"];
+
+/// The shape of a top-level key: a plain table, or an array of named tables.
+#[derive(Clone, Copy)]
+pub enum Shape {
+    Table(&'static [&'static str]),
+    Named(&'static str, &'static [&'static str]),
+}
+
+impl Shape {
+    pub fn keys(&self) -> &'static [&'static str] {
+        match self {
+            Shape::Table(k) | Shape::Named(_, k) => k,
+        }
+    }
+}
+
+pub fn top_shape(key: &str) -> Option<Shape> {
+    Some(match key {
+        "input" => Shape::Table(INPUT_KEYS),
+        "output" => Shape::Table(OUTPUT_KEYS),
+        "scoring" => Shape::Table(SCORING_KEYS),
+        "criteria" => Shape::Named("criterion", CRITERION_KEYS),
+        "stages" => Shape::Named("stage", STAGE_KEYS),
+        "teams" => Shape::Named("team", TEAM_KEYS),
+        "reps" => Shape::Named("rep", REP_KEYS),
+        _ => return None,
+    })
+}
+
+/// ` (did you mean 'x'?)` when one candidate is close, else empty.
+pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let lw = word.to_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lw, &c.to_lowercase()), c))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean '{c}'?)"))
+        .unwrap_or_default()
+}
+
+/// A table of the rules being read: where it is, what it is called in messages.
+struct Obj<'a> {
+    src: &'a Source,
+    t: &'a Table,
+    at: &'a At,
+    what: String,
+}
+
+type R<T> = Result<T, RulesError>;
+
+impl<'a> Obj<'a> {
+    fn new(src: &'a Source, node: &'a Node, what: String, keys: &[&str]) -> R<Obj<'a>> {
+        let Val::Table(t) = &node.val else {
+            return Err(err(src, &node.at, format!("{what} must be a table, found {}", node.val.kind())));
+        };
+        for e in &t.entries {
+            if !keys.contains(&e.key.as_str()) {
+                let hint = did_you_mean(&e.key, keys.iter().copied());
+                return Err(err(
+                    src,
+                    &e.key_at,
+                    format!("unknown key '{}' in {what}{hint} (expected one of: {})", e.key, keys.join(", ")),
+                ));
+            }
+        }
+        Ok(Obj { src, t, at: &node.at, what })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Entry> {
+        self.t.get(key)
+    }
+
+    fn fail<T>(&self, at: &At, msg: String) -> R<T> {
+        Err(err(self.src, at, msg))
+    }
+
+    fn wrong<T>(&self, e: &Entry, expected: &str) -> R<T> {
+        self.fail(
+            &e.node.at,
+            format!("'{}' in {} must be {expected}, found {}", e.key, self.what, e.node.val.kind()),
+        )
+    }
+
+    fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Entry { node: Node { val: Val::Str(s), at }, .. }) => Ok(Some((s.as_str(), at))),
+            Some(e) => self.wrong(e, "a string"),
+        }
+    }
+
+    fn req_string(&self, key: &str) -> R<(&'a str, &'a At)> {
+        match self.string(key)? {
+            Some((s, at)) if s.trim().is_empty() => self.fail(at, format!("'{key}' in {} must not be empty", self.what)),
+            Some(v) => Ok(v),
+            None => self.fail(self.at, format!("{} needs '{key}'", self.what)),
+        }
+    }
+
+    fn strings(&self, key: &str) -> R<Option<Vec<(&'a str, &'a At)>>> {
+        let Some(e) = self.get(key) else { return Ok(None) };
+        let Val::Array(items) = &e.node.val else { return self.wrong(e, "a list of strings") };
+        items
+            .iter()
+            .map(|n| match &n.val {
+                Val::Str(s) => Ok((s.as_str(), &n.at)),
+                other => self.fail(
+                    &n.at,
+                    format!("'{}' in {} must be a list of strings, found {} in it (quote it)", e.key, self.what, other.kind()),
+                ),
+            })
+            .collect::<R<Vec<_>>>()
+            .map(Some)
+    }
+
+    fn number(&self, key: &str) -> R<Option<(Dec, &'a Entry)>> {
+        let Some(e) = self.get(key) else { return Ok(None) };
+        let Val::Num(raw) = &e.node.val else { return self.wrong(e, "a number") };
+        match parse_toml_number(raw) {
+            Some(d) => Ok(Some((d, e))),
+            None => self.fail(&e.node.at, format!("'{key}' in {} must be a finite number, found {raw}", self.what)),
+        }
+    }
+
+    fn cents(&self, key: &str) -> R<Option<Cents>> {
+        let Some((d, e)) = self.number(key)? else { return Ok(None) };
+        match d.to_cents() {
+            Some(c) => Ok(Some(Cents(c))),
+            None => self.fail(
+                &e.node.at,
+                format!("'{key}' in {} may have at most two decimals, found {d} (scores are kept in hundredths)", self.what),
+            ),
+        }
+    }
+
+    fn whole(&self, key: &str) -> R<Option<i64>> {
+        let Some((d, e)) = self.number(key)? else { return Ok(None) };
+        match d.to_integer().filter(|v| *v >= 0).and_then(|v| i64::try_from(v).ok()) {
+            Some(v) if !matches!(&e.node.val, Val::Num(raw) if raw.contains(['.', 'e', 'E'])) => Ok(Some(v)),
+            _ => self.fail(&e.node.at, format!("'{key}' in {} must be a whole number ≥ 0, found {d}", self.what)),
+        }
+    }
+
+    fn positive(&self, key: &str) -> R<Option<Dec>> {
+        let Some((d, e)) = self.number(key)? else { return Ok(None) };
+        if !d.is_positive() {
+            return self.fail(&e.node.at, format!("'{key}' in {} must be greater than 0, found {d}", self.what));
+        }
+        Ok(Some(d))
+    }
+
+    fn bool(&self, key: &str) -> R<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Entry { node: Node { val: Val::Bool(b), .. }, .. }) => Ok(Some(*b)),
+            Some(e) => self.wrong(e, "true or false"),
+        }
+    }
+
+    /// The nodes of an array of tables (e.g. `when = [{...}, {...}]`).
+    fn array(&self, key: &str) -> R<&'a [Node]> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) => Ok(items),
+            Some(e) => self.wrong(e, "an array of tables"),
+        }
+    }
+}
+
+fn err(src: &Source, at: &At, msg: String) -> RulesError {
+    RulesError(format!("{}: {msg}", src.locate(at)))
+}
+
+fn norm(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Reads the test of a condition (and `per`, for criteria) from its table.
+fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
+    let present: Vec<&Entry> = o
+        .t
+        .entries
+        .iter()
+        .filter(|e| TEXT_TESTS.contains(&e.key.as_str()) || RANGE_TESTS.contains(&e.key.as_str()) || DAY_TESTS.contains(&e.key.as_str()) || e.key == "per")
+        .collect();
+    let is_range = |e: &&Entry| RANGE_TESTS.contains(&e.key.as_str());
+    let groups: Vec<&Entry> = {
+        let mut v: Vec<&Entry> = present.iter().copied().filter(|e| !is_range(e)).collect();
+        if let Some(first_range) = present.iter().copied().find(is_range) {
+            v.push(first_range);
+        }
+        v
+    };
+    if groups.is_empty() {
+        let what = if allow_per { "one test or 'per'" } else { "one test" };
+        return o.fail(
+            o.at,
+            format!(
+                "{} needs {what}: one of {}, or a range of gte/gt/lte/lt, or within_days / older_than_days",
+                o.what,
+                TEXT_TESTS.join(", ")
+            ),
+        );
+    }
+    if groups.len() > 1 {
+        let second = groups[1];
+        let names: Vec<&str> = groups.iter().map(|e| e.key.as_str()).collect();
+        let why = if names.contains(&"per") {
+            "'per' takes the place of a test"
+        } else {
+            "a condition has exactly one test; only gte, gt, lte and lt combine into one range"
+        };
+        return o.fail(&second.key_at, format!("{} mixes {}: {why}", o.what, names.join(" and ")));
+    }
+    let e = groups[0];
+    let key = e.key.as_str();
+    let list = |k: &str| -> R<Vec<String>> {
+        Ok(o.strings(k)?.unwrap_or_default().into_iter().map(|(s, _)| norm(s)).collect())
+    };
+    Ok(match key {
+        "equals" => Test::Equals(norm(o.string(key)?.map_or("", |s| s.0))),
+        "in" => Test::In(list(key)?),
+        "not_in" => Test::NotIn(list(key)?),
+        "contains_any" => Test::ContainsAny(list(key)?),
+        "starts_with_any" => Test::StartsWithAny(list(key)?),
+        "ends_with_any" => Test::EndsWithAny(list(key)?),
+        "present" => Test::Present(o.bool(key)?.unwrap_or(true)),
+        "within_days" => Test::WithinDays(o.whole(key)?.unwrap_or(0)),
+        "older_than_days" => Test::OlderThanDays(o.whole(key)?.unwrap_or(0)),
+        "per" if allow_per => Test::Per(o.positive(key)?.unwrap_or(Dec::from_int(1))),
+        "per" => return o.fail(&e.key_at, format!("'per' is only allowed on a criterion, not in {}", o.what)),
+        _ => {
+            let b = |k: &str| o.number(k).map(|v| v.map(|(d, _)| d));
+            Test::Range { gte: b("gte")?, gt: b("gt")?, lte: b("lte")?, lt: b("lt")? }
+        }
+    })
+}
+
+fn conditions(src: &Source, o: &Obj, key: &str) -> R<Vec<Condition>> {
+    o.array(key)?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), CONDITION_KEYS)?;
+            let column = c.req_string("column")?.0.to_string();
+            Ok(Condition { column, test: test_of(&c, false)? })
+        })
+        .collect()
+}
+
+/// The tables of an array of tables such as `[[criteria]]`.
+fn named_tables<'a>(src: &'a Source, doc: &'a Table, key: &str) -> R<Vec<&'a Node>> {
+    match doc.get(key) {
+        None => Ok(Vec::new()),
+        Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) => Ok(items.iter().collect()),
+        Some(e) => Err(err(src, &e.node.at, format!("'{key}' must be an array of tables ([[{key}]]), found {}", e.node.val.kind()))),
+    }
+}
+
+/// Checks a name: non-empty, unique within its kind.
+fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut Vec<(&'a str, &'a At)>) -> R<&'a str> {
+    let (name, at) = o.req_string("name")?;
+    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+        let first = o.src.locate(first);
+        return o.fail(at, format!("duplicate {kind} name '{name}' (first defined at {first}); names are unique"));
+    }
+    seen.push((name, at));
+    Ok(name)
+}
+
+fn label(kind: &str, node: &Node, i: usize) -> String {
+    match &node.val {
+        Val::Table(t) => match t.get("name") {
+            Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => format!("[[{kind}]] '{s}'"),
+            _ => format!("[[{kind}]] #{}", i + 1),
+        },
+        _ => format!("[[{kind}]] #{}", i + 1),
+    }
+}
+
+fn sub_table<'a>(src: &'a Source, doc: &'a Table, key: &str, keys: &[&str], root: &'a Node) -> R<Obj<'a>> {
+    match doc.get(key) {
+        Some(e) => Obj::new(src, &e.node, format!("[{key}]"), keys),
+        None => Obj::new(src, root, format!("[{key}]"), keys),
+    }
+}
+
+pub fn build(src: &Source, doc: &Table) -> R<Rules> {
+    let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
+    // Unknown top-level keys.
+    for e in &doc.entries {
+        if top_shape(&e.key).is_none() {
+            let hint = did_you_mean(&e.key, TOP_KEYS.iter().copied());
+            return Err(err(
+                src,
+                &e.key_at,
+                format!("unknown key '{}' at the top level{hint} (expected one of: {})", e.key, TOP_KEYS.join(", ")),
+            ));
+        }
+    }
+
+    // [input]
+    let Some(input_entry) = doc.get("input") else {
+        return Err(RulesError(format!(
+            "{}: the rules need an [input] table with `id = \"COLUMN\"` (the column that identifies a lead)",
+            src.path.display()
+        )));
+    };
+    let i = Obj::new(src, &input_entry.node, "[input]".into(), INPUT_KEYS)?;
+    let id = i.req_string("id")?.0.to_string();
+    let opt_col = |k: &str| -> R<Option<String>> {
+        match i.string(k)? {
+            Some((s, at)) if s.trim().is_empty() => i.fail(at, format!("'{k}' in [input] must name a column, found an empty string")),
+            Some((s, _)) => Ok(Some(s.to_string())),
+            None => Ok(None),
+        }
+    };
+    let created = opt_col("created")?;
+    let account = opt_col("account")?;
+    let delimiter = match i.string("delimiter")? {
+        None | Some(("auto", _)) => None,
+        Some((s, at)) => Some(delimiter_byte(s).ok_or_else(|| {
+            err(src, at, format!("'delimiter' in [input] must be \"auto\", \",\", \";\", \"\\t\" or \"|\", found {s:?}"))
+        })?),
+    };
+    let decimal = match i.string("decimal")? {
+        None | Some((".", _)) => b'.',
+        Some((",", _)) => b',',
+        Some((s, at)) => return i.fail(at, format!("'decimal' in [input] must be \".\" or \",\", found {s:?}")),
+    };
+    let encoding = match i.string("encoding")? {
+        None | Some(("utf-8", _)) => Encoding::Utf8,
+        Some(("windows-1252", _)) => Encoding::Windows1252,
+        Some((s, at)) => {
+            return i.fail(at, format!("'encoding' in [input] must be \"utf-8\" or \"windows-1252\", found {s:?}"));
+        }
+    };
+    let date_formats = i
+        .strings("date_formats")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
+        .collect::<R<Vec<_>>>()?;
+    let input = InputRules { id, created, account, delimiter, decimal, encoding, date_formats };
+
+    // [output]
+    let o = sub_table(src, doc, "output", OUTPUT_KEYS, &root)?;
+    let out_delim = match o.string("delimiter")? {
+        None => b',',
+        Some((s, at)) => delimiter_byte(s)
+            .ok_or_else(|| err(src, at, format!("'delimiter' in [output] must be \",\", \";\", \"\\t\" or \"|\", found {s:?}")))?,
+    };
+    let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
+    let output = OutputRules { delimiter: out_delim, prefix };
+
+    // [scoring]
+    let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
+    let max_fit = s.cents("max_fit")?;
+    let max_engagement = s.cents("max_engagement")?;
+
+    // [[criteria]]
+    let mut seen = Vec::new();
+    let mut criteria = Vec::new();
+    for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
+        let c = Obj::new(src, node, label("criteria", node, n), CRITERION_KEYS)?;
+        let name = name_of(&c, "criterion", &mut seen)?.to_string();
+        let group = match c.string("group")? {
+            None | Some(("fit", _)) => Group::Fit,
+            Some(("engagement", _)) => Group::Engagement,
+            Some((g, at)) => return c.fail(at, format!("'group' in {} must be \"fit\" or \"engagement\", found {g:?}", c.what)),
+        };
+        let column = c.req_string("column")?.0.to_string();
+        let test = test_of(&c, true)?;
+        let points = c.cents("points")?.unwrap_or(Cents::ZERO);
+        let max = c.cents("max")?;
+        if let (Some(m), Some(e)) = (max, c.get("max"))
+            && m.0 < 0
+        {
+            return c.fail(&e.node.at, format!("'max' in {} must be ≥ 0, found {m}", c.what));
+        }
+        let disqualify = c.bool("disqualify")?.unwrap_or(false);
+        criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify });
+    }
+
+    // [[stages]]
+    let stage_nodes = named_tables(src, doc, "stages")?;
+    if stage_nodes.is_empty() {
+        return Err(RulesError(format!(
+            "{}: the rules need at least one [[stages]] table (the first, with only a name, is the default stage)",
+            src.path.display()
+        )));
+    }
+    let mut seen = Vec::new();
+    let mut stages = Vec::new();
+    for (n, node) in stage_nodes.into_iter().enumerate() {
+        let st = Obj::new(src, node, label("stages", node, n), STAGE_KEYS)?;
+        let name = name_of(&st, "stage", &mut seen)?.to_string();
+        if name == DISQUALIFIED {
+            let at = st.string("name")?.map_or(st.at, |s| s.1);
+            return st.fail(at, format!("'{DISQUALIFIED}' is a reserved stage name (leads that match a disqualify criterion get it)"));
+        }
+        let require = st
+            .strings("require")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(r, at)| {
+                criteria.iter().position(|c| c.name == r).ok_or_else(|| {
+                    let hint = did_you_mean(r, criteria.iter().map(|c| c.name.as_str()));
+                    err(src, at, format!("{} requires unknown criterion '{r}'{hint}", st.what))
+                })
+            })
+            .collect::<R<Vec<_>>>()?;
+        let stage = Stage {
+            name,
+            min_score: st.cents("min_score")?,
+            min_fit: st.cents("min_fit")?,
+            min_engagement: st.cents("min_engagement")?,
+            require,
+        };
+        if n == 0 && (stage.min_score.is_some() || stage.min_fit.is_some() || stage.min_engagement.is_some() || !stage.require.is_empty()) {
+            return st.fail(
+                st.at,
+                format!("{} is the first (default) stage and may not have tests; add a stage before it, or move the tests to a later stage", st.what),
+            );
+        }
+        stages.push(stage);
+    }
+
+    // [[teams]]
+    let team_nodes = named_tables(src, doc, "teams")?;
+    let team_names: Vec<String> = team_nodes
+        .iter()
+        .filter_map(|n| match &n.val {
+            Val::Table(t) => match t.get("name") {
+                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let find_team = |name: &str, at: &At, what: &str| -> R<usize> {
+        team_names.iter().position(|t| t == name).ok_or_else(|| {
+            let hint = did_you_mean(name, team_names.iter().map(String::as_str));
+            err(src, at, format!("{what} names unknown team '{name}'{hint} (teams: {})", team_names.join(", ")))
+        })
+    };
+    let mut seen = Vec::new();
+    let mut teams = Vec::new();
+    let mut overflow_at = Vec::new();
+    for (n, node) in team_nodes.iter().enumerate() {
+        let t = Obj::new(src, node, label("teams", node, n), TEAM_KEYS)?;
+        let name = name_of(&t, "team", &mut seen)?.to_string();
+        let mut accepts = vec![false; stages.len() + 1];
+        match t.strings("stages")? {
+            None => accepts[..stages.len()].iter_mut().for_each(|a| *a = true),
+            Some(list) => {
+                for (s, at) in list {
+                    let i = if s == DISQUALIFIED {
+                        stages.len()
+                    } else {
+                        stages.iter().position(|st| st.name == s).ok_or_else(|| {
+                            let hint = did_you_mean(s, stages.iter().map(|x| x.name.as_str()));
+                            err(src, at, format!("{} lists unknown stage '{s}'{hint}", t.what))
+                        })?
+                    };
+                    accepts[i] = true;
+                }
+            }
+        }
+        let when = conditions(src, &t, "when")?;
+        let overflow = match t.string("overflow")? {
+            None => None,
+            Some((o, at)) => {
+                overflow_at.push((n, at));
+                Some(find_team(o, at, &format!("'overflow' in {}", t.what))?)
+            }
+        };
+        teams.push(Team { name, stages: accepts, when, overflow });
+    }
+    // Overflow cycles, a team naming itself included.
+    for (start, at) in overflow_at {
+        let mut path = vec![start];
+        let mut cur = teams[start].overflow;
+        while let Some(next) = cur {
+            if path.contains(&next) {
+                path.push(next);
+                let chain: Vec<&str> = path.iter().map(|&i| teams[i].name.as_str()).collect();
+                return Err(err(src, at, format!("overflow cycle: {}; an overflow chain must end in a team without overflow", chain.join(" -> "))));
+            }
+            path.push(next);
+            cur = teams[next].overflow;
+        }
+    }
+
+    // [[reps]]
+    let mut seen = Vec::new();
+    let mut reps = Vec::new();
+    for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
+        let r = Obj::new(src, node, label("reps", node, n), REP_KEYS)?;
+        let name = name_of(&r, "rep", &mut seen)?.to_string();
+        let (team_name, team_at) = r.req_string("team")?;
+        let team = find_team(team_name, team_at, &r.what)?;
+        let capacity = r.whole("capacity")?.map(|c| c as u64);
+        let weight = r.positive("weight")?.unwrap_or(Dec::from_int(1));
+        let active = r.bool("active")?.unwrap_or(true);
+        let require = conditions(src, &r, "require")?;
+        let prefer = conditions(src, &r, "prefer")?;
+        reps.push(Rep { name, team, capacity, weight, active, require, prefer });
+    }
+
+    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
+}
+
+fn delimiter_byte(s: &str) -> Option<u8> {
+    match s {
+        "," => Some(b','),
+        ";" => Some(b';'),
+        "\t" => Some(b'\t'),
+        "|" => Some(b'|'),
+        _ => None,
+    }
+}

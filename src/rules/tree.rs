@@ -1,0 +1,168 @@
+//! The rules file as a tree that remembers where every key and value came from
+//! (a byte span in the file, or a `--set` argument), so that every schema error
+//! can name its line and column, and so that `--set` can edit the tree before
+//! validation. Numbers keep the text they were written with: "at most two
+//! decimals" is a property of what the user wrote, not of a binary float.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// Where a key or value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum At {
+    File(Range<usize>),
+    /// The index of the `--set` argument.
+    Set(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub val: Val,
+    pub at: At,
+}
+
+#[derive(Clone, Debug)]
+pub enum Val {
+    Str(String),
+    /// A number as written: decimal integer text, or float text.
+    Num(String),
+    Bool(bool),
+    Datetime(String),
+    Array(Vec<Node>),
+    Table(Table),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub key_at: At,
+    pub node: Node,
+}
+
+impl Table {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        self.entries.iter_mut().find(|e| e.key == key)
+    }
+}
+
+impl Val {
+    /// What a user calls this kind of value, for "found a ..." messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Val::Str(_) => "a string",
+            Val::Num(s) if s.contains(['.', 'e', 'E']) => "a float",
+            Val::Num(_) => "an integer",
+            Val::Bool(_) => "a boolean",
+            Val::Datetime(_) => "a date-time",
+            Val::Array(_) => "an array",
+            Val::Table(_) => "a table",
+        }
+    }
+}
+
+/// The rules' source text and the `--set` arguments: what error locations refer to.
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+    pub sets: Vec<String>,
+}
+
+impl Source {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    /// `rules.toml:14:1` or `--set 'KEY=VALUE'`.
+    pub fn locate(&self, at: &At) -> String {
+        match at {
+            At::File(span) => {
+                let (l, c) = self.line_col(span.start);
+                format!("{}:{l}:{c}", self.path.display())
+            }
+            At::Set(i) => format!(
+                "{}: --set '{}'",
+                self.path.display(),
+                self.sets.get(*i).map_or("", |s| s.as_str())
+            ),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Parses TOML text into a located tree. A syntax error carries its span.
+pub fn parse_document(text: &str) -> Result<Table, toml::de::Error> {
+    let doc = DeTable::parse(text)?;
+    let span = doc.span();
+    Ok(table_from(doc.into_inner(), &span))
+}
+
+/// Parses one TOML value (for `--set`); None when the text is not a TOML value.
+pub fn parse_value(text: &str, set_index: usize) -> Option<Node> {
+    let v = DeValue::parse(text).ok()?;
+    let mut node = node_from(v);
+    relocate(&mut node, &At::Set(set_index));
+    Some(node)
+}
+
+fn relocate(node: &mut Node, at: &At) {
+    node.at = at.clone();
+    match &mut node.val {
+        Val::Array(items) => items.iter_mut().for_each(|n| relocate(n, at)),
+        Val::Table(t) => t.entries.iter_mut().for_each(|e| {
+            e.key_at = at.clone();
+            relocate(&mut e.node, at)
+        }),
+        _ => {}
+    }
+}
+
+fn table_from(t: DeTable<'_>, _span: &Range<usize>) -> Table {
+    let entries = t
+        .into_iter()
+        .map(|(k, v)| Entry {
+            key: k.get_ref().to_string(),
+            key_at: At::File(k.span()),
+            node: node_from(v),
+        })
+        .collect();
+    Table { entries }
+}
+
+fn node_from(v: Spanned<DeValue<'_>>) -> Node {
+    let span = v.span();
+    let val = match v.into_inner() {
+        DeValue::String(s) => Val::Str(s.into_owned()),
+        DeValue::Integer(i) => Val::Num(
+            i128::from_str_radix(i.as_str(), i.radix())
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| i.as_str().to_string()),
+        ),
+        DeValue::Float(f) => Val::Num(f.as_str().to_string()),
+        DeValue::Boolean(b) => Val::Bool(b),
+        DeValue::Datetime(d) => Val::Datetime(d.to_string()),
+        DeValue::Array(a) => Val::Array(a.iter().cloned().map(node_from).collect()),
+        DeValue::Table(t) => Val::Table(table_from(t, &span)),
+    };
+    Node { val, at: At::File(span) }
+}

@@ -1,0 +1,162 @@
+//! Scoring one row: read each needed cell once (trimmed, lower-cased, as a
+//! number, as a date), evaluate every criterion in exact hundredths, apply the
+//! group caps, and evaluate the routing conditions into bits for `route`.
+
+use crate::date::parse_cell_date;
+use crate::input::Fields;
+use crate::num::{parse_cell_number, Cents, Dec};
+use crate::plan::{CCond, Plan};
+use crate::rules::{Group, Test};
+
+/// Reusable per-row buffers: nothing is allocated per row for ASCII cells.
+#[derive(Default)]
+pub struct Scratch {
+    lower: Vec<String>,
+    num: Vec<Option<Dec>>,
+    date: Vec<Option<i32>>,
+    empty: Vec<bool>,
+    /// Per slot: the cell failed to parse as a number or date it is read as.
+    pub bad: Vec<bool>,
+    /// Per criterion: whether its test held, and its contribution.
+    pub held: Vec<bool>,
+    pub contrib: Vec<Cents>,
+}
+
+/// The figures of one scored row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowScore {
+    pub score: Cents,
+    pub fit: Cents,
+    pub engagement: Cents,
+    pub disqualified: bool,
+    /// Day number of the `created` cell, if any.
+    pub created: Option<i32>,
+}
+
+impl Scratch {
+    pub fn new(plan: &Plan) -> Scratch {
+        let n = plan.slots.len();
+        Scratch {
+            lower: vec![String::new(); n],
+            num: vec![None; n],
+            date: vec![None; n],
+            empty: vec![true; n],
+            bad: vec![false; n],
+            held: vec![false; plan.criteria.len()],
+            contrib: vec![Cents::ZERO; plan.criteria.len()],
+        }
+    }
+
+    /// Reads the cells of one row into the slots.
+    pub fn load(&mut self, plan: &Plan, fields: &Fields) {
+        for (k, slot) in plan.slots.iter().enumerate() {
+            let cell = if slot.col < fields.len() { fields.str(slot.col).trim() } else { "" };
+            let empty = cell.is_empty();
+            self.empty[k] = empty;
+            let mut bad = false;
+            if slot.text {
+                let l = &mut self.lower[k];
+                l.clear();
+                if cell.is_ascii() {
+                    l.push_str(cell);
+                    l.make_ascii_lowercase();
+                } else {
+                    l.push_str(&cell.to_lowercase());
+                }
+            }
+            if slot.num {
+                let v = if empty { None } else { parse_cell_number(cell, plan.decimal) };
+                bad |= !empty && v.is_none();
+                self.num[k] = v;
+            }
+            if slot.date {
+                let v = if empty { None } else { parse_cell_date(cell, &plan.date_formats) };
+                bad |= !empty && v.is_none();
+                self.date[k] = v;
+            }
+            self.bad[k] = bad && slot.warn;
+        }
+    }
+
+    /// Whether a condition holds on the loaded row.
+    pub fn holds(&self, c: &CCond) -> bool {
+        let k = c.slot;
+        let cell = self.lower[k].as_str();
+        let empty = self.empty[k];
+        match &c.test {
+            Test::Equals(n) => !empty && cell == n,
+            Test::In(list) => !empty && list.iter().any(|n| n == cell),
+            Test::NotIn(list) => !list.iter().any(|n| n == cell),
+            Test::ContainsAny(list) => !empty && list.iter().any(|n| cell.contains(n.as_str())),
+            Test::StartsWithAny(list) => !empty && list.iter().any(|n| cell.starts_with(n.as_str())),
+            Test::EndsWithAny(list) => !empty && list.iter().any(|n| cell.ends_with(n.as_str())),
+            Test::Present(p) => *p != empty,
+            Test::Range { gte, gt, lte, lt } => self.num[k].is_some_and(|v| {
+                gte.is_none_or(|b| v >= b)
+                    && gt.is_none_or(|b| v > b)
+                    && lte.is_none_or(|b| v <= b)
+                    && lt.is_none_or(|b| v < b)
+            }),
+            Test::WithinDays(_) => self.date[k].is_some_and(|d| d as i64 >= c.day_threshold),
+            Test::OlderThanDays(_) => self.date[k].is_some_and(|d| (d as i64) < c.day_threshold),
+            Test::Per(u) => self.per_units(k, *u) >= 1,
+        }
+    }
+
+    fn per_units(&self, k: usize, unit: Dec) -> i64 {
+        match self.num[k] {
+            Some(v) if v.0 > 0 => v.floor_div(unit),
+            _ => 0,
+        }
+    }
+
+    /// Scores the loaded row; `held` and `contrib` keep the per-criterion detail.
+    pub fn score(&mut self, plan: &Plan, max_fit: Option<Cents>, max_engagement: Option<Cents>) -> RowScore {
+        let (mut fit, mut engagement) = (Cents::ZERO, Cents::ZERO);
+        let mut disqualified = false;
+        for (i, c) in plan.criteria.iter().enumerate() {
+            let (held, mut points) = match &c.cond.test {
+                Test::Per(u) => {
+                    let units = self.per_units(c.cond.slot, *u);
+                    let p = (units as i128 * c.points.0 as i128).clamp(i64::MIN as i128, i64::MAX as i128);
+                    (units >= 1, Cents(p as i64))
+                }
+                _ => {
+                    let h = self.holds(&c.cond);
+                    (h, if h { c.points } else { Cents::ZERO })
+                }
+            };
+            if let Some(m) = c.max {
+                points = Cents(points.0.clamp(-m.0, m.0));
+            }
+            if c.disqualify {
+                disqualified |= held;
+                points = Cents::ZERO;
+            }
+            self.held[i] = held;
+            self.contrib[i] = points;
+            match c.group {
+                Group::Fit => fit += points,
+                Group::Engagement => engagement += points,
+            }
+        }
+        if let Some(m) = max_fit {
+            fit = fit.min(m);
+        }
+        if let Some(m) = max_engagement {
+            engagement = engagement.min(m);
+        }
+        let created = plan.created_slot.and_then(|k| self.date[k]);
+        RowScore { score: fit + engagement, fit, engagement, disqualified, created }
+    }
+
+    /// The routing conditions of the loaded row, as bits.
+    pub fn route_bits(&self, plan: &Plan, out: &mut [u64]) {
+        out.iter_mut().for_each(|w| *w = 0);
+        for (i, c) in plan.conds.iter().enumerate() {
+            if self.holds(c) {
+                out[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+}
