@@ -11,7 +11,7 @@
 //! Run (standard library only; no clock is read, so the same arguments always give
 //! byte-identical output):
 //!
-//!     cargo run --release --example gen_leads -- --rows 300 --seed 7 --messy > examples/leads.csv
+//!     cargo run --release --example gen_leads -- --rows 300 --seed 7 --as-of 2026-11-01 --messy > examples/leads.csv
 //!     cargo run --release --example gen_leads -- --rows 10000000 --seed 1 > /tmp/leads-10m.csv
 //!
 //! Options: --rows N (300), --seed S (1), --as-of YYYY-MM-DD (2026-11-01), --messy.

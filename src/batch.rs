@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use indicatif::ProgressBar;
 
 use crate::error::Fail;
-use crate::input::{self, ends_in_quote, Fields, Input, LineCounter, RecordReader};
+use crate::input::{self, Fields, Input, LineCounter, RecordReader, ends_in_quote};
 use crate::num::Cents;
 use crate::plan::{self, Mode, Plan};
 use crate::rules::Rules;
@@ -85,7 +85,10 @@ pub struct Batch {
 /// Reads the export, finds the header, compiles the rules against it.
 pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
     let input = input::read(path, rules.input.encoding)?;
-    let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(&input.text));
+    let delimiter = rules
+        .input
+        .delimiter
+        .unwrap_or_else(|| input::detect_delimiter(&input.text));
     let mut rr = RecordReader::new(delimiter);
     let Some(rec) = rr.read(&input.text, 0) else {
         return Err(Fail::input(format!(
@@ -101,15 +104,31 @@ pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened,
             input.name
         )));
     }
-    let header: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+    let header: Vec<String> = rec
+        .fields
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
     let plan = plan::compile(rules, &header, &input.name, mode, as_of)?;
-    Ok(Opened { input, delimiter, header, header_end, plan })
+    Ok(Opened {
+        input,
+        delimiter,
+        header,
+        header_end,
+        plan,
+    })
 }
 
 impl Opened {
     /// Scores and stages every row in one pass.
     pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
-        let Opened { input, delimiter, header, header_end, plan } = self;
+        let Opened {
+            input,
+            delimiter,
+            header,
+            header_end,
+            plan,
+        } = self;
         let text = &input.text;
         let ncols = header.len();
         let words = plan.cond_words();
@@ -135,14 +154,19 @@ impl Opened {
                 progress.set_position(pos as u64);
             }
             let fields = rec.fields;
-            let unterminated = rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter);
+            let unterminated =
+                rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter);
             if fields.len() != ncols || unterminated {
                 let error = if unterminated {
                     "unterminated quote: the record runs to the end of the file".to_string()
                 } else {
                     format!("expected {ncols} fields, found {}", fields.len())
                 };
-                rejects_at.push((rec.start, error, fields.iter().map(<[u8]>::to_vec).collect()));
+                rejects_at.push((
+                    rec.start,
+                    error,
+                    fields.iter().map(<[u8]>::to_vec).collect(),
+                ));
                 continue;
             }
             scratch.load(&plan, &fields);
@@ -166,7 +190,11 @@ impl Opened {
             missing_ids += missing_id as u64;
             duplicates += duplicate as u64;
             let account = match plan.account_col {
-                Some(c) => intern(fields_lower(&fields, c, &mut lower), &mut account_ids, &mut accounts),
+                Some(c) => intern(
+                    fields_lower(&fields, c, &mut lower),
+                    &mut account_ids,
+                    &mut accounts,
+                ),
                 None => NONE,
             };
             leads.push(Lead {
@@ -190,15 +218,24 @@ impl Opened {
         wanted.sort_unstable();
         wanted.dedup();
         let mut lc = LineCounter::default();
-        let lines: HashMap<usize, usize> = wanted.iter().map(|&o| (o, lc.line_at(text, o))).collect();
+        let lines: HashMap<usize, usize> =
+            wanted.iter().map(|&o| (o, lc.line_at(text, o))).collect();
         let rejects = rejects_at
             .into_iter()
-            .map(|(o, error, fields)| Reject { line: lines[&o], error, fields })
+            .map(|(o, error, fields)| Reject {
+                line: lines[&o],
+                error,
+                fields,
+            })
             .collect();
         let warnings = warn_cols
             .iter()
             .filter(|(k, _)| warn_count[*k] > 0)
-            .map(|(k, name)| ColumnWarnings { column: name.clone(), count: warn_count[*k], first_line: lines[&warn_first[*k]] })
+            .map(|(k, name)| ColumnWarnings {
+                column: name.clone(),
+                count: warn_count[*k],
+                first_line: lines[&warn_first[*k]],
+            })
             .collect();
         Batch {
             input,
@@ -256,7 +293,10 @@ impl Batch {
     }
 
     /// Re-reads the cells of each lead in the current order, for writers.
-    pub fn for_each_row(&self, mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>) -> std::io::Result<()> {
+    pub fn for_each_row(
+        &self,
+        mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let mut rr = RecordReader::new(self.delimiter);
         for lead in &self.leads {
             if let Some(rec) = rr.read(&self.input.text, lead.offset) {

@@ -40,11 +40,19 @@ impl Reason {
     }
 
     pub fn assigned(self) -> bool {
-        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced)
+        matches!(
+            self,
+            Reason::AccountOwner | Reason::Expertise | Reason::Balanced
+        )
     }
 
-    pub const UNASSIGNED: [Reason; 5] =
-        [Reason::MissingId, Reason::Duplicate, Reason::Disqualified, Reason::NoTeam, Reason::NoCapacity];
+    pub const UNASSIGNED: [Reason; 5] = [
+        Reason::MissingId,
+        Reason::Duplicate,
+        Reason::Disqualified,
+        Reason::NoTeam,
+        Reason::NoCapacity,
+    ];
 }
 
 /// The decision for one lead.
@@ -93,7 +101,11 @@ pub struct Router<'a> {
 
 impl<'a> Router<'a> {
     /// `file_owners` maps account keys (trimmed, lower-cased) to rep names.
-    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &HashMap<String, String>) -> Router<'a> {
+    pub fn new(
+        rules: &'a Rules,
+        batch: &Batch,
+        file_owners: &HashMap<String, String>,
+    ) -> Router<'a> {
         let owners = batch
             .accounts
             .iter()
@@ -102,7 +114,11 @@ impl<'a> Router<'a> {
                 None => Owner::Unset,
             })
             .collect();
-        Router { rules, taken: vec![0; rules.reps.len()], owners }
+        Router {
+            rules,
+            taken: vec![0; rules.reps.len()],
+            owners,
+        }
     }
 
     pub fn taken(&self) -> &[u64] {
@@ -110,8 +126,17 @@ impl<'a> Router<'a> {
     }
 
     /// Routes one lead (leads must come in rank order). With `trace`, records the steps.
-    pub fn route(&mut self, batch: &Batch, lead: &Lead, mut trace: Option<&mut Vec<Step>>) -> Assignment {
-        let none = |reason| Assignment { team: None, rep: None, reason };
+    pub fn route(
+        &mut self,
+        batch: &Batch,
+        lead: &Lead,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> Assignment {
+        let none = |reason| Assignment {
+            team: None,
+            rep: None,
+            reason,
+        };
         if lead.missing_id {
             return none(Reason::MissingId);
         }
@@ -123,9 +148,16 @@ impl<'a> Router<'a> {
             return none(Reason::Disqualified);
         }
         let bits = batch.lead_bits(lead);
-        let holds = |range: &std::ops::Range<usize>| range.clone().all(|i| bits[i / 64] >> (i % 64) & 1 == 1);
+        let holds = |range: &std::ops::Range<usize>| {
+            range.clone().all(|i| bits[i / 64] >> (i % 64) & 1 == 1)
+        };
         let plan = &batch.plan;
-        let Some(first) = self.rules.teams.iter().enumerate().position(|(t, team)| team.stages[stage] && holds(&plan.team_when[t]))
+        let Some(first) = self
+            .rules
+            .teams
+            .iter()
+            .enumerate()
+            .position(|(t, team)| team.stages[stage] && holds(&plan.team_when[t]))
         else {
             if let Some(tr) = trace.as_deref_mut() {
                 tr.push(Step {
@@ -133,7 +165,10 @@ impl<'a> Router<'a> {
                     candidates: vec![],
                     excluded: vec![],
                     chosen: None,
-                    note: format!("no team accepts stage '{}' with these cells", self.rules.stage_name(stage)),
+                    note: format!(
+                        "no team accepts stage '{}' with these cells",
+                        self.rules.stage_name(stage)
+                    ),
                 });
             }
             return none(Reason::NoTeam);
@@ -145,15 +180,30 @@ impl<'a> Router<'a> {
                 if lead.account != NONE && self.owners[lead.account as usize] == Owner::Unset {
                     self.owners[lead.account as usize] = Owner::InRun(rep);
                 }
-                return Assignment { team: Some(t), rep: Some(rep), reason };
+                return Assignment {
+                    team: Some(t),
+                    rep: Some(rep),
+                    reason,
+                };
             }
             team = self.rules.teams[t].overflow;
         }
-        Assignment { team: Some(first), rep: None, reason: Reason::NoCapacity }
+        Assignment {
+            team: Some(first),
+            rep: None,
+            reason: Reason::NoCapacity,
+        }
     }
 
     /// Steps 3-5 in one team: candidates, owner, expertise and load.
-    fn try_team(&self, batch: &Batch, lead: &Lead, t: usize, bits: &[u64], trace: Option<&mut Vec<Step>>) -> Option<(usize, crate::route::Reason)> {
+    fn try_team(
+        &self,
+        batch: &Batch,
+        lead: &Lead,
+        t: usize,
+        bits: &[u64],
+        trace: Option<&mut Vec<Step>>,
+    ) -> Option<(usize, crate::route::Reason)> {
         let plan = &batch.plan;
         let bit = |i: usize| bits[i / 64] >> (i % 64) & 1 == 1;
         let mut excluded = Vec::new();
@@ -179,7 +229,10 @@ impl<'a> Router<'a> {
             })
             .collect();
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
-        let load = |r: usize| Ratio { num: self.taken[r] as i128 * crate::num::DEC_SCALE, den: self.rules.reps[r].weight.0 };
+        let load = |r: usize| Ratio {
+            num: self.taken[r] as i128 * crate::num::DEC_SCALE,
+            den: self.rules.reps[r].weight.0,
+        };
         let owner = match (lead.account, plan.account_col) {
             (a, Some(_)) if a != NONE => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
@@ -199,7 +252,14 @@ impl<'a> Router<'a> {
                     best = r;
                 }
             }
-            Some((best, if fit(best) > 0 { Reason::Expertise } else { Reason::Balanced }))
+            Some((
+                best,
+                if fit(best) > 0 {
+                    Reason::Expertise
+                } else {
+                    Reason::Balanced
+                },
+            ))
         };
         if let Some(tr) = trace {
             let name = |r: usize| self.rules.reps[r].name.clone();
@@ -231,9 +291,24 @@ impl<'a> Router<'a> {
     }
 }
 
-/// Routes every lead of a ranked batch; returns the assignments in the same order.
-pub fn route_all(rules: &Rules, batch: &Batch, owners: &HashMap<String, String>) -> (Vec<Assignment>, Vec<u64>) {
+/// The result of routing a batch.
+pub struct Routed {
+    /// One per lead, in the batch's (rank) order.
+    pub assignments: Vec<Assignment>,
+    /// Leads taken per rep.
+    pub taken: Vec<u64>,
+}
+
+/// Routes every lead of a ranked batch.
+pub fn route_all(rules: &Rules, batch: &Batch, owners: &HashMap<String, String>) -> Routed {
     let mut router = Router::new(rules, batch, owners);
-    let out = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
-    (out, router.taken().to_vec())
+    let assignments = batch
+        .leads
+        .iter()
+        .map(|l| router.route(batch, l, None))
+        .collect();
+    Routed {
+        assignments,
+        taken: router.taken().to_vec(),
+    }
 }

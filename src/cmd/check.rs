@@ -1,7 +1,6 @@
 //! `leadroute check`: validate the rules; with LEADS also the header and every
 //! value the rules read. Exits 0 and says so when everything is valid.
 
-
 use crate::cli::CheckArgs;
 use crate::plan::Mode;
 
@@ -13,16 +12,27 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         args.common.rules,
         r.criteria.len(),
         r.stages.len(),
-        r.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" < "),
+        r.stages
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" < "),
         r.teams.len(),
         r.reps.len()
     );
     let mut code = 0;
     if let Some(leads) = &args.leads {
-        let mode = if r.teams.is_empty() { Mode::Score } else { Mode::Assign };
+        let mode = if r.teams.is_empty() {
+            Mode::Score
+        } else {
+            Mode::Assign
+        };
         let opened = crate::batch::open(r, leads, mode, cfg.as_of)?;
-        let columns: &[&str] =
-            if mode == Mode::Assign { &crate::output::csv::ASSIGN_COLUMNS } else { &crate::output::csv::SCORE_COLUMNS };
+        let columns: &[&str] = if mode == Mode::Assign {
+            &crate::output::csv::ASSIGN_COLUMNS
+        } else {
+            &crate::output::csv::SCORE_COLUMNS
+        };
         crate::output::csv::check_prefix(r, &opened.header, columns, &opened.input.name)?;
         let batch = opened.process(r, &indicatif::ProgressBar::hidden());
         out.push_str(&format!(
@@ -32,7 +42,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             batch.well_formed(),
             batch.rejects.len()
         ));
-        for rej in batch.rejects.iter().take(crate::output::summary::REJECTS_SHOWN) {
+        for rej in batch
+            .rejects
+            .iter()
+            .take(crate::output::summary::REJECTS_SHOWN)
+        {
             out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
         }
         for (_, col) in batch.plan.warn_columns() {

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::batch::{self, Batch};
 use crate::cli::{Common, Outputs as OutArgs};
 use crate::error::Fail;
-use crate::output::{self, summary, Outputs, Target};
+use crate::output::{self, Outputs, Target, summary};
 use crate::plan::Mode;
 use crate::rules::{self, Rules};
 
@@ -30,7 +30,9 @@ impl Config {
         let as_of = match &c.as_of {
             None => crate::date::today(),
             Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
-                Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
+                Fail::usage(format!(
+                    "--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"
+                ))
             })?,
         };
         let rules = rules::load(std::path::Path::new(&c.rules), &c.set)?;
@@ -45,7 +47,9 @@ pub fn progress(len: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr_with_hz(10));
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
         bar.set_style(style);
     }
     bar
@@ -60,7 +64,7 @@ pub struct Job<'a> {
     /// Checks after the columns (e.g. the owners file), before any output is created.
     pub prepare: &'a mut dyn FnMut(&Config, &batch::Opened) -> anyhow::Result<()>,
     /// Routing, if any: run on the ranked batch.
-    pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<(Vec<crate::route::Assignment>, Vec<u64>)>,
+    pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<crate::route::Routed>,
 }
 
 /// Runs a batch command; returns the exit code (0, or 3 when rows were rejected).
@@ -69,8 +73,11 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let cfg = Config::load(common)?;
     let rules = &cfg.rules;
     let opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
-    let columns: &[&str] =
-        if job.mode == Mode::Assign { &output::csv::ASSIGN_COLUMNS } else { &output::csv::SCORE_COLUMNS };
+    let columns: &[&str] = if job.mode == Mode::Assign {
+        &output::csv::ASSIGN_COLUMNS
+    } else {
+        &output::csv::SCORE_COLUMNS
+    };
     output::csv::check_prefix(rules, &opened.header, columns, &opened.input.name)?;
     (job.prepare)(&cfg, &opened)?;
 
@@ -80,8 +87,18 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
         Target::File(p) => Some(outputs.create(p)?),
         Target::Stdout => None,
     };
-    let rejects_out = job.out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
-    let json_out = job.out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let rejects_out = job
+        .out
+        .rejects
+        .as_deref()
+        .map(|p| outputs.create(p.as_ref()))
+        .transpose()?;
+    let json_out = job
+        .out
+        .summary_json
+        .as_deref()
+        .map(|p| outputs.create(p.as_ref()))
+        .transpose()?;
 
     let bar = progress(opened.input.text.len() as u64, job.out.quiet);
     let mut batch = opened.process(rules, &bar);
@@ -93,9 +110,9 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
         return Err(strict_failure(&batch).into());
     }
 
-    let routing = routed.as_ref().map(|(a, t)| (a.as_slice(), t.as_slice()));
-    let assignments = routed.as_ref().map(|(a, _)| a.as_slice());
-    let write_csv = |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
+    let assignments = routed.as_ref().map(|r| r.assignments.as_slice());
+    let write_csv =
+        |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
     match csv_out {
         Some(i) => outputs.write(i, write_csv)?,
         None => output::write_stdout(write_csv)?,
@@ -103,7 +120,14 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     if let Some(i) = rejects_out {
         outputs.write(i, |w| output::csv::write_rejects(w, rules, &batch))?;
     }
-    let summary = summary::Summary::build(job.name, rules, &batch, cfg.as_of, routing, started.elapsed());
+    let summary = summary::Summary::build(
+        job.name,
+        rules,
+        &batch,
+        cfg.as_of,
+        routed.as_ref(),
+        started.elapsed(),
+    );
     if let Some(i) = json_out {
         outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
     }
@@ -129,10 +153,18 @@ fn print_summary(s: &summary::Summary, csv_on_stdout: bool) {
 fn strict_failure(batch: &Batch) -> Fail {
     let mut parts = Vec::new();
     if let Some(r) = batch.rejects.first() {
-        parts.push(format!("{} rows rejected (first at line {}: {})", batch.rejects.len(), r.line, r.error));
+        parts.push(format!(
+            "{} rows rejected (first at line {}: {})",
+            batch.rejects.len(),
+            r.line,
+            r.error
+        ));
     }
     for w in &batch.warnings {
-        parts.push(format!("{} value warnings in column '{}' (first at line {})", w.count, w.column, w.first_line));
+        parts.push(format!(
+            "{} value warnings in column '{}' (first at line {})",
+            w.count, w.column, w.first_line
+        ));
     }
     Fail::input(format!(
         "{}: --strict: {}; nothing was written (fix the export, or run without --strict to accept them)",

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{io_reason, Fail};
+use crate::error::{Fail, io_reason};
 
 /// Where one output goes.
 pub enum Target {
@@ -53,10 +53,17 @@ impl Outputs {
             _ => PathBuf::from("."),
         };
         if path.is_dir() {
-            return Err(Fail::input(format!("{}: is a folder; give a file name for the output", path.display())));
+            return Err(Fail::input(format!(
+                "{}: is a folder; give a file name for the output",
+                path.display()
+            )));
         }
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", path.file_name().map_or("out".into(), |n| n.to_string_lossy())))
+            .prefix(&format!(
+                ".{}.",
+                path.file_name()
+                    .map_or("out".into(), |n| n.to_string_lossy())
+            ))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| {
@@ -67,15 +74,28 @@ impl Outputs {
                     io_reason(&e)
                 ))
             })?;
-        self.pending.push(Pending { tmp, path: path.to_path_buf() });
+        self.pending.push(Pending {
+            tmp,
+            path: path.to_path_buf(),
+        });
         Ok(self.pending.len() - 1)
     }
 
     /// Writes the content of output `i` through a buffer.
-    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
+    pub fn write(
+        &mut self,
+        i: usize,
+        f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), Fail> {
         let p = &mut self.pending[i];
         let path = p.path.clone();
-        let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
+        let fail = |e: io::Error| {
+            Fail::input(format!(
+                "{}: write failed: {}",
+                path.display(),
+                io_reason(&e)
+            ))
+        };
         let mut w = BufWriter::with_capacity(1 << 16, p.tmp.as_file_mut());
         f(&mut w).map_err(fail)?;
         w.flush().map_err(fail)?;
@@ -97,7 +117,11 @@ impl Outputs {
             }
             let path = p.path.clone();
             p.tmp.persist(&path).map_err(|e| {
-                Fail::input(format!("{}: cannot move the finished output into place: {}", path.display(), io_reason(&e.error)))
+                Fail::input(format!(
+                    "{}: cannot move the finished output into place: {}",
+                    path.display(),
+                    io_reason(&e.error)
+                ))
             })?;
         }
         Ok(())
@@ -120,6 +144,9 @@ pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Fail::input(format!("<stdout>: write failed: {}", io_reason(&e)))),
+        Err(e) => Err(Fail::input(format!(
+            "<stdout>: write failed: {}",
+            io_reason(&e)
+        ))),
     }
 }

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::batch::Batch;
 use crate::num::Cents;
-use crate::route::{Assignment, Reason};
+use crate::route::{Assignment, Reason, Routed};
 use crate::rules::Rules;
 
 /// How many rejected rows the summary lists.
@@ -90,7 +90,7 @@ impl Summary {
         rules: &Rules,
         batch: &Batch,
         as_of: i32,
-        routing: Option<(&[Assignment], &[u64])>,
+        routing: Option<&Routed>,
         elapsed: Duration,
     ) -> Summary {
         let mut per_stage = vec![0u64; rules.stages.len() + 1];
@@ -101,7 +101,10 @@ impl Summary {
             .iter()
             .enumerate()
             .filter(|&(i, &n)| i < rules.stages.len() || n > 0)
-            .map(|(i, &n)| StageRow { stage: rules.stage_name(i).to_string(), leads: n })
+            .map(|(i, &n)| StageRow {
+                stage: rules.stage_name(i).to_string(),
+                leads: n,
+            })
             .collect();
         let secs = elapsed.as_secs_f64();
         Summary {
@@ -115,7 +118,10 @@ impl Summary {
                 .rejects
                 .iter()
                 .take(REJECTS_SHOWN)
-                .map(|r| RejectedRow { line: r.line, error: r.error.clone() })
+                .map(|r| RejectedRow {
+                    line: r.line,
+                    error: r.error.clone(),
+                })
                 .collect(),
             duplicates: batch.duplicates,
             missing_ids: batch.missing_ids,
@@ -123,23 +129,44 @@ impl Summary {
             warnings: batch
                 .warnings
                 .iter()
-                .map(|w| WarningRow { column: w.column.clone(), count: w.count, first_line: w.first_line })
+                .map(|w| WarningRow {
+                    column: w.column.clone(),
+                    count: w.count,
+                    first_line: w.first_line,
+                })
                 .collect(),
-            routing: routing.map(|(a, taken)| routing_figures(rules, batch, a, taken)),
+            routing: routing.map(|r| routing_figures(rules, batch, &r.assignments, &r.taken)),
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
-            rows_per_second: if secs > 0.0 { (batch.rows_read as f64 / secs).round() } else { 0.0 },
+            rows_per_second: if secs > 0.0 {
+                (batch.rows_read as f64 / secs).round()
+            } else {
+                0.0
+            },
         }
     }
 }
 
-fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], taken: &[u64]) -> Routing {
+fn routing_figures(
+    rules: &Rules,
+    batch: &Batch,
+    assignments: &[Assignment],
+    taken: &[u64],
+) -> Routing {
     let mut score_sum = vec![0i128; rules.reps.len()];
     let mut team_rows: Vec<TeamRow> = rules
         .teams
         .iter()
-        .map(|t| TeamRow { team: Some(t.name.clone()), assigned: 0, not_assigned: BTreeMap::new() })
+        .map(|t| TeamRow {
+            team: Some(t.name.clone()),
+            assigned: 0,
+            not_assigned: BTreeMap::new(),
+        })
         .collect();
-    let mut no_team = TeamRow { team: None, assigned: 0, not_assigned: BTreeMap::new() };
+    let mut no_team = TeamRow {
+        team: None,
+        assigned: 0,
+        not_assigned: BTreeMap::new(),
+    };
     let mut reasons = BTreeMap::new();
     let (mut assigned, mut not_assigned) = (0, 0);
     for (lead, a) in batch.leads.iter().zip(assignments) {
@@ -175,7 +202,13 @@ fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], tak
             mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
         })
         .collect();
-    Routing { assigned, not_assigned, reasons, reps, teams: team_rows }
+    Routing {
+        assigned,
+        not_assigned,
+        reasons,
+        reps,
+        teams: team_rows,
+    }
 }
 
 /// Mean in hundredths, rounded half away from zero.
@@ -217,7 +250,10 @@ pub fn render(s: &Summary, plain: bool) -> String {
     t.add_row(vec![Cell::new("rejected (malformed)"), right(s.rejected)]);
     t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]);
     t.add_row(vec![Cell::new("missing ids"), right(s.missing_ids)]);
-    out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, s.input, s.as_of));
+    out.push_str(&format!(
+        "leadroute {} {} (as of {})\n",
+        s.command, s.input, s.as_of
+    ));
     out.push_str(&t.to_string());
     out.push('\n');
     if !s.rejected_rows.is_empty() {
@@ -230,7 +266,10 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
         if s.rejected > s.rejected_rows.len() as u64 {
-            out.push_str(&format!("... and {} more (write them all with --rejects FILE)\n", s.rejected - s.rejected_rows.len() as u64));
+            out.push_str(&format!(
+                "... and {} more (write them all with --rejects FILE)\n",
+                s.rejected - s.rejected_rows.len() as u64
+            ));
         }
     }
     let mut t = table(plain);
@@ -245,7 +284,11 @@ pub fn render(s: &Summary, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec!["rep", "team", "taken", "capacity", "mean score"]);
         for rep in &r.reps {
-            let name = if rep.active { rep.rep.clone() } else { format!("{} (inactive)", rep.rep) };
+            let name = if rep.active {
+                rep.rep.clone()
+            } else {
+                format!("{} (inactive)", rep.rep)
+            };
             t.add_row(vec![
                 Cell::new(name),
                 Cell::new(&rep.team),
@@ -262,22 +305,34 @@ pub fn render(s: &Summary, plain: bool) -> String {
         header.extend(Reason::UNASSIGNED.iter().map(|r| r.as_str().to_string()));
         t.set_header(header);
         for team in &r.teams {
-            let mut row = vec![Cell::new(team.team.as_deref().unwrap_or("(no team)")), right(team.assigned)];
+            let mut row = vec![
+                Cell::new(team.team.as_deref().unwrap_or("(no team)")),
+                right(team.assigned),
+            ];
             for reason in Reason::UNASSIGNED {
-                row.push(right(team.not_assigned.get(reason.as_str()).copied().unwrap_or(0)));
+                row.push(right(
+                    team.not_assigned.get(reason.as_str()).copied().unwrap_or(0),
+                ));
             }
             t.add_row(row);
         }
         out.push('\n');
         out.push_str(&t.to_string());
         out.push('\n');
-        out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned));
+        out.push_str(&format!(
+            "assigned {}, not assigned {}\n",
+            r.assigned, r.not_assigned
+        ));
     }
     if !s.warnings.is_empty() {
         let mut t = table(plain);
         t.set_header(vec!["column", "value warnings", "first line"]);
         for w in &s.warnings {
-            t.add_row(vec![Cell::new(&w.column), right(w.count), right(w.first_line)]);
+            t.add_row(vec![
+                Cell::new(&w.column),
+                right(w.count),
+                right(w.first_line),
+            ]);
         }
         out.push('\n');
         out.push_str(&t.to_string());
@@ -292,7 +347,8 @@ pub fn render(s: &Summary, plain: bool) -> String {
 
 /// The summary as pretty JSON with a trailing newline.
 pub fn to_json(s: &Summary) -> String {
-    let mut j = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut j =
+        serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     j.push('\n');
     j
 }

@@ -4,9 +4,9 @@
 //! the located tree in order, before validation, so that a bad value is
 //! reported exactly like one written in the file.
 
+use super::RulesError;
 use super::schema::{self, Shape};
 use super::tree::{At, Entry, Node, Table, Val};
-use super::RulesError;
 
 /// Splits `KEY=VALUE` at the first `=` outside quotes, and KEY into segments.
 pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
@@ -56,7 +56,11 @@ pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
 }
 
 fn finish(seg: &str, quoted: bool) -> String {
-    if quoted { seg.to_string() } else { seg.trim().to_string() }
+    if quoted {
+        seg.to_string()
+    } else {
+        seg.trim().to_string()
+    }
 }
 
 /// Applies one override to the document tree.
@@ -64,8 +68,10 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
     let err = |msg: String| RulesError(format!("--set '{arg}': {msg}"));
     let (path, raw) = split(arg).map_err(err)?;
     let at = At::Set(index);
-    let value = super::tree::parse_value(raw.trim(), index)
-        .unwrap_or_else(|| Node { val: Val::Str(raw.trim().to_string()), at: at.clone() });
+    let value = super::tree::parse_value(raw.trim(), index).unwrap_or_else(|| Node {
+        val: Val::Str(raw.trim().to_string()),
+        at: at.clone(),
+    });
     if matches!(value.val, Val::Table(_)) {
         return Err(err("the value is a table; set one key at a time".into()));
     }
@@ -91,8 +97,18 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
                 )));
             };
             let names = names_in(doc, top);
-            let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get_mut(top) else {
-                return Err(err(format!("no {kind} named '{name}' (the rules have none)")));
+            let Some(Entry {
+                node:
+                    Node {
+                        val: Val::Array(items),
+                        ..
+                    },
+                ..
+            }) = doc.get_mut(top)
+            else {
+                return Err(err(format!(
+                    "no {kind} named '{name}' (the rules have none)"
+                )));
             };
             let found = items.iter_mut().find_map(|n| match &mut n.val {
                 Val::Table(t) if matches!(t.get("name"), Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) if s == name) => Some(t),
@@ -125,7 +141,11 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
             }
             match table.get_mut(key) {
                 Some(e) => e.node = value,
-                None => table.entries.push(Entry { key: key.clone(), key_at: at, node: value }),
+                None => table.entries.push(Entry {
+                    key: key.clone(),
+                    key_at: at,
+                    node: value,
+                }),
             }
             Ok(())
         }
@@ -135,26 +155,46 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
     }
 }
 
-fn entry_or_insert<'a>(t: &'a mut Table, key: &str, at: &At, make: impl FnOnce() -> Val) -> &'a mut Entry {
+fn entry_or_insert<'a>(
+    t: &'a mut Table,
+    key: &str,
+    at: &At,
+    make: impl FnOnce() -> Val,
+) -> &'a mut Entry {
     if t.get(key).is_none() {
         t.entries.push(Entry {
             key: key.to_string(),
             key_at: at.clone(),
-            node: Node { val: make(), at: at.clone() },
+            node: Node {
+                val: make(),
+                at: at.clone(),
+            },
         });
     }
     t.get_mut(key).expect("just inserted")
 }
 
 fn names_in(doc: &Table, top: &str) -> Vec<String> {
-    let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get(top) else {
+    let Some(Entry {
+        node: Node {
+            val: Val::Array(items),
+            ..
+        },
+        ..
+    }) = doc.get(top)
+    else {
         return Vec::new();
     };
     items
         .iter()
         .filter_map(|n| match &n.val {
             Val::Table(t) => match t.get("name") {
-                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
+                Some(Entry {
+                    node: Node {
+                        val: Val::Str(s), ..
+                    },
+                    ..
+                }) => Some(s.clone()),
                 _ => None,
             },
             _ => None,
@@ -172,14 +212,26 @@ mod tests {
 
     #[test]
     fn keys_split_on_dots_and_the_first_equals_outside_quotes() {
-        assert_eq!(split("stages.sql.min_score=70").unwrap(), (s(&["stages", "sql", "min_score"]), "70".into()));
+        assert_eq!(
+            split("stages.sql.min_score=70").unwrap(),
+            (s(&["stages", "sql", "min_score"]), "70".into())
+        );
         assert_eq!(
             split("criteria.\"page views\".points=3").unwrap(),
             (s(&["criteria", "page views", "points"]), "3".into())
         );
-        assert_eq!(split("criteria.'a.b=c'.points=x=y").unwrap(), (s(&["criteria", "a.b=c", "points"]), "x=y".into()));
-        assert_eq!(split("reps.Päivi.capacity=5").unwrap(), (s(&["reps", "Päivi", "capacity"]), "5".into()));
-        assert_eq!(split("reps. Brent .active=false").unwrap().0, s(&["reps", "Brent", "active"]));
+        assert_eq!(
+            split("criteria.'a.b=c'.points=x=y").unwrap(),
+            (s(&["criteria", "a.b=c", "points"]), "x=y".into())
+        );
+        assert_eq!(
+            split("reps.Päivi.capacity=5").unwrap(),
+            (s(&["reps", "Päivi", "capacity"]), "5".into())
+        );
+        assert_eq!(
+            split("reps. Brent .active=false").unwrap().0,
+            s(&["reps", "Brent", "active"])
+        );
         assert!(split("reps.Brent.active").is_err());
     }
 }

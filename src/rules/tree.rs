@@ -7,8 +7,8 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Where a key or value came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,5 +164,8 @@ fn node_from(v: Spanned<DeValue<'_>>) -> Node {
         DeValue::Array(a) => Val::Array(a.iter().cloned().map(node_from).collect()),
         DeValue::Table(t) => Val::Table(table_from(t, &span)),
     };
-    Node { val, at: At::File(span) }
+    Node {
+        val,
+        at: At::File(span),
+    }
 }

@@ -1,0 +1,12 @@
+//! Integration tests: the real binary, run the way users run it. One test
+//! binary for all of them (faster to build and link).
+
+mod assign;
+mod check;
+mod errors;
+mod fixtures;
+mod input;
+mod props;
+mod score;
+mod snapshots;
+mod workdir;

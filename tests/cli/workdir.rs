@@ -1,0 +1,140 @@
+//! A scratch folder with fixtures, and the real binary run in it the way a
+//! user runs it. On failure, everything needed to see why is printed.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub cmd: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "command: {}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cmd, self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code; returns self for more checks.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Run {
+        assert_eq!(self.code, want, "unexpected exit code\n{}", self.describe());
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> &Workdir {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, contents).expect("write fixture");
+        self
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.path(name).exists()
+    }
+
+    /// Runs leadroute with these arguments in the folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_stdin(args, None)
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadroute"));
+        cmd.args(args).current_dir(self.dir.path());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn leadroute");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            let mut s = child.stdin.take().expect("stdin");
+            s.write_all(input).expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait");
+        Run {
+            cmd: format!("leadroute {}", args.join(" ")),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Parses a CSV output back into rows (header included).
+    pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
+        parse_csv(&self.read(name), b',')
+    }
+}
+
+pub fn parse_csv(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            r.expect("valid CSV output")
+                .iter()
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+/// The value of a named column in each data row.
+pub fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = rows[0]
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", rows[0]));
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
