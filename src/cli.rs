@@ -7,7 +7,7 @@ const EXAMPLES: &str = "\
 Examples:
   leadroute assign -r rules.toml -o assigned.csv leads.csv
   leadroute score -r rules.toml --as-of 2026-11-01 leads.csv > scored.csv
-  leadroute assign -r rules.toml --set reps.Brent.active=false --owners owners.csv -o out.csv leads.csv
+  leadroute assign -r rules.toml --set reps.Brent.active=false -o out.csv leads.csv
   leadroute check -r rules.toml leads.csv
 
 Exit status: 0 success; 3 success but some rows were rejected (malformed);
@@ -28,7 +28,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   leadroute assign -r rules.toml -o assigned.csv leads.csv
   leadroute assign -r rules.toml --owners owners.csv --rejects rejects.csv -o out.csv leads.csv
-  leadroute assign -r rules.toml --set reps.Brent.active=false --set reps.Liisa.capacity=5 -o out.csv leads.csv
+  leadroute assign -r rules.toml --set reps.Liisa.capacity=5 -o out.csv leads.csv
   cat leads.csv | leadroute assign -r rules.toml -q - > assigned.csv")]
     Assign(AssignArgs),
     /// Score, stage and sort only (no routing).
