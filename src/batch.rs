@@ -80,11 +80,32 @@ pub struct Batch {
     pub missing_ids: u64,
     /// Account keys (trimmed, lower-cased) by interned id.
     pub accounts: Vec<String>,
+    /// With `--outcome`: whether each lead converted, by `Lead::index`.
+    pub outcomes: Vec<bool>,
+}
+
+/// The outcome is true for `1, true, yes, y, won, converted` (case-insensitive).
+pub fn truthy(cell: &str) -> bool {
+    const YES: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
+    let c = cell.trim();
+    YES.iter().any(|y| c.eq_ignore_ascii_case(y))
 }
 
 /// Reads the export, finds the header, compiles the rules against it.
 pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
-    let input = input::read(path, rules.input.encoding)?;
+    let (name, bytes) = input::read_raw(path)?;
+    open_bytes(rules, name, bytes, mode, as_of)
+}
+
+/// As `open`, for an export already read (compare reads it once for two rule sets).
+pub fn open_bytes(
+    rules: &Rules,
+    name: String,
+    bytes: Vec<u8>,
+    mode: Mode,
+    as_of: i32,
+) -> Result<Opened, Fail> {
+    let input = input::decode(name, bytes, rules.input.encoding)?;
     let delimiter = rules
         .input
         .delimiter
@@ -120,6 +141,17 @@ pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened,
 }
 
 impl Opened {
+    /// Adds the `--outcome` column (exit 1 when the export lacks it).
+    pub fn with_outcome(mut self, column: &str) -> Result<Opened, Fail> {
+        self.plan.outcome_col = Some(input::find_column(
+            &self.input.name,
+            &self.header,
+            column,
+            "--outcome",
+        )?);
+        Ok(self)
+    }
+
     /// Scores and stages every row in one pass.
     pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
         let Opened {
@@ -147,6 +179,7 @@ impl Opened {
         let (mut rows_read, mut duplicates, mut missing_ids) = (0u64, 0u64, 0u64);
         let mut pos = header_end;
         let mut lower = String::new();
+        let mut outcomes = Vec::new();
         while let Some(rec) = rr.read(text, pos) {
             pos = rec.end;
             rows_read += 1;
@@ -183,6 +216,9 @@ impl Opened {
             if words > 0 {
                 scratch.route_bits(&plan, &mut word_buf);
                 bits.extend_from_slice(&word_buf);
+            }
+            if let Some(c) = plan.outcome_col {
+                outcomes.push(truthy(fields.str(c)));
             }
             let id = fields.str(plan.id_col).trim();
             let missing_id = id.is_empty();
@@ -250,6 +286,7 @@ impl Opened {
             duplicates,
             missing_ids,
             accounts,
+            outcomes,
         }
     }
 }

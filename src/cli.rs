@@ -42,6 +42,17 @@ pub enum Command {
   leadroute check -r rules.toml
   leadroute check -r rules.toml leads.csv")]
     Check(CheckArgs),
+    /// One lead: every criterion, every stage test, every routing step.
+    #[command(after_help = "Examples:
+  leadroute explain -r rules.toml --id L-0000038 leads.csv
+  leadroute explain -r rules.toml --as-of 2026-11-01 --owners owners.csv --id 660737 leads.csv")]
+    Explain(ExplainArgs),
+    /// What-if: the same export under two rule sets, side by side.
+    #[command(after_help = "Examples:
+  leadroute compare -r rules.toml --set stages.sql.min_score=70 leads.csv
+  leadroute compare -r rules.toml --candidate rules-new.toml --outcome Converted leads.csv
+  leadroute compare -r rules.toml --set reps.Brent.active=false --summary-json diff.json leads.csv")]
+    Compare(CompareArgs),
 }
 
 /// Options shared by the commands that read an export.
@@ -104,6 +115,9 @@ pub struct ScoreArgs {
     pub common: Common,
     #[command(flatten)]
     pub out: Outputs,
+    /// Calibrate against this column (1/true/yes/y/won/converted means converted).
+    #[arg(long = "outcome", value_name = "COLUMN")]
+    pub outcome: Option<String>,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -116,4 +130,58 @@ pub struct CheckArgs {
     /// Also check this export: the header and every value the rules read.
     #[arg(value_name = "LEADS")]
     pub leads: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The lead to explain (its id, compared trimmed and exactly).
+    #[arg(long = "id", value_name = "ID")]
+    pub id: String,
+    /// CSV with header `account,rep`: existing account owners (as for assign).
+    #[arg(long = "owners", value_name = "FILE")]
+    pub owners: Option<String>,
+    /// The lead export (CSV), or `-` for standard input.
+    #[arg(value_name = "LEADS")]
+    pub leads: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The base rules file.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: String,
+
+    /// The candidate rules file [default: a copy of RULES].
+    #[arg(long = "candidate", value_name = "RULES2")]
+    pub candidate: Option<String>,
+
+    /// Change the candidate: KEY=VALUE as for the other commands (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Also compare conversion per stage against this column.
+    #[arg(long = "outcome", value_name = "COLUMN")]
+    pub outcome: Option<String>,
+
+    /// The date that day-based criteria count from [default: today, local time].
+    #[arg(long = "as-of", value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+
+    /// CSV with header `account,rep`: existing account owners (both sides).
+    #[arg(long = "owners", value_name = "FILE")]
+    pub owners: Option<String>,
+
+    /// Write the comparison as JSON here, for scripts.
+    #[arg(long = "summary-json", value_name = "FILE")]
+    pub summary_json: Option<String>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The lead export (CSV). Read once per rule set, so not standard input.
+    #[arg(value_name = "LEADS")]
+    pub leads: String,
 }

@@ -17,7 +17,13 @@ pub struct Input {
 
 /// Reads a path, or standard input for `-`, and decodes it.
 pub fn read(path: &str, encoding: Encoding) -> Result<Input, Fail> {
-    let (name, bytes) = if path == "-" {
+    let (name, bytes) = read_raw(path)?;
+    decode(name, bytes, encoding)
+}
+
+/// Reads a path, or standard input for `-`: (name for messages, bytes).
+pub fn read_raw(path: &str) -> Result<(String, Vec<u8>), Fail> {
+    Ok(if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin().lock().read_to_end(&mut buf).map_err(|e| {
             Fail::input(format!(
@@ -34,8 +40,7 @@ pub fn read(path: &str, encoding: Encoding) -> Result<Input, Fail> {
             ))
         })?;
         (path.to_string(), bytes)
-    };
-    decode(name, bytes, encoding)
+    })
 }
 
 /// Drops a UTF-8 BOM; checks UTF-8 or decodes windows-1252 (WHATWG).

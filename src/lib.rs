@@ -3,11 +3,13 @@
 //! The pipeline runs one way: CLI -> Config (rules loaded and validated) ->
 //! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
 
+pub mod analyze;
 pub mod batch;
 pub mod cli;
 pub mod cmd;
 pub mod date;
 pub mod error;
+pub mod explain;
 pub mod input;
 pub mod num;
 pub mod output;
@@ -28,5 +30,7 @@ pub fn run() -> anyhow::Result<u8> {
         cli::Command::Assign(a) => cmd::assign::run(a),
         cli::Command::Score(a) => cmd::score::run(a),
         cli::Command::Check(a) => cmd::check::run(a),
+        cli::Command::Explain(a) => cmd::explain::run(a),
+        cli::Command::Compare(a) => cmd::compare::run(a),
     }
 }

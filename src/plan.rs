@@ -62,6 +62,8 @@ pub struct Plan {
     pub date_formats: Vec<DateFormat>,
     pub as_of: i32,
     pub header: Vec<String>,
+    /// `--outcome`: the column that says whether a lead converted.
+    pub outcome_col: Option<usize>,
 }
 
 impl Plan {
@@ -225,5 +227,6 @@ pub fn compile(
         date_formats: rules.input.date_formats.clone(),
         as_of,
         header: header.to_vec(),
+        outcome_col: None,
     })
 }

@@ -152,25 +152,31 @@ impl<'a> Router<'a> {
             range.clone().all(|i| bits[i / 64] >> (i % 64) & 1 == 1)
         };
         let plan = &batch.plan;
-        let Some(first) = self
-            .rules
-            .teams
-            .iter()
-            .enumerate()
-            .position(|(t, team)| team.stages[stage] && holds(&plan.team_when[t]))
-        else {
+        let first = self.rules.teams.iter().enumerate().position(|(t, team)| {
+            let accepts = team.stages[stage];
+            let when = accepts && holds(&plan.team_when[t]);
             if let Some(tr) = trace.as_deref_mut() {
+                let note = if !accepts {
+                    format!(
+                        "skipped: does not take stage '{}'",
+                        self.rules.stage_name(stage)
+                    )
+                } else if !when {
+                    "skipped: its `when` conditions do not all hold".to_string()
+                } else {
+                    "takes the lead: stage and `when` match".to_string()
+                };
                 tr.push(Step {
-                    team: String::new(),
+                    team: team.name.clone(),
                     candidates: vec![],
                     excluded: vec![],
                     chosen: None,
-                    note: format!(
-                        "no team accepts stage '{}' with these cells",
-                        self.rules.stage_name(stage)
-                    ),
+                    note,
                 });
             }
+            when
+        });
+        let Some(first) = first else {
             return none(Reason::NoTeam);
         };
         let mut team = Some(first);
@@ -187,6 +193,15 @@ impl<'a> Router<'a> {
                 };
             }
             team = self.rules.teams[t].overflow;
+            if let (Some(tr), Some(o)) = (trace.as_deref_mut(), team) {
+                tr.push(Step {
+                    team: self.rules.teams[o].name.clone(),
+                    candidates: vec![],
+                    excluded: vec![],
+                    chosen: None,
+                    note: format!("overflow from '{}'", self.rules.teams[t].name),
+                });
+            }
         }
         Assignment {
             team: Some(first),
@@ -277,7 +292,10 @@ impl<'a> Router<'a> {
                 chosen: choice.map(|(r, _)| name(r)),
                 note: match (choice, owner) {
                     (None, _) => "no candidate can take it".into(),
-                    (Some((_, Reason::AccountOwner)), _) => "the account's owner takes it".into(),
+                    (Some((_, Reason::AccountOwner)), _) => match self.owners[lead.account as usize] {
+                        Owner::File(_) => "the account's owner (from --owners) takes it".into(),
+                        _ => "the account's owner (it took the account's first lead in this run) takes it".into(),
+                    },
                     (Some((_, reason)), Some(o)) => format!(
                         "account owner {} cannot take it here; {}",
                         name(o),

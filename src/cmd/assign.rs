@@ -16,6 +16,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<u8> {
             mode: Mode::Assign,
             leads: &args.leads,
             out: &args.out,
+            outcome: None,
             // The owners file is read after the columns and the prefix check;
             // it is ignored when `input.account` is unset.
             prepare: &mut |cfg, _| {

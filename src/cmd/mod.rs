@@ -5,6 +5,8 @@
 
 pub mod assign;
 pub mod check;
+pub mod compare;
+pub mod explain;
 pub mod score;
 
 use std::io::IsTerminal;
@@ -61,6 +63,8 @@ pub struct Job<'a> {
     pub mode: Mode,
     pub leads: &'a str,
     pub out: &'a OutArgs,
+    /// `--outcome COLUMN`: calibrate stages and scores against it.
+    pub outcome: Option<&'a str>,
     /// Checks after the columns (e.g. the owners file), before any output is created.
     pub prepare: &'a mut dyn FnMut(&Config, &batch::Opened) -> anyhow::Result<()>,
     /// Routing, if any: run on the ranked batch.
@@ -72,7 +76,10 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let started = Instant::now();
     let cfg = Config::load(common)?;
     let rules = &cfg.rules;
-    let opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
+    let mut opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
+    if let Some(column) = job.outcome {
+        opened = opened.with_outcome(column)?;
+    }
     let columns: &[&str] = if job.mode == Mode::Assign {
         &output::csv::ASSIGN_COLUMNS
     } else {
@@ -120,7 +127,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     if let Some(i) = rejects_out {
         outputs.write(i, |w| output::csv::write_rejects(w, rules, &batch))?;
     }
-    let summary = summary::Summary::build(
+    let mut summary = summary::Summary::build(
         job.name,
         rules,
         &batch,
@@ -128,6 +135,9 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
         routed.as_ref(),
         started.elapsed(),
     );
+    if let Some(column) = job.outcome {
+        summary.calibration = Some(crate::analyze::calibrate(rules, &batch, column));
+    }
     if let Some(i) = json_out {
         outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
     }

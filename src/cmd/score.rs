@@ -11,6 +11,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<u8> {
             mode: Mode::Score,
             leads: &args.leads,
             out: &args.out,
+            outcome: args.outcome.as_deref(),
             prepare: &mut |_, _| Ok(()),
             route: &mut |_, _| None,
         },

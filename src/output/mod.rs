@@ -4,6 +4,7 @@
 //! assignment file and never destroys yesterday's.
 
 pub mod csv;
+pub mod report;
 pub mod summary;
 
 use std::fs::File;

@@ -80,6 +80,9 @@ pub struct Summary {
     pub warnings: Vec<WarningRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing: Option<Routing>,
+    /// `score --outcome`: conversion per stage, per score decile, per threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::analyze::Calibration>,
     pub elapsed_seconds: f64,
     pub rows_per_second: f64,
 }
@@ -136,6 +139,7 @@ impl Summary {
                 })
                 .collect(),
             routing: routing.map(|r| routing_figures(rules, batch, &r.assignments, &r.taken)),
+            calibration: None,
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
             rows_per_second: if secs > 0.0 {
                 (batch.rows_read as f64 / secs).round()
@@ -218,7 +222,7 @@ fn mean_cents(sum: i128, n: u64) -> Cents {
     Cents(q as i64)
 }
 
-fn table(plain: bool) -> Table {
+pub(crate) fn table(plain: bool) -> Table {
     let mut t = Table::new();
     if plain {
         t.load_style(presets::ASCII_MARKDOWN);
@@ -323,6 +327,9 @@ pub fn render(s: &Summary, plain: bool) -> String {
             "assigned {}, not assigned {}\n",
             r.assigned, r.not_assigned
         ));
+    }
+    if let Some(c) = &s.calibration {
+        out.push_str(&super::report::calibration(c, plain));
     }
     if !s.warnings.is_empty() {
         let mut t = table(plain);

@@ -79,6 +79,30 @@ pub enum Test {
 }
 
 impl Test {
+    /// The test as a user would write it, for `explain`.
+    pub fn describe(&self) -> String {
+        let list = |k: &str, v: &[String]| format!("{k} {v:?}");
+        match self {
+            Test::Equals(v) => format!("equals {v:?}"),
+            Test::In(v) => list("in", v),
+            Test::NotIn(v) => list("not_in", v),
+            Test::ContainsAny(v) => list("contains_any", v),
+            Test::StartsWithAny(v) => list("starts_with_any", v),
+            Test::EndsWithAny(v) => list("ends_with_any", v),
+            Test::Present(p) => format!("present = {p}"),
+            Test::Range { gte, gt, lte, lt } => {
+                let parts: Vec<String> = [("gte", gte), ("gt", gt), ("lte", lte), ("lt", lt)]
+                    .iter()
+                    .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+                    .collect();
+                parts.join(", ")
+            }
+            Test::WithinDays(n) => format!("within_days {n}"),
+            Test::OlderThanDays(n) => format!("older_than_days {n}"),
+            Test::Per(u) => format!("per {u}"),
+        }
+    }
+
     /// How the test reads its cell.
     pub fn kind(&self) -> ValueKind {
         match self {

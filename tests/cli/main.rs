@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, run the way users run it. One test
 //! binary for all of them (faster to build and link).
 
+mod analyst;
 mod assign;
 mod check;
 mod errors;

@@ -5,7 +5,7 @@ use crate::fixtures::{LEADS, RULES};
 use crate::workdir::Workdir;
 
 /// The elapsed-time line differs on every run.
-fn redact_timing(s: &str) -> String {
+pub fn redact_timing(s: &str) -> String {
     s.lines()
         .map(|l| {
             if l.contains("rows/s") {

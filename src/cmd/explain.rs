@@ -1,0 +1,51 @@
+//! `leadroute explain --id ID`: one lead's story, from the full batch run.
+
+use std::io::IsTerminal;
+
+use crate::cli::ExplainArgs;
+use crate::error::Fail;
+use crate::plan::Mode;
+
+pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let cfg = super::Config::load(&args.common)?;
+    let rules = &cfg.rules;
+    let id = args.id.trim();
+    if id.is_empty() {
+        return Err(Fail::usage(
+            "--id: give the id of the lead to explain (ids are compared trimmed)",
+        )
+        .into());
+    }
+    let mode = if rules.teams.is_empty() {
+        Mode::Score
+    } else {
+        Mode::Assign
+    };
+    let opened = crate::batch::open(rules, &args.leads, mode, cfg.as_of)?;
+    let owners = match (&args.owners, &rules.input.account) {
+        (Some(path), Some(_)) => Some(crate::owners::load(path)?),
+        _ => None,
+    };
+    let mut batch = opened.process(rules, &super::progress(0, true));
+    crate::rank::rank(&mut batch.leads);
+    let hits = crate::explain::find(&batch, id);
+    if hits.is_empty() {
+        let close = crate::explain::close_ids(&batch, id);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!("; close ids: {}", close.join(", "))
+        };
+        return Err(Fail::input(format!(
+            "{}: no well-formed row has id '{id}' in column '{}'{hint}",
+            batch.input.name, batch.header[batch.plan.id_col]
+        ))
+        .into());
+    }
+    let e = crate::explain::explain(rules, &batch, &hits, owners.as_ref());
+    let plain = !std::io::stdout().is_terminal();
+    crate::output::write_stdout(|w| {
+        w.write_all(crate::output::report::explanation(&e, plain).as_bytes())
+    })?;
+    Ok(0)
+}

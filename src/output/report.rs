@@ -1,0 +1,253 @@
+//! Rendering the analyst reports (calibration, comparison, explanation) as
+//! tables. Pure: each returns a String.
+
+use comfy_table::{Cell, CellAlignment, Table};
+
+use super::summary::table;
+use crate::analyze::{Calibration, Comparison, Conversion};
+use crate::explain::Explanation;
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn push_table(out: &mut String, t: &Table) {
+    out.push('\n');
+    out.push_str(&t.to_string());
+    out.push('\n');
+}
+
+fn num(v: f64) -> String {
+    crate::num::Cents((v * 100.0).round() as i64).to_string()
+}
+
+pub fn calibration(c: &Calibration, plain: bool) -> String {
+    let mut out = format!(
+        "\ncalibration against '{}': {} of {} leads converted ({})\n",
+        c.outcome_column,
+        c.overall.converted,
+        c.overall.leads,
+        pct(c.overall.rate)
+    );
+    let mut t = table(plain);
+    t.set_header(vec!["stage", "leads", "converted", "rate"]);
+    for s in &c.stages {
+        t.add_row(vec![
+            Cell::new(&s.stage),
+            right(s.conversion.leads),
+            right(s.conversion.converted),
+            right(pct(s.conversion.rate)),
+        ]);
+    }
+    push_table(&mut out, &t);
+    let mut t = table(plain);
+    t.set_header(vec!["score decile", "scores", "leads", "converted", "rate"]);
+    for d in &c.deciles {
+        t.add_row(vec![
+            right(d.decile),
+            right(format!("{} to {}", num(d.min_score), num(d.max_score))),
+            right(d.conversion.leads),
+            right(d.conversion.converted),
+            right(pct(d.conversion.rate)),
+        ]);
+    }
+    push_table(&mut out, &t);
+    if !c.thresholds.is_empty() {
+        let mut t = table(plain);
+        t.set_header(vec![
+            "at or above stage",
+            "leads",
+            "converted",
+            "recall",
+            "precision",
+        ]);
+        for th in &c.thresholds {
+            t.add_row(vec![
+                Cell::new(&th.stage),
+                right(th.leads),
+                right(th.converted),
+                right(pct(th.recall)),
+                right(pct(th.precision)),
+            ]);
+        }
+        push_table(&mut out, &t);
+    }
+    out
+}
+
+fn signed(d: i64) -> String {
+    if d > 0 {
+        format!("+{d}")
+    } else {
+        d.to_string()
+    }
+}
+
+pub fn comparison(c: &Comparison, plain: bool) -> String {
+    let mut out = format!(
+        "leadroute compare: base {} vs candidate {} over {} leads\n",
+        c.base_rules, c.candidate_rules, c.leads
+    );
+    out.push_str(&format!(
+        "{} leads change stage, {} leads change rep\n",
+        c.stage_changed, c.rep_changed
+    ));
+    let mut t = table(plain);
+    let mut header = vec!["base \\ candidate".to_string()];
+    header.extend(c.candidate_stages.iter().cloned());
+    header.push("total".into());
+    t.set_header(header);
+    for (i, row) in c.matrix.iter().enumerate() {
+        let mut cells = vec![Cell::new(&c.base_stages[i])];
+        cells.extend(row.iter().map(right));
+        cells.push(right(row.iter().sum::<u64>()));
+        t.add_row(cells);
+    }
+    let mut totals = vec![Cell::new("total")];
+    for j in 0..c.candidate_stages.len() {
+        totals.push(right(c.matrix.iter().map(|r| r[j]).sum::<u64>()));
+    }
+    totals.push(right(c.leads));
+    t.add_row(totals);
+    push_table(&mut out, &t);
+    for (title, rows) in [("team", &c.teams), ("rep", &c.reps)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let mut t = table(plain);
+        t.set_header(vec![title, "base", "candidate", "difference"]);
+        for d in rows {
+            t.add_row(vec![
+                Cell::new(&d.name),
+                right(d.base),
+                right(d.candidate),
+                right(signed(d.difference)),
+            ]);
+        }
+        push_table(&mut out, &t);
+    }
+    if let Some(conv) = &c.conversion {
+        let mut t = table(plain);
+        t.set_header(vec![
+            "stage",
+            "base leads",
+            "base rate",
+            "candidate leads",
+            "candidate rate",
+        ]);
+        let cells = |c: &Option<Conversion>| match c {
+            Some(c) => (right(c.leads), right(pct(c.rate))),
+            None => (right("-"), right("-")),
+        };
+        for p in conv {
+            let (a, b) = cells(&p.base);
+            let (x, y) = cells(&p.candidate);
+            t.add_row(vec![Cell::new(&p.stage), a, b, x, y]);
+        }
+        push_table(&mut out, &t);
+    }
+    out
+}
+
+pub fn explanation(e: &Explanation, plain: bool) -> String {
+    let mut out = format!(
+        "lead {} ({} line {}), rank {} of {}\n",
+        e.id, e.input, e.line, e.rank, e.of
+    );
+    if !e.duplicate_lines.is_empty() {
+        let lines: Vec<String> = e.duplicate_lines.iter().map(|l| l.to_string()).collect();
+        out.push_str(&format!(
+            "the same id is also on line(s) {}: those rows are not routed (duplicate)\n",
+            lines.join(", ")
+        ));
+    }
+    let mut t = table(plain);
+    t.set_header(vec![
+        "criterion",
+        "group",
+        "column",
+        "cell",
+        "test",
+        "held",
+        "points",
+    ]);
+    for c in &e.criteria {
+        let held = match (c.held, c.disqualify) {
+            (true, true) => "yes: disqualifies",
+            (true, false) => "yes",
+            (false, _) => "no",
+        };
+        t.add_row(vec![
+            Cell::new(&c.criterion),
+            Cell::new(c.group),
+            Cell::new(&c.column),
+            Cell::new(&c.cell),
+            Cell::new(&c.test),
+            Cell::new(held),
+            right(&c.points),
+        ]);
+    }
+    push_table(&mut out, &t);
+    let capped = |sum: &str, v: &str| {
+        if sum == v {
+            v.to_string()
+        } else {
+            format!("{v} (sum {sum}, capped)")
+        }
+    };
+    out.push_str(&format!(
+        "fit {}, engagement {}, score {}\n",
+        capped(&e.fit_sum, &e.fit),
+        capped(&e.engagement_sum, &e.engagement),
+        e.score
+    ));
+    let mut t = table(plain);
+    t.set_header(vec!["stage", "test", "value", "needed", "holds"]);
+    for s in &e.stage_tests {
+        t.add_row(vec![
+            Cell::new(&s.stage),
+            Cell::new(&s.test),
+            right(&s.value),
+            right(&s.needed),
+            Cell::new(if s.holds { "yes" } else { "no" }),
+        ]);
+    }
+    push_table(&mut out, &t);
+    out.push_str(&format!("stage: {}\n", e.stage));
+    if let Some(r) = &e.routing {
+        out.push_str(
+            "\nrouting, as in the full batch run (higher-ranked leads were routed first):\n",
+        );
+        if r.steps.is_empty() {
+            out.push_str("  not routed\n");
+        }
+        for (i, s) in r.steps.iter().enumerate() {
+            out.push_str(&format!("  {}. team '{}': {}\n", i + 1, s.team, s.note));
+            if !s.candidates.is_empty() {
+                let c: Vec<String> = s
+                    .candidates
+                    .iter()
+                    .map(|c| format!("{} (fit {}, load {})", c.rep, c.fit, c.load))
+                    .collect();
+                out.push_str(&format!("     candidates: {}\n", c.join(", ")));
+            }
+            if !s.excluded.is_empty() {
+                out.push_str(&format!("     not candidates: {}\n", s.excluded.join(", ")));
+            }
+            if let Some(ch) = &s.chosen {
+                out.push_str(&format!("     chosen: {ch}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "result: team {}, rep {}, reason {}\n",
+            r.team.as_deref().unwrap_or("-"),
+            r.rep.as_deref().unwrap_or("-"),
+            r.reason
+        ));
+    }
+    out
+}
