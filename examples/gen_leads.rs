@@ -43,9 +43,9 @@ Newsletter Opens,Demo Requested,Contact Request,Last Activity,Create Date,Notes\
 
 const FIRST_NAMES: &[&str] = &[
     // Finnish
-    "Päivi", "Jukka", "Mikko", "Anna", "Sanna", "Matti", "Tiina", "Ville", "Johanna", "Antti",
-    "Heikki", "Eeva", "Sirpa", "Juha", "Kirsi", "Timo", "Aino", "Väinö", "Jyrki", "Riikka", "Satu",
-    "Pekka", "Hanna", "Janne", // Swedish
+    "Päivi", "Jukka", "Mikko", "Anna", "Sanna", "Matti", "Tiina", "Ville", "Johanna", "Antti", "Heikki", "Eeva",
+    "Sirpa", "Juha", "Kirsi", "Timo", "Aino", "Väinö", "Jyrki", "Riikka", "Satu", "Pekka", "Hanna",
+    "Janne", // Swedish
     "Lars", "Karin", "Erik", "Ingrid", "Björn", "Åsa", "Sven", "Maja", "Olle", "Linnéa",
     // English and others seen in Nordic CRMs
     "John", "Sarah", "David", "Emma", "Michael", "Oliver", "Grace", "Chloé", "Jürgen", "José",
@@ -128,17 +128,8 @@ const FINANCE: usize = 7;
 const EDUCATION: usize = 8;
 const PUBLIC_SECTOR: usize = 9;
 
-const COUNTRIES: &[(&str, u32)] = &[
-    ("FI", 40),
-    ("SE", 15),
-    ("NO", 8),
-    ("DK", 6),
-    ("EE", 6),
-    ("DE", 9),
-    ("GB", 7),
-    ("US", 6),
-    ("FR", 3),
-];
+const COUNTRIES: &[(&str, u32)] =
+    &[("FI", 40), ("SE", 15), ("NO", 8), ("DK", 6), ("EE", 6), ("DE", 9), ("GB", 7), ("US", 6), ("FR", 3)];
 
 struct Company {
     name: &'static str,
@@ -155,13 +146,7 @@ const fn co(
     industry: usize,
     country: &'static str,
 ) -> Company {
-    Company {
-        name,
-        domain,
-        employees,
-        industry,
-        country,
-    }
+    Company { name, domain, employees, industry, country }
 }
 
 /// Accounts in Zipf rank order: the first ones get the most leads.  Sizes are mixed
@@ -169,133 +154,43 @@ const fn co(
 const COMPANIES: &[Company] = &[
     co("Posti", "posti.example", 18_500, LOGISTICS, "FI"),
     co("Nordic Aero", "aero.example", 850, AEROSPACE, "FI"),
-    co(
-        "Lahden Kuljetus Oy",
-        "lahdenkuljetus.example",
-        35,
-        LOGISTICS,
-        "FI",
-    ),
+    co("Lahden Kuljetus Oy", "lahdenkuljetus.example", 35, LOGISTICS, "FI"),
     co("Acme, Inc.", "company.example", 120, MANUFACTURING, "US"),
     co("Kone Oyj", "kone.example", 20_000, MANUFACTURING, "FI"),
     co("Finnair Cargo", "finnair.example", 640, LOGISTICS, "FI"),
-    co(
-        "Baltic Freight OÜ",
-        "balticfreight.example",
-        60,
-        LOGISTICS,
-        "EE",
-    ),
-    co(
-        "Helsinki Health Oy",
-        "hhealth.example",
-        2_600,
-        HEALTHCARE,
-        "FI",
-    ),
+    co("Baltic Freight OÜ", "balticfreight.example", 60, LOGISTICS, "EE"),
+    co("Helsinki Health Oy", "hhealth.example", 2_600, HEALTHCARE, "FI"),
     co("Wärtsilä", "wartsila.example", 17_800, MANUFACTURING, "FI"),
-    co(
-        "Polar Logistics AB",
-        "polarlogistics.example",
-        240,
-        LOGISTICS,
-        "SE",
-    ),
+    co("Polar Logistics AB", "polarlogistics.example", 240, LOGISTICS, "SE"),
     co("Espoo Data Oy", "example.fi", 9, SOFTWARE, "FI"),
     co("Fiskars", "fiskars.example", 6_900, RETAIL, "FI"),
-    co(
-        "Oulun Konepaja Oy",
-        "konepaja.example",
-        85,
-        MANUFACTURING,
-        "FI",
-    ),
-    co(
-        "Konecranes",
-        "konecranes.example",
-        16_600,
-        MANUFACTURING,
-        "FI",
-    ),
+    co("Oulun Konepaja Oy", "konepaja.example", 85, MANUFACTURING, "FI"),
+    co("Konecranes", "konecranes.example", 16_600, MANUFACTURING, "FI"),
     co("Supercell", "supercell.example", 520, SOFTWARE, "FI"),
-    co(
-        "Bayern Präzision GmbH",
-        "praezision.example",
-        2_100,
-        AEROSPACE,
-        "DE",
-    ),
+    co("Bayern Präzision GmbH", "praezision.example", 2_100, AEROSPACE, "DE"),
     co("Tampere Robotics", "robotics.example", 22, SOFTWARE, "FI"),
     co("Nokia", "nokia.example", 20_000, SOFTWARE, "FI"),
     co("Göteborg Hamn AB", "hamn.example", 900, LOGISTICS, "SE"),
     co("Sauna Solutions Oy", "example.fi", 4, RETAIL, "FI"),
     co("Kesko", "kesko.example", 17_900, RETAIL, "FI"),
-    co(
-        "Thames Freight Ltd",
-        "thamesfreight.example",
-        380,
-        LOGISTICS,
-        "GB",
-    ),
+    co("Thames Freight Ltd", "thamesfreight.example", 380, LOGISTICS, "GB"),
     co("Kuopion Varaosa Oy", "varaosa.example", 12, RETAIL, "FI"),
     co("UPM", "upm.example", 15_900, MANUFACTURING, "FI"),
     co("Rovio", "rovio.example", 450, SOFTWARE, "FI"),
-    co(
-        "Fjord Energy AS",
-        "fjordenergy.example",
-        1_300,
-        ENERGY,
-        "NO",
-    ),
+    co("Fjord Energy AS", "fjordenergy.example", 1_300, ENERGY, "NO"),
     co("Øresund Trading ApS", "oresund.example", 45, RETAIL, "DK"),
     co("Metso", "metso.example", 16_200, MANUFACTURING, "FI"),
-    co(
-        "Midwest Parts Inc",
-        "midwestparts.example",
-        650,
-        MANUFACTURING,
-        "US",
-    ),
+    co("Midwest Parts Inc", "midwestparts.example", 650, MANUFACTURING, "US"),
     co("Elisa", "elisa.example", 5_200, SOFTWARE, "FI"),
-    co(
-        "Tallinn Cargo AS",
-        "tallinncargo.example",
-        150,
-        LOGISTICS,
-        "EE",
-    ),
+    co("Tallinn Cargo AS", "tallinncargo.example", 150, LOGISTICS, "EE"),
     co("Valmet", "valmet.example", 17_500, MANUFACTURING, "FI"),
     co("Lyon Aéro SAS", "lyonaero.example", 1_100, AEROSPACE, "FR"),
-    co(
-        "Suomen Kouluverkko",
-        "kouluverkko.example",
-        40,
-        EDUCATION,
-        "FI",
-    ),
-    co(
-        "Stora Enso",
-        "storaenso.example",
-        19_000,
-        MANUFACTURING,
-        "FI",
-    ),
+    co("Suomen Kouluverkko", "kouluverkko.example", 40, EDUCATION, "FI"),
+    co("Stora Enso", "storaenso.example", 19_000, MANUFACTURING, "FI"),
     co("NorthPay Oyj", "northpay.example", 320, FINANCE, "FI"),
-    co(
-        "Kaupungin Hankintapalvelut",
-        "example.fi",
-        3_200,
-        PUBLIC_SECTOR,
-        "FI",
-    ),
+    co("Kaupungin Hankintapalvelut", "example.fi", 3_200, PUBLIC_SECTOR, "FI"),
     co("Telia", "telia.example", 19_200, SOFTWARE, "SE"),
-    co(
-        "Turku Shipyard Services",
-        "example.com",
-        1_500,
-        MANUFACTURING,
-        "FI",
-    ),
+    co("Turku Shipyard Services", "example.com", 1_500, MANUFACTURING, "FI"),
     co("Lapland Outdoor Oy", "example.fi", 2, RETAIL, "FI"),
 ];
 
@@ -336,12 +231,7 @@ const LEAD_SOURCES: &[(&str, u32)] = &[
     ("Cold Call", 10),
 ];
 
-const INTERESTS: &[(&str, u32)] = &[
-    ("Product", 40),
-    ("Consulting", 25),
-    ("Support", 10),
-    ("", 25),
-];
+const INTERESTS: &[(&str, u32)] = &[("Product", 40), ("Consulting", 25), ("Support", 10), ("", 25)];
 
 const NOTES: &[&str] = &[
     "Met at booth",
@@ -371,11 +261,7 @@ const MESSY_NOTES: &[&str] = &[
 
 /// --messy only: notes written *unquoted* although they hold a comma, which turns the
 /// row into a ragged one with an extra field (a classic hand-edited export bug).
-const RAGGED_NOTES: &[&str] = &[
-    "Call back, after summer",
-    "Met CEO, CFO",
-    "Pilot, then rollout",
-];
+const RAGGED_NOTES: &[&str] = &["Call back, after summer", "Met CEO, CFO", "Pilot, then rollout"];
 
 // ---------------------------------------------------------------------------
 // PRNG: SplitMix64 (tiny, fast, good enough for synthetic data)
@@ -482,11 +368,7 @@ fn parse_date(s: &str) -> Option<i64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = &s[r];
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     // Keep every generated date (as-of - 400 .. as-of + 2) four-digit.
@@ -624,9 +506,7 @@ enum Tier {
 impl Generator {
     fn new(seed: u64, as_of: i64, messy: bool) -> Self {
         // Zipf-like account popularity (exponent 0.8 over rank).
-        let weights: Vec<f64> = (0..COMPANIES.len())
-            .map(|r| 1.0 / ((r + 1) as f64).powf(0.8))
-            .collect();
+        let weights: Vec<f64> = (0..COMPANIES.len()).map(|r| 1.0 / ((r + 1) as f64).powf(0.8)).collect();
         let total: f64 = weights.iter().sum();
         let mut acc = 0.0;
         let company_cdf = weights
@@ -665,10 +545,7 @@ impl Generator {
             None
         } else {
             let x = r.f64();
-            let idx = self
-                .company_cdf
-                .partition_point(|&c| c <= x)
-                .min(COMPANIES.len() - 1);
+            let idx = self.company_cdf.partition_point(|&c| c <= x).min(COMPANIES.len() - 1);
             Some(&COMPANIES[idx])
         };
         let domain = if rival {
@@ -682,11 +559,7 @@ impl Generator {
             }
         };
 
-        let title = if r.chance(0.05) {
-            ""
-        } else {
-            r.weighted(TITLES)
-        };
+        let title = if r.chance(0.05) { "" } else { r.weighted(TITLES) };
 
         let own_industry = r.chance(0.85);
         let industry_idx = match company {
@@ -710,11 +583,7 @@ impl Generator {
         // unknown companies are log-uniform over 1..20000.
         let (employees, revenue_meur) = match company {
             Some(c) => {
-                let jitter = if r.chance(0.75) {
-                    1.0
-                } else {
-                    0.85 + 0.3 * r.f64()
-                };
+                let jitter = if r.chance(0.75) { 1.0 } else { 0.85 + 0.3 * r.f64() };
                 let e = ((f64::from(c.employees) * jitter).round() as u32).clamp(1, 20_000);
                 (e, f64::from(e) * REVENUE_PER_EMPLOYEE[c.industry])
             }
@@ -735,40 +604,20 @@ impl Generator {
             _ => Tier::Hot,
         };
         let (pv, downloads, opens, p_demo, p_contact, back) = match tier {
-            Tier::Cold => (
-                r.skewed(2.5, 60),
-                u32::from(r.chance(0.15)),
-                r.skewed(1.2, 4),
-                0.03,
-                0.15,
-                r.range(10, 120) as i32,
-            ),
-            Tier::Warm => (
-                r.skewed(9.0, 60),
-                r.range(0, 2),
-                r.range(1, 8),
-                0.15,
-                0.45,
-                r.range(2, 60) as i32,
-            ),
+            Tier::Cold => {
+                (r.skewed(2.5, 60), u32::from(r.chance(0.15)), r.skewed(1.2, 4), 0.03, 0.15, r.range(10, 120) as i32)
+            }
+            Tier::Warm => (r.skewed(9.0, 60), r.range(0, 2), r.range(1, 8), 0.15, 0.45, r.range(2, 60) as i32),
             Tier::Hot => (
                 r.skewed(22.0, 60).max(3),
                 r.range(1, 5),
                 r.range(3, 12),
                 0.55,
                 0.80,
-                if r.chance(0.08) {
-                    -(r.range(1, 2) as i32)
-                } else {
-                    r.range(0, 20) as i32
-                },
+                if r.chance(0.08) { -(r.range(1, 2) as i32) } else { r.range(0, 20) as i32 },
             ),
         };
-        let sessions = if pv == 0 {
-            0
-        } else {
-            ((f64::from(pv) / 3.0 * (0.7 + 0.6 * r.f64())).round() as u32).max(1)
-        };
+        let sessions = if pv == 0 { 0 } else { ((f64::from(pv) / 3.0 * (0.7 + 0.6 * r.f64())).round() as u32).max(1) };
         let yes_no_empty = |r: &mut Rng, p_yes: f64| {
             if r.chance(0.08) {
                 ""
@@ -871,11 +720,7 @@ impl Generator {
         }
         buf.push(b',');
         if !industry_empty {
-            let table = if industry_lower {
-                INDUSTRIES_LOWER
-            } else {
-                INDUSTRIES
-            };
+            let table = if industry_lower { INDUSTRIES_LOWER } else { INDUSTRIES };
             buf.extend_from_slice(table[industry_idx].as_bytes());
         }
         buf.push(b',');
@@ -940,12 +785,7 @@ struct Opts {
 }
 
 fn parse_args() -> Result<Opts, String> {
-    let mut opts = Opts {
-        rows: 300,
-        seed: 1,
-        as_of: parse_date("2026-11-01").unwrap(),
-        messy: false,
-    };
+    let mut opts = Opts { rows: 300, seed: 1, as_of: parse_date("2026-11-01").unwrap(), messy: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -953,29 +793,21 @@ fn parse_args() -> Result<Opts, String> {
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
+            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
             "--rows" => {
                 let v = value("--rows")?;
-                opts.rows = v
-                    .parse()
-                    .map_err(|_| format!("--rows: not a non-negative integer: {v:?}"))?;
+                opts.rows = v.parse().map_err(|_| format!("--rows: not a non-negative integer: {v:?}"))?;
             }
             "--seed" => {
                 let v = value("--seed")?;
-                opts.seed = v
-                    .parse()
-                    .map_err(|_| format!("--seed: not an unsigned 64-bit integer: {v:?}"))?;
+                opts.seed = v.parse().map_err(|_| format!("--seed: not an unsigned 64-bit integer: {v:?}"))?;
             }
             "--as-of" => {
                 let v = value("--as-of")?;
-                opts.as_of = parse_date(&v).ok_or_else(|| {
-                    format!("--as-of: not a valid YYYY-MM-DD date (years 1001-9998): {v:?}")
-                })?;
+                opts.as_of = parse_date(&v)
+                    .ok_or_else(|| format!("--as-of: not a valid YYYY-MM-DD date (years 1001-9998): {v:?}"))?;
             }
             "--messy" if inline.is_none() => opts.messy = true,
             "-h" | "--help" => {
@@ -1007,8 +839,7 @@ fn main() {
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     let mut line = Vec::with_capacity(1024);
 
-    out.write_all(HEADER.as_bytes())
-        .unwrap_or_else(|e| io_fail(e));
+    out.write_all(HEADER.as_bytes()).unwrap_or_else(|e| io_fail(e));
     for i in 0..opts.rows {
         line.clear();
         generator.row(&mut line, i);

@@ -15,7 +15,7 @@ use crate::rules::Rules;
 pub struct Conversion {
     pub leads: u64,
     pub converted: u64,
-    /// converted / leads, to four decimals; null when there are no leads.
+    /// converted / leads; null when there are no leads.
     pub rate: Option<f64>,
 }
 
@@ -32,7 +32,7 @@ impl Conversion {
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
-    (b > 0).then(|| (a as f64 / b as f64 * 10000.0).round() / 10000.0)
+    (b > 0).then(|| a as f64 / b as f64)
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -104,9 +104,8 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
     }
     let thresholds = (1..rules.stages.len())
         .map(|s| {
-            let (leads, converted) = per_stage[s..rules.stages.len()]
-                .iter()
-                .fold((0, 0), |(a, b), c| (a + c.leads, b + c.converted));
+            let (leads, converted) =
+                per_stage[s..rules.stages.len()].iter().fold((0, 0), |(a, b), c| (a + c.leads, b + c.converted));
             Threshold {
                 stage: rules.stages[s].name.clone(),
                 leads,
@@ -120,18 +119,9 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         .into_iter()
         .enumerate()
         .filter(|(i, c)| *i < rules.stages.len() || c.leads > 0)
-        .map(|(i, c)| StageConversion {
-            stage: rules.stage_name(i).to_string(),
-            conversion: c.finish(),
-        })
+        .map(|(i, c)| StageConversion { stage: rules.stage_name(i).to_string(), conversion: c.finish() })
         .collect();
-    Calibration {
-        outcome_column: outcome_column.to_string(),
-        overall: overall.finish(),
-        stages,
-        deciles,
-        thresholds,
-    }
+    Calibration { outcome_column: outcome_column.to_string(), overall: overall.finish(), stages, deciles, thresholds }
 }
 
 /// One name's count under each rule set.
@@ -184,11 +174,7 @@ struct Outcome {
 
 fn per_index(side: &Side) -> Outcome {
     let n = side.batch.leads.len();
-    let mut o = Outcome {
-        stage: vec![0; n],
-        team: vec![None; n],
-        rep: vec![None; n],
-    };
+    let mut o = Outcome { stage: vec![0; n], team: vec![None; n], rep: vec![None; n] };
     for (k, l) in side.batch.leads.iter().enumerate() {
         let i = l.index as usize;
         o.stage[i] = l.stage as usize;
@@ -203,17 +189,14 @@ fn per_index(side: &Side) -> Outcome {
 }
 
 fn stage_labels(rules: &Rules) -> Vec<String> {
-    (0..=rules.stages.len())
-        .map(|i| rules.stage_name(i).to_string())
-        .collect()
+    (0..=rules.stages.len()).map(|i| rules.stage_name(i).to_string()).collect()
 }
 
 fn diffs(names: Vec<String>, a: &[Option<String>], b: &[Option<String>], none: &str) -> Vec<Diff> {
     let count = |v: &[Option<String>]| {
         let mut m: BTreeMap<String, u64> = BTreeMap::new();
         for x in v {
-            *m.entry(x.clone().unwrap_or_else(|| none.to_string()))
-                .or_default() += 1;
+            *m.entry(x.clone().unwrap_or_else(|| none.to_string())).or_default() += 1;
         }
         m
     };
@@ -226,16 +209,8 @@ fn diffs(names: Vec<String>, a: &[Option<String>], b: &[Option<String>], none: &
     }
     all.into_iter()
         .map(|name| {
-            let (x, y) = (
-                ca.get(&name).copied().unwrap_or(0),
-                cb.get(&name).copied().unwrap_or(0),
-            );
-            Diff {
-                name,
-                base: x,
-                candidate: y,
-                difference: y as i64 - x as i64,
-            }
+            let (x, y) = (ca.get(&name).copied().unwrap_or(0), cb.get(&name).copied().unwrap_or(0));
+            Diff { name, base: x, candidate: y, difference: y as i64 - x as i64 }
         })
         .filter(|d| d.base > 0 || d.candidate > 0 || !d.name.starts_with('('))
         .collect()
@@ -250,9 +225,7 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
     for i in 0..n {
         matrix[oa.stage[i]][ob.stage[i]] += 1;
     }
-    let stage_changed = (0..n)
-        .filter(|&i| sa[oa.stage[i]] != sb[ob.stage[i]])
-        .count() as u64;
+    let stage_changed = (0..n).filter(|&i| sa[oa.stage[i]] != sb[ob.stage[i]]).count() as u64;
     let rep_changed = (0..n).filter(|&i| oa.rep[i] != ob.rep[i]).count() as u64;
     let names = |f: &dyn Fn(&Rules) -> Vec<String>| {
         let mut v = f(a.rules);
@@ -269,19 +242,12 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         &ob.team,
         "(not assigned)",
     );
-    let reps = diffs(
-        names(&|r: &Rules| r.reps.iter().map(|t| t.name.clone()).collect()),
-        &oa.rep,
-        &ob.rep,
-        "(nobody)",
-    );
+    let reps = diffs(names(&|r: &Rules| r.reps.iter().map(|t| t.name.clone()).collect()), &oa.rep, &ob.rep, "(nobody)");
     let conversion = outcome.then(|| {
         let conv_of = |side: &Side, st: &[usize]| {
             let mut m: BTreeMap<usize, Conversion> = BTreeMap::new();
             for (i, &s) in st.iter().enumerate() {
-                m.entry(s)
-                    .or_default()
-                    .add(side.batch.outcomes.get(i).copied().unwrap_or(false));
+                m.entry(s).or_default().add(side.batch.outcomes.get(i).copied().unwrap_or(false));
             }
             m
         };
@@ -296,16 +262,9 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
             .into_iter()
             .map(|stage| {
                 let pick = |labels: &[String], m: &BTreeMap<usize, Conversion>| {
-                    labels
-                        .iter()
-                        .position(|l| *l == stage)
-                        .map(|i| m.get(&i).cloned().unwrap_or_default().finish())
+                    labels.iter().position(|l| *l == stage).map(|i| m.get(&i).cloned().unwrap_or_default().finish())
                 };
-                StagePair {
-                    base: pick(&sa, &ca),
-                    candidate: pick(&sb, &cb),
-                    stage,
-                }
+                StagePair { base: pick(&sa, &ca), candidate: pick(&sb, &cb), stage }
             })
             .filter(|p| {
                 p.base.as_ref().is_some_and(|c| c.leads > 0)

@@ -93,23 +93,14 @@ pub fn truthy(cell: &str) -> bool {
 
 /// Reads the export, finds the header, compiles the rules against it.
 pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
-    let (name, bytes) = input::read_raw(path)?;
+    let (name, bytes) = input::read_raw(path, "the lead export")?;
     open_bytes(rules, name, bytes, mode, as_of)
 }
 
 /// As `open`, for an export already read (compare reads it once for two rule sets).
-pub fn open_bytes(
-    rules: &Rules,
-    name: String,
-    bytes: Vec<u8>,
-    mode: Mode,
-    as_of: i32,
-) -> Result<Opened, Fail> {
+pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
     let input = input::decode(name, bytes, rules.input.encoding)?;
-    let delimiter = rules
-        .input
-        .delimiter
-        .unwrap_or_else(|| input::detect_delimiter(&input.text));
+    let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(&input.text));
     let mut rr = RecordReader::new(delimiter);
     let Some(rec) = rr.read(&input.text, 0) else {
         return Err(Fail::input(format!(
@@ -125,42 +116,21 @@ pub fn open_bytes(
             input.name
         )));
     }
-    let header: Vec<String> = rec
-        .fields
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
+    let header: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let plan = plan::compile(rules, &header, &input.name, mode, as_of)?;
-    Ok(Opened {
-        input,
-        delimiter,
-        header,
-        header_end,
-        plan,
-    })
+    Ok(Opened { input, delimiter, header, header_end, plan })
 }
 
 impl Opened {
     /// Adds the `--outcome` column (exit 1 when the export lacks it).
     pub fn with_outcome(mut self, column: &str) -> Result<Opened, Fail> {
-        self.plan.outcome_col = Some(input::find_column(
-            &self.input.name,
-            &self.header,
-            column,
-            "--outcome",
-        )?);
+        self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
         Ok(self)
     }
 
     /// Scores and stages every row in one pass.
     pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
-        let Opened {
-            input,
-            delimiter,
-            header,
-            header_end,
-            plan,
-        } = self;
+        let Opened { input, delimiter, header, header_end, plan } = self;
         let text = &input.text;
         let ncols = header.len();
         let words = plan.cond_words();
@@ -187,19 +157,14 @@ impl Opened {
                 progress.set_position(pos as u64);
             }
             let fields = rec.fields;
-            let unterminated =
-                rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter);
+            let unterminated = rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter);
             if fields.len() != ncols || unterminated {
                 let error = if unterminated {
                     "unterminated quote: the record runs to the end of the file".to_string()
                 } else {
                     format!("expected {ncols} fields, found {}", fields.len())
                 };
-                rejects_at.push((
-                    rec.start,
-                    error,
-                    fields.iter().map(<[u8]>::to_vec).collect(),
-                ));
+                rejects_at.push((rec.start, error, fields.iter().map(<[u8]>::to_vec).collect()));
                 continue;
             }
             scratch.load(&plan, &fields);
@@ -226,11 +191,7 @@ impl Opened {
             missing_ids += missing_id as u64;
             duplicates += duplicate as u64;
             let account = match plan.account_col {
-                Some(c) => intern(
-                    fields_lower(&fields, c, &mut lower),
-                    &mut account_ids,
-                    &mut accounts,
-                ),
+                Some(c) => intern(fields_lower(&fields, c, &mut lower), &mut account_ids, &mut accounts),
                 None => NONE,
             };
             leads.push(Lead {
@@ -254,16 +215,9 @@ impl Opened {
         wanted.sort_unstable();
         wanted.dedup();
         let mut lc = LineCounter::default();
-        let lines: HashMap<usize, usize> =
-            wanted.iter().map(|&o| (o, lc.line_at(text, o))).collect();
-        let rejects = rejects_at
-            .into_iter()
-            .map(|(o, error, fields)| Reject {
-                line: lines[&o],
-                error,
-                fields,
-            })
-            .collect();
+        let lines: HashMap<usize, usize> = wanted.iter().map(|&o| (o, lc.line_at(text, o))).collect();
+        let rejects =
+            rejects_at.into_iter().map(|(o, error, fields)| Reject { line: lines[&o], error, fields }).collect();
         let warnings = warn_cols
             .iter()
             .filter(|(k, _)| warn_count[*k] > 0)
@@ -330,10 +284,7 @@ impl Batch {
     }
 
     /// Re-reads the cells of each lead in the current order, for writers.
-    pub fn for_each_row(
-        &self,
-        mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
+    pub fn for_each_row(&self, mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>) -> std::io::Result<()> {
         let mut rr = RecordReader::new(self.delimiter);
         for lead in &self.leads {
             if let Some(rec) = rr.read(&self.input.text, lead.offset) {

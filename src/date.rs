@@ -67,9 +67,7 @@ impl DateFormat {
                 Some('S') => Item::Second,
                 Some('%') => Item::Literal('%'),
                 Some(other) => {
-                    return Err(format!(
-                        "unsupported directive '%{other}' (use %d, %m, %Y, %H, %M, %S or %%)"
-                    ));
+                    return Err(format!("unsupported directive '%{other}' (use %d, %m, %Y, %H, %M, %S or %%)"));
                 }
                 None => return Err("a lone '%' at the end (write %% for a percent sign)".into()),
             };
@@ -127,17 +125,11 @@ impl DateFormat {
 
 /// Reads between `min` and `max` ASCII digits at `*i` (greedy).
 fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> Option<u32> {
-    let n = b[*i..]
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let n = b[*i..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
     if n < min {
         return None;
     }
-    let v = b[*i..*i + n]
-        .iter()
-        .fold(0u32, |a, &c| a * 10 + (c - b'0') as u32);
+    let v = b[*i..*i + n].iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32);
     *i += n;
     Some(v)
 }
@@ -153,9 +145,7 @@ pub fn parse_iso(s: &str) -> Option<i32> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |a, &c| {
-            c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32)
-        })
+        b[r].iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32))
     };
     day_number(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
@@ -197,16 +187,9 @@ mod tests {
         assert!(parse_iso("2026-10-28").is_some());
         assert_eq!(parse_iso("2026-10-28T12:00:00"), parse_iso("2026-10-28"));
         assert_eq!(parse_iso("2026-10-28 12:00"), parse_iso("2026-10-28"));
-        for bad in [
-            "2026-02-30",
-            "2026-13-01",
-            "0000-01-01",
-            "2026-1-01",
-            "2026-10-28t1",
-            "2026-10-28x",
-            "yesterday",
-            "",
-        ] {
+        for bad in
+            ["2026-02-30", "2026-13-01", "0000-01-01", "2026-1-01", "2026-10-28t1", "2026-10-28x", "yesterday", ""]
+        {
             assert_eq!(parse_iso(bad), None, "{bad}");
         }
     }
@@ -225,12 +208,7 @@ mod tests {
         assert!(DateFormat::parse("%d.%m.%y").is_err());
         assert!(DateFormat::parse("%d.%m").is_err());
         assert!(DateFormat::parse("%d.%m.%Y %d").is_err());
-        assert_eq!(
-            DateFormat::parse("%d%%%m%%%Y")
-                .unwrap()
-                .parse_date("1%2%2026"),
-            parse_iso("2026-02-01")
-        );
+        assert_eq!(DateFormat::parse("%d%%%m%%%Y").unwrap().parse_date("1%2%2026"), parse_iso("2026-02-01"));
     }
 
     #[test]

@@ -12,18 +12,12 @@ pub struct Fail {
 impl Fail {
     /// Unreadable input, missing column, invalid encoding, I/O: exit 1.
     pub fn input(msg: impl Into<String>) -> Fail {
-        Fail {
-            code: 1,
-            msg: msg.into(),
-        }
+        Fail { code: 1, msg: msg.into() }
     }
 
     /// Invalid command line or rules: exit 2.
     pub fn usage(msg: impl Into<String>) -> Fail {
-        Fail {
-            code: 2,
-            msg: msg.into(),
-        }
+        Fail { code: 2, msg: msg.into() }
     }
 }
 

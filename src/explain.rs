@@ -75,9 +75,7 @@ pub fn find(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
     }
     hits.sort_unstable();
     let mut lc = LineCounter::default();
-    hits.into_iter()
-        .map(|(_, pos, off)| (pos, lc.line_at(&batch.input.text, off)))
-        .collect()
+    hits.into_iter().map(|(_, pos, off)| (pos, lc.line_at(&batch.input.text, off))).collect()
 }
 
 /// Up to three ids close to `id`, for the "unknown id" message.
@@ -114,11 +112,7 @@ pub fn explain(
     let mut id = String::new();
     if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
         scratch.load(plan, &rec.fields);
-        cells = plan
-            .criteria
-            .iter()
-            .map(|c| rec.fields.str(plan.slots[c.cond.slot].col).to_string())
-            .collect();
+        cells = plan.criteria.iter().map(|c| rec.fields.str(plan.slots[c.cond.slot].col).to_string()).collect();
         id = rec.fields.str(plan.id_col).trim().to_string();
     }
     let s = scratch.score(plan, rules.max_fit, rules.max_engagement);
@@ -130,14 +124,9 @@ pub fn explain(
             let slot = plan.criteria[i].cond.slot;
             let mut test = c.cond.test.describe();
             if let Test::WithinDays(n) | Test::OlderThanDays(n) = c.cond.test {
-                let day = crate::date::format_day(
-                    (plan.as_of as i64 - n).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-                );
-                let op = if matches!(c.cond.test, Test::WithinDays(_)) {
-                    "on or after"
-                } else {
-                    "before"
-                };
+                let day =
+                    crate::date::format_day((plan.as_of as i64 - n).clamp(i32::MIN as i64, i32::MAX as i64) as i32);
+                let op = if matches!(c.cond.test, Test::WithinDays(_)) { "on or after" } else { "before" };
                 test = format!("{test} ({op} {day})");
             }
             if scratch.bad[slot] {
@@ -169,13 +158,7 @@ pub fn explain(
     let mut stage_tests = Vec::new();
     for (i, st) in rules.stages.iter().enumerate() {
         let mut push = |test: String, value: String, needed: String, holds: bool| {
-            stage_tests.push(StageTest {
-                stage: st.name.clone(),
-                test,
-                value,
-                needed,
-                holds,
-            })
+            stage_tests.push(StageTest { stage: st.name.clone(), test, value, needed, holds })
         };
         if i == 0 {
             push("(default stage)".into(), String::new(), String::new(), true);

@@ -16,29 +16,24 @@ pub struct Input {
 }
 
 /// Reads a path, or standard input for `-`, and decodes it.
-pub fn read(path: &str, encoding: Encoding) -> Result<Input, Fail> {
-    let (name, bytes) = read_raw(path)?;
+pub fn read(path: &str, encoding: Encoding, what: &str) -> Result<Input, Fail> {
+    let (name, bytes) = read_raw(path, what)?;
     decode(name, bytes, encoding)
 }
 
 /// Reads a path, or standard input for `-`: (name for messages, bytes).
-pub fn read_raw(path: &str) -> Result<(String, Vec<u8>), Fail> {
+/// `what` names the file in messages ("the lead export", "the owners file").
+pub fn read_raw(path: &str, what: &str) -> Result<(String, Vec<u8>), Fail> {
     Ok(if path == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut buf).map_err(|e| {
-            Fail::input(format!(
-                "<stdin>: cannot read standard input: {}",
-                io_reason(&e)
-            ))
-        })?;
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Fail::input(format!("<stdin>: cannot read standard input: {}", io_reason(&e))))?;
         ("<stdin>".to_string(), buf)
     } else {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Fail::input(format!(
-                "{path}: cannot read the lead export: {}",
-                io_reason(&e)
-            ))
-        })?;
+        let bytes =
+            std::fs::read(path).map_err(|e| Fail::input(format!("{path}: cannot read {what}: {}", io_reason(&e))))?;
         (path.to_string(), bytes)
     })
 }
@@ -89,9 +84,7 @@ impl LineCounter {
         }
         let chunk = &text[self.pos..offset];
         let lf = memchr::memchr_iter(b'\n', chunk).count();
-        let lone_cr = memchr::memchr_iter(b'\r', chunk)
-            .filter(|&i| text.get(self.pos + i + 1) != Some(&b'\n'))
-            .count();
+        let lone_cr = memchr::memchr_iter(b'\r', chunk).filter(|&i| text.get(self.pos + i + 1) != Some(&b'\n')).count();
         self.breaks += lf + lone_cr;
         self.pos = offset;
         self.breaks + 1
@@ -103,10 +96,7 @@ impl LineCounter {
 /// none found means `,`.
 pub fn detect_delimiter(text: &[u8]) -> u8 {
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
-    let start = text
-        .iter()
-        .position(|&b| b != b'\n' && b != b'\r')
-        .unwrap_or(text.len());
+    let start = text.iter().position(|&b| b != b'\n' && b != b'\r').unwrap_or(text.len());
     let mut counts = [0usize; 4];
     let mut in_quotes = false;
     for &b in &text[start..] {
@@ -143,9 +133,7 @@ pub fn ends_in_quote(raw: &[u8], delimiter: u8) -> bool {
     for &b in raw {
         s = match s {
             S::FieldStart if b == b'"' => S::Quoted,
-            S::FieldStart | S::Unquoted if b == delimiter || b == b'\n' || b == b'\r' => {
-                S::FieldStart
-            }
+            S::FieldStart | S::Unquoted if b == delimiter || b == b'\n' || b == b'\r' => S::FieldStart,
             S::FieldStart | S::Unquoted => S::Unquoted,
             S::Quoted if b == b'"' => S::QuoteInQuoted,
             S::Quoted => S::Quoted,
@@ -218,10 +206,7 @@ impl RecordReader {
     pub fn read<'s>(&'s mut self, text: &[u8], pos: usize) -> Option<Record<'s>> {
         use csv_core::ReadRecordResult as R;
         // Empty lines are skipped; a record starts at its first byte.
-        let skip = text[pos.min(text.len())..]
-            .iter()
-            .take_while(|&&b| b == b'\n' || b == b'\r')
-            .count();
+        let skip = text[pos.min(text.len())..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
         let start = pos + skip;
         if start >= text.len() {
             return None;
@@ -231,9 +216,7 @@ impl RecordReader {
         let (mut nout, mut nend) = (0, 0);
         loop {
             let input = &text[at..];
-            let (res, nin, o, e) =
-                self.core
-                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            let (res, nin, o, e) = self.core.read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
             at += nin;
             nout += o;
             nend += e;
@@ -252,10 +235,7 @@ impl RecordReader {
                     return Some(Record {
                         start,
                         end: at,
-                        fields: Fields {
-                            buf: &self.out[..nout],
-                            ends: &self.ends[..nend],
-                        },
+                        fields: Fields { buf: &self.out[..nout], ends: &self.ends[..nend] },
                     });
                 }
                 R::End => return None,
@@ -267,16 +247,9 @@ impl RecordReader {
 /// Finds a rules column in the header: the cell equal after trimming; failing
 /// that, the one equal case-insensitively. No match, or several, is an error
 /// (exit 1) that lists the header.
-pub fn find_column(
-    input_name: &str,
-    header: &[String],
-    column: &str,
-    used_by: &str,
-) -> Result<usize, Fail> {
+pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Fail> {
     let want = column.trim();
-    let exact: Vec<usize> = (0..header.len())
-        .filter(|&i| header[i].trim() == want)
-        .collect();
+    let exact: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim() == want).collect();
     let pick = |found: Vec<usize>, how: &str| -> Result<Option<usize>, Fail> {
         match found.len() {
             0 => Ok(None),
@@ -285,11 +258,7 @@ pub fn find_column(
                 "{input_name}:1: column '{column}' ({used_by}) is ambiguous: {} header cells match {how} \
                  (columns {}); rename one in the export",
                 found.len(),
-                found
-                    .iter()
-                    .map(|i| (i + 1).to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                found.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", ")
             ))),
         }
     };
@@ -297,15 +266,18 @@ pub fn find_column(
         return Ok(i);
     }
     let lw = want.to_lowercase();
-    let ci: Vec<usize> = (0..header.len())
-        .filter(|&i| header[i].trim().to_lowercase() == lw)
-        .collect();
+    let ci: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim().to_lowercase() == lw).collect();
     if let Some(i) = pick(ci, "it case-insensitively")? {
         return Ok(i);
     }
     let hint = crate::rules::schema::did_you_mean(want, header.iter().map(|h| h.trim()));
+    let delimiter_hint = if header.len() == 1 {
+        "; the header has a single column: is the delimiter right? (set [input] delimiter)"
+    } else {
+        ""
+    };
     Err(Fail::input(format!(
-        "{input_name}:1: no column '{column}' ({used_by}){hint}; the header has: {}",
+        "{input_name}:1: no column '{column}' ({used_by}){hint}; the header has: {}{delimiter_hint}",
         header.join(", ")
     )))
 }
@@ -319,13 +291,7 @@ mod tests {
         let mut pos = 0;
         let mut out = Vec::new();
         while let Some(rec) = r.read(text.as_bytes(), pos) {
-            out.push((
-                rec.start,
-                rec.fields
-                    .iter()
-                    .map(|f| String::from_utf8(f.to_vec()).unwrap())
-                    .collect(),
-            ));
+            out.push((rec.start, rec.fields.iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect()));
             pos = rec.end;
         }
         out
@@ -337,15 +303,10 @@ mod tests {
         let fields: Vec<Vec<String>> = got.iter().map(|r| r.1.clone()).collect();
         assert_eq!(
             fields,
-            vec![
-                vec!["a", "b"],
-                vec!["1", "x,\"y\"\nz"],
-                vec!["2", "3"],
-                vec!["4", "5"]
-            ]
-            .into_iter()
-            .map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
+            vec![vec!["a", "b"], vec!["1", "x,\"y\"\nz"], vec!["2", "3"], vec!["4", "5"]]
+                .into_iter()
+                .map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
         );
         let text = "a,b\r\n1,\"x,\"\"y\"\"\nz\"\r\r\n2,3\r4,5".as_bytes();
         let mut lc = LineCounter::default();
@@ -382,19 +343,11 @@ mod tests {
 
     #[test]
     fn header_matching() {
-        let h: Vec<String> = ["Lead ID", " Email ", "email", "Score"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let h: Vec<String> = ["Lead ID", " Email ", "email", "Score"].iter().map(|s| s.to_string()).collect();
         assert_eq!(find_column("f", &h, "Lead ID", "x").unwrap(), 0);
         assert_eq!(find_column("f", &h, "Email", "x").unwrap(), 1);
         assert_eq!(find_column("f", &h, "score", "x").unwrap(), 3);
-        assert!(
-            find_column("f", &h, "EMAIL", "x")
-                .unwrap_err()
-                .msg
-                .contains("ambiguous")
-        );
+        assert!(find_column("f", &h, "EMAIL", "x").unwrap_err().msg.contains("ambiguous"));
         assert!(find_column("f", &h, "Lead Id ", "x").is_ok());
         let e = find_column("f", &h, "Lead", "x").unwrap_err();
         assert!(e.msg.contains("the header has"), "{}", e.msg);
@@ -402,16 +355,9 @@ mod tests {
 
     #[test]
     fn windows_1252_follows_whatwg() {
-        let i = decode(
-            "f".into(),
-            vec![b'a', 0xE4, 0x81, 0x80],
-            Encoding::Windows1252,
-        )
-        .unwrap();
+        let i = decode("f".into(), vec![b'a', 0xE4, 0x81, 0x80], Encoding::Windows1252).unwrap();
         assert_eq!(String::from_utf8(i.text).unwrap(), "a\u{e4}\u{81}\u{20ac}");
-        let e = decode("f".into(), b"a\nb\xE4\n".to_vec(), Encoding::Utf8)
-            .err()
-            .unwrap();
+        let e = decode("f".into(), b"a\nb\xE4\n".to_vec(), Encoding::Utf8).err().unwrap();
         assert!(e.msg.starts_with("f:2: invalid UTF-8"), "{}", e.msg);
     }
 }

@@ -125,10 +125,7 @@ pub fn parse_toml_number(raw: &str) -> Option<Dec> {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &[][..]),
     };
-    if int.is_empty() && frac.is_empty()
-        || !int.iter().chain(frac).all(u8::is_ascii_digit)
-        || exp.abs() > 60
-    {
+    if int.is_empty() && frac.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) || exp.abs() > 60 {
         return None;
     }
     // Shift the decimal point by the exponent.
@@ -235,17 +232,10 @@ mod tests {
         assert_eq!(n("-0.5").as_deref(), Some("-0.5"));
         assert_eq!(n("5.").as_deref(), Some("5"));
         assert_eq!(n(".5").as_deref(), Some("0.5"));
-        for bad in [
-            "", ".", "-", "+", "1e3", "inf", "nan", "1,000", "1.2.3", "1 000", "--1", "0x10",
-        ] {
+        for bad in ["", ".", "-", "+", "1e3", "inf", "nan", "1,000", "1.2.3", "1 000", "--1", "0x10"] {
             assert_eq!(n(bad), None, "{bad:?}");
         }
-        assert_eq!(
-            parse_cell_number("1,5", b',')
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("1.5")
-        );
+        assert_eq!(parse_cell_number("1,5", b',').map(|d| d.to_string()).as_deref(), Some("1.5"));
         assert_eq!(parse_cell_number("1.5", b','), None);
     }
 
@@ -258,10 +248,7 @@ mod tests {
         assert_eq!(t("1_000.5").as_deref(), Some("1000.5"));
         assert_eq!(t("inf"), None);
         assert_eq!(t("nan"), None);
-        assert_eq!(
-            parse_toml_number("0.1").unwrap().0 * 3,
-            parse_toml_number("0.3").unwrap().0
-        );
+        assert_eq!(parse_toml_number("0.1").unwrap().0 * 3, parse_toml_number("0.3").unwrap().0);
         assert_eq!(parse_toml_number("12.345").unwrap().to_cents(), None);
         assert_eq!(parse_toml_number("12.50").unwrap().to_cents(), Some(1250));
     }
@@ -287,19 +274,10 @@ mod tests {
     #[test]
     fn ratios_compare_exactly() {
         // 3 / 10 and 0.3 / 1 are equal loads.
-        let a = Ratio {
-            num: 3 * DEC_SCALE,
-            den: 10 * DEC_SCALE,
-        };
-        let b = Ratio {
-            num: DEC_SCALE,
-            den: parse_toml_number("3.3333333333").unwrap().0,
-        };
+        let a = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
+        let b = Ratio { num: DEC_SCALE, den: parse_toml_number("3.3333333333").unwrap().0 };
         assert!(a < b);
-        let c = Ratio {
-            num: 3 * DEC_SCALE,
-            den: 10 * DEC_SCALE,
-        };
+        let c = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
         assert_eq!(a, c);
     }
 }

@@ -10,20 +10,14 @@ use crate::rules::Encoding;
 
 /// Account key (trimmed, lower-cased) to rep name (trimmed).
 pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
-    let input = input::read(path, Encoding::Utf8)?;
+    let input = input::read(path, Encoding::Utf8, "the owners file")?;
     let text = &input.text;
     let delimiter = input::detect_delimiter(text);
     let mut rr = RecordReader::new(delimiter);
     let Some(head) = rr.read(text, 0) else {
-        return Err(Fail::input(format!(
-            "{path}: the owners file is empty; expected a header `account,rep`"
-        )));
+        return Err(Fail::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
     };
-    let header: Vec<String> = head
-        .fields
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
+    let header: Vec<String> = head.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let mut pos = head.end;
     let acc = find_column(path, &header, "account", "--owners")?;
     let rep = find_column(path, &header, "rep", "--owners")?;
@@ -32,9 +26,7 @@ pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
     while let Some(rec) = rr.read(text, pos) {
         pos = rec.end;
         let f = rec.fields;
-        if f.len() != header.len()
-            || rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter)
-        {
+        if f.len() != header.len() || rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter) {
             let line = lc.line_at(text, rec.start);
             return Err(Fail::input(format!(
                 "{path}:{line}: malformed row in the owners file: expected {} fields, found {}; fix the row",
@@ -46,9 +38,7 @@ pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
         if a.is_empty() || r.is_empty() {
             continue;
         }
-        owners
-            .entry(a.to_lowercase())
-            .or_insert_with(|| r.to_string());
+        owners.entry(a.to_lowercase()).or_insert_with(|| r.to_string());
     }
     Ok(owners)
 }

@@ -74,12 +74,7 @@ impl Plan {
 
     /// Names of the slots that count value warnings, in slot order.
     pub fn warn_columns(&self) -> Vec<(usize, String)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.warn)
-            .map(|(i, s)| (i, self.header[s.col].clone()))
-            .collect()
+        self.slots.iter().enumerate().filter(|(_, s)| s.warn).map(|(i, s)| (i, self.header[s.col].clone())).collect()
     }
 }
 
@@ -90,24 +85,12 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn slot(
-        &mut self,
-        column: &str,
-        used_by: &str,
-        kind: Option<ValueKind>,
-        warn: bool,
-    ) -> Result<usize, Fail> {
+    fn slot(&mut self, column: &str, used_by: &str, kind: Option<ValueKind>, warn: bool) -> Result<usize, Fail> {
         let col = find_column(self.input_name, self.header, column, used_by)?;
         let i = match self.slots.iter().position(|s| s.col == col) {
             Some(i) => i,
             None => {
-                self.slots.push(Slot {
-                    col,
-                    text: false,
-                    num: false,
-                    date: false,
-                    warn: false,
-                });
+                self.slots.push(Slot { col, text: false, num: false, date: false, warn: false });
                 self.slots.len() - 1
             }
         };
@@ -137,18 +120,8 @@ fn threshold(test: &Test, as_of: i32) -> i64 {
 
 /// Resolves every column the rules name (all must exist, for every command).
 /// With `Mode::Score` routing columns are checked but not read.
-pub fn compile(
-    rules: &Rules,
-    header: &[String],
-    input_name: &str,
-    mode: Mode,
-    as_of: i32,
-) -> Result<Plan, Fail> {
-    let mut b = Builder {
-        input_name,
-        header,
-        slots: Vec::new(),
-    };
+pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Fail> {
+    let mut b = Builder { input_name, header, slots: Vec::new() };
     let id_col = find_column(input_name, header, &rules.input.id, "[input] id")?;
     let created_slot = match &rules.input.created {
         Some(c) => Some(b.slot(c, "[input] created", Some(ValueKind::Date), true)?),
@@ -164,11 +137,7 @@ pub fn compile(
         let slot = b.slot(&c.cond.column, &used_by, Some(c.cond.test.kind()), true)?;
         let test = c.cond.test.clone();
         criteria.push(CCriterion {
-            cond: CCond {
-                slot,
-                day_threshold: threshold(&test, as_of),
-                test,
-            },
+            cond: CCond { slot, day_threshold: threshold(&test, as_of), test },
             group: c.group,
             points: c.points,
             max: c.max,
@@ -177,38 +146,24 @@ pub fn compile(
     }
     let routing = mode == Mode::Assign;
     let mut conds = Vec::new();
-    let mut group = |b: &mut Builder,
-                     list: &[crate::rules::Condition],
-                     used_by: String|
-     -> Result<Range<usize>, Fail> {
-        let start = conds.len();
-        for c in list {
-            let kind = routing.then(|| c.test.kind());
-            let slot = b.slot(&c.column, &used_by, kind, routing)?;
-            conds.push(CCond {
-                slot,
-                day_threshold: threshold(&c.test, as_of),
-                test: c.test.clone(),
-            });
-        }
-        Ok(start..conds.len())
-    };
+    let mut group =
+        |b: &mut Builder, list: &[crate::rules::Condition], used_by: String| -> Result<Range<usize>, Fail> {
+            let start = conds.len();
+            for c in list {
+                let kind = routing.then(|| c.test.kind());
+                let slot = b.slot(&c.column, &used_by, kind, routing)?;
+                conds.push(CCond { slot, day_threshold: threshold(&c.test, as_of), test: c.test.clone() });
+            }
+            Ok(start..conds.len())
+        };
     let mut team_when = Vec::new();
     for t in &rules.teams {
         team_when.push(group(&mut b, &t.when, format!("team '{}' when", t.name))?);
     }
     let (mut rep_require, mut rep_prefer) = (Vec::new(), Vec::new());
     for r in &rules.reps {
-        rep_require.push(group(
-            &mut b,
-            &r.require,
-            format!("rep '{}' require", r.name),
-        )?);
-        rep_prefer.push(group(
-            &mut b,
-            &r.prefer,
-            format!("rep '{}' prefer", r.name),
-        )?);
+        rep_require.push(group(&mut b, &r.require, format!("rep '{}' require", r.name))?);
+        rep_prefer.push(group(&mut b, &r.prefer, format!("rep '{}' prefer", r.name))?);
     }
     if !routing {
         conds.clear();

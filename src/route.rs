@@ -40,19 +40,22 @@ impl Reason {
     }
 
     pub fn assigned(self) -> bool {
-        matches!(
-            self,
-            Reason::AccountOwner | Reason::Expertise | Reason::Balanced
-        )
+        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced)
     }
 
-    pub const UNASSIGNED: [Reason; 5] = [
+    pub const ALL: [Reason; 8] = [
         Reason::MissingId,
         Reason::Duplicate,
         Reason::Disqualified,
         Reason::NoTeam,
         Reason::NoCapacity,
+        Reason::AccountOwner,
+        Reason::Expertise,
+        Reason::Balanced,
     ];
+
+    pub const UNASSIGNED: [Reason; 5] =
+        [Reason::MissingId, Reason::Duplicate, Reason::Disqualified, Reason::NoTeam, Reason::NoCapacity];
 }
 
 /// The decision for one lead.
@@ -101,11 +104,7 @@ pub struct Router<'a> {
 
 impl<'a> Router<'a> {
     /// `file_owners` maps account keys (trimmed, lower-cased) to rep names.
-    pub fn new(
-        rules: &'a Rules,
-        batch: &Batch,
-        file_owners: &HashMap<String, String>,
-    ) -> Router<'a> {
+    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &HashMap<String, String>) -> Router<'a> {
         let owners = batch
             .accounts
             .iter()
@@ -114,11 +113,7 @@ impl<'a> Router<'a> {
                 None => Owner::Unset,
             })
             .collect();
-        Router {
-            rules,
-            taken: vec![0; rules.reps.len()],
-            owners,
-        }
+        Router { rules, taken: vec![0; rules.reps.len()], owners }
     }
 
     pub fn taken(&self) -> &[u64] {
@@ -126,17 +121,8 @@ impl<'a> Router<'a> {
     }
 
     /// Routes one lead (leads must come in rank order). With `trace`, records the steps.
-    pub fn route(
-        &mut self,
-        batch: &Batch,
-        lead: &Lead,
-        mut trace: Option<&mut Vec<Step>>,
-    ) -> Assignment {
-        let none = |reason| Assignment {
-            team: None,
-            rep: None,
-            reason,
-        };
+    pub fn route(&mut self, batch: &Batch, lead: &Lead, mut trace: Option<&mut Vec<Step>>) -> Assignment {
+        let none = |reason| Assignment { team: None, rep: None, reason };
         if lead.missing_id {
             return none(Reason::MissingId);
         }
@@ -148,31 +134,20 @@ impl<'a> Router<'a> {
             return none(Reason::Disqualified);
         }
         let bits = batch.lead_bits(lead);
-        let holds = |range: &std::ops::Range<usize>| {
-            range.clone().all(|i| bits[i / 64] >> (i % 64) & 1 == 1)
-        };
+        let holds = |range: &std::ops::Range<usize>| range.clone().all(|i| bits[i / 64] >> (i % 64) & 1 == 1);
         let plan = &batch.plan;
         let first = self.rules.teams.iter().enumerate().position(|(t, team)| {
             let accepts = team.stages[stage];
             let when = accepts && holds(&plan.team_when[t]);
             if let Some(tr) = trace.as_deref_mut() {
                 let note = if !accepts {
-                    format!(
-                        "skipped: does not take stage '{}'",
-                        self.rules.stage_name(stage)
-                    )
+                    format!("skipped: does not take stage '{}'", self.rules.stage_name(stage))
                 } else if !when {
                     "skipped: its `when` conditions do not all hold".to_string()
                 } else {
                     "takes the lead: stage and `when` match".to_string()
                 };
-                tr.push(Step {
-                    team: team.name.clone(),
-                    candidates: vec![],
-                    excluded: vec![],
-                    chosen: None,
-                    note,
-                });
+                tr.push(Step { team: team.name.clone(), candidates: vec![], excluded: vec![], chosen: None, note });
             }
             when
         });
@@ -186,11 +161,7 @@ impl<'a> Router<'a> {
                 if lead.account != NONE && self.owners[lead.account as usize] == Owner::Unset {
                     self.owners[lead.account as usize] = Owner::InRun(rep);
                 }
-                return Assignment {
-                    team: Some(t),
-                    rep: Some(rep),
-                    reason,
-                };
+                return Assignment { team: Some(t), rep: Some(rep), reason };
             }
             team = self.rules.teams[t].overflow;
             if let (Some(tr), Some(o)) = (trace.as_deref_mut(), team) {
@@ -203,11 +174,7 @@ impl<'a> Router<'a> {
                 });
             }
         }
-        Assignment {
-            team: Some(first),
-            rep: None,
-            reason: Reason::NoCapacity,
-        }
+        Assignment { team: Some(first), rep: None, reason: Reason::NoCapacity }
     }
 
     /// Steps 3-5 in one team: candidates, owner, expertise and load.
@@ -244,10 +211,8 @@ impl<'a> Router<'a> {
             })
             .collect();
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
-        let load = |r: usize| Ratio {
-            num: self.taken[r] as i128 * crate::num::DEC_SCALE,
-            den: self.rules.reps[r].weight.0,
-        };
+        let load =
+            |r: usize| Ratio { num: self.taken[r] as i128 * crate::num::DEC_SCALE, den: self.rules.reps[r].weight.0 };
         let owner = match (lead.account, plan.account_col) {
             (a, Some(_)) if a != NONE => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
@@ -267,14 +232,7 @@ impl<'a> Router<'a> {
                     best = r;
                 }
             }
-            Some((
-                best,
-                if fit(best) > 0 {
-                    Reason::Expertise
-                } else {
-                    Reason::Balanced
-                },
-            ))
+            Some((best, if fit(best) > 0 { Reason::Expertise } else { Reason::Balanced }))
         };
         if let Some(tr) = trace {
             let name = |r: usize| self.rules.reps[r].name.clone();
@@ -296,11 +254,9 @@ impl<'a> Router<'a> {
                         Owner::File(_) => "the account's owner (from --owners) takes it".into(),
                         _ => "the account's owner (it took the account's first lead in this run) takes it".into(),
                     },
-                    (Some((_, reason)), Some(o)) => format!(
-                        "account owner {} cannot take it here; {}",
-                        name(o),
-                        reason.as_str()
-                    ),
+                    (Some((_, reason)), Some(o)) => {
+                        format!("account owner {} cannot take it here; {}", name(o), reason.as_str())
+                    }
                     (Some((_, reason)), None) => reason.as_str().to_string(),
                 },
             });
@@ -320,13 +276,6 @@ pub struct Routed {
 /// Routes every lead of a ranked batch.
 pub fn route_all(rules: &Rules, batch: &Batch, owners: &HashMap<String, String>) -> Routed {
     let mut router = Router::new(rules, batch, owners);
-    let assignments = batch
-        .leads
-        .iter()
-        .map(|l| router.route(batch, l, None))
-        .collect();
-    Routed {
-        assignments,
-        taken: router.taken().to_vec(),
-    }
+    let assignments = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
+    Routed { assignments, taken: router.taken().to_vec() }
 }

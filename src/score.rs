@@ -50,11 +50,7 @@ impl Scratch {
     /// Reads the cells of one row into the slots.
     pub fn load(&mut self, plan: &Plan, fields: &Fields) {
         for (k, slot) in plan.slots.iter().enumerate() {
-            let cell = if slot.col < fields.len() {
-                fields.str(slot.col).trim()
-            } else {
-                ""
-            };
+            let cell = if slot.col < fields.len() { fields.str(slot.col).trim() } else { "" };
             let empty = cell.is_empty();
             self.empty[k] = empty;
             let mut bad = false;
@@ -69,20 +65,12 @@ impl Scratch {
                 }
             }
             if slot.num {
-                let v = if empty {
-                    None
-                } else {
-                    parse_cell_number(cell, plan.decimal)
-                };
+                let v = if empty { None } else { parse_cell_number(cell, plan.decimal) };
                 bad |= !empty && v.is_none();
                 self.num[k] = v;
             }
             if slot.date {
-                let v = if empty {
-                    None
-                } else {
-                    parse_cell_date(cell, &plan.date_formats)
-                };
+                let v = if empty { None } else { parse_cell_date(cell, &plan.date_formats) };
                 bad |= !empty && v.is_none();
                 self.date[k] = v;
             }
@@ -100,9 +88,7 @@ impl Scratch {
             Test::In(list) => !empty && list.iter().any(|n| n == cell),
             Test::NotIn(list) => !list.iter().any(|n| n == cell),
             Test::ContainsAny(list) => !empty && list.iter().any(|n| cell.contains(n.as_str())),
-            Test::StartsWithAny(list) => {
-                !empty && list.iter().any(|n| cell.starts_with(n.as_str()))
-            }
+            Test::StartsWithAny(list) => !empty && list.iter().any(|n| cell.starts_with(n.as_str())),
             Test::EndsWithAny(list) => !empty && list.iter().any(|n| cell.ends_with(n.as_str())),
             Test::Present(p) => *p != empty,
             Test::Range { gte, gt, lte, lt } => self.num[k].is_some_and(|v| {
@@ -125,20 +111,14 @@ impl Scratch {
     }
 
     /// Scores the loaded row; `held` and `contrib` keep the per-criterion detail.
-    pub fn score(
-        &mut self,
-        plan: &Plan,
-        max_fit: Option<Cents>,
-        max_engagement: Option<Cents>,
-    ) -> RowScore {
+    pub fn score(&mut self, plan: &Plan, max_fit: Option<Cents>, max_engagement: Option<Cents>) -> RowScore {
         let (mut fit, mut engagement) = (Cents::ZERO, Cents::ZERO);
         let mut disqualified = false;
         for (i, c) in plan.criteria.iter().enumerate() {
             let (held, mut points) = match &c.cond.test {
                 Test::Per(u) => {
                     let units = self.per_units(c.cond.slot, *u);
-                    let p = (units as i128 * c.points.0 as i128)
-                        .clamp(i64::MIN as i128, i64::MAX as i128);
+                    let p = (units as i128 * c.points.0 as i128).clamp(i64::MIN as i128, i64::MAX as i128);
                     (units >= 1, Cents(p as i64))
                 }
                 _ => {
@@ -167,13 +147,7 @@ impl Scratch {
             engagement = engagement.min(m);
         }
         let created = plan.created_slot.and_then(|k| self.date[k]);
-        RowScore {
-            score: fit + engagement,
-            fit,
-            engagement,
-            disqualified,
-            created,
-        }
+        RowScore { score: fit + engagement, fit, engagement, disqualified, created }
     }
 
     /// The routing conditions of the loaded row, as bits.

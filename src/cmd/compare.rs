@@ -19,13 +19,8 @@ fn side(
     args: &CompareArgs,
     as_of: i32,
 ) -> anyhow::Result<(Batch, Option<Routed>)> {
-    let mode = if rules.teams.is_empty() {
-        Mode::Score
-    } else {
-        Mode::Assign
-    };
-    let mut opened =
-        crate::batch::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
+    let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
+    let mut opened = crate::batch::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
         opened = opened.with_outcome(c)?;
     }
@@ -42,9 +37,8 @@ fn side(
 pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
     let as_of = match &args.as_of {
         None => crate::date::today(),
-        Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
-            Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD"))
-        })?,
+        Some(s) => crate::date::parse_as_of(s)
+            .ok_or_else(|| Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD")))?,
     };
     if args.candidate.is_none() && args.set.is_empty() {
         return Err(Fail::usage(
@@ -52,10 +46,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
+    super::check_paths(&args.leads, &[("--summary-json", args.summary_json.as_deref())])?;
     let base = rules::load(Path::new(&args.rules), &[])?;
     let cand_path = args.candidate.as_deref().unwrap_or(&args.rules);
     let candidate = rules::load(Path::new(cand_path), &args.set)?;
-    let (name, bytes) = crate::input::read_raw(&args.leads)?;
+    let (name, bytes) = crate::input::read_raw(&args.leads, "the lead export")?;
     let (ba, ra) = side(&base, &name, &bytes, args, as_of)?;
     let (bb, rb) = side(&candidate, &name, &bytes, args, as_of)?;
     drop(bytes);
@@ -69,27 +64,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
         .into());
     }
     let mut outputs = Outputs::default();
-    let json_out = args
-        .summary_json
-        .as_deref()
-        .map(|p| outputs.create(p.as_ref()))
-        .transpose()?;
+    let json_out = args.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
     let mut cand_label = cand_path.to_string();
     if !args.set.is_empty() {
         cand_label = format!("{cand_label} with --set {}", args.set.join(" --set "));
     }
-    let a = Side {
-        label: args.rules.clone(),
-        rules: &base,
-        batch: &ba,
-        routed: ra.as_ref(),
-    };
-    let b = Side {
-        label: cand_label,
-        rules: &candidate,
-        batch: &bb,
-        routed: rb.as_ref(),
-    };
+    let a = Side { label: args.rules.clone(), rules: &base, batch: &ba, routed: ra.as_ref() };
+    let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
     let cmp = analyze::compare(&a, &b, args.outcome.is_some());
     if let Some(i) = json_out {
         let mut j = serde_json::to_string_pretty(&cmp)?;

@@ -11,16 +11,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
     let rules = &cfg.rules;
     let id = args.id.trim();
     if id.is_empty() {
-        return Err(Fail::usage(
-            "--id: give the id of the lead to explain (ids are compared trimmed)",
-        )
-        .into());
+        return Err(Fail::usage("--id: give the id of the lead to explain (ids are compared trimmed)").into());
     }
-    let mode = if rules.teams.is_empty() {
-        Mode::Score
-    } else {
-        Mode::Assign
-    };
+    let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let opened = crate::batch::open(rules, &args.leads, mode, cfg.as_of)?;
     let owners = match (&args.owners, &rules.input.account) {
         (Some(path), Some(_)) => Some(crate::owners::load(path)?),
@@ -31,11 +24,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
     let hits = crate::explain::find(&batch, id);
     if hits.is_empty() {
         let close = crate::explain::close_ids(&batch, id);
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            format!("; close ids: {}", close.join(", "))
-        };
+        let hint = if close.is_empty() { String::new() } else { format!("; close ids: {}", close.join(", ")) };
         return Err(Fail::input(format!(
             "{}: no well-formed row has id '{id}' in column '{}'{hint}",
             batch.input.name, batch.header[batch.plan.id_col]
@@ -44,8 +33,6 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
     }
     let e = crate::explain::explain(rules, &batch, &hits, owners.as_ref());
     let plain = !std::io::stdout().is_terminal();
-    crate::output::write_stdout(|w| {
-        w.write_all(crate::output::report::explanation(&e, plain).as_bytes())
-    })?;
+    crate::output::write_stdout(|w| w.write_all(crate::output::report::explanation(&e, plain).as_bytes()))?;
     Ok(0)
 }

@@ -32,9 +32,7 @@ impl Config {
         let as_of = match &c.as_of {
             None => crate::date::today(),
             Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
-                Fail::usage(format!(
-                    "--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"
-                ))
+                Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
             })?,
         };
         let rules = rules::load(std::path::Path::new(&c.rules), &c.set)?;
@@ -49,9 +47,9 @@ pub fn progress(len: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr_with_hz(10));
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    {
         bar.set_style(style);
     }
     bar
@@ -71,20 +69,58 @@ pub struct Job<'a> {
     pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<crate::route::Routed>,
 }
 
+/// Command-line checks on the output paths (exit 2): `-` is standard output only
+/// for `-o`; two outputs may not name the same file, nor replace the input.
+pub fn check_paths(leads: &str, outputs: &[(&str, Option<&str>)]) -> Result<(), Fail> {
+    let mut seen: Vec<(&str, std::path::PathBuf)> = Vec::new();
+    if leads != "-" {
+        if let Some(id) = output::identity(std::path::Path::new(leads)) {
+            seen.push(("the lead export", id));
+        }
+    }
+    for &(flag, path) in outputs {
+        let Some(path) = path else { continue };
+        if path == "-" {
+            if flag != "-o" {
+                return Err(Fail::usage(format!(
+                    "{flag} -: standard output is for the CSV; give a file name (or /dev/stdout with -q)"
+                )));
+            }
+            continue;
+        }
+        let p = std::path::Path::new(path);
+        // Devices and pipes (/dev/null, /dev/stdout) may take several outputs.
+        if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+            continue;
+        }
+        let Some(id) = output::identity(p) else { continue };
+        if let Some((other, _)) = seen.iter().find(|(_, o)| *o == id) {
+            return Err(Fail::usage(format!("{flag} {path}: the same file as {other}; give each output its own file")));
+        }
+        seen.push((flag, id));
+    }
+    Ok(())
+}
+
 /// Runs a batch command; returns the exit code (0, or 3 when rows were rejected).
 pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let started = Instant::now();
+    check_paths(
+        job.leads,
+        &[
+            ("-o", job.out.output.as_deref()),
+            ("--rejects", job.out.rejects.as_deref()),
+            ("--summary-json", job.out.summary_json.as_deref()),
+        ],
+    )?;
     let cfg = Config::load(common)?;
     let rules = &cfg.rules;
     let mut opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
     if let Some(column) = job.outcome {
         opened = opened.with_outcome(column)?;
     }
-    let columns: &[&str] = if job.mode == Mode::Assign {
-        &output::csv::ASSIGN_COLUMNS
-    } else {
-        &output::csv::SCORE_COLUMNS
-    };
+    let columns: &[&str] =
+        if job.mode == Mode::Assign { &output::csv::ASSIGN_COLUMNS } else { &output::csv::SCORE_COLUMNS };
     output::csv::check_prefix(rules, &opened.header, columns, &opened.input.name)?;
     (job.prepare)(&cfg, &opened)?;
 
@@ -94,18 +130,8 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
         Target::File(p) => Some(outputs.create(p)?),
         Target::Stdout => None,
     };
-    let rejects_out = job
-        .out
-        .rejects
-        .as_deref()
-        .map(|p| outputs.create(p.as_ref()))
-        .transpose()?;
-    let json_out = job
-        .out
-        .summary_json
-        .as_deref()
-        .map(|p| outputs.create(p.as_ref()))
-        .transpose()?;
+    let rejects_out = job.out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let json_out = job.out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
 
     let bar = progress(opened.input.text.len() as u64, job.out.quiet);
     let mut batch = opened.process(rules, &bar);
@@ -118,8 +144,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     }
 
     let assignments = routed.as_ref().map(|r| r.assignments.as_slice());
-    let write_csv =
-        |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
+    let write_csv = |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
     match csv_out {
         Some(i) => outputs.write(i, write_csv)?,
         None => output::write_stdout(write_csv)?,
@@ -127,14 +152,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     if let Some(i) = rejects_out {
         outputs.write(i, |w| output::csv::write_rejects(w, rules, &batch))?;
     }
-    let mut summary = summary::Summary::build(
-        job.name,
-        rules,
-        &batch,
-        cfg.as_of,
-        routed.as_ref(),
-        started.elapsed(),
-    );
+    let mut summary = summary::Summary::build(job.name, rules, &batch, cfg.as_of, routed.as_ref(), started.elapsed());
     if let Some(column) = job.outcome {
         summary.calibration = Some(crate::analyze::calibrate(rules, &batch, column));
     }
@@ -163,18 +181,10 @@ fn print_summary(s: &summary::Summary, csv_on_stdout: bool) {
 fn strict_failure(batch: &Batch) -> Fail {
     let mut parts = Vec::new();
     if let Some(r) = batch.rejects.first() {
-        parts.push(format!(
-            "{} rows rejected (first at line {}: {})",
-            batch.rejects.len(),
-            r.line,
-            r.error
-        ));
+        parts.push(format!("{} rows rejected (first at line {}: {})", batch.rejects.len(), r.line, r.error));
     }
     for w in &batch.warnings {
-        parts.push(format!(
-            "{} value warnings in column '{}' (first at line {})",
-            w.count, w.column, w.first_line
-        ));
+        parts.push(format!("{} value warnings in column '{}' (first at line {})", w.count, w.column, w.first_line));
     }
     Fail::input(format!(
         "{}: --strict: {}; nothing was written (fix the export, or run without --strict to accept them)",

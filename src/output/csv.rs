@@ -11,15 +11,7 @@ use crate::rules::Rules;
 
 /// The columns leadroute appends, before the prefix.
 pub const SCORE_COLUMNS: [&str; 4] = ["score", "fit", "engagement", "stage"];
-pub const ASSIGN_COLUMNS: [&str; 7] = [
-    "score",
-    "fit",
-    "engagement",
-    "stage",
-    "team",
-    "rep",
-    "reason",
-];
+pub const ASSIGN_COLUMNS: [&str; 7] = ["score", "fit", "engagement", "stage", "team", "rep", "reason"];
 
 fn writer<W: Write>(w: W, delimiter: u8) -> csv::Writer<W> {
     csv::WriterBuilder::new()
@@ -39,12 +31,7 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 /// The prefix clash: an appended column whose prefixed name already is an
 /// input column (trimmed, case-insensitively) is a rules error (exit 2).
-pub fn check_prefix(
-    rules: &Rules,
-    header: &[String],
-    columns: &[&str],
-    input_name: &str,
-) -> Result<(), Fail> {
+pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_name: &str) -> Result<(), Fail> {
     let prefix = &rules.output.prefix;
     for c in columns {
         let name = format!("{prefix}{c}");
@@ -67,11 +54,7 @@ pub fn write_leads(
     assignments: Option<&[Assignment]>,
 ) -> io::Result<()> {
     let mut w = writer(out, rules.output.delimiter);
-    let cols: &[&str] = if assignments.is_some() {
-        &ASSIGN_COLUMNS
-    } else {
-        &SCORE_COLUMNS
-    };
+    let cols: &[&str] = if assignments.is_some() { &ASSIGN_COLUMNS } else { &SCORE_COLUMNS };
     let prefix = &rules.output.prefix;
     for h in &batch.header {
         w.write_field(h).map_err(csv_err)?;
@@ -91,14 +74,11 @@ pub fn write_leads(
             write_cents(&mut num, v);
             w.write_field(&num).map_err(csv_err)?;
         }
-        w.write_field(rules.stage_name(lead.stage as usize))
-            .map_err(csv_err)?;
+        w.write_field(rules.stage_name(lead.stage as usize)).map_err(csv_err)?;
         if let Some(a) = assignments {
             let a = &a[n];
-            w.write_field(a.team.map_or("", |t| rules.teams[t].name.as_str()))
-                .map_err(csv_err)?;
-            w.write_field(a.rep.map_or("", |r| rules.reps[r].name.as_str()))
-                .map_err(csv_err)?;
+            w.write_field(a.team.map_or("", |t| rules.teams[t].name.as_str())).map_err(csv_err)?;
+            w.write_field(a.rep.map_or("", |r| rules.reps[r].name.as_str())).map_err(csv_err)?;
             w.write_field(a.reason.as_str()).map_err(csv_err)?;
         }
         n += 1;

@@ -33,10 +33,13 @@ impl Target {
     }
 }
 
-/// A file being written next to its target, renamed into place by `commit`.
-pub struct Pending {
-    tmp: tempfile::NamedTempFile,
-    path: PathBuf,
+/// One output of a run.
+enum Pending {
+    /// A regular file: written next to its target, renamed into place by `commit`.
+    Atomic { tmp: tempfile::NamedTempFile, path: PathBuf },
+    /// A device, FIFO or other special file (`/dev/null`, `/dev/stdout`, `>(cmd)`):
+    /// it cannot be replaced, so it is opened and written when the run succeeded.
+    Direct { path: PathBuf },
 }
 
 /// Outputs of one run: created up front (so an unwritable folder fails before
@@ -46,25 +49,46 @@ pub struct Outputs {
     pending: Vec<Pending>,
 }
 
+/// Where writing `path` really lands: symlinks are followed, so the link stays
+/// a link and its target gets the new content.
+fn resolve(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// A key that is equal for two paths naming the same file, existing or not.
+pub fn identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let parent = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+}
+
 impl Outputs {
-    /// Creates the temporary file for `path`; returns its index.
+    /// Prepares the output for `path` (a temporary file next to it); returns its index.
     pub fn create(&mut self, path: &Path) -> Result<usize, Fail> {
-        let dir = match path.parent() {
+        if path.is_dir() {
+            return Err(Fail::input(format!("{}: is a folder; give a file name for the output", path.display())));
+        }
+        let real = resolve(path);
+        if let Ok(m) = std::fs::metadata(&real)
+            && !m.is_file()
+        {
+            self.pending.push(Pending::Direct { path: real });
+            return Ok(self.pending.len() - 1);
+        }
+        let dir = match real.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if path.is_dir() {
-            return Err(Fail::input(format!(
-                "{}: is a folder; give a file name for the output",
-                path.display()
-            )));
-        }
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(
-                ".{}.",
-                path.file_name()
-                    .map_or("out".into(), |n| n.to_string_lossy())
-            ))
+            .prefix(&format!(".{}.", real.file_name().map_or("out".into(), |n| n.to_string_lossy())))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| {
@@ -75,49 +99,44 @@ impl Outputs {
                     io_reason(&e)
                 ))
             })?;
-        self.pending.push(Pending {
-            tmp,
-            path: path.to_path_buf(),
-        });
+        self.pending.push(Pending::Atomic { tmp, path: real });
         Ok(self.pending.len() - 1)
     }
 
     /// Writes the content of output `i` through a buffer.
-    pub fn write(
-        &mut self,
-        i: usize,
-        f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-    ) -> Result<(), Fail> {
-        let p = &mut self.pending[i];
-        let path = p.path.clone();
-        let fail = |e: io::Error| {
-            Fail::input(format!(
-                "{}: write failed: {}",
-                path.display(),
-                io_reason(&e)
-            ))
+    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
+        let (file, path, sync) = match &mut self.pending[i] {
+            Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), true),
+            Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), false),
         };
-        let mut w = BufWriter::with_capacity(1 << 16, p.tmp.as_file_mut());
-        f(&mut w).map_err(fail)?;
-        w.flush().map_err(fail)?;
+        let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
+        let file = file.map_err(fail)?;
+        let mut w = BufWriter::with_capacity(1 << 16, &file);
+        match f(&mut w).and_then(|_| w.flush()) {
+            Ok(()) => {}
+            Err(e) if !sync && e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(fail(e)),
+        }
         drop(w);
-        p.tmp.as_file().sync_all().map_err(fail)?;
+        if sync {
+            file.sync_all().map_err(fail)?;
+        }
         Ok(())
     }
 
     /// Renames every output into place, keeping an existing file's permissions.
     pub fn commit(self) -> Result<(), Fail> {
         for p in self.pending {
-            let perms = std::fs::metadata(&p.path).map(|m| m.permissions()).ok();
-            let file: &File = p.tmp.as_file();
+            let Pending::Atomic { tmp, path } = p else { continue };
+            let perms = std::fs::metadata(&path).map(|m| m.permissions()).ok();
+            let file: &File = tmp.as_file();
             match perms {
                 Some(perms) => {
                     let _ = file.set_permissions(perms);
                 }
                 None => set_default_permissions(file),
             }
-            let path = p.path.clone();
-            p.tmp.persist(&path).map_err(|e| {
+            tmp.persist(&path).map_err(|e| {
                 Fail::input(format!(
                     "{}: cannot move the finished output into place: {}",
                     path.display(),
@@ -145,9 +164,6 @@ pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Fail::input(format!(
-            "<stdout>: write failed: {}",
-            io_reason(&e)
-        ))),
+        Err(e) => Err(Fail::input(format!("<stdout>: write failed: {}", io_reason(&e)))),
     }
 }

@@ -58,13 +58,7 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
     push_table(&mut out, &t);
     if !c.thresholds.is_empty() {
         let mut t = table(plain);
-        t.set_header(vec![
-            "at or above stage",
-            "leads",
-            "converted",
-            "recall",
-            "precision",
-        ]);
+        t.set_header(vec!["at or above stage", "leads", "converted", "recall", "precision"]);
         for th in &c.thresholds {
             t.add_row(vec![
                 Cell::new(&th.stage),
@@ -80,22 +74,13 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
 }
 
 fn signed(d: i64) -> String {
-    if d > 0 {
-        format!("+{d}")
-    } else {
-        d.to_string()
-    }
+    if d > 0 { format!("+{d}") } else { d.to_string() }
 }
 
 pub fn comparison(c: &Comparison, plain: bool) -> String {
-    let mut out = format!(
-        "leadroute compare: base {} vs candidate {} over {} leads\n",
-        c.base_rules, c.candidate_rules, c.leads
-    );
-    out.push_str(&format!(
-        "{} leads change stage, {} leads change rep\n",
-        c.stage_changed, c.rep_changed
-    ));
+    let mut out =
+        format!("leadroute compare: base {} vs candidate {} over {} leads\n", c.base_rules, c.candidate_rules, c.leads);
+    out.push_str(&format!("{} leads change stage, {} leads change rep\n", c.stage_changed, c.rep_changed));
     let mut t = table(plain);
     let mut header = vec!["base \\ candidate".to_string()];
     header.extend(c.candidate_stages.iter().cloned());
@@ -121,24 +106,13 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec![title, "base", "candidate", "difference"]);
         for d in rows {
-            t.add_row(vec![
-                Cell::new(&d.name),
-                right(d.base),
-                right(d.candidate),
-                right(signed(d.difference)),
-            ]);
+            t.add_row(vec![Cell::new(&d.name), right(d.base), right(d.candidate), right(signed(d.difference))]);
         }
         push_table(&mut out, &t);
     }
     if let Some(conv) = &c.conversion {
         let mut t = table(plain);
-        t.set_header(vec![
-            "stage",
-            "base leads",
-            "base rate",
-            "candidate leads",
-            "candidate rate",
-        ]);
+        t.set_header(vec!["stage", "base leads", "base rate", "candidate leads", "candidate rate"]);
         let cells = |c: &Option<Conversion>| match c {
             Some(c) => (right(c.leads), right(pct(c.rate))),
             None => (right("-"), right("-")),
@@ -154,10 +128,7 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
 }
 
 pub fn explanation(e: &Explanation, plain: bool) -> String {
-    let mut out = format!(
-        "lead {} ({} line {}), rank {} of {}\n",
-        e.id, e.input, e.line, e.rank, e.of
-    );
+    let mut out = format!("lead {} ({} line {}), rank {} of {}\n", e.id, e.input, e.line, e.rank, e.of);
     if !e.duplicate_lines.is_empty() {
         let lines: Vec<String> = e.duplicate_lines.iter().map(|l| l.to_string()).collect();
         out.push_str(&format!(
@@ -166,15 +137,7 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
         ));
     }
     let mut t = table(plain);
-    t.set_header(vec![
-        "criterion",
-        "group",
-        "column",
-        "cell",
-        "test",
-        "held",
-        "points",
-    ]);
+    t.set_header(vec!["criterion", "group", "column", "cell", "test", "held", "points"]);
     for c in &e.criteria {
         let held = match (c.held, c.disqualify) {
             (true, true) => "yes: disqualifies",
@@ -193,11 +156,7 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
     }
     push_table(&mut out, &t);
     let capped = |sum: &str, v: &str| {
-        if sum == v {
-            v.to_string()
-        } else {
-            format!("{v} (sum {sum}, capped)")
-        }
+        if sum == v { v.to_string() } else { format!("{v} (sum {sum}, capped)") }
     };
     out.push_str(&format!(
         "fit {}, engagement {}, score {}\n",
@@ -219,20 +178,15 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
     push_table(&mut out, &t);
     out.push_str(&format!("stage: {}\n", e.stage));
     if let Some(r) = &e.routing {
-        out.push_str(
-            "\nrouting, as in the full batch run (higher-ranked leads were routed first):\n",
-        );
+        out.push_str("\nrouting, as in the full batch run (higher-ranked leads were routed first):\n");
         if r.steps.is_empty() {
             out.push_str("  not routed\n");
         }
         for (i, s) in r.steps.iter().enumerate() {
             out.push_str(&format!("  {}. team '{}': {}\n", i + 1, s.team, s.note));
             if !s.candidates.is_empty() {
-                let c: Vec<String> = s
-                    .candidates
-                    .iter()
-                    .map(|c| format!("{} (fit {}, load {})", c.rep, c.fit, c.load))
-                    .collect();
+                let c: Vec<String> =
+                    s.candidates.iter().map(|c| format!("{} (fit {}, load {})", c.rep, c.fit, c.load)).collect();
                 out.push_str(&format!("     candidates: {}\n", c.join(", ")));
             }
             if !s.excluded.is_empty() {

@@ -44,7 +44,7 @@ pub struct TeamRow {
     /// The team name; null for leads that never reached a team.
     pub team: Option<String>,
     pub assigned: u64,
-    /// Leads not assigned, by reason (only reasons that occurred).
+    /// Leads not assigned, by reason (every reason, zeros included).
     pub not_assigned: BTreeMap<&'static str, u64>,
 }
 
@@ -104,10 +104,7 @@ impl Summary {
             .iter()
             .enumerate()
             .filter(|&(i, &n)| i < rules.stages.len() || n > 0)
-            .map(|(i, &n)| StageRow {
-                stage: rules.stage_name(i).to_string(),
-                leads: n,
-            })
+            .map(|(i, &n)| StageRow { stage: rules.stage_name(i).to_string(), leads: n })
             .collect();
         let secs = elapsed.as_secs_f64();
         Summary {
@@ -121,10 +118,7 @@ impl Summary {
                 .rejects
                 .iter()
                 .take(REJECTS_SHOWN)
-                .map(|r| RejectedRow {
-                    line: r.line,
-                    error: r.error.clone(),
-                })
+                .map(|r| RejectedRow { line: r.line, error: r.error.clone() })
                 .collect(),
             duplicates: batch.duplicates,
             missing_ids: batch.missing_ids,
@@ -132,46 +126,29 @@ impl Summary {
             warnings: batch
                 .warnings
                 .iter()
-                .map(|w| WarningRow {
-                    column: w.column.clone(),
-                    count: w.count,
-                    first_line: w.first_line,
-                })
+                .map(|w| WarningRow { column: w.column.clone(), count: w.count, first_line: w.first_line })
                 .collect(),
             routing: routing.map(|r| routing_figures(rules, batch, &r.assignments, &r.taken)),
             calibration: None,
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
-            rows_per_second: if secs > 0.0 {
-                (batch.rows_read as f64 / secs).round()
-            } else {
-                0.0
-            },
+            rows_per_second: if secs > 0.0 { (batch.rows_read as f64 / secs).round() } else { 0.0 },
         }
     }
 }
 
-fn routing_figures(
-    rules: &Rules,
-    batch: &Batch,
-    assignments: &[Assignment],
-    taken: &[u64],
-) -> Routing {
+fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], taken: &[u64]) -> Routing {
     let mut score_sum = vec![0i128; rules.reps.len()];
     let mut team_rows: Vec<TeamRow> = rules
         .teams
         .iter()
-        .map(|t| TeamRow {
-            team: Some(t.name.clone()),
-            assigned: 0,
-            not_assigned: BTreeMap::new(),
-        })
+        .map(|t| TeamRow { team: Some(t.name.clone()), assigned: 0, not_assigned: BTreeMap::new() })
         .collect();
-    let mut no_team = TeamRow {
-        team: None,
-        assigned: 0,
-        not_assigned: BTreeMap::new(),
-    };
-    let mut reasons = BTreeMap::new();
+    let zeros = |reasons: &[Reason]| reasons.iter().map(|r| (r.as_str(), 0)).collect::<BTreeMap<_, _>>();
+    for row in &mut team_rows {
+        row.not_assigned = zeros(&Reason::UNASSIGNED);
+    }
+    let mut no_team = TeamRow { team: None, assigned: 0, not_assigned: zeros(&Reason::UNASSIGNED) };
+    let mut reasons = zeros(&Reason::ALL);
     let (mut assigned, mut not_assigned) = (0, 0);
     for (lead, a) in batch.leads.iter().zip(assignments) {
         *reasons.entry(a.reason.as_str()).or_insert(0) += 1;
@@ -190,7 +167,7 @@ fn routing_figures(
             not_assigned += 1;
         }
     }
-    if !no_team.not_assigned.is_empty() {
+    if no_team.not_assigned.values().any(|&n| n > 0) {
         team_rows.push(no_team);
     }
     let reps = rules
@@ -206,13 +183,7 @@ fn routing_figures(
             mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
         })
         .collect();
-    Routing {
-        assigned,
-        not_assigned,
-        reasons,
-        reps,
-        teams: team_rows,
-    }
+    Routing { assigned, not_assigned, reasons, reps, teams: team_rows }
 }
 
 /// Mean in hundredths, rounded half away from zero.
@@ -230,7 +201,9 @@ pub(crate) fn table(plain: bool) -> Table {
         t.set_content_arrangement(ContentArrangement::Disabled);
     } else {
         t.load_style(presets::UTF8_FULL_CONDENSED);
-        t.set_content_arrangement(ContentArrangement::Dynamic);
+        // Wrap to the terminal only when its width is known and usable.
+        let usable = t.width().is_some_and(|w| w >= 40);
+        t.set_content_arrangement(if usable { ContentArrangement::Dynamic } else { ContentArrangement::Disabled });
     }
     t
 }
@@ -254,10 +227,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
     t.add_row(vec![Cell::new("rejected (malformed)"), right(s.rejected)]);
     t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]);
     t.add_row(vec![Cell::new("missing ids"), right(s.missing_ids)]);
-    out.push_str(&format!(
-        "leadroute {} {} (as of {})\n",
-        s.command, s.input, s.as_of
-    ));
+    out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, s.input, s.as_of));
     out.push_str(&t.to_string());
     out.push('\n');
     if !s.rejected_rows.is_empty() {
@@ -288,11 +258,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec!["rep", "team", "taken", "capacity", "mean score"]);
         for rep in &r.reps {
-            let name = if rep.active {
-                rep.rep.clone()
-            } else {
-                format!("{} (inactive)", rep.rep)
-            };
+            let name = if rep.active { rep.rep.clone() } else { format!("{} (inactive)", rep.rep) };
             t.add_row(vec![
                 Cell::new(name),
                 Cell::new(&rep.team),
@@ -309,24 +275,16 @@ pub fn render(s: &Summary, plain: bool) -> String {
         header.extend(Reason::UNASSIGNED.iter().map(|r| r.as_str().to_string()));
         t.set_header(header);
         for team in &r.teams {
-            let mut row = vec![
-                Cell::new(team.team.as_deref().unwrap_or("(no team)")),
-                right(team.assigned),
-            ];
+            let mut row = vec![Cell::new(team.team.as_deref().unwrap_or("(no team)")), right(team.assigned)];
             for reason in Reason::UNASSIGNED {
-                row.push(right(
-                    team.not_assigned.get(reason.as_str()).copied().unwrap_or(0),
-                ));
+                row.push(right(team.not_assigned.get(reason.as_str()).copied().unwrap_or(0)));
             }
             t.add_row(row);
         }
         out.push('\n');
         out.push_str(&t.to_string());
         out.push('\n');
-        out.push_str(&format!(
-            "assigned {}, not assigned {}\n",
-            r.assigned, r.not_assigned
-        ));
+        out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned));
     }
     if let Some(c) = &s.calibration {
         out.push_str(&super::report::calibration(c, plain));
@@ -335,11 +293,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec!["column", "value warnings", "first line"]);
         for w in &s.warnings {
-            t.add_row(vec![
-                Cell::new(&w.column),
-                right(w.count),
-                right(w.first_line),
-            ]);
+            t.add_row(vec![Cell::new(&w.column), right(w.count), right(w.first_line)]);
         }
         out.push('\n');
         out.push_str(&t.to_string());
@@ -354,8 +308,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
 
 /// The summary as pretty JSON with a trailing newline.
 pub fn to_json(s: &Summary) -> String {
-    let mut j =
-        serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut j = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     j.push('\n');
     j
 }

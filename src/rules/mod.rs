@@ -216,21 +216,13 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
             )));
         }
     };
-    let src = tree::Source {
-        path: path.to_path_buf(),
-        text,
-        sets: sets.to_vec(),
-    };
+    let src = tree::Source { path: path.to_path_buf(), text, sets: sets.to_vec() };
     let mut doc = tree::parse_document(&src.text).map_err(|e| {
-        let at = e.span().map_or_else(
-            || src.path.display().to_string(),
-            |s| src.locate(&tree::At::File(s)),
-        );
+        let at = e.span().map_or_else(|| src.path.display().to_string(), |s| src.locate(&tree::At::File(s)));
         RulesError(format!("{at}: invalid TOML: {}", e.message().trim()))
     })?;
     for (i, arg) in sets.iter().enumerate() {
-        set::apply(&mut doc, arg, i)
-            .map_err(|e| RulesError(format!("{}: {}", src.path.display(), e.0)))?;
+        set::apply(&mut doc, arg, i).map_err(|e| RulesError(format!("{}: {}", src.path.display(), e.0)))?;
     }
     schema::build(&src, &doc)
 }

@@ -8,29 +8,11 @@ use super::*;
 use crate::date::DateFormat;
 use crate::num::{Cents, Dec, parse_toml_number};
 
-pub const TOP_KEYS: &[&str] = &[
-    "input", "output", "scoring", "criteria", "stages", "teams", "reps",
-];
-const INPUT_KEYS: &[&str] = &[
-    "id",
-    "created",
-    "account",
-    "delimiter",
-    "decimal",
-    "encoding",
-    "date_formats",
-];
+pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
+const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
 const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
-const TEXT_TESTS: &[&str] = &[
-    "equals",
-    "in",
-    "not_in",
-    "contains_any",
-    "starts_with_any",
-    "ends_with_any",
-    "present",
-];
+const TEXT_TESTS: &[&str] = &["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
 const RANGE_TESTS: &[&str] = &["gte", "gt", "lte", "lt"];
 const DAY_TESTS: &[&str] = &["within_days", "older_than_days"];
 const CONDITION_KEYS: &[&str] = &[
@@ -73,9 +55,7 @@ const CRITERION_KEYS: &[&str] = &[
 ];
 const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require"];
 const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
-const REP_KEYS: &[&str] = &[
-    "name", "team", "capacity", "weight", "active", "require", "prefer",
-];
+const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer"];
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
 #[derive(Clone, Copy)]
@@ -129,11 +109,7 @@ type R<T> = Result<T, RulesError>;
 impl<'a> Obj<'a> {
     fn new(src: &'a Source, node: &'a Node, what: String, keys: &[&str]) -> R<Obj<'a>> {
         let Val::Table(t) = &node.val else {
-            return Err(err(
-                src,
-                &node.at,
-                format!("{what} must be a table, found {}", node.val.kind()),
-            ));
+            return Err(err(src, &node.at, format!("{what} must be a table, found {}", node.val.kind())));
         };
         for e in &t.entries {
             if !keys.contains(&e.key.as_str()) {
@@ -141,20 +117,11 @@ impl<'a> Obj<'a> {
                 return Err(err(
                     src,
                     &e.key_at,
-                    format!(
-                        "unknown key '{}' in {what}{hint} (expected one of: {})",
-                        e.key,
-                        keys.join(", ")
-                    ),
+                    format!("unknown key '{}' in {what}{hint} (expected one of: {})", e.key, keys.join(", ")),
                 ));
             }
         }
-        Ok(Obj {
-            src,
-            t,
-            at: &node.at,
-            what,
-        })
+        Ok(Obj { src, t, at: &node.at, what })
     }
 
     fn get(&self, key: &str) -> Option<&'a Entry> {
@@ -166,28 +133,13 @@ impl<'a> Obj<'a> {
     }
 
     fn wrong<T>(&self, e: &Entry, expected: &str) -> R<T> {
-        self.fail(
-            &e.node.at,
-            format!(
-                "'{}' in {} must be {expected}, found {}",
-                e.key,
-                self.what,
-                e.node.val.kind()
-            ),
-        )
+        self.fail(&e.node.at, format!("'{}' in {} must be {expected}, found {}", e.key, self.what, e.node.val.kind()))
     }
 
     fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Entry {
-                node:
-                    Node {
-                        val: Val::Str(s),
-                        at,
-                    },
-                ..
-            }) => Ok(Some((s.as_str(), at))),
+            Some(Entry { node: Node { val: Val::Str(s), at }, .. }) => Ok(Some((s.as_str(), at))),
             Some(e) => self.wrong(e, "a string"),
         }
     }
@@ -236,13 +188,7 @@ impl<'a> Obj<'a> {
         };
         match parse_toml_number(raw) {
             Some(d) => Ok(Some((d, e))),
-            None => self.fail(
-                &e.node.at,
-                format!(
-                    "'{key}' in {} must be a finite number, found {raw}",
-                    self.what
-                ),
-            ),
+            None => self.fail(&e.node.at, format!("'{key}' in {} must be a finite number, found {raw}", self.what)),
         }
     }
 
@@ -254,30 +200,32 @@ impl<'a> Obj<'a> {
             Some(c) => Ok(Some(Cents(c))),
             None => self.fail(
                 &e.node.at,
-                format!("'{key}' in {} may have at most two decimals, found {d} (scores are kept in hundredths)", self.what),
+                format!(
+                    "'{key}' in {} may have at most two decimals, found {d} (scores are kept in hundredths)",
+                    self.what
+                ),
             ),
         }
     }
 
     fn whole(&self, key: &str) -> R<Option<i64>> {
-        let Some((d, e)) = self.number(key)? else {
-            return Ok(None);
+        let Some((d, e)) = self.number(key)? else { return Ok(None) };
+        let raw = match &e.node.val {
+            Val::Num(raw) => raw.as_str(),
+            _ => "",
         };
-        match d
-            .to_integer()
-            .filter(|v| *v >= 0)
-            .and_then(|v| i64::try_from(v).ok())
-        {
-            Some(v) if !matches!(&e.node.val, Val::Num(raw) if raw.contains(['.', 'e', 'E'])) => {
-                Ok(Some(v))
-            }
-            _ => self.fail(
+        if raw.contains(['.', 'e', 'E']) {
+            return self.fail(
                 &e.node.at,
                 format!(
-                    "'{key}' in {} must be a whole number ≥ 0, found {d}",
+                    "'{key}' in {} must be a whole number, found {raw} (write it without a decimal point)",
                     self.what
                 ),
-            ),
+            );
+        }
+        match d.to_integer().filter(|v| *v >= 0).and_then(|v| i64::try_from(v).ok()) {
+            Some(v) => Ok(Some(v)),
+            None => self.fail(&e.node.at, format!("'{key}' in {} must be a whole number ≥ 0, found {d}", self.what)),
         }
     }
 
@@ -286,10 +234,7 @@ impl<'a> Obj<'a> {
             return Ok(None);
         };
         if !d.is_positive() {
-            return self.fail(
-                &e.node.at,
-                format!("'{key}' in {} must be greater than 0, found {d}", self.what),
-            );
+            return self.fail(&e.node.at, format!("'{key}' in {} must be greater than 0, found {d}", self.what));
         }
         Ok(Some(d))
     }
@@ -297,12 +242,7 @@ impl<'a> Obj<'a> {
     fn bool(&self, key: &str) -> R<Option<bool>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Entry {
-                node: Node {
-                    val: Val::Bool(b), ..
-                },
-                ..
-            }) => Ok(Some(*b)),
+            Some(Entry { node: Node { val: Val::Bool(b), .. }, .. }) => Ok(Some(*b)),
             Some(e) => self.wrong(e, "true or false"),
         }
     }
@@ -311,14 +251,7 @@ impl<'a> Obj<'a> {
     fn array(&self, key: &str) -> R<&'a [Node]> {
         match self.get(key) {
             None => Ok(&[]),
-            Some(Entry {
-                node:
-                    Node {
-                        val: Val::Array(items),
-                        ..
-                    },
-                ..
-            }) => Ok(items),
+            Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) => Ok(items),
             Some(e) => self.wrong(e, "an array of tables"),
         }
     }
@@ -353,11 +286,7 @@ fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
         v
     };
     if groups.is_empty() {
-        let what = if allow_per {
-            "one test or 'per'"
-        } else {
-            "one test"
-        };
+        let what = if allow_per { "one test or 'per'" } else { "one test" };
         return o.fail(
             o.at,
             format!(
@@ -375,19 +304,12 @@ fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
         } else {
             "a condition has exactly one test; only gte, gt, lte and lt combine into one range"
         };
-        return o.fail(
-            &second.key_at,
-            format!("{} mixes {}: {why}", o.what, names.join(" and ")),
-        );
+        return o.fail(&second.key_at, format!("{} mixes {}: {why}", o.what, names.join(" and ")));
     }
     let e = groups[0];
     let key = e.key.as_str();
     let list = |k: &str| -> R<Vec<String>> {
-        Ok(o.strings(k)?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(s, _)| norm(s))
-            .collect())
+        Ok(o.strings(k)?.unwrap_or_default().into_iter().map(|(s, _)| norm(s)).collect())
     };
     Ok(match key {
         "equals" => Test::Equals(norm(o.string(key)?.map_or("", |s| s.0))),
@@ -401,19 +323,11 @@ fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
         "older_than_days" => Test::OlderThanDays(o.whole(key)?.unwrap_or(0)),
         "per" if allow_per => Test::Per(o.positive(key)?.unwrap_or(Dec::from_int(1))),
         "per" => {
-            return o.fail(
-                &e.key_at,
-                format!("'per' is only allowed on a criterion, not in {}", o.what),
-            );
+            return o.fail(&e.key_at, format!("'per' is only allowed on a criterion, not in {}", o.what));
         }
         _ => {
             let b = |k: &str| o.number(k).map(|v| v.map(|(d, _)| d));
-            Test::Range {
-                gte: b("gte")?,
-                gt: b("gt")?,
-                lte: b("lte")?,
-                lt: b("lt")?,
-            }
+            Test::Range { gte: b("gte")?, gt: b("gt")?, lte: b("lte")?, lt: b("lt")? }
         }
     })
 }
@@ -423,17 +337,9 @@ fn conditions(src: &Source, o: &Obj, key: &str) -> R<Vec<Condition>> {
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let c = Obj::new(
-                src,
-                n,
-                format!("condition #{} of '{key}' in {}", i + 1, o.what),
-                CONDITION_KEYS,
-            )?;
+            let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), CONDITION_KEYS)?;
             let column = c.req_string("column")?.0.to_string();
-            Ok(Condition {
-                column,
-                test: test_of(&c, false)?,
-            })
+            Ok(Condition { column, test: test_of(&c, false)? })
         })
         .collect()
 }
@@ -442,20 +348,11 @@ fn conditions(src: &Source, o: &Obj, key: &str) -> R<Vec<Condition>> {
 fn named_tables<'a>(src: &'a Source, doc: &'a Table, key: &str) -> R<Vec<&'a Node>> {
     match doc.get(key) {
         None => Ok(Vec::new()),
-        Some(Entry {
-            node: Node {
-                val: Val::Array(items),
-                ..
-            },
-            ..
-        }) => Ok(items.iter().collect()),
+        Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) => Ok(items.iter().collect()),
         Some(e) => Err(err(
             src,
             &e.node.at,
-            format!(
-                "'{key}' must be an array of tables ([[{key}]]), found {}",
-                e.node.val.kind()
-            ),
+            format!("'{key}' must be an array of tables ([[{key}]]), found {}", e.node.val.kind()),
         )),
     }
 }
@@ -465,10 +362,7 @@ fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut Vec<(&'a str, &'a At)>) -> R<
     let (name, at) = o.req_string("name")?;
     if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
         let first = o.src.locate(first);
-        return o.fail(
-            at,
-            format!("duplicate {kind} name '{name}' (first defined at {first}); names are unique"),
-        );
+        return o.fail(at, format!("duplicate {kind} name '{name}' (first defined at {first}); names are unique"));
     }
     seen.push((name, at));
     Ok(name)
@@ -477,25 +371,14 @@ fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut Vec<(&'a str, &'a At)>) -> R<
 fn label(kind: &str, node: &Node, i: usize) -> String {
     match &node.val {
         Val::Table(t) => match t.get("name") {
-            Some(Entry {
-                node: Node {
-                    val: Val::Str(s), ..
-                },
-                ..
-            }) => format!("[[{kind}]] '{s}'"),
+            Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => format!("[[{kind}]] '{s}'"),
             _ => format!("[[{kind}]] #{}", i + 1),
         },
         _ => format!("[[{kind}]] #{}", i + 1),
     }
 }
 
-fn sub_table<'a>(
-    src: &'a Source,
-    doc: &'a Table,
-    key: &str,
-    keys: &[&str],
-    root: &'a Node,
-) -> R<Obj<'a>> {
+fn sub_table<'a>(src: &'a Source, doc: &'a Table, key: &str, keys: &[&str], root: &'a Node) -> R<Obj<'a>> {
     match doc.get(key) {
         Some(e) => Obj::new(src, &e.node, format!("[{key}]"), keys),
         None => Obj::new(src, root, format!("[{key}]"), keys),
@@ -503,10 +386,7 @@ fn sub_table<'a>(
 }
 
 pub fn build(src: &Source, doc: &Table) -> R<Rules> {
-    let root = Node {
-        val: Val::Table(Table::default()),
-        at: At::File(0..0),
-    };
+    let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
     // Unknown top-level keys.
     for e in &doc.entries {
         if top_shape(&e.key).is_none() {
@@ -514,11 +394,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             return Err(err(
                 src,
                 &e.key_at,
-                format!(
-                    "unknown key '{}' at the top level{hint} (expected one of: {})",
-                    e.key,
-                    TOP_KEYS.join(", ")
-                ),
+                format!("unknown key '{}' at the top level{hint} (expected one of: {})", e.key, TOP_KEYS.join(", ")),
             ));
         }
     }
@@ -534,10 +410,9 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let id = i.req_string("id")?.0.to_string();
     let opt_col = |k: &str| -> R<Option<String>> {
         match i.string(k)? {
-            Some((s, at)) if s.trim().is_empty() => i.fail(
-                at,
-                format!("'{k}' in [input] must name a column, found an empty string"),
-            ),
+            Some((s, at)) if s.trim().is_empty() => {
+                i.fail(at, format!("'{k}' in [input] must name a column, found an empty string"))
+            }
             Some((s, _)) => Ok(Some(s.to_string())),
             None => Ok(None),
         }
@@ -547,66 +422,45 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let delimiter = match i.string("delimiter")? {
         None | Some(("auto", _)) => None,
         Some((s, at)) => Some(delimiter_byte(s).ok_or_else(|| {
-            err(src, at, format!("'delimiter' in [input] must be \"auto\", \",\", \";\", \"\\t\" or \"|\", found {s:?}"))
+            err(
+                src,
+                at,
+                format!("'delimiter' in [input] must be \"auto\", \",\", \";\", \"\\t\" or \"|\", found {s:?}"),
+            )
         })?),
     };
     let decimal = match i.string("decimal")? {
         None | Some((".", _)) => b'.',
         Some((",", _)) => b',',
         Some((s, at)) => {
-            return i.fail(
-                at,
-                format!("'decimal' in [input] must be \".\" or \",\", found {s:?}"),
-            );
+            return i.fail(at, format!("'decimal' in [input] must be \".\" or \",\", found {s:?}"));
         }
     };
     let encoding = match i.string("encoding")? {
         None | Some(("utf-8", _)) => Encoding::Utf8,
         Some(("windows-1252", _)) => Encoding::Windows1252,
         Some((s, at)) => {
-            return i.fail(
-                at,
-                format!("'encoding' in [input] must be \"utf-8\" or \"windows-1252\", found {s:?}"),
-            );
+            return i.fail(at, format!("'encoding' in [input] must be \"utf-8\" or \"windows-1252\", found {s:?}"));
         }
     };
     let date_formats = i
         .strings("date_formats")?
         .unwrap_or_default()
         .into_iter()
-        .map(|(f, at)| {
-            DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}")))
-        })
+        .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
         .collect::<R<Vec<_>>>()?;
-    let input = InputRules {
-        id,
-        created,
-        account,
-        delimiter,
-        decimal,
-        encoding,
-        date_formats,
-    };
+    let input = InputRules { id, created, account, delimiter, decimal, encoding, date_formats };
 
     // [output]
     let o = sub_table(src, doc, "output", OUTPUT_KEYS, &root)?;
     let out_delim = match o.string("delimiter")? {
         None => b',',
         Some((s, at)) => delimiter_byte(s).ok_or_else(|| {
-            err(
-                src,
-                at,
-                format!(
-                    "'delimiter' in [output] must be \",\", \";\", \"\\t\" or \"|\", found {s:?}"
-                ),
-            )
+            err(src, at, format!("'delimiter' in [output] must be \",\", \";\", \"\\t\" or \"|\", found {s:?}"))
         })?,
     };
     let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
-    let output = OutputRules {
-        delimiter: out_delim,
-        prefix,
-    };
+    let output = OutputRules { delimiter: out_delim, prefix };
 
     // [scoring]
     let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
@@ -623,13 +477,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             None | Some(("fit", _)) => Group::Fit,
             Some(("engagement", _)) => Group::Engagement,
             Some((g, at)) => {
-                return c.fail(
-                    at,
-                    format!(
-                        "'group' in {} must be \"fit\" or \"engagement\", found {g:?}",
-                        c.what
-                    ),
-                );
+                return c.fail(at, format!("'group' in {} must be \"fit\" or \"engagement\", found {g:?}", c.what));
             }
         };
         let column = c.req_string("column")?.0.to_string();
@@ -639,20 +487,10 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         if let (Some(m), Some(e)) = (max, c.get("max"))
             && m.0 < 0
         {
-            return c.fail(
-                &e.node.at,
-                format!("'max' in {} must be ≥ 0, found {m}", c.what),
-            );
+            return c.fail(&e.node.at, format!("'max' in {} must be ≥ 0, found {m}", c.what));
         }
         let disqualify = c.bool("disqualify")?.unwrap_or(false);
-        criteria.push(Criterion {
-            name,
-            group,
-            cond: Condition { column, test },
-            points,
-            max,
-            disqualify,
-        });
+        criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify });
     }
 
     // [[stages]]
@@ -670,7 +508,10 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         let name = name_of(&st, "stage", &mut seen)?.to_string();
         if name == DISQUALIFIED {
             let at = st.string("name")?.map_or(st.at, |s| s.1);
-            return st.fail(at, format!("'{DISQUALIFIED}' is a reserved stage name (leads that match a disqualify criterion get it)"));
+            return st.fail(
+                at,
+                format!("'{DISQUALIFIED}' is a reserved stage name (leads that match a disqualify criterion get it)"),
+            );
         }
         let require = st
             .strings("require")?
@@ -679,11 +520,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             .map(|(r, at)| {
                 criteria.iter().position(|c| c.name == r).ok_or_else(|| {
                     let hint = did_you_mean(r, criteria.iter().map(|c| c.name.as_str()));
-                    err(
-                        src,
-                        at,
-                        format!("{} requires unknown criterion '{r}'{hint}", st.what),
-                    )
+                    err(src, at, format!("{} requires unknown criterion '{r}'{hint}", st.what))
                 })
             })
             .collect::<R<Vec<_>>>()?;
@@ -714,12 +551,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         .iter()
         .filter_map(|n| match &n.val {
             Val::Table(t) => match t.get("name") {
-                Some(Entry {
-                    node: Node {
-                        val: Val::Str(s), ..
-                    },
-                    ..
-                }) => Some(s.clone()),
+                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
                 _ => None,
             },
             _ => None,
@@ -728,14 +560,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let find_team = |name: &str, at: &At, what: &str| -> R<usize> {
         team_names.iter().position(|t| t == name).ok_or_else(|| {
             let hint = did_you_mean(name, team_names.iter().map(String::as_str));
-            err(
-                src,
-                at,
-                format!(
-                    "{what} names unknown team '{name}'{hint} (teams: {})",
-                    team_names.join(", ")
-                ),
-            )
+            err(src, at, format!("{what} names unknown team '{name}'{hint} (teams: {})", team_names.join(", ")))
         })
     };
     let mut seen = Vec::new();
@@ -754,11 +579,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
                     } else {
                         stages.iter().position(|st| st.name == s).ok_or_else(|| {
                             let hint = did_you_mean(s, stages.iter().map(|x| x.name.as_str()));
-                            err(
-                                src,
-                                at,
-                                format!("{} lists unknown stage '{s}'{hint}", t.what),
-                            )
+                            err(src, at, format!("{} lists unknown stage '{s}'{hint}", t.what))
                         })?
                     };
                     accepts[i] = true;
@@ -773,12 +594,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
                 Some(find_team(o, at, &format!("'overflow' in {}", t.what))?)
             }
         };
-        teams.push(Team {
-            name,
-            stages: accepts,
-            when,
-            overflow,
-        });
+        teams.push(Team { name, stages: accepts, when, overflow });
     }
     // Overflow cycles, a team naming itself included.
     for (start, at) in overflow_at {
@@ -815,27 +631,10 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         let active = r.bool("active")?.unwrap_or(true);
         let require = conditions(src, &r, "require")?;
         let prefer = conditions(src, &r, "prefer")?;
-        reps.push(Rep {
-            name,
-            team,
-            capacity,
-            weight,
-            active,
-            require,
-            prefer,
-        });
+        reps.push(Rep { name, team, capacity, weight, active, require, prefer });
     }
 
-    Ok(Rules {
-        input,
-        output,
-        max_fit,
-        max_engagement,
-        criteria,
-        stages,
-        teams,
-        reps,
-    })
+    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
 }
 
 fn delimiter_byte(s: &str) -> Option<u8> {

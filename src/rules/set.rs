@@ -56,11 +56,7 @@ pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
 }
 
 fn finish(seg: &str, quoted: bool) -> String {
-    if quoted {
-        seg.to_string()
-    } else {
-        seg.trim().to_string()
-    }
+    if quoted { seg.to_string() } else { seg.trim().to_string() }
 }
 
 /// Applies one override to the document tree.
@@ -68,19 +64,14 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
     let err = |msg: String| RulesError(format!("--set '{arg}': {msg}"));
     let (path, raw) = split(arg).map_err(err)?;
     let at = At::Set(index);
-    let value = super::tree::parse_value(raw.trim(), index).unwrap_or_else(|| Node {
-        val: Val::Str(raw.trim().to_string()),
-        at: at.clone(),
-    });
+    let value = super::tree::parse_value(raw.trim(), index)
+        .unwrap_or_else(|| Node { val: Val::Str(raw.trim().to_string()), at: at.clone() });
     if matches!(value.val, Val::Table(_)) {
         return Err(err("the value is a table; set one key at a time".into()));
     }
     let top = path[0].as_str();
     let Some(shape) = schema::top_shape(top) else {
-        return Err(err(format!(
-            "unknown table '{top}' (expected one of: {})",
-            schema::TOP_KEYS.join(", ")
-        )));
+        return Err(err(format!("unknown table '{top}' (expected one of: {})", schema::TOP_KEYS.join(", "))));
     };
     let (table, keys_path): (&mut Table, &[String]) = match shape {
         Shape::Table(_) => {
@@ -92,23 +83,11 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
         }
         Shape::Named(kind, _) => {
             let Some(name) = path.get(1) else {
-                return Err(err(format!(
-                    "'{top}' is a list of tables; address one by name, e.g. {top}.NAME.KEY"
-                )));
+                return Err(err(format!("'{top}' is a list of tables; address one by name, e.g. {top}.NAME.KEY")));
             };
             let names = names_in(doc, top);
-            let Some(Entry {
-                node:
-                    Node {
-                        val: Val::Array(items),
-                        ..
-                    },
-                ..
-            }) = doc.get_mut(top)
-            else {
-                return Err(err(format!(
-                    "no {kind} named '{name}' (the rules have none)"
-                )));
+            let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get_mut(top) else {
+                return Err(err(format!("no {kind} named '{name}' (the rules have none)")));
             };
             let found = items.iter_mut().find_map(|n| match &mut n.val {
                 Val::Table(t) if matches!(t.get("name"), Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) if s == name) => Some(t),
@@ -116,85 +95,45 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
             });
             let Some(t) = found else {
                 let hint = schema::did_you_mean(name, names.iter().map(String::as_str));
-                return Err(err(format!(
-                    "no {kind} named '{name}'{hint} (names: {})",
-                    names.join(", ")
-                )));
+                return Err(err(format!("no {kind} named '{name}'{hint} (names: {})", names.join(", "))));
             };
             (t, &path[2..])
         }
     };
     let allowed = shape.keys();
     match keys_path {
-        [] => Err(err(format!(
-            "'{}' is a whole table; set one of its keys: {}",
-            path.join("."),
-            allowed.join(", ")
-        ))),
+        [] => Err(err(format!("'{}' is a whole table; set one of its keys: {}", path.join("."), allowed.join(", ")))),
         [key] => {
             if !allowed.contains(&key.as_str()) {
                 let hint = schema::did_you_mean(key, allowed.iter().copied());
-                return Err(err(format!(
-                    "unknown key '{key}'{hint} (expected one of: {})",
-                    allowed.join(", ")
-                )));
+                return Err(err(format!("unknown key '{key}'{hint} (expected one of: {})", allowed.join(", "))));
             }
             match table.get_mut(key) {
                 Some(e) => e.node = value,
-                None => table.entries.push(Entry {
-                    key: key.clone(),
-                    key_at: at,
-                    node: value,
-                }),
+                None => table.entries.push(Entry { key: key.clone(), key_at: at, node: value }),
             }
             Ok(())
         }
-        [key, ..] => Err(err(format!(
-            "'{key}' is a value, not a table: the path is too long"
-        ))),
+        [key, ..] => Err(err(format!("'{key}' is a value, not a table: the path is too long"))),
     }
 }
 
-fn entry_or_insert<'a>(
-    t: &'a mut Table,
-    key: &str,
-    at: &At,
-    make: impl FnOnce() -> Val,
-) -> &'a mut Entry {
+fn entry_or_insert<'a>(t: &'a mut Table, key: &str, at: &At, make: impl FnOnce() -> Val) -> &'a mut Entry {
     if t.get(key).is_none() {
-        t.entries.push(Entry {
-            key: key.to_string(),
-            key_at: at.clone(),
-            node: Node {
-                val: make(),
-                at: at.clone(),
-            },
-        });
+        t.entries.push(Entry { key: key.to_string(), key_at: at.clone(), node: Node { val: make(), at: at.clone() } });
     }
     t.get_mut(key).expect("just inserted")
 }
 
 fn names_in(doc: &Table, top: &str) -> Vec<String> {
-    let Some(Entry {
-        node: Node {
-            val: Val::Array(items),
-            ..
-        },
-        ..
-    }) = doc.get(top)
-    else {
+    let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get(top) else {
         return Vec::new();
     };
     items
         .iter()
         .filter_map(|n| match &n.val {
             Val::Table(t) => match t.get("name") {
-                Some(Entry {
-                    node: Node {
-                        val: Val::Str(s), ..
-                    },
-                    ..
-                }) => Some(s.clone()),
+                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
                 _ => None,
             },
             _ => None,
@@ -212,26 +151,14 @@ mod tests {
 
     #[test]
     fn keys_split_on_dots_and_the_first_equals_outside_quotes() {
-        assert_eq!(
-            split("stages.sql.min_score=70").unwrap(),
-            (s(&["stages", "sql", "min_score"]), "70".into())
-        );
+        assert_eq!(split("stages.sql.min_score=70").unwrap(), (s(&["stages", "sql", "min_score"]), "70".into()));
         assert_eq!(
             split("criteria.\"page views\".points=3").unwrap(),
             (s(&["criteria", "page views", "points"]), "3".into())
         );
-        assert_eq!(
-            split("criteria.'a.b=c'.points=x=y").unwrap(),
-            (s(&["criteria", "a.b=c", "points"]), "x=y".into())
-        );
-        assert_eq!(
-            split("reps.Päivi.capacity=5").unwrap(),
-            (s(&["reps", "Päivi", "capacity"]), "5".into())
-        );
-        assert_eq!(
-            split("reps. Brent .active=false").unwrap().0,
-            s(&["reps", "Brent", "active"])
-        );
+        assert_eq!(split("criteria.'a.b=c'.points=x=y").unwrap(), (s(&["criteria", "a.b=c", "points"]), "x=y".into()));
+        assert_eq!(split("reps.Päivi.capacity=5").unwrap(), (s(&["reps", "Päivi", "capacity"]), "5".into()));
+        assert_eq!(split("reps. Brent .active=false").unwrap().0, s(&["reps", "Brent", "active"]));
         assert!(split("reps.Brent.active").is_err());
     }
 }

@@ -97,11 +97,7 @@ impl Source {
                 let (l, c) = self.line_col(span.start);
                 format!("{}:{l}:{c}", self.path.display())
             }
-            At::Set(i) => format!(
-                "{}: --set '{}'",
-                self.path.display(),
-                self.sets.get(*i).map_or("", |s| s.as_str())
-            ),
+            At::Set(i) => format!("{}: --set '{}'", self.path.display(), self.sets.get(*i).map_or("", |s| s.as_str())),
         }
     }
 
@@ -140,11 +136,7 @@ fn relocate(node: &mut Node, at: &At) {
 fn table_from(t: DeTable<'_>, _span: &Range<usize>) -> Table {
     let entries = t
         .into_iter()
-        .map(|(k, v)| Entry {
-            key: k.get_ref().to_string(),
-            key_at: At::File(k.span()),
-            node: node_from(v),
-        })
+        .map(|(k, v)| Entry { key: k.get_ref().to_string(), key_at: At::File(k.span()), node: node_from(v) })
         .collect();
     Table { entries }
 }
@@ -164,8 +156,5 @@ fn node_from(v: Spanned<DeValue<'_>>) -> Node {
         DeValue::Array(a) => Val::Array(a.iter().cloned().map(node_from).collect()),
         DeValue::Table(t) => Val::Table(table_from(t, &span)),
     };
-    Node {
-        val,
-        at: At::File(span),
-    }
+    Node { val, at: At::File(span) }
 }

@@ -6,10 +6,7 @@ use crate::workdir::{Workdir, column};
 fn with_outcome() -> String {
     let mut out = format!("{HEADER},Won\n");
     for (i, line) in LEADS.lines().skip(1).enumerate() {
-        out.push_str(&format!(
-            "{line},{}\n",
-            ["yes", "0", "Converted", "", "no", "1", "n", "WON"][i % 8]
-        ));
+        out.push_str(&format!("{line},{}\n", ["yes", "0", "Converted", "", "no", "1", "n", "WON"][i % 8]));
     }
     out
 }
@@ -18,16 +15,7 @@ fn with_outcome() -> String {
 fn explain_tells_one_leads_story() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
-    let run = wd.run(&[
-        "explain",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "--id",
-        "A1",
-        "leads.csv",
-    ]);
+    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", "A1", "leads.csv"]);
     run.code(0);
     insta::assert_snapshot!(run.stdout);
 }
@@ -46,9 +34,7 @@ fn explain_unknown_id_suggests_close_ones() {
 #[test]
 fn explain_routing_matches_assign_for_every_lead() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES)
-        .write("leads.csv", LEADS)
-        .write("owners.csv", "account,rep\nMetso,Olli\n");
+    wd.write("rules.toml", RULES).write("leads.csv", LEADS).write("owners.csv", "account,rep\nMetso,Olli\n");
     wd.run(&[
         "assign",
         "-r",
@@ -64,12 +50,8 @@ fn explain_routing_matches_assign_for_every_lead() {
     ])
     .code(0);
     let rows = wd.csv("out.csv");
-    let (ids, teams, reps, reasons) = (
-        column(&rows, "Lead ID"),
-        column(&rows, "team"),
-        column(&rows, "rep"),
-        column(&rows, "reason"),
-    );
+    let (ids, teams, reps, reasons) =
+        (column(&rows, "Lead ID"), column(&rows, "team"), column(&rows, "rep"), column(&rows, "reason"));
     for i in 0..ids.len() {
         let run = wd.run(&[
             "explain",
@@ -85,18 +67,9 @@ fn explain_routing_matches_assign_for_every_lead() {
         ]);
         run.code(0);
         let dash = |s: &str| {
-            if s.is_empty() {
-                "-".to_string()
-            } else {
-                s.to_string()
-            }
+            if s.is_empty() { "-".to_string() } else { s.to_string() }
         };
-        let want = format!(
-            "result: team {}, rep {}, reason {}",
-            dash(&teams[i]),
-            dash(&reps[i]),
-            reasons[i]
-        );
+        let want = format!("result: team {}, rep {}, reason {}", dash(&teams[i]), dash(&reps[i]), reasons[i]);
         run.stdout_has(&want);
         run.stdout_has(&format!("rank {} of 8", i + 1));
     }
@@ -105,8 +78,7 @@ fn explain_routing_matches_assign_for_every_lead() {
 #[test]
 fn score_outcome_reports_conversion_per_stage_decile_and_threshold() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES)
-        .write("leads.csv", with_outcome());
+    wd.write("rules.toml", RULES).write("leads.csv", with_outcome());
     let run = wd.run(&[
         "score",
         "-r",
@@ -128,32 +100,17 @@ fn score_outcome_reports_conversion_per_stage_decile_and_threshold() {
     assert_eq!(c["leads"], 8);
     assert_eq!(c["converted"], 4);
     assert_eq!(c["rate"], 0.5);
-    let sql = c["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["stage"] == "sql")
-        .unwrap();
-    assert_eq!(
-        (sql["leads"].as_u64(), sql["converted"].as_u64()),
-        (Some(2), Some(2))
-    );
+    let sql = c["stages"].as_array().unwrap().iter().find(|x| x["stage"] == "sql").unwrap();
+    assert_eq!((sql["leads"].as_u64(), sql["converted"].as_u64()), (Some(2), Some(2)));
     let th = c["thresholds"].as_array().unwrap();
     assert_eq!(th[0]["stage"], "mql");
     // At or above mql: A8, A1, A7, A2, A5 = 5 leads, 2 converted.
-    assert_eq!(
-        (th[0]["leads"].as_u64(), th[0]["converted"].as_u64()),
-        (Some(5), Some(2))
-    );
+    assert_eq!((th[0]["leads"].as_u64(), th[0]["converted"].as_u64()), (Some(5), Some(2)));
     assert_eq!(th[0]["recall"], 0.5);
     assert_eq!(th[0]["precision"], 0.4);
     assert_eq!(th[1]["recall"], 0.5);
     assert_eq!(th[1]["precision"], 1.0);
-    assert_eq!(
-        c["deciles"].as_array().unwrap().len(),
-        8,
-        "8 leads: one per non-empty decile"
-    );
+    assert_eq!(c["deciles"].as_array().unwrap().len(), 8, "8 leads: one per non-empty decile");
     assert_eq!(c["deciles"][0]["max_score"], 69.5);
     insta::assert_snapshot!(crate::snapshots::redact_timing(&run.stdout));
 }
@@ -161,8 +118,7 @@ fn score_outcome_reports_conversion_per_stage_decile_and_threshold() {
 #[test]
 fn compare_transition_matrix_and_diffs() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES)
-        .write("leads.csv", with_outcome());
+    wd.write("rules.toml", RULES).write("leads.csv", with_outcome());
     let run = wd.run(&[
         "compare",
         "-r",
@@ -182,26 +138,13 @@ fn compare_transition_matrix_and_diffs() {
     run.code(0);
     let c: serde_json::Value = serde_json::from_str(&wd.read("c.json")).unwrap();
     let m: Vec<Vec<u64>> = serde_json::from_value(c["matrix"].clone()).unwrap();
-    assert_eq!(
-        m.iter().flatten().sum::<u64>(),
-        8,
-        "the matrix sums to the well-formed rows"
-    );
+    assert_eq!(m.iter().flatten().sum::<u64>(), 8, "the matrix sums to the well-formed rows");
     // A1 (63.5) drops from sql to mql; nothing else moves.
     assert_eq!(c["stage_changed"], 1);
     assert_eq!(m[2][1], 1);
-    let brent = c["reps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "Brent")
-        .unwrap();
+    let brent = c["reps"].as_array().unwrap().iter().find(|r| r["name"] == "Brent").unwrap();
     assert_eq!(
-        (
-            brent["base"].as_i64(),
-            brent["candidate"].as_i64(),
-            brent["difference"].as_i64()
-        ),
+        (brent["base"].as_i64(), brent["candidate"].as_i64(), brent["difference"].as_i64()),
         (Some(2), Some(0), Some(-2))
     );
     insta::assert_snapshot!(run.stdout);
@@ -211,17 +154,19 @@ fn compare_transition_matrix_and_diffs() {
 fn compare_needs_a_candidate_and_the_matrix_sums_on_generated_data() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
-    wd.run(&["compare", "-r", "rules.toml", "leads.csv"])
-        .code(2)
-        .stderr_has("--candidate");
+    wd.run(&["compare", "-r", "rules.toml", "leads.csv"]).code(2).stderr_has("--candidate");
     let mut big = format!("{HEADER}\n");
     for i in 0..500 {
-        big.push_str(&format!("G{i},Co{},Director,Logistics,FI,{},x@y.example,{},{},Product,2026-10-{:02},2026-01-01\n", i % 17, i * 7 % 900, i % 40, if i % 3 == 0 { "yes" } else { "no" }, i % 28 + 1));
+        big.push_str(&format!(
+            "G{i},Co{},Director,Logistics,FI,{},x@y.example,{},{},Product,2026-10-{:02},2026-01-01\n",
+            i % 17,
+            i * 7 % 900,
+            i % 40,
+            if i % 3 == 0 { "yes" } else { "no" },
+            i % 28 + 1
+        ));
     }
-    wd.write("big.csv", big).write(
-        "cand.toml",
-        RULES.replace("min_score = 25", "min_score = 30"),
-    );
+    wd.write("big.csv", big).write("cand.toml", RULES.replace("min_score = 25", "min_score = 30"));
     wd.run(&[
         "compare",
         "-r",

@@ -2,16 +2,7 @@ use crate::fixtures::{LEADS, RULES};
 use crate::workdir::{Workdir, column};
 
 fn assign(wd: &Workdir, extra: &[&str]) -> Vec<Vec<String>> {
-    let mut args = vec![
-        "assign",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out.csv",
-    ];
+    let mut args = vec!["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv"];
     args.extend_from_slice(extra);
     args.push("leads.csv");
     wd.run(&args).code(0);
@@ -24,53 +15,28 @@ fn routes_each_lead_with_its_reason() {
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
     let rows = assign(&wd, &[]);
     assert_eq!(rows[0][rows[0].len() - 3..], ["team", "rep", "reason"]);
-    assert_eq!(
-        column(&rows, "Lead ID"),
-        ["A8", "A1", "A4", "A7", "A2", "A5", "A6", "A3"]
-    );
-    assert_eq!(
-        column(&rows, "team"),
-        [
-            "product", "product", "", "inside", "inside", "inside", "", ""
-        ]
-    );
-    assert_eq!(
-        column(&rows, "rep"),
-        ["Brent", "Brent", "", "Sanna", "Olli", "Sanna", "", ""]
-    );
+    assert_eq!(column(&rows, "Lead ID"), ["A8", "A1", "A4", "A7", "A2", "A5", "A6", "A3"]);
+    assert_eq!(column(&rows, "team"), ["product", "product", "", "inside", "inside", "inside", "", ""]);
+    assert_eq!(column(&rows, "rep"), ["Brent", "Brent", "", "Sanna", "Olli", "Sanna", "", ""]);
     assert_eq!(
         column(&rows, "reason"),
-        [
-            "balanced",
-            "account_owner",
-            "disqualified",
-            "balanced",
-            "balanced",
-            "balanced",
-            "no_team",
-            "no_team"
-        ]
+        ["balanced", "account_owner", "disqualified", "balanced", "balanced", "balanced", "no_team", "no_team"]
     );
 }
 
 #[test]
 fn owners_file_wins_and_accounts_in_it_never_get_an_in_run_owner() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES)
-        .write("leads.csv", LEADS)
-        .write("owners.csv", "\u{feff}account;rep;note\n posti ;Liisa;x\nPosti;Brent;second row loses\nMetso;Gone Person;\n");
+    wd.write("rules.toml", RULES).write("leads.csv", LEADS).write(
+        "owners.csv",
+        "\u{feff}account;rep;note\n posti ;Liisa;x\nPosti;Brent;second row loses\nMetso;Gone Person;\n",
+    );
     let rows = assign(&wd, &["--owners", "owners.csv"]);
     let rep = column(&rows, "rep");
     let reason = column(&rows, "reason");
     // Both Posti leads go to Liisa, the owner from the file.
-    assert_eq!(
-        (rep[0].as_str(), reason[0].as_str()),
-        ("Liisa", "account_owner")
-    );
-    assert_eq!(
-        (rep[1].as_str(), reason[1].as_str()),
-        ("Liisa", "account_owner")
-    );
+    assert_eq!((rep[0].as_str(), reason[0].as_str()), ("Liisa", "account_owner"));
+    assert_eq!((rep[1].as_str(), reason[1].as_str()), ("Liisa", "account_owner"));
     // Metso's owner is not a rep: balanced routing, and no in-run owner is recorded.
     assert_eq!((rep[3].as_str(), reason[3].as_str()), ("Sanna", "balanced"));
 }
@@ -119,60 +85,29 @@ name = "Dee"
 team = "nurture"
 active = false
 "#;
-    wd.write("rules.toml", rules).write(
-        "leads.csv",
-        "id,hot,industry\n1,yes,aero\n2,yes,steel\n3,yes,aero\n4,yes,steel\n5,no,\n",
-    );
+    wd.write("rules.toml", rules)
+        .write("leads.csv", "id,hot,industry\n1,yes,aero\n2,yes,steel\n3,yes,aero\n4,yes,steel\n5,no,\n");
     let rows = assign(&wd, &[]);
     assert_eq!(column(&rows, "id"), ["1", "2", "3", "4", "5"]);
     assert_eq!(column(&rows, "rep"), ["Ann", "Bob", "Cid", "", ""]);
-    assert_eq!(
-        column(&rows, "team"),
-        ["field", "field", "inside", "field", "nurture"]
-    );
-    assert_eq!(
-        column(&rows, "reason"),
-        [
-            "expertise",
-            "balanced",
-            "balanced",
-            "no_capacity",
-            "no_capacity"
-        ]
-    );
+    assert_eq!(column(&rows, "team"), ["field", "field", "inside", "field", "nurture"]);
+    assert_eq!(column(&rows, "reason"), ["expertise", "balanced", "balanced", "no_capacity", "no_capacity"]);
 }
 
 #[test]
 fn pausing_a_rep_with_set() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
-    let rows = assign(
-        &wd,
-        &[
-            "--set",
-            "reps.Brent.active=false",
-            "--set",
-            "reps.Liisa.capacity=1",
-        ],
-    );
-    assert_eq!(
-        column(&rows, "rep")[..2],
-        ["Liisa".to_string(), "Sanna".into()]
-    );
-    assert_eq!(
-        column(&rows, "team")[..2],
-        ["product".to_string(), "inside".into()]
-    );
+    let rows = assign(&wd, &["--set", "reps.Brent.active=false", "--set", "reps.Liisa.capacity=1"]);
+    assert_eq!(column(&rows, "rep")[..2], ["Liisa".to_string(), "Sanna".into()]);
+    assert_eq!(column(&rows, "team")[..2], ["product".to_string(), "inside".into()]);
     assert!(!column(&rows, "rep").contains(&"Brent".to_string()));
 }
 
 #[test]
 fn missing_and_duplicate_ids_and_routed_disqualified() {
     let wd = Workdir::new();
-    let rules = RULES.replace(
-        "stages = [\"mql\", \"sql\"]",
-        "stages = [\"mql\", \"sql\", \"disqualified\"]",
-    );
+    let rules = RULES.replace("stages = [\"mql\", \"sql\"]", "stages = [\"mql\", \"sql\", \"disqualified\"]");
     let leads = format!(
         "{LEADS}A8,Posti,CEO,Logistics,SE,1200,dup@posti.example,60,yes,Product,2026-10-30,2025-01-01\n ,X,CEO,,,,,,,,,\n"
     );
@@ -180,21 +115,15 @@ fn missing_and_duplicate_ids_and_routed_disqualified() {
     let rows = assign(&wd, &[]);
     let ids = column(&rows, "Lead ID");
     let reason = column(&rows, "reason");
-    let at = |id: &str, email: &str| {
-        (0..ids.len())
-            .find(|&i| ids[i] == id && column(&rows, "Email")[i] == email)
-            .unwrap()
-    };
+    let at =
+        |id: &str, email: &str| (0..ids.len()).find(|&i| ids[i] == id && column(&rows, "Email")[i] == email).unwrap();
     // The later copy of A8 is the duplicate even though it ranks higher (older `created`).
     assert!(at("A8", "dup@posti.example") < at("A8", "a8@posti.example"));
     assert_eq!(reason[at("A8", "dup@posti.example")], "duplicate");
     assert_eq!(reason[at("A8", "a8@posti.example")], "balanced");
     assert_eq!(reason[at(" ", "")], "missing_id");
     // A team lists `disqualified`: the competitor lead is routed like any other.
-    assert_eq!(
-        column(&rows, "team")[at("A4", "a4@rival.example")],
-        "inside"
-    );
+    assert_eq!(column(&rows, "team")[at("A4", "a4@rival.example")], "inside");
 }
 
 #[test]
@@ -217,20 +146,10 @@ fn summary_json_has_routing_figures() {
     assert_eq!(r["assigned"], 5);
     assert_eq!(r["not_assigned"], 3);
     assert_eq!(r["reasons"]["no_team"], 2);
-    let brent = r["reps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["rep"] == "Brent")
-        .unwrap();
+    let brent = r["reps"].as_array().unwrap().iter().find(|x| x["rep"] == "Brent").unwrap();
     assert_eq!(brent["taken"], 2);
     assert_eq!(brent["capacity"], 2);
     assert_eq!(brent["mean_score"], 66.5);
-    let none = r["teams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["team"].is_null())
-        .unwrap();
+    let none = r["teams"].as_array().unwrap().iter().find(|t| t["team"].is_null()).unwrap();
     assert_eq!(none["not_assigned"]["disqualified"], 1);
 }

@@ -125,7 +125,8 @@ name = "Olli"
 team = "inside"
 "#;
 
-pub const HEADER: &str = "Lead ID,Company,Title,Industry,Country,Employees,Email,Views,Contact,Interest,Last Activity,Created";
+pub const HEADER: &str =
+    "Lead ID,Company,Title,Industry,Country,Employees,Email,Views,Contact,Interest,Last Activity,Created";
 
 pub const LEADS: &str = "\
 Lead ID,Company,Title,Industry,Country,Employees,Email,Views,Contact,Interest,Last Activity,Created

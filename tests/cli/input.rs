@@ -6,16 +6,7 @@ use crate::workdir::{Workdir, column, parse_csv};
 fn score_bytes(rules: &str, leads: &[u8], extra: &[&str]) -> (Workdir, crate::workdir::Run) {
     let wd = Workdir::new();
     wd.write("rules.toml", rules).write("leads.csv", leads);
-    let mut args = vec![
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out.csv",
-    ];
+    let mut args = vec!["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv"];
     args.extend_from_slice(extra);
     args.push("leads.csv");
     let run = wd.run(&args);
@@ -27,10 +18,7 @@ fn bom_crlf_and_cr_line_ends_give_the_same_result() {
     let (wd, run) = score_bytes(RULES, LEADS.as_bytes(), &[]);
     run.code(0);
     let want = wd.read("out.csv");
-    for variant in [
-        format!("\u{feff}{}", LEADS.replace('\n', "\r\n")),
-        LEADS.replace('\n', "\r"),
-    ] {
+    for variant in [format!("\u{feff}{}", LEADS.replace('\n', "\r\n")), LEADS.replace('\n', "\r")] {
         let (wd, run) = score_bytes(RULES, variant.as_bytes(), &[]);
         run.code(0);
         assert_eq!(wd.read("out.csv"), want);
@@ -43,16 +31,8 @@ fn quoted_delimiters_quotes_and_newlines_survive_and_are_quoted_only_where_neede
     let (wd, run) = score_bytes(RULES, leads.as_bytes(), &[]);
     run.code(0);
     let text = wd.read("out.csv");
-    assert!(
-        text.contains(
-            "A9,\"Acme, Inc.\",\"Says \"\"hi\"\"\",x,,,,,,\"multi\nline\",,,0,0,0,lead\n"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("\nA6,Valmet,Analyst,"),
-        "no needless quotes: {text}"
-    );
+    assert!(text.contains("A9,\"Acme, Inc.\",\"Says \"\"hi\"\"\",x,,,,,,\"multi\nline\",,,0,0,0,lead\n"), "{text}");
+    assert!(text.contains("\nA6,Valmet,Analyst,"), "no needless quotes: {text}");
 }
 
 #[test]
@@ -81,42 +61,27 @@ B5,\"open quote,,,,,,,,,,,\n";
 fn rejects_file_is_written_even_when_nothing_was_rejected() {
     let (wd, run) = score_bytes(RULES, LEADS.as_bytes(), &["--rejects", "rej.csv"]);
     run.code(0);
-    assert_eq!(
-        wd.read("rej.csv"),
-        format!("line,error,{}\n", crate::fixtures::HEADER)
-    );
+    assert_eq!(wd.read("rej.csv"), format!("line,error,{}\n", crate::fixtures::HEADER));
 }
 
 #[test]
 fn semicolons_decimal_comma_and_custom_dates() {
-    let rules = RULES.replace(
-        "account = \"Company\"",
-        "account = \"Company\"\ndecimal = \",\"\ndate_formats = [\"%d.%m.%Y\"]",
-    );
-    let leads = LEADS
-        .replace(',', ";")
-        .replace("2026-10-28", "28.10.2026")
-        .replace(";14;", ";14,9;")
-        .replace("1200", "1200,5");
+    let rules =
+        RULES.replace("account = \"Company\"", "account = \"Company\"\ndecimal = \",\"\ndate_formats = [\"%d.%m.%Y\"]");
+    let leads =
+        LEADS.replace(',', ";").replace("2026-10-28", "28.10.2026").replace(";14;", ";14,9;").replace("1200", "1200,5");
     let (wd, run) = score_bytes(&rules, leads.as_bytes(), &[]);
     run.code(0);
     let rows = wd.csv("out.csv");
     let ids = column(&rows, "Lead ID");
     let a1 = ids.iter().position(|i| i == "A1").unwrap();
     assert_eq!(column(&rows, "score")[a1], "63.5");
-    assert_eq!(
-        column(&rows, "Views")[a1],
-        "14,9",
-        "cells are written as read"
-    );
+    assert_eq!(column(&rows, "Views")[a1], "14,9", "cells are written as read");
 }
 
 #[test]
 fn windows_1252_is_decoded_and_written_as_utf8() {
-    let rules = RULES.replace(
-        "account = \"Company\"",
-        "account = \"Company\"\nencoding = \"windows-1252\"",
-    );
+    let rules = RULES.replace("account = \"Company\"", "account = \"Company\"\nencoding = \"windows-1252\"");
     let leads = LEADS.replace("Valmet", "W\u{e4}rtsil\u{e4}\u{20ac}");
     let bytes: Vec<u8> = leads
         .chars()
@@ -133,17 +98,12 @@ fn windows_1252_is_decoded_and_written_as_utf8() {
     run.code(0);
     let text = wd.read("out.csv");
     assert!(text.contains("Wärtsilä€"), "{text}");
-    assert!(
-        text.contains("Z\u{81},"),
-        "0x81 decodes to U+0081 as WHATWG says"
-    );
+    assert!(text.contains("Z\u{81},"), "0x81 decodes to U+0081 as WHATWG says");
 }
 
 #[test]
 fn header_cells_match_trimmed_then_case_insensitively() {
-    let leads = LEADS
-        .replacen("Lead ID", " lead id ", 1)
-        .replacen("Views", "VIEWS", 1);
+    let leads = LEADS.replacen("Lead ID", " lead id ", 1).replacen("Views", "VIEWS", 1);
     let (wd, run) = score_bytes(RULES, leads.as_bytes(), &[]);
     run.code(0);
     let rows = parse_csv(&wd.read("out.csv"), b',');

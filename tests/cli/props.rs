@@ -23,21 +23,9 @@ fn cell() -> impl Strategy<Value = String> {
 
 /// A row of the fixture header: id, company, then 10 more cells; sometimes ragged.
 fn row() -> impl Strategy<Value = (Vec<String>, bool)> {
-    (
-        0u32..40,
-        prop::sample::select(vec!["Posti", "Kone", "", "Metso"]),
-        prop::collection::vec(cell(), 10),
-        0u8..20,
-    )
+    (0u32..40, prop::sample::select(vec!["Posti", "Kone", "", "Metso"]), prop::collection::vec(cell(), 10), 0u8..20)
         .prop_map(|(id, company, rest, ragged)| {
-            let mut cells = vec![
-                if id == 0 {
-                    String::new()
-                } else {
-                    format!("L{id}")
-                },
-                company.to_string(),
-            ];
+            let mut cells = vec![if id == 0 { String::new() } else { format!("L{id}") }, company.to_string()];
             cells.extend(rest);
             let well_formed = ragged != 0;
             if !well_formed {
@@ -57,10 +45,7 @@ fn export(rows: &[(Vec<String>, bool)]) -> String {
 }
 
 fn sorted_by_rank(rows: &[Vec<String>]) -> bool {
-    let score: Vec<f64> = column(rows, "score")
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let score: Vec<f64> = column(rows, "score").iter().map(|s| s.parse().unwrap()).collect();
     score.windows(2).all(|w| w[0] >= w[1])
 }
 
@@ -134,28 +119,14 @@ fn shares_follow_weights() {
         [[reps]]\nname = \"c\"\nteam = \"t\"\nweight = 0.5\n";
     for n in [1usize, 7, 40, 401, 1000] {
         let wd = Workdir::new();
-        let leads: String = std::iter::once("id\n".to_string())
-            .chain((0..n).map(|i| format!("{i}\n")))
-            .collect();
+        let leads: String = std::iter::once("id\n".to_string()).chain((0..n).map(|i| format!("{i}\n"))).collect();
         wd.write("rules.toml", rules).write("leads.csv", leads);
-        wd.run(&[
-            "assign",
-            "-r",
-            "rules.toml",
-            "-q",
-            "-o",
-            "out.csv",
-            "leads.csv",
-        ])
-        .code(0);
+        wd.run(&["assign", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
         let reps = column(&wd.csv("out.csv"), "rep");
         for (name, w) in [("a", 1.0), ("b", 2.5), ("c", 0.5)] {
             let got = reps.iter().filter(|r| *r == name).count() as f64;
             let want = n as f64 * w / 4.0;
-            assert!(
-                (got - want).abs() <= 1.0,
-                "n={n}: {name} took {got}, expected {want} ± 1"
-            );
+            assert!((got - want).abs() <= 1.0, "n={n}: {name} took {got}, expected {want} ± 1");
         }
     }
 }
@@ -174,42 +145,18 @@ fn account_owner_takes_the_account_whenever_it_can() {
     let wd = Workdir::new();
     wd.write("rules.toml", rules)
         .write("leads.csv", &leads)
-        .write(
-            "owners.csv",
-            "account,rep\nACCT1,b\nacct2,c\nacct3,nobody\n",
-        );
-    wd.run(&[
-        "assign",
-        "-r",
-        "rules.toml",
-        "-q",
-        "--owners",
-        "owners.csv",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
+        .write("owners.csv", "account,rep\nACCT1,b\nacct2,c\nacct3,nobody\n");
+    wd.run(&["assign", "-r", "rules.toml", "-q", "--owners", "owners.csv", "-o", "out.csv", "leads.csv"]).code(0);
     let out = wd.csv("out.csv");
-    let (acc, rep, reason) = (
-        column(&out, "acc"),
-        column(&out, "rep"),
-        column(&out, "reason"),
-    );
-    let mut owner: std::collections::HashMap<String, String> = [("acct1", "b"), ("acct2", "c")]
-        .iter()
-        .map(|(a, r)| (a.to_string(), r.to_string()))
-        .collect();
+    let (acc, rep, reason) = (column(&out, "acc"), column(&out, "rep"), column(&out, "reason"));
+    let mut owner: std::collections::HashMap<String, String> =
+        [("acct1", "b"), ("acct2", "c")].iter().map(|(a, r)| (a.to_string(), r.to_string())).collect();
     let mut taken: std::collections::HashMap<String, u64> = Default::default();
     let capacity = |r: &str| if r == "c" { u64::MAX } else { 30 };
     for i in 0..acc.len() {
         match owner.get(&acc[i]).cloned() {
             Some(o) if taken.get(&o).copied().unwrap_or(0) < capacity(&o) => {
-                assert_eq!(
-                    (rep[i].as_str(), reason[i].as_str()),
-                    (o.as_str(), "account_owner"),
-                    "row {i}"
-                );
+                assert_eq!((rep[i].as_str(), reason[i].as_str()), (o.as_str(), "account_owner"), "row {i}");
             }
             Some(_) => {}
             // An account in the owners file never gets an in-run owner.

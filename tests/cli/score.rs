@@ -4,15 +4,7 @@ use crate::workdir::{Workdir, column};
 fn scored(extra: &[&str]) -> (Workdir, Vec<Vec<String>>) {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
-    let mut args = vec![
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-o",
-        "out.csv",
-    ];
+    let mut args = vec!["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-o", "out.csv"];
     args.extend_from_slice(extra);
     args.push("leads.csv");
     wd.run(&args).code(0);
@@ -28,35 +20,11 @@ fn scores_stages_and_ranks_every_lead() {
         ["stage", "engagement", "fit", "score"],
         "appended columns"
     );
-    assert_eq!(
-        column(&rows, "Lead ID"),
-        ["A8", "A1", "A4", "A7", "A2", "A5", "A6", "A3"]
-    );
-    assert_eq!(
-        column(&rows, "score"),
-        ["69.5", "63.5", "62", "43", "42.5", "28", "0", "-23.25"]
-    );
-    assert_eq!(
-        column(&rows, "fit"),
-        ["32.5", "32.5", "25", "25", "27.5", "15", "0", "-30"]
-    );
-    assert_eq!(
-        column(&rows, "engagement"),
-        ["37", "31", "37", "18", "15", "13", "0", "6.75"]
-    );
-    assert_eq!(
-        column(&rows, "stage"),
-        [
-            "sql",
-            "sql",
-            "disqualified",
-            "mql",
-            "mql",
-            "mql",
-            "lead",
-            "lead"
-        ]
-    );
+    assert_eq!(column(&rows, "Lead ID"), ["A8", "A1", "A4", "A7", "A2", "A5", "A6", "A3"]);
+    assert_eq!(column(&rows, "score"), ["69.5", "63.5", "62", "43", "42.5", "28", "0", "-23.25"]);
+    assert_eq!(column(&rows, "fit"), ["32.5", "32.5", "25", "25", "27.5", "15", "0", "-30"]);
+    assert_eq!(column(&rows, "engagement"), ["37", "31", "37", "18", "15", "13", "0", "6.75"]);
+    assert_eq!(column(&rows, "stage"), ["sql", "sql", "disqualified", "mql", "mql", "mql", "lead", "lead"]);
     // Cells are written exactly as read, padding included.
     assert_eq!(column(&rows, "Title")[4], "  PURCHASING MANAGER ");
 }
@@ -73,32 +41,15 @@ fn ties_break_on_created_then_input_order() {
          T4,,,,,,,,,,,2026-03-01\n\
          T5,,,,,,,,,,,not a date\n",
     );
-    wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
-    assert_eq!(
-        column(&wd.csv("out.csv"), "Lead ID"),
-        ["T3", "T1", "T4", "T2", "T5"]
-    );
+    wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "Lead ID"), ["T3", "T1", "T4", "T2", "T5"]);
 }
 
 #[test]
 fn reads_stdin_and_writes_stdout_with_the_summary_on_stderr() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES);
-    let run = wd.run_stdin(
-        &["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-"],
-        Some(LEADS.as_bytes()),
-    );
+    let run = wd.run_stdin(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-"], Some(LEADS.as_bytes()));
     run.code(0).stderr_has("rows");
     let rows = crate::workdir::parse_csv(&run.stdout, b',');
     assert_eq!(rows.len(), 9, "header and 8 leads on stdout, nothing else");
@@ -109,34 +60,12 @@ fn reads_stdin_and_writes_stdout_with_the_summary_on_stderr() {
 fn summary_goes_to_stdout_when_the_csv_goes_to_a_file_and_quiet_silences_it() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES).write("leads.csv", LEADS);
-    let run = wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ]);
+    let run = wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-o", "out.csv", "leads.csv"]);
     run.code(0).stdout_has("well-formed").stdout_has("| mql");
     assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
-    let quiet = wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out2.csv",
-        "leads.csv",
-    ]);
+    let quiet = wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out2.csv", "leads.csv"]);
     quiet.code(0);
-    assert!(
-        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
-        "quiet printed something"
-    );
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty(), "quiet printed something");
 }
 
 #[test]
@@ -162,18 +91,11 @@ fn value_warnings_are_counted_per_column_with_the_first_line() {
     let by_col: Vec<(String, u64, u64)> = w
         .iter()
         .map(|x| {
-            (
-                x["column"].as_str().unwrap().to_string(),
-                x["count"].as_u64().unwrap(),
-                x["first_line"].as_u64().unwrap(),
-            )
+            (x["column"].as_str().unwrap().to_string(), x["count"].as_u64().unwrap(), x["first_line"].as_u64().unwrap())
         })
         .collect();
     assert!(by_col.contains(&("Employees".into(), 1, 6)), "{by_col:?}");
-    assert!(
-        by_col.contains(&("Last Activity".into(), 1, 8)),
-        "{by_col:?}"
-    );
+    assert!(by_col.contains(&("Last Activity".into(), 1, 8)), "{by_col:?}");
     assert_eq!(s["rows_read"], 8);
     assert_eq!(s["stages"][1]["stage"], "mql");
     assert_eq!(s["stages"][1]["leads"], 3);
@@ -182,12 +104,7 @@ fn value_warnings_are_counted_per_column_with_the_first_line() {
 
 #[test]
 fn set_overrides_values_before_validation() {
-    let (_wd, rows) = scored(&[
-        "--set",
-        "stages.sql.min_score=70",
-        "--set",
-        "criteria.\"senior\".points=2.5",
-    ]);
+    let (_wd, rows) = scored(&["--set", "stages.sql.min_score=70", "--set", "criteria.\"senior\".points=2.5"]);
     // A8: fit 32.5 - 15 + 2.5 = 20; score 57 < 70: mql now. A1: 51, A4: 49.5.
     assert_eq!(column(&rows, "Lead ID")[..3], ["A8", "A1", "A4"]);
     assert_eq!(column(&rows, "score")[..3], ["57", "51", "49.5"]);
@@ -198,39 +115,16 @@ fn set_overrides_values_before_validation() {
 #[test]
 fn set_can_add_keys_and_tables_the_file_leaves_out() {
     let (_wd, rows) = scored(&["--set", "output.prefix=lr_", "--set", "scoring.max_fit=10"]);
-    assert!(rows[0].ends_with(&[
-        "lr_score".to_string(),
-        "lr_fit".into(),
-        "lr_engagement".into(),
-        "lr_stage".into()
-    ]));
-    assert!(
-        column(&rows, "lr_fit")
-            .iter()
-            .all(|f| f.parse::<f64>().unwrap() <= 10.0)
-    );
+    assert!(rows[0].ends_with(&["lr_score".to_string(), "lr_fit".into(), "lr_engagement".into(), "lr_stage".into()]));
+    assert!(column(&rows, "lr_fit").iter().all(|f| f.parse::<f64>().unwrap() <= 10.0));
 }
 
 #[test]
 fn output_delimiter_and_prefix() {
     let wd = Workdir::new();
-    let rules = RULES.replace(
-        "[scoring]",
-        "[output]\ndelimiter = \";\"\nprefix = \"lead_\"\n\n[scoring]",
-    );
+    let rules = RULES.replace("[scoring]", "[output]\ndelimiter = \";\"\nprefix = \"lead_\"\n\n[scoring]");
     wd.write("rules.toml", rules).write("leads.csv", LEADS);
-    wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
+    wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"]).code(0);
     let rows = crate::workdir::parse_csv(&wd.read("out.csv"), b';');
     assert_eq!(rows[0].last().unwrap(), "lead_stage");
     assert_eq!(rows[1].len(), 16);
@@ -239,22 +133,9 @@ fn output_delimiter_and_prefix() {
 #[test]
 fn header_only_writes_just_the_header() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES)
-        .write("leads.csv", format!("{}\r\n", crate::fixtures::HEADER));
-    wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "-q",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
-    assert_eq!(
-        wd.read("out.csv"),
-        format!("{},score,fit,engagement,stage\n", crate::fixtures::HEADER)
-    );
+    wd.write("rules.toml", RULES).write("leads.csv", format!("{}\r\n", crate::fixtures::HEADER));
+    wd.run(&["score", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    assert_eq!(wd.read("out.csv"), format!("{},score,fit,engagement,stage\n", crate::fixtures::HEADER));
 }
 
 #[test]
@@ -266,18 +147,7 @@ fn day_windows_count_from_as_of() {
          [[criteria]]\nname = \"old\"\ncolumn = \"d\"\nolder_than_days = 14\npoints = 10\n[[stages]]\nname = \"lead\"\n",
     )
     .write("leads.csv", "id,d\na,2026-10-18\nb,2026-10-17\nc,2026-12-01\nd,2026-10-18T23:59:00\ne,\n");
-    wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "--as-of",
-        "2026-11-01",
-        "-q",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
+    wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"]).code(0);
     let rows = wd.csv("out.csv");
     assert_eq!(column(&rows, "id"), ["b", "a", "c", "d", "e"]);
     assert_eq!(column(&rows, "score"), ["10", "1", "1", "1", "0"]);
@@ -294,16 +164,7 @@ fn negative_points_caps_and_per_with_fractions() {
          [[stages]]\nname = \"lead\"\n",
     )
     .write("leads.csv", "id,v,n\na,0.3,1\nb,100,10\nc,-4,\nd,0.29,3\n");
-    wd.run(&[
-        "score",
-        "-r",
-        "rules.toml",
-        "-q",
-        "-o",
-        "out.csv",
-        "leads.csv",
-    ])
-    .code(0);
+    wd.run(&["score", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
     let rows = wd.csv("out.csv");
     // b: 1000 units capped by max_engagement; -20 capped by max 5 to -5.
     // a: 0.3 / 0.1 is exactly 3 units (no float drift): 1.5; n: -2.

@@ -17,10 +17,7 @@ pub struct Run {
 
 impl Run {
     fn describe(&self) -> String {
-        format!(
-            "command: {}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.cmd, self.code, self.stdout, self.stderr
-        )
+        format!("command: {}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}", self.cmd, self.code, self.stdout, self.stderr)
     }
 
     /// Asserts the exit code; returns self for more checks.
@@ -32,30 +29,20 @@ impl Run {
 
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.describe()
-        );
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{}", self.describe());
         self
     }
 
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{}",
-            self.describe()
-        );
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{}", self.describe());
         self
     }
 }
 
 impl Workdir {
     pub fn new() -> Workdir {
-        Workdir {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        Workdir { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -87,11 +74,7 @@ impl Workdir {
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadroute"));
         cmd.args(args).current_dir(self.dir.path());
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn leadroute");
         if let Some(input) = stdin {
@@ -121,20 +104,12 @@ pub fn parse_csv(text: &str, delimiter: u8) -> Vec<Vec<String>> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes())
         .records()
-        .map(|r| {
-            r.expect("valid CSV output")
-                .iter()
-                .map(String::from)
-                .collect()
-        })
+        .map(|r| r.expect("valid CSV output").iter().map(String::from).collect())
         .collect()
 }
 
 /// The value of a named column in each data row.
 pub fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
-    let i = rows[0]
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {:?}", rows[0]));
+    let i = rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {:?}", rows[0]));
     rows[1..].iter().map(|r| r[i].clone()).collect()
 }

@@ -1,0 +1,94 @@
+//! Where outputs go: atomic replacement of regular files, symlinks followed,
+//! special files written in place, collisions refused.
+
+use crate::fixtures::{LEADS, RULES};
+use crate::workdir::Workdir;
+
+fn wd() -> Workdir {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", LEADS);
+    wd
+}
+
+#[test]
+fn dev_null_is_written_not_replaced() {
+    let wd = wd();
+    wd.run(&["score", "-r", "rules.toml", "-q", "-o", "/dev/null", "--summary-json", "/dev/null", "leads.csv"]).code(0);
+    let m = std::fs::metadata("/dev/null").unwrap();
+    assert!(!m.is_file(), "/dev/null must stay a device");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_keeps_the_link_and_updates_its_target() {
+    let wd = wd();
+    wd.write("real/out.csv", "yesterday\n");
+    std::os::unix::fs::symlink(wd.path("real/out.csv"), wd.path("link.csv")).unwrap();
+    wd.run(&["score", "-r", "rules.toml", "-q", "-o", "link.csv", "leads.csv"]).code(0);
+    assert!(std::fs::symlink_metadata(wd.path("link.csv")).unwrap().file_type().is_symlink());
+    assert!(wd.read("real/out.csv").starts_with("Lead ID,"));
+}
+
+#[test]
+fn two_outputs_on_one_file_or_over_the_input_are_refused() {
+    let wd = wd();
+    wd.write("same.csv", "yesterday\n");
+    wd.run(&["score", "-r", "rules.toml", "-o", "same.csv", "--rejects", "./same.csv", "leads.csv"])
+        .code(2)
+        .stderr_has("--rejects ./same.csv: the same file as -o");
+    assert_eq!(wd.read("same.csv"), "yesterday\n");
+    wd.run(&["assign", "-r", "rules.toml", "-o", "leads.csv", "leads.csv"])
+        .code(2)
+        .stderr_has("the same file as the lead export");
+    assert_eq!(wd.read("leads.csv"), LEADS);
+    wd.run(&["score", "-r", "rules.toml", "--summary-json", "-", "leads.csv"])
+        .code(2)
+        .stderr_has("standard output is for the CSV");
+}
+
+#[test]
+fn existing_permissions_are_kept() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let wd = wd();
+        wd.write("out.csv", "yesterday\n");
+        std::fs::set_permissions(wd.path("out.csv"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        wd.run(&["score", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+        let mode = std::fs::metadata(wd.path("out.csv")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        wd.run(&["score", "-r", "rules.toml", "-q", "-o", "new.csv", "leads.csv"]).code(0);
+        let mode = std::fs::metadata(wd.path("new.csv")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
+    }
+}
+
+#[test]
+fn summary_json_lists_every_reason_even_at_zero() {
+    let wd = wd();
+    wd.run(&[
+        "assign",
+        "-r",
+        "rules.toml",
+        "--as-of",
+        "2026-11-01",
+        "-q",
+        "-o",
+        "out.csv",
+        "--summary-json",
+        "s.json",
+        "leads.csv",
+    ])
+    .code(0);
+    let s: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    let reasons = s["routing"]["reasons"].as_object().unwrap();
+    let keys: Vec<&str> = reasons.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["account_owner", "balanced", "disqualified", "duplicate", "expertise", "missing_id", "no_capacity", "no_team"]
+    );
+    assert_eq!(reasons["missing_id"], 0);
+    for team in s["routing"]["teams"].as_array().unwrap() {
+        assert_eq!(team["not_assigned"].as_object().unwrap().len(), 5, "{team}");
+    }
+}
