@@ -26,6 +26,7 @@ use clap::Parser;
 /// Parses the command line and runs the command; returns the exit code.
 pub fn run() -> anyhow::Result<u8> {
     let cli = cli::Cli::parse();
+    output::clean_up_on_interrupt();
     match &cli.command {
         cli::Command::Assign(a) => cmd::assign::run(a),
         cli::Command::Score(a) => cmd::score::run(a),

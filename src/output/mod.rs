@@ -33,6 +33,29 @@ impl Target {
     }
 }
 
+/// Temporary files not yet renamed into place, removed if the run is
+/// interrupted (SIGINT, SIGTERM, SIGHUP): a kill leaves no debris behind.
+static TEMPORARY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Installs the interrupt handler once: remove temporary outputs, exit 130.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        if let Ok(paths) = TEMPORARY.lock() {
+            for p in paths.iter() {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        eprintln!("leadroute: interrupted; no output was written");
+        std::process::exit(130);
+    });
+}
+
+fn forget_temporary(path: &Path) {
+    if let Ok(mut paths) = TEMPORARY.lock() {
+        paths.retain(|p| p != path);
+    }
+}
+
 /// One output of a run.
 enum Pending {
     /// A regular file: written next to its target, renamed into place by `commit`.
@@ -99,6 +122,9 @@ impl Outputs {
                     io_reason(&e)
                 ))
             })?;
+        if let Ok(mut paths) = TEMPORARY.lock() {
+            paths.push(tmp.path().to_path_buf());
+        }
         self.pending.push(Pending::Atomic { tmp, path: real });
         Ok(self.pending.len() - 1)
     }
@@ -128,6 +154,7 @@ impl Outputs {
     pub fn commit(self) -> Result<(), Fail> {
         for p in self.pending {
             let Pending::Atomic { tmp, path } = p else { continue };
+            forget_temporary(tmp.path());
             let perms = std::fs::metadata(&path).map(|m| m.permissions()).ok();
             let file: &File = tmp.as_file();
             match perms {
