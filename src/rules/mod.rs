@@ -81,7 +81,11 @@ pub enum Test {
 impl Test {
     /// The test as a user would write it, for `explain`.
     pub fn describe(&self) -> String {
-        let list = |k: &str, v: &[String]| format!("{k} {v:?}");
+        let list = |k: &str, v: &[String]| {
+            let shown: Vec<String> = v.iter().take(4).map(|x| format!("{x:?}")).collect();
+            let more = if v.len() > 4 { format!(", … +{} more", v.len() - 4) } else { String::new() };
+            format!("{k} [{}{more}]", shown.join(", "))
+        };
         match self {
             Test::Equals(v) => format!("equals {v:?}"),
             Test::In(v) => list("in", v),
