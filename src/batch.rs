@@ -4,10 +4,11 @@
 //! one pass, keeping a compact record per lead (its byte offset, not its cells:
 //! the output re-reads the cells from the in-memory text).
 
-use std::collections::HashMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use indicatif::ProgressBar;
+use rayon::prelude::*;
 
 use crate::error::Fail;
 use crate::input::{self, Fields, Input, LineCounter, RecordReader, ends_in_quote};
@@ -100,7 +101,7 @@ pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened,
 /// As `open`, for an export already read (compare reads it once for two rule sets).
 pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
     let input = input::decode(name, bytes, rules.input.encoding)?;
-    let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(&input.text));
+    let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(input.text.as_bytes()));
     let mut rr = RecordReader::new(delimiter);
     let Some(rec) = rr.read(&input.text, 0) else {
         return Err(Fail::input(format!(
@@ -109,8 +110,8 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
         )));
     };
     let header_end = rec.end;
-    if rec.end == input.text.len() && ends_in_quote(&input.text[rec.start..rec.end], delimiter) {
-        let line = LineCounter::default().line_at(&input.text, rec.start);
+    if rec.end == input.text.len() && ends_in_quote(&input.text.as_bytes()[rec.start..rec.end], delimiter) {
+        let line = LineCounter::default().line_at(input.text.as_bytes(), rec.start);
         return Err(Fail::input(format!(
             "{}:{line}: the header has an unterminated quote (\"): it runs to the end of the file; fix the quoting",
             input.name
@@ -128,119 +129,281 @@ impl Opened {
         Ok(self)
     }
 
-    /// Scores and stages every row in one pass.
+    /// Scores and stages every row: chunks of the text in parallel, merged in
+    /// input order (ids, accounts and line numbers need the whole file).
     pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
         let Opened { input, delimiter, header, header_end, plan } = self;
-        let text = &input.text;
+        let text = input.text.as_str();
         let ncols = header.len();
+        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress };
+
+        // Speculative boundaries at line starts; a chunk is kept only when the
+        // chunk before it really ended there (no quoted field spans it).
+        const MIN_CHUNK: usize = 1 << 20;
+        let n = (rayon::current_num_threads() * 2).clamp(1, 1 + (text.len() - header_end) / MIN_CHUNK);
+        let mut bounds = vec![header_end];
+        for k in 1..n {
+            let nominal = header_end + (text.len() - header_end) * k / n;
+            let b = memchr::memchr(b'\n', &text.as_bytes()[nominal..]).map_or(text.len(), |i| nominal + i + 1);
+            if b > *bounds.last().unwrap_or(&0) && b < text.len() {
+                bounds.push(b);
+            }
+        }
+        bounds.push(text.len());
+        let mut chunks: Vec<Chunk> =
+            (0..bounds.len() - 1).into_par_iter().map(|k| ctx.chunk(bounds[k], bounds[k + 1])).collect();
+        // Validate in order; redo a chunk whose start was inside a record.
+        for k in 1..chunks.len() {
+            if chunks[k].first_start != chunks[k - 1].stop {
+                let from = chunks[k - 1].stop;
+                chunks[k] = ctx.chunk(from, bounds[k + 1].max(from));
+            }
+        }
+        progress.set_position(text.len() as u64);
+        merge(input, delimiter, header, plan, chunks)
+    }
+}
+
+/// What a chunk needs to score its rows.
+struct Ctx<'a> {
+    rules: &'a Rules,
+    plan: &'a Plan,
+    text: &'a str,
+    delimiter: u8,
+    ncols: usize,
+    progress: &'a ProgressBar,
+}
+
+/// The rows of one chunk, before the merge gives them their input-wide facts.
+struct Chunk {
+    /// Where its first record starts, and where parsing stopped (the next record's start).
+    first_start: usize,
+    stop: usize,
+    rows_read: u64,
+    leads: Vec<Lead>,
+    /// Per lead: the hash of its trimmed id (0 when missing).
+    id_hash: Vec<u64>,
+    bits: Vec<u64>,
+    outcomes: Vec<bool>,
+    rejects: Vec<(usize, String, Vec<Vec<u8>>)>,
+    warn_count: Vec<u64>,
+    warn_first: Vec<usize>,
+    /// Chunk-local account keys; `Lead::account` indexes them until the merge.
+    accounts: Vec<String>,
+}
+
+const ID_SEED: u64 = 0x6c65_6164;
+
+impl Ctx<'_> {
+    /// Scores the records that start in [from, to).
+    fn chunk(&self, from: usize, to: usize) -> Chunk {
+        let (plan, text, delimiter, ncols) = (self.plan, self.text, self.delimiter, self.ncols);
         let words = plan.cond_words();
-        let warn_cols = plan.warn_columns();
-        let mut warn_count = vec![0u64; plan.slots.len()];
-        let mut warn_first = vec![usize::MAX; plan.slots.len()];
-        let mut scratch = Scratch::new(&plan);
+        let hasher = foldhash::fast::FixedState::with_seed(ID_SEED);
+        let mut c = Chunk {
+            first_start: from,
+            stop: from,
+            rows_read: 0,
+            leads: Vec::new(),
+            id_hash: Vec::new(),
+            bits: Vec::new(),
+            outcomes: Vec::new(),
+            rejects: Vec::new(),
+            warn_count: vec![0; plan.slots.len()],
+            warn_first: vec![usize::MAX; plan.slots.len()],
+            accounts: Vec::new(),
+        };
+        let mut scratch = Scratch::new(plan);
         let mut rr = RecordReader::new(delimiter);
-        let mut leads = Vec::new();
-        let mut bits = Vec::new();
         let mut word_buf = vec![0u64; words];
-        let mut rejects_at: Vec<(usize, String, Vec<Vec<u8>>)> = Vec::new();
-        let mut ids: HashSet<Box<str>> = HashSet::new();
-        let mut account_ids: HashMap<String, u32> = HashMap::new();
-        let mut accounts = Vec::new();
-        let (mut rows_read, mut duplicates, mut missing_ids) = (0u64, 0u64, 0u64);
-        let mut pos = header_end;
+        let mut account_ids: FastMap<String, u32> = FastMap::default();
         let mut lower = String::new();
-        let mut outcomes = Vec::new();
+        let mut pos = from;
+        let mut reported = from;
+        let mut first = true;
         while let Some(rec) = rr.read(text, pos) {
+            if rec.start >= to {
+                c.stop = rec.start;
+                break;
+            }
+            if first {
+                c.first_start = rec.start;
+                first = false;
+            }
             pos = rec.end;
-            rows_read += 1;
-            if rows_read % 16384 == 0 {
-                progress.set_position(pos as u64);
+            c.stop = rec.end;
+            c.rows_read += 1;
+            if c.rows_read % 16384 == 0 {
+                self.progress.inc((pos - reported) as u64);
+                reported = pos;
             }
             let fields = rec.fields;
-            let unterminated = rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter);
+            let unterminated = rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter);
             if fields.len() != ncols || unterminated {
                 let error = if unterminated {
                     "unterminated quote: the record runs to the end of the file".to_string()
                 } else {
                     format!("expected {ncols} fields, found {}", fields.len())
                 };
-                rejects_at.push((rec.start, error, fields.iter().map(<[u8]>::to_vec).collect()));
+                c.rejects.push((rec.start, error, fields.iter().map(<[u8]>::to_vec).collect()));
                 continue;
             }
-            scratch.load(&plan, &fields);
-            let s = scratch.score(&plan, rules.max_fit, rules.max_engagement);
-            let stage = stage_of(rules, &s, &scratch.held);
-            for (k, _) in &warn_cols {
-                if scratch.bad[*k] {
-                    warn_count[*k] += 1;
-                    if warn_first[*k] == usize::MAX {
-                        warn_first[*k] = rec.start;
+            scratch.load(plan, &fields);
+            let s = scratch.score(plan, self.rules.max_fit, self.rules.max_engagement);
+            let stage = stage_of(self.rules, &s, &scratch.held);
+            for (k, bad) in scratch.bad.iter().enumerate() {
+                if *bad {
+                    c.warn_count[k] += 1;
+                    if c.warn_first[k] == usize::MAX {
+                        c.warn_first[k] = rec.start;
                     }
                 }
             }
             if words > 0 {
-                scratch.route_bits(&plan, &mut word_buf);
-                bits.extend_from_slice(&word_buf);
+                scratch.route_bits(plan, &mut word_buf);
+                c.bits.extend_from_slice(&word_buf);
             }
-            if let Some(c) = plan.outcome_col {
-                outcomes.push(truthy(fields.str(c)));
+            if let Some(col) = plan.outcome_col {
+                c.outcomes.push(truthy(fields.str(col)));
             }
             let id = fields.str(plan.id_col).trim();
             let missing_id = id.is_empty();
-            let duplicate = !missing_id && !ids.insert(id.into());
-            missing_ids += missing_id as u64;
-            duplicates += duplicate as u64;
+            c.id_hash.push(if missing_id { 0 } else { hasher.hash_one(id) });
             let account = match plan.account_col {
-                Some(c) => intern(fields_lower(&fields, c, &mut lower), &mut account_ids, &mut accounts),
+                Some(col) => intern(fields_lower(&fields, col, &mut lower), &mut account_ids, &mut c.accounts),
                 None => NONE,
             };
-            leads.push(Lead {
+            c.leads.push(Lead {
                 offset: rec.start,
-                index: leads.len() as u32,
+                index: 0,
                 score: s.score,
                 fit: s.fit,
                 engagement: s.engagement,
                 created: s.created.unwrap_or(NO_DATE),
                 stage: stage as u16,
                 missing_id,
-                duplicate,
+                duplicate: false,
                 account,
             });
         }
-        progress.set_position(text.len() as u64);
+        if first {
+            c.first_start = c.stop.max(to.min(text.len()));
+            c.stop = c.first_start;
+        }
+        self.progress.inc((c.stop.saturating_sub(reported)) as u64);
+        c
+    }
+}
 
-        // Line numbers, computed once in increasing offset order.
-        let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
-        wanted.extend(warn_first.iter().copied().filter(|&o| o != usize::MAX));
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut lc = LineCounter::default();
-        let lines: HashMap<usize, usize> = wanted.iter().map(|&o| (o, lc.line_at(text, o))).collect();
-        let rejects =
-            rejects_at.into_iter().map(|(o, error, fields)| Reject { line: lines[&o], error, fields }).collect();
-        let warnings = warn_cols
-            .iter()
-            .filter(|(k, _)| warn_count[*k] > 0)
-            .map(|(k, name)| ColumnWarnings {
-                column: name.clone(),
-                count: warn_count[*k],
-                first_line: lines[&warn_first[*k]],
-            })
-            .collect();
-        Batch {
-            input,
-            delimiter,
-            header,
-            plan,
-            leads,
-            bits,
-            rejects,
-            warnings,
-            rows_read,
-            duplicates,
-            missing_ids,
-            accounts,
-            outcomes,
+/// Joins the chunks in input order: indices, duplicate ids (exact), accounts,
+/// value warnings and line numbers.
+fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: Vec<Chunk>) -> Batch {
+    let text = input.text.as_str();
+    let total: usize = chunks.iter().map(|c| c.leads.len()).sum();
+    let mut leads = Vec::with_capacity(total);
+    let mut bits = Vec::with_capacity(total * plan.cond_words());
+    let mut outcomes = Vec::new();
+    let mut rejects_at = Vec::new();
+    let mut warn_count = vec![0u64; plan.slots.len()];
+    let mut warn_first = vec![usize::MAX; plan.slots.len()];
+    let mut ids = IdSet::new(delimiter);
+    let mut account_ids: FastMap<String, u32> = FastMap::default();
+    let mut accounts: Vec<String> = Vec::new();
+    let (mut rows_read, mut duplicates, mut missing_ids) = (0u64, 0u64, 0u64);
+    for c in chunks {
+        rows_read += c.rows_read;
+        let global: Vec<u32> = c.accounts.iter().map(|a| intern(a, &mut account_ids, &mut accounts)).collect();
+        for (mut lead, h) in c.leads.into_iter().zip(c.id_hash) {
+            lead.index = leads.len() as u32;
+            lead.duplicate = !lead.missing_id && !ids.insert(text, h, lead.offset, plan.id_col);
+            duplicates += lead.duplicate as u64;
+            missing_ids += lead.missing_id as u64;
+            if lead.account != NONE {
+                lead.account = global[lead.account as usize];
+            }
+            leads.push(lead);
+        }
+        bits.extend_from_slice(&c.bits);
+        outcomes.extend_from_slice(&c.outcomes);
+        rejects_at.extend(c.rejects);
+        for k in 0..warn_count.len() {
+            warn_count[k] += c.warn_count[k];
+            if warn_first[k] == usize::MAX {
+                warn_first[k] = c.warn_first[k];
+            }
+        }
+    }
+
+    // Line numbers, computed once in increasing offset order.
+    let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
+    wanted.extend(warn_first.iter().copied().filter(|&o| o != usize::MAX));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut lc = LineCounter::default();
+    let lines: HashMap<usize, usize> = wanted.iter().map(|&o| (o, lc.line_at(text.as_bytes(), o))).collect();
+    let rejects = rejects_at.into_iter().map(|(o, error, fields)| Reject { line: lines[&o], error, fields }).collect();
+    let warnings = plan
+        .warn_columns()
+        .iter()
+        .filter(|(k, _)| warn_count[*k] > 0)
+        .map(|(k, name)| ColumnWarnings {
+            column: name.clone(),
+            count: warn_count[*k],
+            first_line: lines[&warn_first[*k]],
+        })
+        .collect();
+    Batch {
+        input,
+        delimiter,
+        header,
+        plan,
+        leads,
+        bits,
+        rejects,
+        warnings,
+        rows_read,
+        duplicates,
+        missing_ids,
+        accounts,
+        outcomes,
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The ids seen so far, for `duplicate`: a 64-bit hash and the offset of the
+/// first row with it, so that 10 million ids cost no string allocations. A hash
+/// hit is confirmed by re-reading that row's id, which keeps the check exact;
+/// ids whose hash collides with a different id are kept as strings.
+struct IdSet {
+    first: FastMap<u64, usize>,
+    collided: HashSet<Box<str>, foldhash::fast::RandomState>,
+    reader: RecordReader,
+}
+
+impl IdSet {
+    fn new(delimiter: u8) -> IdSet {
+        IdSet { first: FastMap::default(), collided: HashSet::default(), reader: RecordReader::new(delimiter) }
+    }
+
+    /// Records the id with hash `h` of the row at `offset`; false when it was seen before.
+    fn insert(&mut self, text: &str, h: u64, offset: usize, id_col: usize) -> bool {
+        let id_at = |reader: &mut RecordReader, at: usize| {
+            reader.read(text, at).map(|r| r.fields.str(id_col).trim().to_string()).unwrap_or_default()
+        };
+        if !self.collided.is_empty() && self.collided.contains(id_at(&mut self.reader, offset).as_str()) {
+            return false;
+        }
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(offset);
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let first = *o.get();
+                let (a, b) = (id_at(&mut self.reader, first), id_at(&mut self.reader, offset));
+                a != b && self.collided.insert(b.into())
+            }
         }
     }
 }
@@ -258,7 +421,7 @@ fn fields_lower<'b>(fields: &Fields, col: usize, buf: &'b mut String) -> &'b str
     buf
 }
 
-fn intern(key: &str, ids: &mut HashMap<String, u32>, all: &mut Vec<String>) -> u32 {
+fn intern(key: &str, ids: &mut FastMap<String, u32>, all: &mut Vec<String>) -> u32 {
     if key.is_empty() {
         return NONE;
     }

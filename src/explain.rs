@@ -75,7 +75,7 @@ pub fn find(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
     }
     hits.sort_unstable();
     let mut lc = LineCounter::default();
-    hits.into_iter().map(|(_, pos, off)| (pos, lc.line_at(&batch.input.text, off))).collect()
+    hits.into_iter().map(|(_, pos, off)| (pos, lc.line_at(batch.input.text.as_bytes(), off))).collect()
 }
 
 /// Up to three ids close to `id`, for the "unknown id" message.

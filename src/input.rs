@@ -12,7 +12,8 @@ use crate::rules::Encoding;
 pub struct Input {
     /// How messages name it: the path, or `<stdin>`.
     pub name: String,
-    pub text: Vec<u8>,
+    /// The decoded text: UTF-8 by type, so fields split from it are UTF-8 too.
+    pub text: String,
 }
 
 /// Reads a path, or standard input for `-`, and decodes it.
@@ -44,25 +45,17 @@ pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<In
         bytes.drain(..3);
     }
     let text = match encoding {
-        Encoding::Utf8 => {
-            if let Err(e) = std::str::from_utf8(&bytes) {
-                let at = e.valid_up_to();
-                let line = LineCounter::default().line_at(&bytes, at);
-                return Err(Fail::input(format!(
-                    "{name}:{line}: invalid UTF-8 (byte 0x{:02X}); if the export comes from Excel or an older \
-                     CRM, set `encoding = \"windows-1252\"` in [input] of the rules",
-                    bytes[at]
-                )));
-            }
-            bytes
-        }
-        Encoding::Windows1252 => {
-            let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
-            match cow {
-                std::borrow::Cow::Borrowed(_) => bytes,
-                std::borrow::Cow::Owned(s) => s.into_bytes(),
-            }
-        }
+        Encoding::Utf8 => String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = LineCounter::default().line_at(bytes, at);
+            Fail::input(format!(
+                "{name}:{line}: invalid UTF-8 (byte 0x{:02X}); if the export comes from Excel or an older \
+                 CRM, set `encoding = \"windows-1252\"` in [input] of the rules",
+                bytes[at]
+            ))
+        })?,
+        Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes).0.into_owned(),
     };
     Ok(Input { name, text })
 }
@@ -166,10 +159,14 @@ impl<'a> Fields<'a> {
         &self.buf[start..self.ends[i]]
     }
 
-    /// A field as text. The input is valid UTF-8 and csv splits only at ASCII
-    /// bytes, so this never fails; an impossible failure reads as empty.
+    /// A field as text.
     pub fn str(&self, i: usize) -> &'a str {
-        std::str::from_utf8(self.bytes(i)).unwrap_or("")
+        let b = self.bytes(i);
+        debug_assert!(std::str::from_utf8(b).is_ok());
+        // SAFETY: `RecordReader::read` takes `&str`, and csv-core only splits
+        // at and removes ASCII bytes (delimiters, quotes, line ends), so every
+        // field it produces from valid UTF-8 is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(b) }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
@@ -203,7 +200,8 @@ impl RecordReader {
 
     /// Reads the record that starts at (or, past empty lines, after) `pos`.
     /// None at the end of the text.
-    pub fn read<'s>(&'s mut self, text: &[u8], pos: usize) -> Option<Record<'s>> {
+    pub fn read<'s>(&'s mut self, text: &str, pos: usize) -> Option<Record<'s>> {
+        let text = text.as_bytes();
         use csv_core::ReadRecordResult as R;
         // Empty lines are skipped; a record starts at its first byte.
         let skip = text[pos.min(text.len())..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
@@ -290,7 +288,7 @@ mod tests {
         let mut r = RecordReader::new(b',');
         let mut pos = 0;
         let mut out = Vec::new();
-        while let Some(rec) = r.read(text.as_bytes(), pos) {
+        while let Some(rec) = r.read(text, pos) {
             out.push((rec.start, rec.fields.iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect()));
             pos = rec.end;
         }
@@ -356,7 +354,7 @@ mod tests {
     #[test]
     fn windows_1252_follows_whatwg() {
         let i = decode("f".into(), vec![b'a', 0xE4, 0x81, 0x80], Encoding::Windows1252).unwrap();
-        assert_eq!(String::from_utf8(i.text).unwrap(), "a\u{e4}\u{81}\u{20ac}");
+        assert_eq!(i.text, "a\u{e4}\u{81}\u{20ac}");
         let e = decode("f".into(), b"a\nb\xE4\n".to_vec(), Encoding::Utf8).err().unwrap();
         assert!(e.msg.starts_with("f:2: invalid UTF-8"), "{}", e.msg);
     }

@@ -12,7 +12,7 @@ use crate::rules::Encoding;
 pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
     let input = input::read(path, Encoding::Utf8, "the owners file")?;
     let text = &input.text;
-    let delimiter = input::detect_delimiter(text);
+    let delimiter = input::detect_delimiter(text.as_bytes());
     let mut rr = RecordReader::new(delimiter);
     let Some(head) = rr.read(text, 0) else {
         return Err(Fail::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
@@ -26,8 +26,10 @@ pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
     while let Some(rec) = rr.read(text, pos) {
         pos = rec.end;
         let f = rec.fields;
-        if f.len() != header.len() || rec.end == text.len() && ends_in_quote(&text[rec.start..rec.end], delimiter) {
-            let line = lc.line_at(text, rec.start);
+        if f.len() != header.len()
+            || rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter)
+        {
+            let line = lc.line_at(text.as_bytes(), rec.start);
             return Err(Fail::input(format!(
                 "{path}:{line}: malformed row in the owners file: expected {} fields, found {}; fix the row",
                 header.len(),

@@ -3,9 +3,11 @@
 
 use std::io::{self, Write};
 
+use rayon::prelude::*;
+
 use crate::batch::{Batch, Lead};
 use crate::error::Fail;
-use crate::num::Cents;
+use crate::input::RecordReader;
 use crate::route::Assignment;
 use crate::rules::Rules;
 
@@ -14,12 +16,16 @@ pub const SCORE_COLUMNS: [&str; 4] = ["score", "fit", "engagement", "stage"];
 pub const ASSIGN_COLUMNS: [&str; 7] = ["score", "fit", "engagement", "stage", "team", "rep", "reason"];
 
 fn writer<W: Write>(w: W, delimiter: u8) -> csv::Writer<W> {
-    csv::WriterBuilder::new()
-        .delimiter(delimiter)
+    builder(delimiter).from_writer(w)
+}
+
+fn builder(delimiter: u8) -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.delimiter(delimiter)
         .quote_style(csv::QuoteStyle::Necessary)
         .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(w)
+        .terminator(csv::Terminator::Any(b'\n'));
+    b
 }
 
 fn csv_err(e: csv::Error) -> io::Error {
@@ -46,16 +52,84 @@ pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_na
     Ok(())
 }
 
+/// Stage, team and rep names as written, quoted where needed.
+struct Encoded {
+    stages: Vec<Vec<u8>>,
+    teams: Vec<Vec<u8>>,
+    reps: Vec<Vec<u8>>,
+}
+
+/// Appends one output row: the input cells, then the appended columns.
+#[allow(clippy::too_many_arguments)]
+fn format_row(
+    line: &mut Vec<u8>,
+    rr: &mut RecordReader,
+    scratch: &mut Vec<u8>,
+    batch: &Batch,
+    text: &[u8],
+    raw_ok: bool,
+    delimiter: u8,
+    lead: &Lead,
+    assignment: Option<&Assignment>,
+    enc: &Encoded,
+) -> io::Result<()> {
+    let rest = &text[lead.offset..];
+    let end = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
+    let raw = &rest[..end];
+    if raw_ok && memchr::memchr(b'"', raw).is_none() {
+        line.extend_from_slice(raw);
+    } else if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
+        let mut fw = builder(delimiter).buffer_capacity(256).from_writer(std::mem::take(scratch));
+        fw.write_record(rec.fields.iter()).map_err(csv_err)?;
+        *scratch = fw.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        line.extend_from_slice(scratch.strip_suffix(b"\n").unwrap_or(scratch));
+        scratch.clear();
+    }
+    for v in [lead.score, lead.fit, lead.engagement] {
+        line.push(delimiter);
+        write!(line, "{v}")?;
+    }
+    line.push(delimiter);
+    line.extend_from_slice(&enc.stages[lead.stage as usize]);
+    if let Some(a) = assignment {
+        line.push(delimiter);
+        if let Some(t) = a.team {
+            line.extend_from_slice(&enc.teams[t]);
+        }
+        line.push(delimiter);
+        if let Some(r) = a.rep {
+            line.extend_from_slice(&enc.reps[r]);
+        }
+        line.push(delimiter);
+        line.extend_from_slice(a.reason.as_str().as_bytes());
+    }
+    line.push(b'\n');
+    Ok(())
+}
+
+/// One field as it is written: quoted only where needed.
+fn encoded(field: &str, delimiter: u8) -> io::Result<Vec<u8>> {
+    let mut w = writer(Vec::new(), delimiter);
+    w.write_field(field).map_err(csv_err)?;
+    w.flush()?;
+    Ok(w.get_ref().clone())
+}
+
 /// Writes the scored (and, with `assignments`, routed) leads in their current order.
+///
+/// A record without quotes, read with the output's delimiter, is copied as it
+/// is (its fields hold no delimiter, quote or line end, so it needs no
+/// quoting); other records are re-read and written field by field.
 pub fn write_leads(
     out: &mut dyn Write,
     rules: &Rules,
     batch: &Batch,
     assignments: Option<&[Assignment]>,
 ) -> io::Result<()> {
-    let mut w = writer(out, rules.output.delimiter);
+    let delimiter = rules.output.delimiter;
     let cols: &[&str] = if assignments.is_some() { &ASSIGN_COLUMNS } else { &SCORE_COLUMNS };
     let prefix = &rules.output.prefix;
+    let mut w = writer(&mut *out, delimiter);
     for h in &batch.header {
         w.write_field(h).map_err(csv_err)?;
     }
@@ -63,33 +137,43 @@ pub fn write_leads(
         w.write_field(format!("{prefix}{c}")).map_err(csv_err)?;
     }
     w.write_record(None::<&[u8]>).map_err(csv_err)?;
-    let mut n = 0;
-    let mut num = String::new();
-    batch.for_each_row(|lead: &Lead, fields| {
-        for f in fields.iter() {
-            w.write_field(f).map_err(csv_err)?;
-        }
-        for v in [lead.score, lead.fit, lead.engagement] {
-            num.clear();
-            write_cents(&mut num, v);
-            w.write_field(&num).map_err(csv_err)?;
-        }
-        w.write_field(rules.stage_name(lead.stage as usize)).map_err(csv_err)?;
-        if let Some(a) = assignments {
-            let a = &a[n];
-            w.write_field(a.team.map_or("", |t| rules.teams[t].name.as_str())).map_err(csv_err)?;
-            w.write_field(a.rep.map_or("", |r| rules.reps[r].name.as_str())).map_err(csv_err)?;
-            w.write_field(a.reason.as_str()).map_err(csv_err)?;
-        }
-        n += 1;
-        w.write_record(None::<&[u8]>).map_err(csv_err)
-    })?;
-    w.flush()
-}
+    w.flush()?;
+    drop(w);
 
-fn write_cents(s: &mut String, c: Cents) {
-    use std::fmt::Write as _;
-    let _ = write!(s, "{c}");
+    // Names are encoded once.
+    let names = |list: Vec<&str>| list.into_iter().map(|n| encoded(n, delimiter)).collect::<io::Result<Vec<_>>>();
+    let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i)).collect())?;
+    let teams = names(rules.teams.iter().map(|t| t.name.as_str()).collect())?;
+    let reps = names(rules.reps.iter().map(|r| r.name.as_str()).collect())?;
+
+    let text = batch.input.text.as_bytes();
+    let raw_ok = batch.delimiter == delimiter;
+    let enc = Encoded { stages, teams, reps };
+    // Rows are formatted in parallel, a block at a time, and written in order.
+    const BLOCK: usize = 1 << 16;
+    let parts = rayon::current_num_threads().max(1);
+    for (b, block) in batch.leads.chunks(BLOCK * parts).enumerate() {
+        let size = block.len().div_ceil(parts).max(1);
+        let bufs: Vec<io::Result<Vec<u8>>> = block
+            .par_chunks(size)
+            .enumerate()
+            .map(|(k, leads)| {
+                let first = b * BLOCK * parts + k * size;
+                let mut buf = Vec::with_capacity(leads.len() * 256);
+                let mut rr = RecordReader::new(batch.delimiter);
+                let mut scratch = Vec::new();
+                for (n, lead) in leads.iter().enumerate() {
+                    let a = assignments.map(|a| &a[first + n]);
+                    format_row(&mut buf, &mut rr, &mut scratch, batch, text, raw_ok, delimiter, lead, a, &enc)?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for buf in bufs {
+            out.write_all(&buf?)?;
+        }
+    }
+    out.flush()
 }
 
 /// The rejects file: `line,error` then the input header; each malformed row's
