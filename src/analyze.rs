@@ -97,8 +97,8 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         slice.iter().for_each(|l| c.add(conv(l.index)));
         deciles.push(DecileConversion {
             decile: d as u32 + 1,
-            max_score: slice[0].score.as_f64(),
-            min_score: slice[slice.len() - 1].score.as_f64(),
+            max_score: slice[0].score().as_f64(),
+            min_score: slice[slice.len() - 1].score().as_f64(),
             conversion: c.finish(),
         });
     }
@@ -180,9 +180,9 @@ fn per_index(side: &Side) -> Outcome {
         o.stage[i] = l.stage as usize;
         if let Some(a) = side.routed.map(|r| r.assignments[k]) {
             if a.reason.assigned() {
-                o.team[i] = a.team.map(|t| side.rules.teams[t].name.clone());
+                o.team[i] = a.team().map(|t| side.rules.teams[t].name.clone());
             }
-            o.rep[i] = a.rep.map(|r| side.rules.reps[r].name.clone());
+            o.rep[i] = a.rep().map(|r| side.rules.reps[r].name.clone());
         }
     }
     o

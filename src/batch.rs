@@ -29,9 +29,10 @@ pub struct Lead {
     pub offset: usize,
     /// Position among well-formed rows (input order).
     pub index: u32,
-    pub score: Cents,
-    pub fit: Cents,
-    pub engagement: Cents,
+    /// Fit and engagement in hundredths, saturated to ±21,474,836.47 points
+    /// (4 bytes each keep a lead at 32 bytes; the score is their sum).
+    fit: i32,
+    engagement: i32,
     /// Day number, or `NO_DATE` (sorts last).
     pub created: i32,
     pub stage: u16,
@@ -40,6 +41,26 @@ pub struct Lead {
     /// Interned account key, or `NONE`.
     pub account: u32,
 }
+
+impl Lead {
+    pub fn fit(&self) -> Cents {
+        Cents(self.fit as i64)
+    }
+
+    pub fn engagement(&self) -> Cents {
+        Cents(self.engagement as i64)
+    }
+
+    pub fn score(&self) -> Cents {
+        Cents(self.fit as i64 + self.engagement as i64)
+    }
+}
+
+fn saturate(c: Cents) -> i32 {
+    c.0.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+const _: () = assert!(std::mem::size_of::<Lead>() == 32, "a lead is 32 bytes: 10M leads in 320 MB");
 
 /// A malformed row: not in the output, counted, listed, optionally written.
 pub struct Reject {
@@ -276,9 +297,8 @@ impl Ctx<'_> {
             c.leads.push(Lead {
                 offset: rec.start,
                 index: 0,
-                score: s.score,
-                fit: s.fit,
-                engagement: s.engagement,
+                fit: saturate(s.fit),
+                engagement: saturate(s.engagement),
                 created: s.created.unwrap_or(NO_DATE),
                 stage: stage as u16,
                 missing_id,
@@ -300,32 +320,41 @@ impl Ctx<'_> {
 fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: Vec<Chunk>) -> Batch {
     let text = input.text.as_str();
     let total: usize = chunks.iter().map(|c| c.leads.len()).sum();
-    let mut leads = Vec::with_capacity(total);
-    let mut bits = Vec::with_capacity(total * plan.cond_words());
+    let words = plan.cond_words();
+    // The first chunk's vectors grow to hold all (a large realloc moves pages,
+    // it does not copy), so the leads are never held twice.
+    let (mut leads, mut bits, mut id_hash): (Vec<Lead>, Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new(), Vec::new());
     let mut outcomes = Vec::new();
     let mut rejects_at = Vec::new();
     let mut warn_count = vec![0u64; plan.slots.len()];
     let mut warn_first = vec![usize::MAX; plan.slots.len()];
-    let mut ids = IdSet::new(delimiter);
     let mut account_ids: FastMap<String, u32> = FastMap::default();
     let mut accounts: Vec<String> = Vec::new();
-    let (mut rows_read, mut duplicates, mut missing_ids) = (0u64, 0u64, 0u64);
-    for c in chunks {
+    let mut rows_read = 0u64;
+    for (k, mut c) in chunks.into_iter().enumerate() {
         rows_read += c.rows_read;
         let global: Vec<u32> = c.accounts.iter().map(|a| intern(a, &mut account_ids, &mut accounts)).collect();
-        for (mut lead, h) in c.leads.into_iter().zip(c.id_hash) {
-            lead.index = leads.len() as u32;
-            lead.duplicate = !lead.missing_id && !ids.insert(text, h, lead.offset, plan.id_col);
-            duplicates += lead.duplicate as u64;
-            missing_ids += lead.missing_id as u64;
+        let from = leads.len();
+        if k == 0 {
+            leads = std::mem::take(&mut c.leads);
+            leads.reserve_exact(total - leads.len());
+            bits = std::mem::take(&mut c.bits);
+            bits.reserve_exact(total * words - bits.len());
+            id_hash = std::mem::take(&mut c.id_hash);
+            id_hash.reserve_exact(total - id_hash.len());
+        } else {
+            leads.append(&mut c.leads);
+            bits.append(&mut c.bits);
+            id_hash.append(&mut c.id_hash);
+        }
+        for (i, lead) in leads.iter_mut().enumerate().skip(from) {
+            lead.index = i as u32;
             if lead.account != NONE {
                 lead.account = global[lead.account as usize];
             }
-            leads.push(lead);
         }
-        bits.extend_from_slice(&c.bits);
-        outcomes.extend_from_slice(&c.outcomes);
-        rejects_at.extend(c.rejects);
+        outcomes.append(&mut c.outcomes);
+        rejects_at.append(&mut c.rejects);
         for k in 0..warn_count.len() {
             warn_count[k] += c.warn_count[k];
             if warn_first[k] == usize::MAX {
@@ -333,6 +362,8 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             }
         }
     }
+    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, &id_hash);
+    drop(id_hash);
 
     // Line numbers, computed once in increasing offset order.
     let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
@@ -371,41 +402,42 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// The ids seen so far, for `duplicate`: a 64-bit hash and the offset of the
-/// first row with it, so that 10 million ids cost no string allocations. A hash
-/// hit is confirmed by re-reading that row's id, which keeps the check exact;
-/// ids whose hash collides with a different id are kept as strings.
-struct IdSet {
-    first: FastMap<u64, usize>,
-    collided: HashSet<Box<str>, foldhash::fast::RandomState>,
-    reader: RecordReader,
-}
-
-impl IdSet {
-    fn new(delimiter: u8) -> IdSet {
-        IdSet { first: FastMap::default(), collided: HashSet::default(), reader: RecordReader::new(delimiter) }
-    }
-
-    /// Records the id with hash `h` of the row at `offset`; false when it was seen before.
-    fn insert(&mut self, text: &str, h: u64, offset: usize, id_col: usize) -> bool {
-        let id_at = |reader: &mut RecordReader, at: usize| {
-            reader.read(text, at).map(|r| r.fields.str(id_col).trim().to_string()).unwrap_or_default()
+/// Marks every lead whose trimmed id equals an earlier lead's (input order).
+/// The table holds lead indices keyed by a 64-bit hash of the id (4 bytes a
+/// lead, no string allocations); a hash hit is confirmed by re-reading both
+/// ids, which keeps the check exact, and ids that collide with a different id
+/// are kept as strings. Returns (duplicates, missing ids).
+fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: &[u64]) -> (u64, u64) {
+    let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(leads.len());
+    let mut collided: HashSet<Box<str>, foldhash::fast::RandomState> = HashSet::default();
+    let mut reader = RecordReader::new(delimiter);
+    let mut id_at =
+        |at: usize| reader.read(text, at).map(|r| r.fields.str(id_col).trim().to_string()).unwrap_or_default();
+    let (mut duplicates, mut missing) = (0, 0);
+    for i in 0..leads.len() {
+        if leads[i].missing_id {
+            missing += 1;
+            continue;
+        }
+        let h = hashes[i];
+        let dup = if !collided.is_empty() && collided.contains(id_at(leads[i].offset).as_str()) {
+            true
+        } else {
+            match first.find(h, |&j| hashes[j as usize] == h) {
+                None => {
+                    first.insert_unique(h, i as u32, |&j| hashes[j as usize]);
+                    false
+                }
+                Some(&j) => {
+                    let (a, b) = (id_at(leads[j as usize].offset), id_at(leads[i].offset));
+                    a == b || !collided.insert(b.into())
+                }
+            }
         };
-        if !self.collided.is_empty() && self.collided.contains(id_at(&mut self.reader, offset).as_str()) {
-            return false;
-        }
-        match self.first.entry(h) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(offset);
-                true
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let first = *o.get();
-                let (a, b) = (id_at(&mut self.reader, first), id_at(&mut self.reader, offset));
-                a != b && self.collided.insert(b.into())
-            }
-        }
+        leads[i].duplicate = dup;
+        duplicates += dup as u64;
     }
+    (duplicates, missing)
 }
 
 /// A cell trimmed and lower-cased into `buf`.

@@ -197,8 +197,8 @@ pub fn explain(
         let a = result.expect("the lead is in the batch");
         RoutingStory {
             steps,
-            team: a.team.map(|t| rules.teams[t].name.clone()),
-            rep: a.rep.map(|r| rules.reps[r].name.clone()),
+            team: a.team().map(|t| rules.teams[t].name.clone()),
+            rep: a.rep().map(|r| rules.reps[r].name.clone()),
             reason: a.reason.as_str(),
         }
     });

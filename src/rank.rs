@@ -5,5 +5,8 @@ use crate::batch::Lead;
 
 /// Sorts leads into rank order. Stable and total: the input position breaks ties.
 pub fn rank(leads: &mut [Lead]) {
-    leads.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.created.cmp(&b.created)).then(a.index.cmp(&b.index)));
+    use rayon::slice::ParallelSliceMut;
+    leads.par_sort_unstable_by(|a, b| {
+        b.score().cmp(&a.score()).then(a.created.cmp(&b.created)).then(a.index.cmp(&b.index))
+    });
 }

@@ -58,12 +58,29 @@ impl Reason {
         [Reason::MissingId, Reason::Duplicate, Reason::Disqualified, Reason::NoTeam, Reason::NoCapacity];
 }
 
-/// The decision for one lead.
+/// The decision for one lead (8 bytes: one per lead is kept for the output).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Assignment {
-    pub team: Option<usize>,
-    pub rep: Option<usize>,
+    team: u16,
+    rep: u16,
     pub reason: Reason,
+}
+
+const NOBODY: u16 = u16::MAX;
+
+impl Assignment {
+    fn new(team: Option<usize>, rep: Option<usize>, reason: Reason) -> Assignment {
+        let pack = |v: Option<usize>| v.map_or(NOBODY, |v| v as u16);
+        Assignment { team: pack(team), rep: pack(rep), reason }
+    }
+
+    pub fn team(&self) -> Option<usize> {
+        (self.team != NOBODY).then_some(self.team as usize)
+    }
+
+    pub fn rep(&self) -> Option<usize> {
+        (self.rep != NOBODY).then_some(self.rep as usize)
+    }
 }
 
 /// An account's owner.
@@ -100,6 +117,10 @@ pub struct Router<'a> {
     rules: &'a Rules,
     taken: Vec<u64>,
     owners: Vec<Owner>,
+    /// The reps of each team, in file order.
+    team_reps: Vec<Vec<usize>>,
+    /// A reusable buffer: routing a lead allocates nothing.
+    candidates: std::cell::RefCell<Vec<usize>>,
 }
 
 impl<'a> Router<'a> {
@@ -113,7 +134,10 @@ impl<'a> Router<'a> {
                 None => Owner::Unset,
             })
             .collect();
-        Router { rules, taken: vec![0; rules.reps.len()], owners }
+        let team_reps = (0..rules.teams.len())
+            .map(|t| (0..rules.reps.len()).filter(|&r| rules.reps[r].team == t).collect())
+            .collect();
+        Router { rules, taken: vec![0; rules.reps.len()], owners, team_reps, candidates: Default::default() }
     }
 
     pub fn taken(&self) -> &[u64] {
@@ -122,7 +146,7 @@ impl<'a> Router<'a> {
 
     /// Routes one lead (leads must come in rank order). With `trace`, records the steps.
     pub fn route(&mut self, batch: &Batch, lead: &Lead, mut trace: Option<&mut Vec<Step>>) -> Assignment {
-        let none = |reason| Assignment { team: None, rep: None, reason };
+        let none = |reason| Assignment::new(None, None, reason);
         if lead.missing_id {
             return none(Reason::MissingId);
         }
@@ -161,7 +185,7 @@ impl<'a> Router<'a> {
                 if lead.account != NONE && self.owners[lead.account as usize] == Owner::Unset {
                     self.owners[lead.account as usize] = Owner::InRun(rep);
                 }
-                return Assignment { team: Some(t), rep: Some(rep), reason };
+                return Assignment::new(Some(t), Some(rep), reason);
             }
             team = self.rules.teams[t].overflow;
             if let (Some(tr), Some(o)) = (trace.as_deref_mut(), team) {
@@ -174,7 +198,7 @@ impl<'a> Router<'a> {
                 });
             }
         }
-        Assignment { team: Some(first), rep: None, reason: Reason::NoCapacity }
+        Assignment::new(Some(first), None, Reason::NoCapacity)
     }
 
     /// Steps 3-5 in one team: candidates, owner, expertise and load.
@@ -189,27 +213,25 @@ impl<'a> Router<'a> {
         let plan = &batch.plan;
         let bit = |i: usize| bits[i / 64] >> (i % 64) & 1 == 1;
         let mut excluded = Vec::new();
-        let candidates: Vec<usize> = (0..self.rules.reps.len())
-            .filter(|&r| {
-                let rep = &self.rules.reps[r];
-                if rep.team != t {
-                    return false;
-                }
-                let why = if !rep.active {
-                    Some("inactive")
-                } else if !plan.rep_require[r].clone().all(bit) {
-                    Some("require does not hold")
-                } else if rep.capacity.is_some_and(|c| self.taken[r] >= c) {
-                    Some("at capacity")
-                } else {
-                    None
-                };
-                if let Some(w) = why {
-                    excluded.push(format!("{} ({w})", rep.name));
-                }
-                why.is_none()
-            })
-            .collect();
+        let tracing = trace.is_some();
+        let mut candidates = std::mem::take(&mut *self.candidates.borrow_mut());
+        candidates.clear();
+        candidates.extend(self.team_reps[t].iter().copied().filter(|&r| {
+            let rep = &self.rules.reps[r];
+            let why = if !rep.active {
+                Some("inactive")
+            } else if !plan.rep_require[r].clone().all(bit) {
+                Some("require does not hold")
+            } else if rep.capacity.is_some_and(|c| self.taken[r] >= c) {
+                Some("at capacity")
+            } else {
+                None
+            };
+            if let (Some(w), true) = (why, tracing) {
+                excluded.push(format!("{} ({w})", rep.name));
+            }
+            why.is_none()
+        }));
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
         let load =
             |r: usize| Ratio { num: self.taken[r] as i128 * crate::num::DEC_SCALE, den: self.rules.reps[r].weight.0 };
@@ -261,6 +283,7 @@ impl<'a> Router<'a> {
                 },
             });
         }
+        *self.candidates.borrow_mut() = candidates;
         choice
     }
 }

@@ -133,10 +133,15 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let rejects_out = job.out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
     let json_out = job.out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
 
+    let mut phases = Phases::new(started);
+    phases.mark("read");
     let bar = progress(opened.input.text.len() as u64, job.out.quiet);
     let mut batch = opened.process(rules, &bar);
+    phases.mark("score");
     crate::rank::rank(&mut batch.leads);
+    phases.mark("rank");
     let routed = (job.route)(&cfg, &batch);
+    phases.mark("route");
     bar.finish_and_clear();
 
     if job.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
@@ -159,11 +164,43 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     if let Some(i) = json_out {
         outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
     }
+    phases.mark("write");
     outputs.commit()?;
+    phases.mark("commit");
+    phases.report();
     if !job.out.quiet {
         print_summary(&summary, target.is_stdout());
     }
     Ok(if batch.rejects.is_empty() { 0 } else { 3 })
+}
+
+/// Phase timings on standard error when `LEADROUTE_TIMINGS` is set: where the
+/// time goes, for the benchmark.
+struct Phases {
+    on: bool,
+    last: Instant,
+    marks: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new(started: Instant) -> Phases {
+        Phases { on: std::env::var_os("LEADROUTE_TIMINGS").is_some(), last: started, marks: Vec::new() }
+    }
+
+    fn mark(&mut self, name: &'static str) {
+        if self.on {
+            let now = Instant::now();
+            self.marks.push((name, (now - self.last).as_secs_f64()));
+            self.last = now;
+        }
+    }
+
+    fn report(&self) {
+        if self.on {
+            let parts: Vec<String> = self.marks.iter().map(|(n, t)| format!("{n} {t:.3}s")).collect();
+            eprintln!("leadroute timings: {}", parts.join(", "));
+        }
+    }
 }
 
 /// Standard output when the CSV goes to a file; standard error when it goes to standard output.

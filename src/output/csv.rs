@@ -85,7 +85,7 @@ fn format_row(
         line.extend_from_slice(scratch.strip_suffix(b"\n").unwrap_or(scratch));
         scratch.clear();
     }
-    for v in [lead.score, lead.fit, lead.engagement] {
+    for v in [lead.score(), lead.fit(), lead.engagement()] {
         line.push(delimiter);
         write!(line, "{v}")?;
     }
@@ -93,11 +93,11 @@ fn format_row(
     line.extend_from_slice(&enc.stages[lead.stage as usize]);
     if let Some(a) = assignment {
         line.push(delimiter);
-        if let Some(t) = a.team {
+        if let Some(t) = a.team() {
             line.extend_from_slice(&enc.teams[t]);
         }
         line.push(delimiter);
-        if let Some(r) = a.rep {
+        if let Some(r) = a.rep() {
             line.extend_from_slice(&enc.reps[r]);
         }
         line.push(delimiter);
@@ -150,7 +150,7 @@ pub fn write_leads(
     let raw_ok = batch.delimiter == delimiter;
     let enc = Encoded { stages, teams, reps };
     // Rows are formatted in parallel, a block at a time, and written in order.
-    const BLOCK: usize = 1 << 16;
+    const BLOCK: usize = 1 << 14;
     let parts = rayon::current_num_threads().max(1);
     for (b, block) in batch.leads.chunks(BLOCK * parts).enumerate() {
         let size = block.len().div_ceil(parts).max(1);

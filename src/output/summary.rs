@@ -152,10 +152,10 @@ fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], tak
     let (mut assigned, mut not_assigned) = (0, 0);
     for (lead, a) in batch.leads.iter().zip(assignments) {
         *reasons.entry(a.reason.as_str()).or_insert(0) += 1;
-        if let Some(r) = a.rep {
-            score_sum[r] += lead.score.0 as i128;
+        if let Some(r) = a.rep() {
+            score_sum[r] += lead.score().0 as i128;
         }
-        let row = match a.team {
+        let row = match a.team() {
             Some(t) => &mut team_rows[t],
             None => &mut no_team,
         };

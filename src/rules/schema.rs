@@ -634,6 +634,9 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         reps.push(Rep { name, team, capacity, weight, active, require, prefer });
     }
 
+    if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
+        return Err(RulesError(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
+    }
     Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
 }
 
