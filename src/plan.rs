@@ -29,6 +29,18 @@ pub struct CCond {
     pub test: Test,
     /// For day tests: the first day that is inside the window (as-of − n).
     pub day_threshold: i64,
+    /// For `contains_any`: all needles searched in one pass.
+    pub finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl CCond {
+    fn new(slot: usize, test: &Test, as_of: i32) -> CCond {
+        let finder = match test {
+            Test::ContainsAny(list) => aho_corasick::AhoCorasick::new(list).ok(),
+            _ => None,
+        };
+        CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -135,9 +147,8 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     for c in &rules.criteria {
         let used_by = format!("criterion '{}'", c.name);
         let slot = b.slot(&c.cond.column, &used_by, Some(c.cond.test.kind()), true)?;
-        let test = c.cond.test.clone();
         criteria.push(CCriterion {
-            cond: CCond { slot, day_threshold: threshold(&test, as_of), test },
+            cond: CCond::new(slot, &c.cond.test, as_of),
             group: c.group,
             points: c.points,
             max: c.max,
@@ -152,7 +163,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
             for c in list {
                 let kind = routing.then(|| c.test.kind());
                 let slot = b.slot(&c.column, &used_by, kind, routing)?;
-                conds.push(CCond { slot, day_threshold: threshold(&c.test, as_of), test: c.test.clone() });
+                conds.push(CCond::new(slot, &c.test, as_of));
             }
             Ok(start..conds.len())
         };

@@ -87,7 +87,13 @@ impl Scratch {
             Test::Equals(n) => !empty && cell == n,
             Test::In(list) => !empty && list.iter().any(|n| n == cell),
             Test::NotIn(list) => !list.iter().any(|n| n == cell),
-            Test::ContainsAny(list) => !empty && list.iter().any(|n| cell.contains(n.as_str())),
+            Test::ContainsAny(list) => {
+                !empty
+                    && match &c.finder {
+                        Some(f) => f.is_match(cell),
+                        None => list.iter().any(|n| cell.contains(n.as_str())),
+                    }
+            }
             Test::StartsWithAny(list) => !empty && list.iter().any(|n| cell.starts_with(n.as_str())),
             Test::EndsWithAny(list) => !empty && list.iter().any(|n| cell.ends_with(n.as_str())),
             Test::Present(p) => *p != empty,

@@ -149,7 +149,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     }
 
     let assignments = routed.as_ref().map(|r| r.assignments.as_slice());
-    let write_csv = |w: &mut dyn std::io::Write| output::csv::write_leads(w, rules, &batch, assignments);
+    let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, &batch, assignments);
     match csv_out {
         Some(i) => outputs.write(i, write_csv)?,
         None => output::write_stdout(write_csv)?,

@@ -121,7 +121,7 @@ fn encoded(field: &str, delimiter: u8) -> io::Result<Vec<u8>> {
 /// is (its fields hold no delimiter, quote or line end, so it needs no
 /// quoting); other records are re-read and written field by field.
 pub fn write_leads(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     rules: &Rules,
     batch: &Batch,
     assignments: Option<&[Assignment]>,
@@ -149,12 +149,13 @@ pub fn write_leads(
     let text = batch.input.text.as_bytes();
     let raw_ok = batch.delimiter == delimiter;
     let enc = Encoded { stages, teams, reps };
-    // Rows are formatted in parallel, a block at a time, and written in order.
+    // Rows are formatted in parallel, a block at a time, and written in order
+    // while the next block is being formatted.
     const BLOCK: usize = 1 << 14;
     let parts = rayon::current_num_threads().max(1);
-    for (b, block) in batch.leads.chunks(BLOCK * parts).enumerate() {
+    let format_block = |b: usize, block: &[Lead]| -> io::Result<Vec<Vec<u8>>> {
         let size = block.len().div_ceil(parts).max(1);
-        let bufs: Vec<io::Result<Vec<u8>>> = block
+        block
             .par_chunks(size)
             .enumerate()
             .map(|(k, leads)| {
@@ -168,17 +169,25 @@ pub fn write_leads(
                 }
                 Ok(buf)
             })
-            .collect();
-        for buf in bufs {
-            out.write_all(&buf?)?;
-        }
+            .collect()
+    };
+    let write_all = |out: &mut (dyn Write + Send), bufs: Vec<Vec<u8>>| -> io::Result<()> {
+        bufs.iter().try_for_each(|b| out.write_all(b))
+    };
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    for (b, block) in batch.leads.chunks(BLOCK * parts).enumerate() {
+        let done = std::mem::take(&mut pending);
+        let (formatted, written) = rayon::join(|| format_block(b, block), || write_all(out, done));
+        written?;
+        pending = formatted?;
     }
+    write_all(out, pending)?;
     out.flush()
 }
 
 /// The rejects file: `line,error` then the input header; each malformed row's
 /// line number, message and raw fields. Written even when nothing was rejected.
-pub fn write_rejects(out: &mut dyn Write, rules: &Rules, batch: &Batch) -> io::Result<()> {
+pub fn write_rejects(out: &mut (dyn Write + Send), rules: &Rules, batch: &Batch) -> io::Result<()> {
     let mut w = writer(out, rules.output.delimiter);
     w.write_field("line").map_err(csv_err)?;
     w.write_field("error").map_err(csv_err)?;

@@ -130,7 +130,7 @@ impl Outputs {
     }
 
     /// Writes the content of output `i` through a buffer.
-    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
+    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
         let (file, path, sync) = match &mut self.pending[i] {
             Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), true),
             Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), false),
@@ -185,9 +185,8 @@ fn set_default_permissions(file: &File) {
 fn set_default_permissions(_file: &File) {}
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
-pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Fail> {
-    let stdout = io::stdout();
-    let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
+pub fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
+    let mut w = BufWriter::with_capacity(1 << 16, io::stdout());
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
