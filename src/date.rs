@@ -15,9 +15,8 @@ pub fn day_number(year: i32, month: u32, day: u32) -> Option<i32> {
 
 /// Days since 1970-01-01 of a jiff date.
 pub fn days_of(date: Date) -> i32 {
-    let epoch = Date::constant(1970, 1, 1);
-    // A span in days between two civil dates always fits and never fails.
-    date.since(epoch).map(|s| s.get_days()).unwrap_or(0)
+    const EPOCH: Date = Date::constant(1970, 1, 1);
+    (date.duration_since(EPOCH).as_secs() / 86_400) as i32
 }
 
 /// One item of a compiled `date_formats` entry.
