@@ -109,3 +109,47 @@ fn header_cells_match_trimmed_then_case_insensitively() {
     let rows = parse_csv(&wd.read("out.csv"), b',');
     assert_eq!(rows[0][0], " lead id ", "header written as read");
 }
+
+/// Exports large enough to be scored in parallel chunks, where chunk
+/// boundaries fall inside quoted fields that hold newlines: every row must
+/// still come out exactly once, with its cells intact, and the result must not
+/// depend on the number of threads.
+#[test]
+fn parallel_chunks_survive_quoted_newlines_at_their_boundaries() {
+    let wd = Workdir::new();
+    let mut leads = String::from(crate::fixtures::HEADER);
+    leads.push('\n');
+    let n = 40_000;
+    for i in 0..n {
+        // Every row's Title holds a newline inside quotes; a third hold several.
+        let title = if i % 3 == 0 { "\"Head of\nLogistics,\n\"\"EU\"\"\"" } else { "\"Director\r\nSales\"" };
+        leads.push_str(&format!(
+            "Q{i},Co{},{title},Logistics,FI,{},q{i}@x.example,{},yes,Product,2026-10-{:02},2026-01-01\n",
+            i % 97,
+            100 + i % 900,
+            i % 50,
+            i % 28 + 1
+        ));
+    }
+    assert!(leads.len() > 3 << 20, "large enough for several chunks");
+    wd.write("rules.toml", RULES).write("leads.csv", &leads);
+    let one = wd.run_env(
+        &["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "one.csv", "leads.csv"],
+        &[("RAYON_NUM_THREADS", "1")],
+    );
+    one.code(0);
+    let four = wd.run_env(
+        &["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "four.csv", "leads.csv"],
+        &[("RAYON_NUM_THREADS", "4")],
+    );
+    four.code(0);
+    assert_eq!(wd.read("one.csv"), wd.read("four.csv"), "the thread count changed the output");
+    let rows = wd.csv("four.csv");
+    let mut ids = column(&rows, "Lead ID");
+    assert_eq!(ids.len(), n);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "every row exactly once");
+    let titles = column(&rows, "Title");
+    assert!(titles.iter().all(|t| t == "Head of\nLogistics,\n\"EU\"" || t == "Director\r\nSales"), "cells intact");
+}

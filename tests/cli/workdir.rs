@@ -71,8 +71,18 @@ impl Workdir {
         self.run_stdin(args, None)
     }
 
+    /// Runs leadroute with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_full(args, None, env)
+    }
+
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_full(args, stdin, &[])
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadroute"));
+        cmd.envs(env.iter().copied());
         cmd.args(args).current_dir(self.dir.path());
         cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
