@@ -17,6 +17,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         r.teams.len(),
         r.reps.len()
     );
+    for warning in crate::rules::lint::lint(r) {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
     if let Some(leads) = &args.leads {
         let mode = if r.teams.is_empty() { Mode::Score } else { Mode::Assign };
         let opened = crate::batch::open(r, leads, mode, cfg.as_of)?;

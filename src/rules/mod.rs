@@ -4,6 +4,7 @@
 //! Rules are checked here once, independent of any export; column names are
 //! resolved against a header later, in `plan`.
 
+pub mod lint;
 pub mod schema;
 pub mod set;
 pub mod tree;

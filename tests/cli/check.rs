@@ -20,3 +20,24 @@ fn with_leads_it_checks_columns_and_counts_unparseable_values() {
     wd.write("bad.csv", "Lead ID,Company\n1,x\n");
     wd.run(&["check", "-r", "rules.toml", "bad.csv"]).code(1).stderr_has("bad.csv:1: no column 'Created'");
 }
+
+#[test]
+fn doubtful_rules_are_warned_about_but_valid() {
+    let wd = Workdir::new();
+    let rules = RULES
+        .replace("min_score = 45", "min_score = 20")
+        .replace("gte = 100\nlt = 5000", "gte = 100\nlt = 50")
+        .replace(
+            "ends_with_any = [\"@rival.example\"]\ndisqualify = true",
+            "ends_with_any = [\"@rival.example\"]\ndisqualify = true\npoints = 3",
+        )
+        .replace("name = \"inside\"\nstages = [\"mql\", \"sql\"]", "name = \"inside\"\nstages = []");
+    wd.write("rules.toml", rules);
+    wd.run(&["check", "-r", "rules.toml"])
+        .code(0)
+        .stdout_has("rules are valid")
+        .stdout_has("warning: criterion 'size': the range is empty")
+        .stdout_has("warning: criterion 'competitor': a disqualify criterion scores no points")
+        .stdout_has("warning: stage 'sql' (min_score 20) starts below stage 'mql'")
+        .stdout_has("warning: team 'inside' takes no stage");
+}

@@ -1,0 +1,70 @@
+//! Rules that are valid but probably not what their author meant: `check`
+//! reports them as warnings (they never fail a run). Each names the thing and
+//! says why it looks wrong.
+
+use super::{Rules, Test};
+
+/// Warnings about valid but doubtful rules, in file order.
+pub fn lint(rules: &Rules) -> Vec<String> {
+    let mut w = Vec::new();
+    for c in &rules.criteria {
+        match &c.cond.test {
+            Test::In(l) | Test::ContainsAny(l) | Test::StartsWithAny(l) | Test::EndsWithAny(l) if l.is_empty() => {
+                w.push(format!("criterion '{}': its list is empty, so it never holds", c.name));
+            }
+            Test::Range { gte, gt, lte, lt } => {
+                let low = gte.or(*gt);
+                let high = lte.or(*lt);
+                if let (Some(lo), Some(hi)) = (low, high)
+                    && (lo > hi || lo == hi && (gt.is_some() || lt.is_some()))
+                {
+                    w.push(format!(
+                        "criterion '{}': the range is empty ({}), so it never holds",
+                        c.name,
+                        c.cond.test.describe()
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if c.disqualify && c.points.0 != 0 {
+            w.push(format!(
+                "criterion '{}': a disqualify criterion scores no points; its points ({}) are ignored",
+                c.name, c.points
+            ));
+        }
+    }
+    let mut prev: Option<(&str, i64)> = None;
+    for (i, st) in rules.stages.iter().enumerate().skip(1) {
+        if st.min_score.is_none() && st.min_fit.is_none() && st.min_engagement.is_none() && st.require.is_empty() {
+            w.push(format!(
+                "stage '{}' has no tests: every lead reaches it, so the stages before it are never assigned",
+                st.name
+            ));
+        }
+        if let Some(m) = st.min_score {
+            if let Some((p, pm)) = prev
+                && m.0 < pm
+            {
+                w.push(format!(
+                    "stage '{}' (min_score {m}) starts below stage '{p}' before it: stages are listed lowest first",
+                    st.name
+                ));
+            }
+            prev = Some((rules.stages[i].name.as_str(), m.0));
+        }
+    }
+    for (t, team) in rules.teams.iter().enumerate() {
+        let active = rules.reps.iter().filter(|r| r.team == t && r.active).count();
+        if active == 0 && team.overflow.is_none() {
+            w.push(format!(
+                "team '{}' has no active rep and no overflow: its leads will all be no_capacity",
+                team.name
+            ));
+        }
+        if !team.stages.iter().any(|&s| s) {
+            w.push(format!("team '{}' takes no stage (stages = []): it never gets a lead", team.name));
+        }
+    }
+    w
+}
