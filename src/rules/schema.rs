@@ -369,12 +369,9 @@ fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut Vec<(&'a str, &'a At)>) -> R<
 }
 
 fn label(kind: &str, node: &Node, i: usize) -> String {
-    match &node.val {
-        Val::Table(t) => match t.get("name") {
-            Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => format!("[[{kind}]] '{s}'"),
-            _ => format!("[[{kind}]] #{}", i + 1),
-        },
-        _ => format!("[[{kind}]] #{}", i + 1),
+    match node.name() {
+        Some(s) => format!("[[{kind}]] '{s}'"),
+        None => format!("[[{kind}]] #{}", i + 1),
     }
 }
 
@@ -547,16 +544,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
 
     // [[teams]]
     let team_nodes = named_tables(src, doc, "teams")?;
-    let team_names: Vec<String> = team_nodes
-        .iter()
-        .filter_map(|n| match &n.val {
-            Val::Table(t) => match t.get("name") {
-                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
+    let team_names: Vec<String> = doc.names("teams");
     let find_team = |name: &str, at: &At, what: &str| -> R<usize> {
         team_names.iter().position(|t| t == name).ok_or_else(|| {
             let hint = did_you_mean(name, team_names.iter().map(String::as_str));

@@ -85,7 +85,7 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
             let Some(name) = path.get(1) else {
                 return Err(err(format!("'{top}' is a list of tables; address one by name, e.g. {top}.NAME.KEY")));
             };
-            let names = names_in(doc, top);
+            let names = doc.names(top);
             let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get_mut(top) else {
                 return Err(err(format!("no {kind} named '{name}' (the rules have none)")));
             };
@@ -123,22 +123,6 @@ fn entry_or_insert<'a>(t: &'a mut Table, key: &str, at: &At, make: impl FnOnce()
         t.entries.push(Entry { key: key.to_string(), key_at: at.clone(), node: Node { val: make(), at: at.clone() } });
     }
     t.get_mut(key).expect("just inserted")
-}
-
-fn names_in(doc: &Table, top: &str) -> Vec<String> {
-    let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get(top) else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|n| match &n.val {
-            Val::Table(t) => match t.get("name") {
-                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

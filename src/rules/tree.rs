@@ -57,6 +57,31 @@ impl Table {
     }
 }
 
+impl Node {
+    /// The `name` of a named table (`[[criteria]]`, `[[reps]]`, ...), if it has one.
+    pub fn name(&self) -> Option<&str> {
+        match &self.val {
+            Val::Table(t) => match t.get("name") {
+                Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Table {
+    /// The names of the tables in the array `key` (e.g. every rep's name).
+    pub fn names(&self, key: &str) -> Vec<String> {
+        match self.get(key) {
+            Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) => {
+                items.iter().filter_map(Node::name).map(str::to_string).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Val {
     /// What a user calls this kind of value, for "found a ..." messages.
     pub fn kind(&self) -> &'static str {
