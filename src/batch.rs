@@ -109,7 +109,7 @@ pub struct Batch {
 /// The outcome is true for `1, true, yes, y, won, converted` (case-insensitive).
 pub fn truthy(cell: &str) -> bool {
     const YES: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
-    let c = cell.trim();
+    let c = crate::input::trim_cell(cell);
     YES.iter().any(|y| c.eq_ignore_ascii_case(y))
 }
 
@@ -283,7 +283,7 @@ impl Ctx<'_> {
                 continue;
             }
             scratch.load(plan, &fields);
-            let s = scratch.score(plan, self.rules.max_fit, self.rules.max_engagement);
+            let s = scratch.score(plan, &fields, self.rules.max_fit, self.rules.max_engagement);
             let stage = stage_of(self.rules, &s, &scratch.held);
             for (k, bad) in scratch.bad.iter().enumerate() {
                 if *bad {
@@ -294,13 +294,13 @@ impl Ctx<'_> {
                 }
             }
             if words > 0 {
-                scratch.route_bits(plan, &mut word_buf);
+                scratch.route_bits(plan, &fields, &mut word_buf);
                 c.bits.extend_from_slice(&word_buf);
             }
             if let Some(col) = plan.outcome_col {
                 c.outcomes.push(truthy(fields.str(col)));
             }
-            let id = fields.str(plan.id_col).trim();
+            let id = fields.cell(plan.id_col);
             let missing_id = id.is_empty();
             c.id_hash.push(if missing_id { 0 } else { hasher.hash_one(id) });
             let account = match plan.account_col {
@@ -443,7 +443,7 @@ fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead],
             let mut collided: HashSet<Box<str>, foldhash::fast::RandomState> = HashSet::default();
             let mut reader = RecordReader::new(delimiter);
             let mut id_at =
-                |at: usize| reader.read(text, at).map(|r| r.fields.str(id_col).trim().to_string()).unwrap_or_default();
+                |at: usize| reader.read(text, at).map(|r| r.fields.cell(id_col).to_string()).unwrap_or_default();
             let mut dups = Vec::new();
             for &i in &idx {
                 let h = hashes[i as usize];
@@ -478,7 +478,7 @@ fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead],
 
 /// A cell trimmed and lower-cased into `buf`.
 fn fields_lower<'b>(fields: &Fields, col: usize, buf: &'b mut String) -> &'b str {
-    let cell = fields.str(col).trim();
+    let cell = fields.cell(col);
     buf.clear();
     if cell.is_ascii() {
         buf.push_str(cell);

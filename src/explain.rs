@@ -11,7 +11,7 @@ use crate::input::{LineCounter, RecordReader};
 use crate::num::Cents;
 use crate::route::{Router, Step};
 use crate::rules::{Group, Rules, Test};
-use crate::score::Scratch;
+use crate::score::{RowScore, Scratch};
 
 #[derive(Serialize, Debug)]
 pub struct CriterionLine {
@@ -68,7 +68,7 @@ pub fn find(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
     let mut hits: Vec<(u32, usize, usize)> = Vec::new();
     for (pos, lead) in batch.leads.iter().enumerate() {
         if let Some(rec) = rr.read(&batch.input.text, lead.offset)
-            && rec.fields.str(batch.plan.id_col).trim() == id
+            && rec.fields.cell(batch.plan.id_col) == id
         {
             hits.push((lead.index, pos, lead.offset));
         }
@@ -84,7 +84,7 @@ pub fn close_ids(batch: &Batch, id: &str) -> Vec<String> {
     let mut scored: Vec<(f64, String)> = Vec::new();
     for lead in &batch.leads {
         if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
-            let other = rec.fields.str(batch.plan.id_col).trim();
+            let other = rec.fields.cell(batch.plan.id_col);
             let s = strsim::jaro_winkler(&id.to_lowercase(), &other.to_lowercase());
             if s > 0.7 {
                 scored.push((s, other.to_string()));
@@ -110,12 +110,13 @@ pub fn explain(
     let mut scratch = Scratch::new(plan);
     let mut cells = Vec::new();
     let mut id = String::new();
+    let mut s = RowScore::default();
     if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
         scratch.load(plan, &rec.fields);
+        s = scratch.score(plan, &rec.fields, rules.max_fit, rules.max_engagement);
         cells = plan.criteria.iter().map(|c| rec.fields.str(plan.slots[c.cond.slot].col).to_string()).collect();
-        id = rec.fields.str(plan.id_col).trim().to_string();
+        id = rec.fields.cell(plan.id_col).to_string();
     }
-    let s = scratch.score(plan, rules.max_fit, rules.max_engagement);
     let criteria: Vec<CriterionLine> = rules
         .criteria
         .iter()

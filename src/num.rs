@@ -170,19 +170,32 @@ impl std::ops::AddAssign for Cents {
 }
 
 /// Written as a decimal without trailing zeros: `12`, `12.5`, `-3.25`.
+impl Cents {
+    /// Appends the value as `Display` writes it (`12`, `12.5`, `-0.05`),
+    /// without the formatting machinery: three of these end every output row.
+    pub fn push_to(self, out: &mut Vec<u8>) {
+        let a = self.0.unsigned_abs();
+        let (int, frac) = (a / 100, (a % 100) as u8);
+        if self.0 < 0 {
+            out.push(b'-');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(int).as_bytes());
+        if frac != 0 {
+            out.push(b'.');
+            out.push(b'0' + frac / 10);
+            if frac % 10 != 0 {
+                out.push(b'0' + frac % 10);
+            }
+        }
+    }
+}
+
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let neg = self.0 < 0;
-        let a = self.0.unsigned_abs();
-        let (int, frac) = (a / 100, a % 100);
-        if neg {
-            f.write_str("-")?;
-        }
-        match frac {
-            0 => write!(f, "{int}"),
-            d if d % 10 == 0 => write!(f, "{int}.{}", d / 10),
-            d => write!(f, "{int}.{d:02}"),
-        }
+        let mut buf = Vec::with_capacity(24);
+        self.push_to(&mut buf);
+        // push_to writes ASCII only.
+        f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
     }
 }
 
@@ -251,6 +264,23 @@ mod tests {
         assert_eq!(parse_toml_number("0.1").unwrap().0 * 3, parse_toml_number("0.3").unwrap().0);
         assert_eq!(parse_toml_number("12.345").unwrap().to_cents(), None);
         assert_eq!(parse_toml_number("12.50").unwrap().to_cents(), Some(1250));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cents_push_to_is_the_decimal_text(v in proptest::num::i64::ANY) {
+            let mut out = Vec::new();
+            Cents(v).push_to(&mut out);
+            let a = (v as i128).abs();
+            let (int, frac) = (a / 100, a % 100);
+            let sign = if v < 0 { "-" } else { "" };
+            let want = match frac {
+                0 => format!("{sign}{int}"),
+                d if d % 10 == 0 => format!("{sign}{int}.{}", d / 10),
+                d => format!("{sign}{int}.{d:02}"),
+            };
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
                 f.len()
             )));
         }
-        let (a, r) = (f.str(acc).trim(), f.str(rep).trim());
+        let (a, r) = (f.cell(acc), f.cell(rep));
         if a.is_empty() || r.is_empty() {
             continue;
         }

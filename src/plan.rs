@@ -36,7 +36,11 @@ pub struct CCond {
 impl CCond {
     fn new(slot: usize, test: &Test, as_of: i32) -> CCond {
         let finder = match test {
-            Test::ContainsAny(list) => aho_corasick::AhoCorasick::new(list).ok(),
+            // Needles are lower-case; ASCII case folding lets ASCII cells be
+            // searched without a lower-cased copy (see `score`).
+            Test::ContainsAny(list) => {
+                aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(list).ok()
+            }
             _ => None,
         };
         CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder }

@@ -1,16 +1,25 @@
-//! Scoring one row: read each needed cell once (trimmed, lower-cased, as a
-//! number, as a date), evaluate every criterion in exact hundredths, apply the
-//! group caps, and evaluate the routing conditions into bits for `route`.
+//! Scoring one row: read each needed cell once (trimmed, as a number, as a
+//! date), evaluate every criterion in exact hundredths, apply the group caps,
+//! and evaluate the routing conditions into bits for `route`.
+//!
+//! Text tests compare case-insensitively against needles lower-cased once when
+//! the rules were compiled. An ASCII cell (nearly all of them) is compared in
+//! place with ASCII case folding; only a non-ASCII cell is lower-cased (Unicode)
+//! into a buffer first. Both give what comparing `cell.to_lowercase()` gives.
 
 use crate::date::parse_cell_date;
-use crate::input::Fields;
+use crate::input::{Fields, trim_range};
 use crate::num::{Cents, Dec, parse_cell_number};
 use crate::plan::{CCond, Plan};
 use crate::rules::{Group, Test};
 
-/// Reusable per-row buffers: nothing is allocated per row for ASCII cells.
+/// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
 #[derive(Default)]
 pub struct Scratch {
+    /// Per slot: where the trimmed cell lies in its field, and whether it is
+    /// ASCII; a non-ASCII cell's lower-cased text is in `lower`.
+    span: Vec<(usize, usize)>,
+    ascii: Vec<bool>,
     lower: Vec<String>,
     num: Vec<Option<Dec>>,
     date: Vec<Option<i32>>,
@@ -37,6 +46,8 @@ impl Scratch {
     pub fn new(plan: &Plan) -> Scratch {
         let n = plan.slots.len();
         Scratch {
+            span: vec![(0, 0); n],
+            ascii: vec![true; n],
             lower: vec![String::new(); n],
             num: vec![None; n],
             date: vec![None; n],
@@ -47,21 +58,21 @@ impl Scratch {
         }
     }
 
-    /// Reads the cells of one row into the slots.
+    /// Reads the cells of one row into the slots; `holds`, `score` and
+    /// `route_bits` then take the same `fields`.
     pub fn load(&mut self, plan: &Plan, fields: &Fields) {
         for (k, slot) in plan.slots.iter().enumerate() {
-            let cell = if slot.col < fields.len() { fields.str(slot.col).trim() } else { "" };
+            let raw = if slot.col < fields.len() { fields.str(slot.col) } else { "" };
+            let (start, end) = trim_range(raw);
+            let cell = &raw[start..end];
             let empty = cell.is_empty();
             self.empty[k] = empty;
             let mut bad = false;
             if slot.text {
-                let l = &mut self.lower[k];
-                l.clear();
-                if cell.is_ascii() {
-                    l.push_str(cell);
-                    l.make_ascii_lowercase();
-                } else {
-                    l.push_str(&cell.to_lowercase());
+                self.span[k] = (start, end);
+                self.ascii[k] = cell.is_ascii();
+                if !self.ascii[k] {
+                    self.lower[k] = cell.to_lowercase();
                 }
             }
             if slot.num {
@@ -78,24 +89,25 @@ impl Scratch {
         }
     }
 
+    /// The text a condition compares: the trimmed ASCII cell as it is, or the
+    /// lower-cased non-ASCII one. Compare it with ASCII case folding.
+    #[inline]
+    fn text<'f>(&'f self, plan: &Plan, fields: &Fields<'f>, k: usize) -> &'f [u8] {
+        if self.ascii[k] {
+            let (a, b) = self.span[k];
+            let col = plan.slots[k].col;
+            if col < fields.len() { fields.bytes(col).get(a..b).unwrap_or_default() } else { b"" }
+        } else {
+            self.lower[k].as_bytes()
+        }
+    }
+
     /// Whether a condition holds on the loaded row.
-    pub fn holds(&self, c: &CCond) -> bool {
+    pub fn holds(&self, plan: &Plan, fields: &Fields, c: &CCond) -> bool {
         let k = c.slot;
-        let cell = self.lower[k].as_str();
         let empty = self.empty[k];
+        let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
         match &c.test {
-            Test::Equals(n) => !empty && cell == n,
-            Test::In(list) => !empty && list.iter().any(|n| n == cell),
-            Test::NotIn(list) => !list.iter().any(|n| n == cell),
-            Test::ContainsAny(list) => {
-                !empty
-                    && match &c.finder {
-                        Some(f) => f.is_match(cell),
-                        None => list.iter().any(|n| cell.contains(n.as_str())),
-                    }
-            }
-            Test::StartsWithAny(list) => !empty && list.iter().any(|n| cell.starts_with(n.as_str())),
-            Test::EndsWithAny(list) => !empty && list.iter().any(|n| cell.ends_with(n.as_str())),
             Test::Present(p) => *p != empty,
             Test::Range { gte, gt, lte, lt } => self.num[k].is_some_and(|v| {
                 gte.is_none_or(|b| v >= b)
@@ -106,6 +118,34 @@ impl Scratch {
             Test::WithinDays(_) => self.date[k].is_some_and(|d| d as i64 >= c.day_threshold),
             Test::OlderThanDays(_) => self.date[k].is_some_and(|d| (d as i64) < c.day_threshold),
             Test::Per(u) => self.per_units(k, *u) >= 1,
+            Test::NotIn(list) => {
+                let cell = self.text(plan, fields, k);
+                !list.iter().any(|n| is(cell, n))
+            }
+            _ if empty => false,
+            Test::Equals(n) => is(self.text(plan, fields, k), n),
+            Test::In(list) => {
+                let cell = self.text(plan, fields, k);
+                list.iter().any(|n| is(cell, n))
+            }
+            Test::ContainsAny(list) => {
+                let cell = self.text(plan, fields, k);
+                match &c.finder {
+                    Some(f) => f.is_match(cell),
+                    None => {
+                        let lower = String::from_utf8_lossy(cell).to_ascii_lowercase();
+                        list.iter().any(|n| lower.contains(n.as_str()))
+                    }
+                }
+            }
+            Test::StartsWithAny(list) => {
+                let cell = self.text(plan, fields, k);
+                list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n)))
+            }
+            Test::EndsWithAny(list) => {
+                let cell = self.text(plan, fields, k);
+                list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n))
+            }
         }
     }
 
@@ -117,7 +157,13 @@ impl Scratch {
     }
 
     /// Scores the loaded row; `held` and `contrib` keep the per-criterion detail.
-    pub fn score(&mut self, plan: &Plan, max_fit: Option<Cents>, max_engagement: Option<Cents>) -> RowScore {
+    pub fn score(
+        &mut self,
+        plan: &Plan,
+        fields: &Fields,
+        max_fit: Option<Cents>,
+        max_engagement: Option<Cents>,
+    ) -> RowScore {
         let (mut fit, mut engagement) = (Cents::ZERO, Cents::ZERO);
         let mut disqualified = false;
         for (i, c) in plan.criteria.iter().enumerate() {
@@ -128,7 +174,7 @@ impl Scratch {
                     (units >= 1, Cents(p as i64))
                 }
                 _ => {
-                    let h = self.holds(&c.cond);
+                    let h = self.holds(plan, fields, &c.cond);
                     (h, if h { c.points } else { Cents::ZERO })
                 }
             };
@@ -157,10 +203,10 @@ impl Scratch {
     }
 
     /// The routing conditions of the loaded row, as bits.
-    pub fn route_bits(&self, plan: &Plan, out: &mut [u64]) {
+    pub fn route_bits(&self, plan: &Plan, fields: &Fields, out: &mut [u64]) {
         out.iter_mut().for_each(|w| *w = 0);
         for (i, c) in plan.conds.iter().enumerate() {
-            if self.holds(c) {
+            if self.holds(plan, fields, c) {
                 out[i / 64] |= 1 << (i % 64);
             }
         }

@@ -104,7 +104,7 @@ fn format_row(
     }
     for v in [lead.score(), lead.fit(), lead.engagement()] {
         line.push(delimiter);
-        write!(line, "{v}")?;
+        v.push_to(line);
     }
     line.push(delimiter);
     line.extend_from_slice(&enc.stages[lead.stage as usize]);
