@@ -156,7 +156,10 @@ impl Opened {
         let Opened { input, delimiter, header, header_end, plan } = self;
         let text = input.text.as_str();
         let ncols = header.len();
-        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress };
+        // Routing conditions matter only for a stage some team takes (the
+        // router looks at no condition of any other lead).
+        let routable = (0..=rules.disqualified_stage()).map(|s| rules.teams.iter().any(|t| t.stages[s])).collect();
+        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress, routable };
 
         // Speculative boundaries at line starts; a chunk is kept only when the
         // chunk before it really ended there (no quoted field spans it).
@@ -195,6 +198,8 @@ struct Ctx<'a> {
     delimiter: u8,
     ncols: usize,
     progress: &'a ProgressBar,
+    /// Per stage: whether some team takes it.
+    routable: Vec<bool>,
 }
 
 /// The rows of one chunk, before the merge gives them their input-wide facts.
@@ -294,7 +299,11 @@ impl Ctx<'_> {
                 }
             }
             if words > 0 {
-                scratch.route_bits(plan, &fields, &mut word_buf);
+                if self.routable[stage] {
+                    scratch.route_bits(plan, &fields, &mut word_buf);
+                } else {
+                    word_buf.fill(0);
+                }
                 c.bits.extend_from_slice(&word_buf);
             }
             if let Some(col) = plan.outcome_col {

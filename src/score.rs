@@ -16,8 +16,9 @@ use crate::rules::{Group, Test};
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
 #[derive(Default)]
 pub struct Scratch {
-    /// Per slot: where the trimmed cell lies in its field, and whether it is
-    /// ASCII; a non-ASCII cell's lower-cased text is in `lower`.
+    /// Per slot: where the trimmed cell lies in the fields' bytes
+    /// (`Fields::raw`), and whether it is ASCII; a non-ASCII cell's lower-cased
+    /// text is in `lower`.
     span: Vec<(usize, usize)>,
     ascii: Vec<bool>,
     lower: Vec<String>,
@@ -62,14 +63,15 @@ impl Scratch {
     /// `route_bits` then take the same `fields`.
     pub fn load(&mut self, plan: &Plan, fields: &Fields) {
         for (k, slot) in plan.slots.iter().enumerate() {
-            let raw = if slot.col < fields.len() { fields.str(slot.col) } else { "" };
+            let (raw, at) =
+                if slot.col < fields.len() { (fields.str(slot.col), fields.range(slot.col).start) } else { ("", 0) };
             let (start, end) = trim_range(raw);
             let cell = &raw[start..end];
             let empty = cell.is_empty();
             self.empty[k] = empty;
             let mut bad = false;
             if slot.text {
-                self.span[k] = (start, end);
+                self.span[k] = (at + start, at + end);
                 self.ascii[k] = cell.is_ascii();
                 if !self.ascii[k] {
                     self.lower[k] = cell.to_lowercase();
@@ -92,18 +94,17 @@ impl Scratch {
     /// The text a condition compares: the trimmed ASCII cell as it is, or the
     /// lower-cased non-ASCII one. Compare it with ASCII case folding.
     #[inline]
-    fn text<'f>(&'f self, plan: &Plan, fields: &Fields<'f>, k: usize) -> &'f [u8] {
+    fn text<'f>(&'f self, fields: &Fields<'f>, k: usize) -> &'f [u8] {
         if self.ascii[k] {
             let (a, b) = self.span[k];
-            let col = plan.slots[k].col;
-            if col < fields.len() { fields.bytes(col).get(a..b).unwrap_or_default() } else { b"" }
+            fields.raw().get(a..b).unwrap_or_default()
         } else {
             self.lower[k].as_bytes()
         }
     }
 
     /// Whether a condition holds on the loaded row.
-    pub fn holds(&self, plan: &Plan, fields: &Fields, c: &CCond) -> bool {
+    pub fn holds(&self, fields: &Fields, c: &CCond) -> bool {
         let k = c.slot;
         let empty = self.empty[k];
         let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
@@ -119,17 +120,17 @@ impl Scratch {
             Test::OlderThanDays(_) => self.date[k].is_some_and(|d| (d as i64) < c.day_threshold),
             Test::Per(u) => self.per_units(k, *u) >= 1,
             Test::NotIn(list) => {
-                let cell = self.text(plan, fields, k);
+                let cell = self.text(fields, k);
                 !list.iter().any(|n| is(cell, n))
             }
             _ if empty => false,
-            Test::Equals(n) => is(self.text(plan, fields, k), n),
+            Test::Equals(n) => is(self.text(fields, k), n),
             Test::In(list) => {
-                let cell = self.text(plan, fields, k);
+                let cell = self.text(fields, k);
                 list.iter().any(|n| is(cell, n))
             }
             Test::ContainsAny(list) => {
-                let cell = self.text(plan, fields, k);
+                let cell = self.text(fields, k);
                 match &c.finder {
                     Some(f) => f.is_match(cell),
                     None => {
@@ -139,11 +140,11 @@ impl Scratch {
                 }
             }
             Test::StartsWithAny(list) => {
-                let cell = self.text(plan, fields, k);
+                let cell = self.text(fields, k);
                 list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n)))
             }
             Test::EndsWithAny(list) => {
-                let cell = self.text(plan, fields, k);
+                let cell = self.text(fields, k);
                 list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n))
             }
         }
@@ -174,7 +175,7 @@ impl Scratch {
                     (units >= 1, Cents(p as i64))
                 }
                 _ => {
-                    let h = self.holds(plan, fields, &c.cond);
+                    let h = self.holds(fields, &c.cond);
                     (h, if h { c.points } else { Cents::ZERO })
                 }
             };
@@ -206,7 +207,7 @@ impl Scratch {
     pub fn route_bits(&self, plan: &Plan, fields: &Fields, out: &mut [u64]) {
         out.iter_mut().for_each(|w| *w = 0);
         for (i, c) in plan.conds.iter().enumerate() {
-            if self.holds(plan, fields, c) {
+            if self.holds(fields, c) {
                 out[i / 64] |= 1 << (i % 64);
             }
         }

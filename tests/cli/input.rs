@@ -153,3 +153,40 @@ fn parallel_chunks_survive_quoted_newlines_at_their_boundaries() {
     let titles = column(&rows, "Title");
     assert!(titles.iter().all(|t| t == "Head of\nLogistics,\n\"EU\"" || t == "Director\r\nSales"), "cells intact");
 }
+
+/// A large export is read in pieces on several threads; the pieces' edges fall
+/// inside multi-byte characters. Read from a file it must give exactly what
+/// the same bytes give through standard input (read in one go), and a bad byte
+/// deep in the file must still be reported on its own line.
+#[test]
+fn large_files_read_in_parallel_pieces_equal_standard_input() {
+    let wd = Workdir::new();
+    let mut leads = String::from(crate::fixtures::HEADER);
+    leads.push('\n');
+    let mut i = 0;
+    while leads.len() < 10 << 20 {
+        leads.push_str(&format!(
+            "P{i},Öljy€Oy{},Johtaja ärjä 🚀,Logistics,FI,{},p{i}@x.example,{},yes,Product,2026-10-{:02},2026-01-01\n",
+            i % 89,
+            100 + i % 900,
+            i % 50,
+            i % 28 + 1
+        ));
+        i += 1;
+    }
+    wd.write("rules.toml", RULES).write("leads.csv", &leads);
+    let args = ["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o"];
+    wd.run_env(&[&args[..], &["file.csv", "leads.csv"]].concat(), &[("RAYON_NUM_THREADS", "2")]).code(0);
+    wd.run_stdin(&[&args[..], &["stdin.csv", "-"]].concat(), Some(leads.as_bytes())).code(0);
+    assert_eq!(wd.read("file.csv"), wd.read("stdin.csv"));
+    assert_eq!(wd.csv("file.csv").len(), i + 1, "every row and the header");
+
+    // A lone continuation byte in the middle of line 50,001 (past the first pieces).
+    let mut bad = leads.into_bytes();
+    let at = bad.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(49_999).map(|(k, _)| k).unwrap() + 3;
+    bad[at] = 0x80;
+    wd.write("bad.csv", &bad);
+    wd.run_env(&[&args[..], &["bad.out", "bad.csv"]].concat(), &[("RAYON_NUM_THREADS", "2")])
+        .code(1)
+        .stderr_has("bad.csv:50001: invalid UTF-8 (byte 0x80)");
+}
