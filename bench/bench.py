@@ -95,6 +95,7 @@ DUCKDB = """
 import sys, time
 import duckdb
 con = duckdb.connect()
+con.sql("SET enable_progress_bar = false")
 sql = open(sys.argv[1]).read()
 t = time.perf_counter()
 con.sql(sql)
@@ -118,11 +119,28 @@ def run(cmd, env=None):
     return wall_s, cpu, rss, float(q.group(1)) if q else None
 
 
-def median_of(cmd, runs, env=None):
-    results = [run(cmd, env) for _ in range(runs)]
-    med = [statistics.median(r[i] for r in results) for i in range(3)]
-    q = [r[3] for r in results if r[3] is not None]
-    return (*med, statistics.median(q) if q else None)
+def fresh(out):
+    """Before every timed run (untimed): the previous run's output removed and
+    everything flushed, so that no run pays for the one before it."""
+    if os.path.exists(out):
+        os.remove(out)
+    subprocess.run(["sync"], check=True)
+
+
+def medians(cmds, runs):
+    """Runs every command `runs` times, round-robin (machine drift hits all alike);
+    returns per command the medians of (wall, cpu, rss, query)."""
+    results = {name: [] for name in cmds}
+    for _ in range(runs):
+        for name, (cmd, out) in cmds.items():
+            fresh(out)
+            results[name].append(run(cmd))
+    meds = {}
+    for name, rs in results.items():
+        med = [statistics.median(r[i] for r in rs) for i in range(3)]
+        q = [r[3] for r in rs if r[3] is not None]
+        meds[name] = (*med, statistics.median(q) if q else None)
+    return meds
 
 
 def same_ranking(a, b):
@@ -169,17 +187,17 @@ def main():
         with open(sql, "w") as f:
             f.write(duckdb_sql(src, out_db))
         base = ["--as-of", AS_OF, "-r", RULES, "-q"]
+        out_ns = os.path.join(DATA, f"out_assign_nosync_{n}.csv")
         cmds = {
-            "leadroute score": [BIN, "score", *base, "-o", out_lr, src],
-            "leadroute assign": [BIN, "assign", *base, "-o", out_as, src],
+            "leadroute score": ([BIN, "score", *base, "-o", out_lr, src], out_lr),
+            "leadroute assign": ([BIN, "assign", *base, "-o", out_as, src], out_as),
+            "leadroute assign --no-sync": ([BIN, "assign", *base, "--no-sync", "-o", out_ns, src], out_ns),
         }
         with_duckdb = n <= 1_000_000 or not args.no_duckdb_10m
         if with_duckdb:
-            cmds["DuckDB (score only)"] = [sys.executable, "-c", DUCKDB, sql]
-        results = {}
-        for name, cmd in cmds.items():
-            print(f"{n:>10,} rows: {name} ...", flush=True)
-            results[name] = median_of(cmd, args.runs)
+            cmds["DuckDB (score only)"] = ([sys.executable, "-c", DUCKDB, sql], out_db)
+        print(f"{n:>10,} rows: {', '.join(cmds)} x {args.runs} ...", flush=True)
+        results = medians(cmds, args.runs)
         check = same_ranking(out_lr, out_db) if with_duckdb else "not run"
         print(f"   DuckDB vs leadroute ranking: {check or 'identical'}", flush=True)
         rows.append((n, size_mb, results, check))
@@ -195,7 +213,9 @@ def write_report(args, rows):
         "Made by `python3 bench/bench.py` (see its header for options) on this project's",
         f"development machine ({os.cpu_count()} cores, shared: expect some noise). Medians of {args.runs} runs.",
         f"Rules: `rules.example.toml`; data: `examples/gen_leads.rs --seed 1 --as-of {AS_OF}`; every",
-        "output is a real CSV file (leadroute's is fsynced before the rename). DuckDB runs the same",
+        "output is a real CSV file; before each run (untimed) the previous output is removed and `sync`",
+        "runs, and the commands take turns. leadroute fsyncs its outputs before the rename unless",
+        "`--no-sync` (DuckDB's COPY does not fsync: `--no-sync` is the like-for-like row). DuckDB runs the same",
         "scoring, staging and ranking as one SQL query (`bench/data/score_N.sql`) and writes the same",
         "columns with COPY; its ids, scores, stages and order are checked equal to `leadroute score`.",
         "*DuckDB query* is the query alone, timed inside Python (no interpreter start or import);",
@@ -217,7 +237,7 @@ def write_report(args, rows):
         lines.append(f"- {n:,} rows: DuckDB vs leadroute ranking: {check or 'identical ids, scores, stages and order'}.")
     sizes = {n: r for n, _, r, _ in rows}
     if 1_000_000 in sizes and 10_000_000 in sizes:
-        for name in ("leadroute score", "leadroute assign"):
+        for name in ("leadroute score", "leadroute assign", "leadroute assign --no-sync"):
             k = sizes[10_000_000][name][0] / sizes[1_000_000][name][0]
             lines.append(f"- {name}: 10M rows take {k:.1f}x the 1M time.")
     lines.append("")

@@ -93,6 +93,12 @@ pub struct Outputs {
     /// No summary table, no progress bar. Errors still go to standard error.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Do not flush output files to disk before renaming them into place:
+    /// faster for scratch runs such as what-ifs. Readers still never see half
+    /// a file, but after a power cut an output may be empty.
+    #[arg(long)]
+    pub no_sync: bool,
 }
 
 #[derive(Args, Debug)]

@@ -63,7 +63,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
-    let mut outputs = Outputs::default();
+    let mut outputs = Outputs::new(false);
     let json_out = args.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
     let mut cand_label = cand_path.to_string();
     if !args.set.is_empty() {

@@ -125,7 +125,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     (job.prepare)(&cfg, &opened)?;
 
     let target = Target::from_arg(job.out.output.as_deref());
-    let mut outputs = Outputs::default();
+    let mut outputs = Outputs::new(job.out.no_sync);
     let csv_out = match &target {
         Target::File(p) => Some(outputs.create(p)?),
         Target::Stdout => None,

@@ -67,9 +67,10 @@ enum Pending {
 
 /// Outputs of one run: created up front (so an unwritable folder fails before
 /// the work), filled, then committed together.
-#[derive(Default)]
 pub struct Outputs {
     pending: Vec<Pending>,
+    /// `--no-sync`: skip the fsync before the rename.
+    no_sync: bool,
 }
 
 /// Where writing `path` really lands: symlinks are followed, so the link stays
@@ -94,6 +95,12 @@ pub fn identity(path: &Path) -> Option<PathBuf> {
 }
 
 impl Outputs {
+    /// Outputs that are flushed to disk before they are renamed into place, or
+    /// (`no_sync`) only renamed.
+    pub fn new(no_sync: bool) -> Outputs {
+        Outputs { pending: Vec::new(), no_sync }
+    }
+
     /// Prepares the output for `path` (a temporary file next to it); returns its index.
     pub fn create(&mut self, path: &Path) -> Result<usize, Fail> {
         if path.is_dir() {
@@ -131,16 +138,17 @@ impl Outputs {
 
     /// Writes the content of output `i` through a buffer.
     pub fn write(&mut self, i: usize, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
-        let (file, path, sync) = match &mut self.pending[i] {
-            Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), true),
-            Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), false),
+        let (file, path, direct) = match &mut self.pending[i] {
+            Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), false),
+            Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), true),
         };
+        let sync = !direct && !self.no_sync;
         let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
         let file = file.map_err(fail)?;
         let mut w = BufWriter::with_capacity(1 << 16, Writeback { file: &file, written: 0, started: 0, sync });
         match f(&mut w).and_then(|_| w.flush()) {
             Ok(()) => {}
-            Err(e) if !sync && e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) if direct && e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
             Err(e) => return Err(fail(e)),
         }
         drop(w);

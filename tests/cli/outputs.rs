@@ -92,3 +92,26 @@ fn summary_json_lists_every_reason_even_at_zero() {
         assert_eq!(team["not_assigned"].as_object().unwrap().len(), 5, "{team}");
     }
 }
+
+/// `--no-sync` changes when the bytes reach the disk, not what is written nor
+/// how it lands: the same files, replaced atomically, no temporary left over.
+#[test]
+fn no_sync_writes_the_same_outputs_in_place() {
+    let wd = wd();
+    wd.write("b.csv", "yesterday\n");
+    let args = ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q"];
+    wd.run(&[&args[..], &["-o", "a.csv", "--summary-json", "a.json", "leads.csv"]].concat()).code(0);
+    wd.run(&[&args[..], &["--no-sync", "-o", "b.csv", "--summary-json", "b.json", "leads.csv"]].concat()).code(0);
+    assert_eq!(wd.read("a.csv"), wd.read("b.csv"));
+    let counts = |name: &str| {
+        let v: serde_json::Value = serde_json::from_str(&wd.read(name)).unwrap();
+        v["routing"]["reasons"].clone()
+    };
+    assert!(counts("a.json")["balanced"].as_u64().is_some_and(|n| n > 0), "{}", wd.read("a.json"));
+    assert_eq!(counts("a.json"), counts("b.json"));
+    let names: Vec<String> = std::fs::read_dir(wd.path("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temporary files left: {names:?}");
+}
