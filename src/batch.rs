@@ -4,7 +4,7 @@
 //! one pass, keeping a compact record per lead (its byte offset, not its cells:
 //! the output re-reads the cells from the in-memory text).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use indicatif::ProgressBar;
@@ -384,8 +384,7 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             }
         }
     }
-    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, &id_hash);
-    drop(id_hash);
+    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hash);
 
     // Line numbers, computed once in increasing offset order.
     let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
@@ -426,52 +425,48 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Marks every lead whose trimmed id equals an earlier lead's (input order).
 ///
-/// Leads are split by the top bits of their id hash into partitions: equal ids
-/// share a hash, so each partition is checked on its own, in parallel, with a
-/// table small enough to stay in cache. A table holds lead indices keyed by a
-/// 64-bit hash of the id (no string allocations); a hash hit is confirmed by
-/// re-reading both ids, which keeps the check exact, and ids that collide with
-/// a different id are kept as strings. Returns (duplicates, missing ids).
-fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: &[u64]) -> (u64, u64) {
-    const BITS: u32 = 6;
-    let part = |h: u64| (h >> (64 - BITS)) as usize;
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); 1 << BITS];
+/// Leads are split by the top bits of their id hash into partitions (more of
+/// them for larger exports, so that each one's table stays in cache): equal
+/// ids share a hash, so each partition is checked on its own, in parallel.
+/// A partition lists (low 32 bits of the hash, lead index) in input order, so
+/// the check reads no other memory until two hashes match; a match is
+/// confirmed by re-reading both ids from the text, which keeps it exact.
+/// Returns (duplicates, missing ids).
+fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<u64>) -> (u64, u64) {
+    // About 8,000 leads a partition: 64 partitions at 500k leads, 2,048 at 16M.
+    let bits = (leads.len() / 8192).max(1).ilog2().clamp(6, 12);
+    let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 1 << bits];
     let mut missing = 0u64;
     for (i, lead) in leads.iter().enumerate() {
         if lead.missing_id {
             missing += 1;
         } else {
-            members[part(hashes[i])].push(i as u32);
+            let h = hashes[i];
+            members[(h >> (64 - bits)) as usize].push((h as u32, i as u32));
         }
     }
+    drop(hashes);
     let all: &[Lead] = leads;
+    // The table's own hash: the 32 bits spread over all 64 (hashbrown uses the top ones).
+    let spread = |h: u32| (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let dups: Vec<Vec<u32>> = members
         .into_par_iter()
-        .map(|idx| {
-            let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(idx.len());
-            let mut collided: HashSet<Box<str>, foldhash::fast::RandomState> = HashSet::default();
+        .map(|part| {
+            let mut first: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::with_capacity(part.len());
             let mut reader = RecordReader::new(delimiter);
             let mut id_at =
-                |at: usize| reader.read(text, at).map(|r| r.fields.cell(id_col).to_string()).unwrap_or_default();
+                |i: u32| reader.read(text, all[i as usize].offset).map(|r| r.fields.cell(id_col).to_string());
             let mut dups = Vec::new();
-            for &i in &idx {
-                let h = hashes[i as usize];
-                let dup = if !collided.is_empty() && collided.contains(id_at(all[i as usize].offset).as_str()) {
-                    true
-                } else {
-                    match first.find(h, |&j| hashes[j as usize] == h) {
-                        None => {
-                            first.insert_unique(h, i, |&j| hashes[j as usize]);
-                            false
-                        }
-                        Some(&j) => {
-                            let (a, b) = (id_at(all[j as usize].offset), id_at(all[i as usize].offset));
-                            a == b || !collided.insert(b.into())
-                        }
-                    }
+            for &(h, i) in &part {
+                let dup = first.find(spread(h), |&(g, _)| g == h).is_some() && {
+                    // Same hash: an earlier lead with the same id, or only a collision?
+                    let id = id_at(i);
+                    id.is_some() && first.find(spread(h), |&(g, j)| g == h && id_at(j) == id).is_some()
                 };
                 if dup {
                     dups.push(i);
+                } else {
+                    first.insert_unique(spread(h), (h, i), |&(g, _)| spread(g));
                 }
             }
             dups
@@ -532,5 +527,48 @@ impl Batch {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(offset: usize) -> Lead {
+        Lead {
+            offset,
+            index: 0,
+            fit: 0,
+            engagement: 0,
+            created: NO_DATE,
+            stage: 0,
+            missing_id: false,
+            duplicate: false,
+            account: NONE,
+        }
+    }
+
+    /// Every id given the same hash: only real repeats are duplicates, whatever
+    /// the collisions, and the first of each id stays.
+    #[test]
+    fn duplicates_are_exact_under_hash_collisions() {
+        let text = "id\na\nb\n a \nc\nb\nA\na\n";
+        let mut leads: Vec<Lead> = Vec::new();
+        let mut at = text.find('\n').unwrap() + 1;
+        while at < text.len() {
+            leads.push(lead(at));
+            at += text[at..].find('\n').unwrap() + 1;
+        }
+        // Equal ids must share a hash; distinct ones may or may not.
+        let by_first_byte: Vec<u64> =
+            leads.iter().map(|l| text[l.offset..].trim_start().as_bytes()[0] as u64).collect();
+        for hashes in [vec![7u64; leads.len()], vec![u64::MAX; leads.len()], by_first_byte] {
+            let mut l = leads.clone();
+            let (dups, missing) = mark_duplicates(text, b',', 0, &mut l, hashes);
+            let flags: Vec<bool> = l.iter().map(|x| x.duplicate).collect();
+            // a, b, " a " (= a), c, b, A (ids are case-sensitive), a
+            assert_eq!(flags, [false, false, true, false, true, false, true]);
+            assert_eq!((dups, missing), (3, 0));
+        }
     }
 }
