@@ -20,6 +20,18 @@ pub struct Slot {
     pub date: bool,
     /// Counted for value warnings (number or date read by this command).
     pub warn: bool,
+    /// The slot's text tests (criteria first, then routing conditions, as
+    /// indices into `Plan::criteria` and `Plan::conds`), evaluated together and
+    /// remembered per distinct cell: set when they are costly enough (a
+    /// `contains_any`, or several needles) and at most 64.
+    pub memo: Option<Vec<TextTest>>,
+}
+
+/// A text test, by where its condition is in the plan.
+#[derive(Clone, Copy, Debug)]
+pub enum TextTest {
+    Criterion(usize),
+    Cond(usize),
 }
 
 /// A test bound to a slot, with day windows resolved against `--as-of`.
@@ -31,6 +43,8 @@ pub struct CCond {
     pub day_threshold: i64,
     /// For `contains_any`: all needles searched in one pass.
     pub finder: Option<aho_corasick::AhoCorasick>,
+    /// For a text test on a slot with `Slot::memo`: its bit in the slot's results.
+    pub text_bit: Option<u8>,
 }
 
 impl CCond {
@@ -43,7 +57,7 @@ impl CCond {
             }
             _ => None,
         };
-        CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder }
+        CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder, text_bit: None }
     }
 }
 
@@ -106,7 +120,7 @@ impl Builder<'_> {
         let i = match self.slots.iter().position(|s| s.col == col) {
             Some(i) => i,
             None => {
-                self.slots.push(Slot { col, text: false, num: false, date: false, warn: false });
+                self.slots.push(Slot { col, text: false, num: false, date: false, warn: false, memo: None });
                 self.slots.len() - 1
             }
         };
@@ -124,6 +138,41 @@ impl Builder<'_> {
             None => {}
         }
         Ok(i)
+    }
+}
+
+/// Chooses the slots whose text tests are remembered per distinct cell, and
+/// numbers their tests.
+fn plan_memos(slots: &mut [Slot], criteria: &mut [CCriterion], conds: &mut [CCond]) {
+    let text_needles = |t: &Test| match t {
+        Test::Equals(_) => Some(1),
+        Test::In(l) | Test::NotIn(l) | Test::ContainsAny(l) | Test::StartsWithAny(l) | Test::EndsWithAny(l) => {
+            Some(l.len())
+        }
+        _ => None,
+    };
+    for (k, slot) in slots.iter_mut().enumerate() {
+        let mut tests = Vec::new();
+        let (mut needles, mut costly) = (0, false);
+        let all = criteria.iter().map(|c| &c.cond).enumerate().map(|(i, c)| (TextTest::Criterion(i), c));
+        for (which, c) in all.chain(conds.iter().enumerate().map(|(i, c)| (TextTest::Cond(i), c))) {
+            if c.slot == k
+                && let Some(n) = text_needles(&c.test)
+            {
+                tests.push(which);
+                needles += n;
+                costly |= matches!(c.test, Test::ContainsAny(_));
+            }
+        }
+        if (costly || needles >= 4) && tests.len() <= 64 {
+            for (bit, which) in tests.iter().enumerate() {
+                match *which {
+                    TextTest::Criterion(i) => criteria[i].cond.text_bit = Some(bit as u8),
+                    TextTest::Cond(i) => conds[i].text_bit = Some(bit as u8),
+                }
+            }
+            slot.memo = Some(tests);
+        }
     }
 }
 
@@ -183,6 +232,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     if !routing {
         conds.clear();
     }
+    plan_memos(&mut b.slots, &mut criteria, &mut conds);
     Ok(Plan {
         id_col,
         created_slot,

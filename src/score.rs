@@ -10,7 +10,9 @@
 use crate::date::parse_cell_date;
 use crate::input::{Fields, trim_range};
 use crate::num::{Cents, Dec, parse_cell_number};
-use crate::plan::{CCond, Plan};
+use std::collections::HashMap;
+
+use crate::plan::{CCond, Plan, TextTest};
 use crate::rules::{Group, Test};
 
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
@@ -30,6 +32,46 @@ pub struct Scratch {
     /// Per criterion: whether its test held, and its contribution.
     pub held: Vec<bool>,
     pub contrib: Vec<Cents>,
+    /// Per slot with `Slot::memo`: the row's text-test results, and what is
+    /// remembered of earlier cells.
+    text_bits: Vec<u64>,
+    memo: Vec<Memo>,
+}
+
+/// Text-test results per distinct cell of one slot. A column whose cells
+/// rarely repeat (emails, say) turns it off after a few thousand rows.
+#[derive(Default)]
+struct Memo {
+    seen: HashMap<Box<[u8]>, u64, foldhash::fast::FixedState>,
+    lookups: u32,
+    hits: u32,
+    off: bool,
+}
+
+impl Memo {
+    const MAX_ENTRIES: usize = 4096;
+    const MAX_KEY: usize = 64;
+    const TRIAL: u32 = 2048;
+
+    fn results(&mut self, cell: &[u8], compute: impl FnOnce() -> u64) -> u64 {
+        if self.off || cell.len() > Memo::MAX_KEY {
+            return compute();
+        }
+        self.lookups += 1;
+        if let Some(&bits) = self.seen.get(cell) {
+            self.hits += 1;
+            return bits;
+        }
+        let bits = compute();
+        if self.seen.len() < Memo::MAX_ENTRIES {
+            self.seen.insert(cell.into(), bits);
+        }
+        if self.lookups == Memo::TRIAL && self.hits < Memo::TRIAL / 2 {
+            self.off = true;
+            self.seen = HashMap::default();
+        }
+        bits
+    }
 }
 
 /// The figures of one scored row.
@@ -56,6 +98,8 @@ impl Scratch {
             bad: vec![false; n],
             held: vec![false; plan.criteria.len()],
             contrib: vec![Cents::ZERO; plan.criteria.len()],
+            text_bits: vec![0; n],
+            memo: (0..n).map(|_| Memo::default()).collect(),
         }
     }
 
@@ -75,6 +119,22 @@ impl Scratch {
                 self.ascii[k] = cell.is_ascii();
                 if !self.ascii[k] {
                     self.lower[k] = cell.to_lowercase();
+                }
+                if let Some(tests) = &slot.memo {
+                    let text = if self.ascii[k] { cell.as_bytes() } else { self.lower[k].as_bytes() };
+                    self.text_bits[k] = self.memo[k].results(text, || {
+                        let mut bits = 0u64;
+                        for (bit, which) in tests.iter().enumerate() {
+                            let c = match *which {
+                                TextTest::Criterion(i) => &plan.criteria[i].cond,
+                                TextTest::Cond(i) => &plan.conds[i],
+                            };
+                            if text_holds(text, empty, c) {
+                                bits |= 1 << bit;
+                            }
+                        }
+                        bits
+                    });
                 }
             }
             if slot.num {
@@ -106,8 +166,10 @@ impl Scratch {
     /// Whether a condition holds on the loaded row.
     pub fn holds(&self, fields: &Fields, c: &CCond) -> bool {
         let k = c.slot;
+        if let Some(bit) = c.text_bit {
+            return self.text_bits[k] >> bit & 1 == 1;
+        }
         let empty = self.empty[k];
-        let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
         match &c.test {
             Test::Present(p) => *p != empty,
             Test::Range { gte, gt, lte, lt } => self.num[k].is_some_and(|v| {
@@ -119,34 +181,7 @@ impl Scratch {
             Test::WithinDays(_) => self.date[k].is_some_and(|d| d as i64 >= c.day_threshold),
             Test::OlderThanDays(_) => self.date[k].is_some_and(|d| (d as i64) < c.day_threshold),
             Test::Per(u) => self.per_units(k, *u) >= 1,
-            Test::NotIn(list) => {
-                let cell = self.text(fields, k);
-                !list.iter().any(|n| is(cell, n))
-            }
-            _ if empty => false,
-            Test::Equals(n) => is(self.text(fields, k), n),
-            Test::In(list) => {
-                let cell = self.text(fields, k);
-                list.iter().any(|n| is(cell, n))
-            }
-            Test::ContainsAny(list) => {
-                let cell = self.text(fields, k);
-                match &c.finder {
-                    Some(f) => f.is_match(cell),
-                    None => {
-                        let lower = String::from_utf8_lossy(cell).to_ascii_lowercase();
-                        list.iter().any(|n| lower.contains(n.as_str()))
-                    }
-                }
-            }
-            Test::StartsWithAny(list) => {
-                let cell = self.text(fields, k);
-                list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n)))
-            }
-            Test::EndsWithAny(list) => {
-                let cell = self.text(fields, k);
-                list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n))
-            }
+            _ => text_holds(self.text(fields, k), empty, c),
         }
     }
 
@@ -211,5 +246,27 @@ impl Scratch {
                 out[i / 64] |= 1 << (i % 64);
             }
         }
+    }
+}
+
+/// A text test on a cell's text (see `Scratch::text`): needles are lower-case,
+/// so ASCII case folding compares as lower-casing the cell would.
+fn text_holds(cell: &[u8], empty: bool, c: &CCond) -> bool {
+    let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
+    match &c.test {
+        Test::NotIn(list) => !list.iter().any(|n| is(cell, n)),
+        _ if empty => false,
+        Test::Equals(n) => is(cell, n),
+        Test::In(list) => list.iter().any(|n| is(cell, n)),
+        Test::ContainsAny(list) => match &c.finder {
+            Some(f) => f.is_match(cell),
+            None => {
+                let lower = String::from_utf8_lossy(cell).to_ascii_lowercase();
+                list.iter().any(|n| lower.contains(n.as_str()))
+            }
+        },
+        Test::StartsWithAny(list) => list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n))),
+        Test::EndsWithAny(list) => list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n)),
+        Test::Present(_) | Test::Range { .. } | Test::WithinDays(_) | Test::OlderThanDays(_) | Test::Per(_) => false,
     }
 }
