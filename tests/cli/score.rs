@@ -174,3 +174,55 @@ fn negative_points_caps_and_per_with_fractions() {
     assert_eq!(column(&rows, "fit"), ["-5", "0", "-2", "-5"]);
     assert_eq!(column(&rows, "score"), ["5", "0", "-0.5", "-4"]);
 }
+
+/// Text tests are remembered per distinct cell, and the memory is switched
+/// off for a column whose cells rarely repeat: either way every row's score
+/// must be what the rules say for its own cell (checked here against a direct
+/// lower-case `contains` / `in`), over thousands of rows of both kinds.
+#[test]
+fn remembered_text_results_match_each_rows_own_cell() {
+    const MEMO_RULES: &str = r#"
+[input]
+id = "id"
+[[criteria]]
+name = "senior"
+column = "title"
+contains_any = ["head of", "director", "johtaja"]
+points = 10
+[[criteria]]
+name = "nordic"
+column = "country"
+in = ["fi", "se", "no", "dk"]
+points = 1
+[[stages]]
+name = "lead"
+"#;
+    let repeated = ["Head of Sales", "HEAD OF sales", "Analyst", " Ärjä Johtaja ", "ÄRJÄ JOHTAJA", "", "director"];
+    let countries = ["FI", "se", "US", " No ", "", "DE", "Dk"];
+    for unique_share in [0, 2] {
+        let wd = Workdir::new();
+        let mut leads = String::from("id,title,country\n");
+        let mut want = Vec::new();
+        for i in 0..6000usize {
+            let title = if i % 3 < unique_share {
+                format!("{} {i}", ["Zed Director", "Intern", "Head Ofx"][i % 3])
+            } else {
+                repeated[i % repeated.len()].to_string()
+            };
+            let country = countries[i % countries.len()];
+            leads.push_str(&format!("r{i},{title},{country}\n"));
+            let t = title.trim().to_lowercase();
+            let senior = ["head of", "director", "johtaja"].iter().any(|n| t.contains(n));
+            let nordic = ["fi", "se", "no", "dk"].contains(&country.trim().to_lowercase().as_str());
+            want.push((format!("r{i}"), 10 * senior as u32 + nordic as u32));
+        }
+        wd.write("rules.toml", MEMO_RULES).write("leads.csv", &leads);
+        wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+        let rows = wd.csv("out.csv");
+        let mut got: Vec<(String, u32)> =
+            column(&rows, "id").into_iter().zip(column(&rows, "score")).map(|(i, s)| (i, s.parse().unwrap())).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "unique share {unique_share}/3");
+    }
+}
