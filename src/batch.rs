@@ -345,7 +345,9 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
     let words = plan.cond_words();
     // The first chunk's vectors grow to hold all (a large realloc moves pages,
     // it does not copy), so the leads are never held twice.
-    let (mut leads, mut bits, mut id_hash): (Vec<Lead>, Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut leads, mut bits): (Vec<Lead>, Vec<u64>) = (Vec::new(), Vec::new());
+    // Kept per chunk: the duplicate check frees each as soon as it is sorted in.
+    let mut id_hashes: Vec<Vec<u64>> = Vec::with_capacity(chunks.len());
     let mut outcomes = Vec::new();
     let mut rejects_at = Vec::new();
     let mut warn_count = vec![0u64; plan.slots.len()];
@@ -362,13 +364,11 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             leads.reserve_exact(total - leads.len());
             bits = std::mem::take(&mut c.bits);
             bits.reserve_exact(total * words - bits.len());
-            id_hash = std::mem::take(&mut c.id_hash);
-            id_hash.reserve_exact(total - id_hash.len());
         } else {
             leads.append(&mut c.leads);
             bits.append(&mut c.bits);
-            id_hash.append(&mut c.id_hash);
         }
+        id_hashes.push(std::mem::take(&mut c.id_hash));
         for (i, lead) in leads.iter_mut().enumerate().skip(from) {
             lead.index = i as u32;
             if lead.account != NONE {
@@ -384,7 +384,7 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             }
         }
     }
-    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hash);
+    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hashes);
 
     // Line numbers, computed once in increasing offset order.
     let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
@@ -432,20 +432,23 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// the check reads no other memory until two hashes match; a match is
 /// confirmed by re-reading both ids from the text, which keeps it exact.
 /// Returns (duplicates, missing ids).
-fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<u64>) -> (u64, u64) {
+/// `hashes` are the id hashes in input order, in consecutive pieces (one per chunk).
+fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<Vec<u64>>) -> (u64, u64) {
     // About 8,000 leads a partition: 64 partitions at 500k leads, 2,048 at 16M.
     let bits = (leads.len() / 8192).max(1).ilog2().clamp(6, 12);
     let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 1 << bits];
     let mut missing = 0u64;
-    for (i, lead) in leads.iter().enumerate() {
-        if lead.missing_id {
-            missing += 1;
-        } else {
-            let h = hashes[i];
-            members[(h >> (64 - bits)) as usize].push((h as u32, i as u32));
+    let mut i = 0;
+    for piece in hashes {
+        for h in piece {
+            if leads[i].missing_id {
+                missing += 1;
+            } else {
+                members[(h >> (64 - bits)) as usize].push((h as u32, i as u32));
+            }
+            i += 1;
         }
     }
-    drop(hashes);
     let all: &[Lead] = leads;
     // The table's own hash: the 32 bits spread over all 64 (hashbrown uses the top ones).
     let spread = |h: u32| (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -564,7 +567,7 @@ mod tests {
             leads.iter().map(|l| text[l.offset..].trim_start().as_bytes()[0] as u64).collect();
         for hashes in [vec![7u64; leads.len()], vec![u64::MAX; leads.len()], by_first_byte] {
             let mut l = leads.clone();
-            let (dups, missing) = mark_duplicates(text, b',', 0, &mut l, hashes);
+            let (dups, missing) = mark_duplicates(text, b',', 0, &mut l, vec![hashes]);
             let flags: Vec<bool> = l.iter().map(|x| x.duplicate).collect();
             // a, b, " a " (= a), c, b, A (ids are case-sensitive), a
             assert_eq!(flags, [false, false, true, false, true, false, true]);

@@ -174,14 +174,21 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     Ok(if batch.rejects.is_empty() { 0 } else { 3 })
 }
 
+/// The process's peak resident memory so far (Linux: VmHWM), in MiB.
+fn peak_memory_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kb / 1024)
+}
+
 /// Phase timings on standard error when `LEADROUTE_TIMINGS` is set: where the
 /// time goes, for the benchmark.
 struct Phases {
     on: bool,
     last: Instant,
-    marks: Vec<(&'static str, f64)>,
+    marks: Vec<(&'static str, f64, Option<u64>)>,
 }
-
 impl Phases {
     fn new(started: Instant) -> Phases {
         Phases { on: std::env::var_os("LEADROUTE_TIMINGS").is_some(), last: started, marks: Vec::new() }
@@ -190,14 +197,21 @@ impl Phases {
     fn mark(&mut self, name: &'static str) {
         if self.on {
             let now = Instant::now();
-            self.marks.push((name, (now - self.last).as_secs_f64()));
+            self.marks.push((name, (now - self.last).as_secs_f64(), peak_memory_mb()));
             self.last = now;
         }
     }
 
     fn report(&self) {
         if self.on {
-            let parts: Vec<String> = self.marks.iter().map(|(n, t)| format!("{n} {t:.3}s")).collect();
+            let parts: Vec<String> = self
+                .marks
+                .iter()
+                .map(|(n, t, peak)| match peak {
+                    Some(mb) => format!("{n} {t:.3}s (peak {mb} MB)"),
+                    None => format!("{n} {t:.3}s"),
+                })
+                .collect();
             eprintln!("leadroute timings: {}", parts.join(", "));
         }
     }

@@ -168,7 +168,7 @@ pub fn write_leads(
     let enc = Encoded { stages, teams, reps };
     // Rows are formatted in parallel, a block at a time, and written in order
     // while the next block is being formatted.
-    const BLOCK: usize = 1 << 14;
+    const BLOCK: usize = 1 << 13;
     let parts = rayon::current_num_threads().max(1);
     let format_block = |b: usize, block: &[Lead]| -> io::Result<Vec<Vec<u8>>> {
         let size = block.len().div_ceil(parts).max(1);
