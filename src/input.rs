@@ -56,7 +56,16 @@ fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
         return Ok(buf);
     }
     let mut buf = vec![0u8; len];
-    buf.par_chunks_mut(PIECE).enumerate().try_for_each(|(i, piece)| file.read_exact_at(piece, (i * PIECE) as u64))?;
+    buf.par_chunks_mut(PIECE)
+        .enumerate()
+        .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * PIECE) as u64))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => std::io::Error::other(
+                "the file got shorter while it was being read (is it still being written? run leadroute once the \
+                 export is complete)",
+            ),
+            _ => e,
+        })?;
     // Whatever was appended since the size was taken.
     let mut rest = &file;
     std::io::Seek::seek(&mut rest, std::io::SeekFrom::Start(len as u64))?;
@@ -264,10 +273,11 @@ pub fn trim_range(s: &str) -> (usize, usize) {
 /// Splits records from in-memory text with csv-core: no copy of the input, one
 /// reusable field buffer. Empty lines are skipped; LF, CRLF and CR end records.
 ///
-/// Most lines of an export hold no quote at all; such a plain line is split at
-/// its delimiters directly (SIMD search, no copy), which gives exactly what
-/// csv-core gives for it and is several times faster. Any line with a quote or
-/// a lone CR goes through csv-core.
+/// Most lines of an export hold no quote at all; such a plain line (ended by
+/// LF, CRLF or a lone CR, or by the end of the text) is split at its
+/// delimiters directly (eight bytes at a time, no copy), which gives exactly
+/// what csv-core gives for it and is several times faster. Any line with a
+/// quote goes through csv-core.
 pub struct RecordReader {
     core: csv_core::Reader,
     delimiter: u8,

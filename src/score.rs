@@ -57,6 +57,12 @@ impl Memo {
         if self.off || cell.len() > Memo::MAX_KEY {
             return compute();
         }
+        // Decided once, when the trial is over: off below half hits.
+        if self.lookups == Memo::TRIAL && self.hits < Memo::TRIAL / 2 {
+            self.off = true;
+            self.seen = HashMap::default();
+            return compute();
+        }
         self.lookups += 1;
         if let Some(&bits) = self.seen.get(cell) {
             self.hits += 1;
@@ -65,10 +71,6 @@ impl Memo {
         let bits = compute();
         if self.seen.len() < Memo::MAX_ENTRIES {
             self.seen.insert(cell.into(), bits);
-        }
-        if self.lookups == Memo::TRIAL && self.hits < Memo::TRIAL / 2 {
-            self.off = true;
-            self.seen = HashMap::default();
         }
         bits
     }
@@ -268,5 +270,39 @@ fn text_holds(cell: &[u8], empty: bool, c: &CCond) -> bool {
         Test::StartsWithAny(list) => list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n))),
         Test::EndsWithAny(list) => list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n)),
         Test::Present(_) | Test::Range { .. } | Test::WithinDays(_) | Test::OlderThanDays(_) | Test::Per(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `n` lookups where every `every`-th cell repeats and the others are
+    /// new; returns whether the memo is still on, and a wrong result if any.
+    fn trial(n: usize, every: usize) -> (bool, Option<usize>) {
+        let mut m = Memo::default();
+        let mut wrong = None;
+        for i in 0..n {
+            let cell = if i % every == every - 1 { "same".to_string() } else { format!("unique {i}") };
+            let want = cell.len() as u64;
+            if m.results(cell.as_bytes(), || want) != want {
+                wrong = Some(i);
+            }
+        }
+        (!m.off, wrong)
+    }
+
+    #[test]
+    fn memo_switches_off_when_cells_rarely_repeat_whatever_the_last_trial_lookup() {
+        // 25% and 50%-minus-one repeats: off after the trial, even when lookup 2,048 is a hit.
+        assert_eq!(trial(100_000, 4), (false, None));
+        assert_eq!(trial(10_000, 2).1, None);
+        // Mostly repeated cells: stays on.
+        let mut m = Memo::default();
+        for i in 0..10_000 {
+            let cell = ["a", "b", "c"][i % 3];
+            assert_eq!(m.results(cell.as_bytes(), || i as u64 % 3), i as u64 % 3);
+        }
+        assert!(!m.off && m.seen.len() == 3);
     }
 }
