@@ -355,6 +355,8 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
     let mut account_ids: FastMap<String, u32> = FastMap::default();
     let mut accounts: Vec<String> = Vec::new();
     let mut rows_read = 0u64;
+    // Per chunk: its number of leads, and its account ids in the merged list.
+    let mut remaps: Vec<(usize, Vec<u32>)> = Vec::with_capacity(chunks.len());
     for (k, mut c) in chunks.into_iter().enumerate() {
         rows_read += c.rows_read;
         let global: Vec<u32> = c.accounts.iter().map(|a| intern(a, &mut account_ids, &mut accounts)).collect();
@@ -369,12 +371,7 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             bits.append(&mut c.bits);
         }
         id_hashes.push(std::mem::take(&mut c.id_hash));
-        for (i, lead) in leads.iter_mut().enumerate().skip(from) {
-            lead.index = i as u32;
-            if lead.account != NONE {
-                lead.account = global[lead.account as usize];
-            }
-        }
+        remaps.push((leads.len() - from, global));
         outcomes.append(&mut c.outcomes);
         rejects_at.append(&mut c.rejects);
         for k in 0..warn_count.len() {
@@ -384,6 +381,24 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
             }
         }
     }
+    // Input positions and merged account ids, each chunk's leads on their own thread.
+    let mut parts = Vec::with_capacity(remaps.len());
+    let (mut rest, mut from) = (&mut leads[..], 0);
+    for (len, global) in &remaps {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(*len);
+        parts.push((part, from, global));
+        rest = tail;
+        from += len;
+    }
+    parts.into_par_iter().for_each(|(part, from, global)| {
+        for (i, lead) in part.iter_mut().enumerate() {
+            lead.index = (from + i) as u32;
+            if lead.account != NONE {
+                lead.account = global[lead.account as usize];
+            }
+        }
+    });
+    drop(remaps);
     let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hashes);
 
     // Line numbers, computed once in increasing offset order.
@@ -436,31 +451,40 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<Vec<u64>>) -> (u64, u64) {
     // About 8,000 leads a partition: 64 partitions at 500k leads, 2,048 at 16M.
     let bits = (leads.len() / 8192).max(1).ilog2().clamp(6, 12);
-    let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 1 << bits];
-    let mut missing = 0u64;
-    let mut i = 0;
-    for piece in hashes {
-        for h in piece {
-            if leads[i].missing_id {
-                missing += 1;
-            } else {
-                members[(h >> (64 - bits)) as usize].push((h as u32, i as u32));
-            }
-            i += 1;
-        }
-    }
     let all: &[Lead] = leads;
+    // Each piece sorted into partitions on its own thread; a partition is then
+    // its lists from every piece, in piece order (input order throughout).
+    let starts: Vec<usize> = hashes.iter().scan(0, |at, p| Some(std::mem::replace(at, *at + p.len()))).collect();
+    let pieces: Vec<(Vec<Vec<(u32, u32)>>, u64)> = hashes
+        .into_par_iter()
+        .zip(starts)
+        .map(|(piece, start)| {
+            let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 1 << bits];
+            let mut missing = 0u64;
+            for (k, h) in piece.into_iter().enumerate() {
+                let i = start + k;
+                if all[i].missing_id {
+                    missing += 1;
+                } else {
+                    members[(h >> (64 - bits)) as usize].push((h as u32, i as u32));
+                }
+            }
+            (members, missing)
+        })
+        .collect();
+    let missing: u64 = pieces.iter().map(|p| p.1).sum();
     // The table's own hash: the 32 bits spread over all 64 (hashbrown uses the top ones).
     let spread = |h: u32| (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let dups: Vec<Vec<u32>> = members
+    let dups: Vec<Vec<u32>> = (0..1usize << bits)
         .into_par_iter()
-        .map(|part| {
-            let mut first: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::with_capacity(part.len());
+        .map(|p| {
+            let size = pieces.iter().map(|piece| piece.0[p].len()).sum();
+            let mut first: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::with_capacity(size);
             let mut reader = RecordReader::new(delimiter);
             let mut id_at =
                 |i: u32| reader.read(text, all[i as usize].offset).map(|r| r.fields.cell(id_col).to_string());
             let mut dups = Vec::new();
-            for &(h, i) in &part {
+            for &(h, i) in pieces.iter().flat_map(|piece| &piece.0[p]) {
                 let dup = first.find(spread(h), |&(g, _)| g == h).is_some() && {
                     // Same hash: an earlier lead with the same id, or only a collision?
                     let id = id_at(i);
@@ -475,6 +499,7 @@ fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead],
             dups
         })
         .collect();
+    drop(pieces);
     let mut duplicates = 0;
     for i in dups.into_iter().flatten() {
         leads[i as usize].duplicate = true;
@@ -566,12 +591,17 @@ mod tests {
         let by_first_byte: Vec<u64> =
             leads.iter().map(|l| text[l.offset..].trim_start().as_bytes()[0] as u64).collect();
         for hashes in [vec![7u64; leads.len()], vec![u64::MAX; leads.len()], by_first_byte] {
-            let mut l = leads.clone();
-            let (dups, missing) = mark_duplicates(text, b',', 0, &mut l, vec![hashes]);
-            let flags: Vec<bool> = l.iter().map(|x| x.duplicate).collect();
-            // a, b, " a " (= a), c, b, A (ids are case-sensitive), a
-            assert_eq!(flags, [false, false, true, false, true, false, true]);
-            assert_eq!((dups, missing), (3, 0));
+            // In one piece, and in pieces as chunks hand them over.
+            for pieces in
+                [vec![hashes.clone()], vec![hashes[..2].to_vec(), hashes[2..5].to_vec(), hashes[5..].to_vec()]]
+            {
+                let mut l = leads.clone();
+                let (dups, missing) = mark_duplicates(text, b',', 0, &mut l, pieces);
+                let flags: Vec<bool> = l.iter().map(|x| x.duplicate).collect();
+                // a, b, " a " (= a), c, b, A (ids are case-sensitive), a
+                assert_eq!(flags, [false, false, true, false, true, false, true]);
+                assert_eq!((dups, missing), (3, 0));
+            }
         }
     }
 }
