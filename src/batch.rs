@@ -447,6 +447,9 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// the check reads no other memory until two hashes match; a match is
 /// confirmed by re-reading both ids from the text, which keeps it exact.
 /// Returns (duplicates, missing ids).
+/// Per partition: (low 32 bits of the id hash, lead index), in input order.
+type Partitions = Vec<Vec<(u32, u32)>>;
+
 /// `hashes` are the id hashes in input order, in consecutive pieces (one per chunk).
 fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<Vec<u64>>) -> (u64, u64) {
     // About 8,000 leads a partition: 64 partitions at 500k leads, 2,048 at 16M.
@@ -455,11 +458,11 @@ fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead],
     // Each piece sorted into partitions on its own thread; a partition is then
     // its lists from every piece, in piece order (input order throughout).
     let starts: Vec<usize> = hashes.iter().scan(0, |at, p| Some(std::mem::replace(at, *at + p.len()))).collect();
-    let pieces: Vec<(Vec<Vec<(u32, u32)>>, u64)> = hashes
+    let pieces: Vec<(Partitions, u64)> = hashes
         .into_par_iter()
         .zip(starts)
         .map(|(piece, start)| {
-            let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 1 << bits];
+            let mut members: Partitions = vec![Vec::new(); 1 << bits];
             let mut missing = 0u64;
             for (k, h) in piece.into_iter().enumerate() {
                 let i = start + k;
