@@ -438,6 +438,9 @@ fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan, chunks: V
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Per partition: (low 32 bits of the id hash, lead index), in input order.
+type Partitions = Vec<Vec<(u32, u32)>>;
+
 /// Marks every lead whose trimmed id equals an earlier lead's (input order).
 ///
 /// Leads are split by the top bits of their id hash into partitions (more of
@@ -446,13 +449,11 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// A partition lists (low 32 bits of the hash, lead index) in input order, so
 /// the check reads no other memory until two hashes match; a match is
 /// confirmed by re-reading both ids from the text, which keeps it exact.
-/// Returns (duplicates, missing ids).
-/// Per partition: (low 32 bits of the id hash, lead index), in input order.
-type Partitions = Vec<Vec<(u32, u32)>>;
-
-/// `hashes` are the id hashes in input order, in consecutive pieces (one per chunk).
+/// `hashes` are the id hashes in input order, in consecutive pieces (one per
+/// chunk). Returns (duplicates, missing ids).
 fn mark_duplicates(text: &str, delimiter: u8, id_col: usize, leads: &mut [Lead], hashes: Vec<Vec<u64>>) -> (u64, u64) {
-    // About 8,000 leads a partition: 64 partitions at 500k leads, 2,048 at 16M.
+    // 8,192 to 16,383 leads a partition: 64 partitions up to 1M leads, 1,024
+    // at 10M, at most 4,096.
     let bits = (leads.len() / 8192).max(1).ilog2().clamp(6, 12);
     let all: &[Lead] = leads;
     // Each piece sorted into partitions on its own thread; a partition is then
