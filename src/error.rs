@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+/// The exit code when the reader of the CSV on standard output closed early
+/// (128 + SIGPIPE, as a shell reports a process killed by it).
+pub const CLOSED_PIPE: u8 = 141;
+
 #[derive(Debug)]
 pub struct Fail {
     pub code: u8,
@@ -13,6 +17,12 @@ impl Fail {
     /// Unreadable input, missing column, invalid encoding, I/O: exit 1.
     pub fn input(msg: impl Into<String>) -> Fail {
         Fail { code: 1, msg: msg.into() }
+    }
+
+    /// The CSV went to standard output and its reader closed early: exit 141,
+    /// no message.
+    pub fn closed_pipe() -> Fail {
+        Fail { code: CLOSED_PIPE, msg: String::new() }
     }
 
     /// Invalid command line or rules: exit 2.

@@ -7,8 +7,12 @@ fn main() -> ExitCode {
     match leadroute::run() {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("leadroute: error: {e:#}");
-            ExitCode::from(leadroute::error::exit_code(&e))
+            let code = leadroute::error::exit_code(&e);
+            // A closed pipe is the reader's choice, not an error: no message.
+            if code != leadroute::error::CLOSED_PIPE {
+                eprintln!("leadroute: error: {e:#}");
+            }
+            ExitCode::from(code)
         }
     }
 }

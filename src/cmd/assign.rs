@@ -15,6 +15,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<u8> {
             name: "assign",
             mode: Mode::Assign,
             leads: &args.leads,
+            inputs: &[("--owners", args.owners.as_deref())],
             out: &args.out,
             outcome: None,
             // The owners file is read after the columns and the prefix check;

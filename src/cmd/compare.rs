@@ -46,7 +46,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    super::check_paths(&args.leads, &[("--summary-json", args.summary_json.as_deref())])?;
+    let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", args.rules.as_str())];
+    inputs.extend(args.candidate.as_deref().map(|c| ("--candidate", c)));
+    inputs.extend(args.owners.as_deref().map(|o| ("--owners", o)));
+    output::check_paths(&inputs, &[("--summary-json", args.summary_json.as_deref())])?;
     let base = rules::load(Path::new(&args.rules), &[])?;
     let cand_path = args.candidate.as_deref().unwrap_or(&args.rules);
     let candidate = rules::load(Path::new(cand_path), &args.set)?;
@@ -77,8 +80,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
         j.push('\n');
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
-    outputs.commit()?;
+    // The report comes before the commit: one that cannot be printed fails
+    // the run with nothing written.
     let plain = !std::io::stdout().is_terminal();
     output::write_stdout(|w| w.write_all(output::report::comparison(&cmp, plain).as_bytes()))?;
+    outputs.commit()?;
     Ok(if ba.rejects.is_empty() { 0 } else { 3 })
 }

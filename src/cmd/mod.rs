@@ -60,6 +60,9 @@ pub struct Job<'a> {
     pub name: &'static str,
     pub mode: Mode,
     pub leads: &'a str,
+    /// Input files besides the export and the rules (e.g. `--owners`): no
+    /// output may replace them.
+    pub inputs: &'a [(&'static str, Option<&'a str>)],
     pub out: &'a OutArgs,
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
@@ -69,44 +72,13 @@ pub struct Job<'a> {
     pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<crate::route::Routed>,
 }
 
-/// Command-line checks on the output paths (exit 2): `-` is standard output only
-/// for `-o`; two outputs may not name the same file, nor replace the input.
-pub fn check_paths(leads: &str, outputs: &[(&str, Option<&str>)]) -> Result<(), Fail> {
-    let mut seen: Vec<(&str, std::path::PathBuf)> = Vec::new();
-    if leads != "-" {
-        if let Some(id) = output::identity(std::path::Path::new(leads)) {
-            seen.push(("the lead export", id));
-        }
-    }
-    for &(flag, path) in outputs {
-        let Some(path) = path else { continue };
-        if path == "-" {
-            if flag != "-o" {
-                return Err(Fail::usage(format!(
-                    "{flag} -: standard output is for the CSV; give a file name (or /dev/stdout with -q)"
-                )));
-            }
-            continue;
-        }
-        let p = std::path::Path::new(path);
-        // Devices and pipes (/dev/null, /dev/stdout) may take several outputs.
-        if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
-            continue;
-        }
-        let Some(id) = output::identity(p) else { continue };
-        if let Some((other, _)) = seen.iter().find(|(_, o)| *o == id) {
-            return Err(Fail::usage(format!("{flag} {path}: the same file as {other}; give each output its own file")));
-        }
-        seen.push((flag, id));
-    }
-    Ok(())
-}
-
 /// Runs a batch command; returns the exit code (0, or 3 when rows were rejected).
 pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let started = Instant::now();
-    check_paths(
-        job.leads,
+    let mut inputs = vec![("the lead export", job.leads), ("the rules file", common.rules.as_str())];
+    inputs.extend(job.inputs.iter().filter_map(|&(what, p)| Some((what, p?))));
+    output::check_paths(
+        &inputs,
         &[
             ("-o", job.out.output.as_deref()),
             ("--rejects", job.out.rejects.as_deref()),
@@ -152,7 +124,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, &batch, assignments);
     match csv_out {
         Some(i) => outputs.write(i, write_csv)?,
-        None => output::write_stdout(write_csv)?,
+        None => output::write_csv_stdout(write_csv)?,
     }
     if let Some(i) = rejects_out {
         outputs.write(i, |w| output::csv::write_rejects(w, rules, &batch))?;
@@ -165,12 +137,14 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
         outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
     }
     phases.mark("write");
+    // The summary comes before the commit: a summary that cannot be printed
+    // fails the run with nothing written.
+    if !job.out.quiet {
+        print_summary(&summary, target.is_stdout())?;
+    }
     outputs.commit()?;
     phases.mark("commit");
     phases.report();
-    if !job.out.quiet {
-        print_summary(&summary, target.is_stdout());
-    }
     Ok(if batch.rejects.is_empty() { 0 } else { 3 })
 }
 
@@ -218,14 +192,12 @@ impl Phases {
 }
 
 /// Standard output when the CSV goes to a file; standard error when it goes to standard output.
-fn print_summary(s: &summary::Summary, csv_on_stdout: bool) {
-    use std::io::Write;
+fn print_summary(s: &summary::Summary, csv_on_stdout: bool) -> Result<(), Fail> {
     if csv_on_stdout {
-        let plain = !std::io::stderr().is_terminal();
-        let _ = std::io::stderr().write_all(summary::render(s, plain).as_bytes());
+        output::write_stderr(&summary::render(s, !std::io::stderr().is_terminal()))
     } else {
-        let plain = !std::io::stdout().is_terminal();
-        let _ = output::write_stdout(|w| w.write_all(summary::render(s, plain).as_bytes()));
+        let text = summary::render(s, !std::io::stdout().is_terminal());
+        output::write_stdout(|w| w.write_all(text.as_bytes()))
     }
 }
 

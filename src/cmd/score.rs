@@ -10,6 +10,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<u8> {
             name: "score",
             mode: Mode::Score,
             leads: &args.leads,
+            inputs: &[],
             out: &args.out,
             outcome: args.outcome.as_deref(),
             prepare: &mut |_, _| Ok(()),

@@ -1,6 +1,7 @@
 //! The assignment CSV and the rejects file. Cells are written exactly as read;
 //! a field is quoted only when it holds the delimiter, a quote, CR or LF.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use rayon::prelude::*;
@@ -86,6 +87,7 @@ fn format_row(
     text: &[u8],
     raw_ok: bool,
     delimiter: u8,
+    excel_safe: bool,
     lead: &Lead,
     assignment: Option<&Assignment>,
     enc: &Encoded,
@@ -93,11 +95,11 @@ fn format_row(
     let rest = &text[lead.offset..];
     let end = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
     let raw = &rest[..end];
-    if raw_ok && memchr::memchr(b'"', raw).is_none() {
+    if raw_ok && memchr::memchr(b'"', raw).is_none() && !(excel_safe && has_formula_like(raw, delimiter)) {
         line.extend_from_slice(raw);
     } else if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
         let mut fw = builder(delimiter).buffer_capacity(256).from_writer(std::mem::take(scratch));
-        fw.write_record(rec.fields.iter()).map_err(csv_err)?;
+        fw.write_record(rec.fields.iter().map(|f| safe_cell(f, excel_safe))).map_err(csv_err)?;
         *scratch = fw.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
         line.extend_from_slice(scratch.strip_suffix(b"\n").unwrap_or(scratch));
         scratch.clear();
@@ -124,12 +126,47 @@ fn format_row(
     Ok(())
 }
 
-/// One field as it is written: quoted only where needed.
-fn encoded(field: &str, delimiter: u8) -> io::Result<Vec<u8>> {
+/// One field as it is written: quoted only where needed (a record of that one
+/// field, without its line end: the closing quote comes with the record).
+fn encoded(field: &str, delimiter: u8, excel_safe: bool) -> io::Result<Vec<u8>> {
     let mut w = writer(Vec::new(), delimiter);
-    w.write_field(field).map_err(csv_err)?;
-    w.flush()?;
-    Ok(w.get_ref().clone())
+    w.write_record([safe_cell(field.as_bytes(), excel_safe)]).map_err(csv_err)?;
+    let mut bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    bytes.pop();
+    Ok(bytes)
+}
+
+/// Whether a spreadsheet would read this cell as a formula: it starts with
+/// `=`, `+`, `-`, `@`, tab or CR and is not a plain number (`-5`, `+1.5`).
+fn formula_like(cell: &[u8]) -> bool {
+    match cell.first() {
+        Some(b'=' | b'@' | b'\t' | b'\r') => true,
+        Some(b'+' | b'-') => !plain_number(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// Digits with at most one decimal point or comma, at least one digit.
+fn plain_number(b: &[u8]) -> bool {
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    digits > 0 && digits + 1 >= b.len() && b.iter().all(|&c| c.is_ascii_digit() || c == b'.' || c == b',')
+}
+
+/// A cell as written: with `excel_safe`, a formula-like cell gets a `'` before it.
+fn safe_cell(cell: &[u8], excel_safe: bool) -> Cow<'_, [u8]> {
+    if excel_safe && formula_like(cell) {
+        let mut v = Vec::with_capacity(cell.len() + 1);
+        v.push(b'\'');
+        v.extend_from_slice(cell);
+        Cow::Owned(v)
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Whether some field of a plain (unquoted) line is formula-like.
+fn has_formula_like(raw: &[u8], delimiter: u8) -> bool {
+    formula_like(raw) || memchr::memchr_iter(delimiter, raw).any(|i| formula_like(&raw[i + 1..]))
 }
 
 /// Writes the scored (and, with `assignments`, routed) leads in their current order.
@@ -144,21 +181,24 @@ pub fn write_leads(
     assignments: Option<&[Assignment]>,
 ) -> io::Result<()> {
     let delimiter = rules.output.delimiter;
+    let excel_safe = rules.output.excel_safe;
     let cols: &[&str] = if assignments.is_some() { &ASSIGN_COLUMNS } else { &SCORE_COLUMNS };
     let prefix = &rules.output.prefix;
     let mut w = writer(&mut *out, delimiter);
     for h in &batch.header {
-        w.write_field(h).map_err(csv_err)?;
+        w.write_field(safe_cell(h.as_bytes(), excel_safe)).map_err(csv_err)?;
     }
     for c in cols {
-        w.write_field(format!("{prefix}{c}")).map_err(csv_err)?;
+        w.write_field(safe_cell(format!("{prefix}{c}").as_bytes(), excel_safe)).map_err(csv_err)?;
     }
     w.write_record(None::<&[u8]>).map_err(csv_err)?;
     w.flush()?;
     drop(w);
 
     // Names are encoded once.
-    let names = |list: Vec<&str>| list.into_iter().map(|n| encoded(n, delimiter)).collect::<io::Result<Vec<_>>>();
+    let names = |list: Vec<&str>| {
+        list.into_iter().map(|n| encoded(n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>()
+    };
     let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i)).collect())?;
     let teams = names(rules.teams.iter().map(|t| t.name.as_str()).collect())?;
     let reps = names(rules.reps.iter().map(|r| r.name.as_str()).collect())?;
@@ -187,7 +227,19 @@ pub fn write_leads(
                         prefetch(&text[ahead.offset..]);
                     }
                     let a = assignments.map(|a| &a[first + n]);
-                    format_row(&mut buf, &mut rr, &mut scratch, batch, text, raw_ok, delimiter, lead, a, &enc)?;
+                    format_row(
+                        &mut buf,
+                        &mut rr,
+                        &mut scratch,
+                        batch,
+                        text,
+                        raw_ok,
+                        delimiter,
+                        excel_safe,
+                        lead,
+                        a,
+                        &enc,
+                    )?;
                 }
                 Ok(buf)
             })
@@ -210,18 +262,19 @@ pub fn write_leads(
 /// The rejects file: `line,error` then the input header; each malformed row's
 /// line number, message and raw fields. Written even when nothing was rejected.
 pub fn write_rejects(out: &mut (dyn Write + Send), rules: &Rules, batch: &Batch) -> io::Result<()> {
+    let excel_safe = rules.output.excel_safe;
     let mut w = writer(out, rules.output.delimiter);
     w.write_field("line").map_err(csv_err)?;
     w.write_field("error").map_err(csv_err)?;
     for h in &batch.header {
-        w.write_field(h).map_err(csv_err)?;
+        w.write_field(safe_cell(h.as_bytes(), excel_safe)).map_err(csv_err)?;
     }
     w.write_record(None::<&[u8]>).map_err(csv_err)?;
     for r in &batch.rejects {
         w.write_field(r.line.to_string()).map_err(csv_err)?;
-        w.write_field(&r.error).map_err(csv_err)?;
+        w.write_field(safe_cell(r.error.as_bytes(), excel_safe)).map_err(csv_err)?;
         for f in &r.fields {
-            w.write_field(f).map_err(csv_err)?;
+            w.write_field(safe_cell(f, excel_safe)).map_err(csv_err)?;
         }
         w.write_record(None::<&[u8]>).map_err(csv_err)?;
     }

@@ -47,8 +47,14 @@ pub struct InputRules {
 
 #[derive(Clone, Debug)]
 pub struct OutputRules {
+    /// `delimiter`: the CSV outputs' delimiter (default `,`).
     pub delimiter: u8,
+    /// `prefix`: put before the name of every column leadroute appends.
     pub prefix: String,
+    /// `excel_safe`: a text cell starting with `=`, `+`, `-`, `@`, tab or CR is
+    /// written with a `'` before it, so that a spreadsheet does not run it as a
+    /// formula (OWASP's advice against CSV injection). Plain numbers are left alone.
+    pub excel_safe: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

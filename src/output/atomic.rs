@@ -1,0 +1,516 @@
+//! The one way leadroute writes a file. Each output is written to a temporary
+//! file next to its target and renamed into place only when the whole run has
+//! succeeded, all outputs together:
+//!
+//! - a crash, a kill or a full disk never leaves a half-written output and
+//!   never destroys yesterday's;
+//! - the commit is all-or-nothing: every existing target is kept under a
+//!   temporary name (a hard link) until every rename has succeeded, and put
+//!   back if one fails;
+//! - SIGINT, SIGTERM and SIGHUP remove the temporary files and exit 130 before
+//!   the commit; during the commit they are held until it ends;
+//! - temporary names carry the process id, so a later run can remove what a
+//!   killed run (SIGKILL, SIGXFSZ) left behind without touching a live run's.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Fail, io_reason};
+
+/// Where the run is, as the signal handler sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before the commit: an interrupt removes the temporary files and exits 130.
+    Working,
+    /// Renaming: an interrupt is held until the commit ends.
+    Committing,
+    /// The outputs are in place: an interrupt no longer changes anything.
+    Committed,
+}
+
+struct Guard {
+    phase: Phase,
+    /// Temporary files not yet renamed into place.
+    temporary: Vec<PathBuf>,
+    /// An interrupt arrived while committing.
+    held: bool,
+}
+
+static GUARD: Mutex<Guard> = Mutex::new(Guard { phase: Phase::Working, temporary: Vec::new(), held: false });
+
+fn guard() -> std::sync::MutexGuard<'static, Guard> {
+    GUARD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the run says when an interrupt came after its outputs were written.
+const AFTER_COMMIT: &str = "leadroute: interrupted after the outputs were written; they are complete";
+
+/// Installs the interrupt handler once (SIGINT, SIGTERM, SIGHUP).
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let mut g = guard();
+        match g.phase {
+            Phase::Working => {
+                for p in &g.temporary {
+                    let _ = std::fs::remove_file(p);
+                }
+                eprintln!("leadroute: interrupted; no output was written");
+                std::process::exit(130);
+            }
+            Phase::Committing => g.held = true,
+            Phase::Committed => eprintln!("{AFTER_COMMIT}"),
+        }
+    });
+}
+
+fn set_phase(phase: Phase) -> bool {
+    let mut g = guard();
+    g.phase = phase;
+    std::mem::take(&mut g.held)
+}
+
+fn forget_temporary(path: &Path) {
+    guard().temporary.retain(|p| p != path);
+}
+
+/// One output of a run.
+enum Pending {
+    /// A regular file: written next to its target, renamed into place by `commit`.
+    Atomic { tmp: tempfile::NamedTempFile, path: PathBuf },
+    /// A device, FIFO or other special file (`/dev/null`, `/dev/stdout`, `>(cmd)`):
+    /// it cannot be replaced, so it is opened and written in place.
+    Direct { path: PathBuf },
+}
+
+/// Outputs of one run: created up front (so an unwritable folder fails before
+/// the work), filled, then committed together.
+pub struct Outputs {
+    pending: Vec<Pending>,
+    /// `--no-sync`: skip the fsyncs before and after the rename.
+    no_sync: bool,
+}
+
+/// Where writing `path` really lands: symlinks are followed, so the link stays
+/// a link and its target gets the new content.
+fn resolve(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The start of every temporary name for `target`: `.NAME.PID.`
+fn temporary_prefix(target: &Path, pid: u32) -> String {
+    let name = target.file_name().map_or("out".into(), |n| n.to_string_lossy());
+    format!(".{name}.{pid}.")
+}
+
+impl Outputs {
+    /// Outputs that are flushed to disk before they are renamed into place, or
+    /// (`no_sync`) only renamed.
+    pub fn new(no_sync: bool) -> Outputs {
+        Outputs { pending: Vec::new(), no_sync }
+    }
+
+    /// Prepares the output for `path` (a temporary file next to it); returns its index.
+    pub fn create(&mut self, path: &Path) -> Result<usize, Fail> {
+        if path.is_dir() {
+            return Err(Fail::input(format!("{}: is a folder; give a file name for the output", path.display())));
+        }
+        let real = resolve(path);
+        if let Ok(m) = std::fs::metadata(&real)
+            && !m.is_file()
+        {
+            self.pending.push(Pending::Direct { path: real });
+            return Ok(self.pending.len() - 1);
+        }
+        let dir = folder_of(&real);
+        remove_stale(&real);
+        // 0666 here; the kernel takes the umask off. A replaced file gets its
+        // old mode back in `commit`.
+        let prefix = temporary_prefix(&real, std::process::id());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                Fail::input(format!(
+                    "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
+                    path.display(),
+                    dir.display(),
+                    io_reason(&e)
+                ))
+            })?;
+        guard().temporary.push(tmp.path().to_path_buf());
+        self.pending.push(Pending::Atomic { tmp, path: real });
+        Ok(self.pending.len() - 1)
+    }
+
+    /// Writes the content of output `i` through a buffer.
+    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
+        let (file, path, direct) = match &mut self.pending[i] {
+            Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), false),
+            Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), true),
+        };
+        let sync = !direct && !self.no_sync;
+        let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
+        let file = file.map_err(fail)?;
+        let mut w = BufWriter::with_capacity(1 << 16, Writeback { file: &file, written: 0, started: 0, sync });
+        match f(&mut w).and_then(|_| w.flush()) {
+            Ok(()) => {}
+            Err(e) if direct && e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(fail(e)),
+        }
+        drop(w);
+        if sync {
+            file.sync_all().map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// Renames every output into place, all or none. An existing target keeps
+    /// its mode, and is kept under a temporary name until every rename has
+    /// succeeded; if one fails, the targets already replaced are put back.
+    /// Interrupts during the commit are held until it ends.
+    pub fn commit(self) -> Result<(), Fail> {
+        let no_sync = self.no_sync;
+        let mut steps: Vec<Step> = Vec::new();
+        for p in self.pending {
+            if let Pending::Atomic { tmp, path } = p {
+                steps.push(Step { tmp: Some(tmp), path, backup: None, done: false });
+            }
+        }
+        set_phase(Phase::Committing);
+        let result = commit_steps(&mut steps, no_sync);
+        if result.is_err() {
+            roll_back(&mut steps);
+        }
+        for s in &steps {
+            if let Some(b) = &s.backup {
+                let _ = std::fs::remove_file(b);
+            }
+        }
+        // Dropping a step's unused temporary file removes it.
+        for s in &mut steps {
+            if let Some(tmp) = s.tmp.take() {
+                forget_temporary(tmp.path());
+            }
+        }
+        // After a failed commit everything was put back, and the error (exit 1)
+        // says so; after a good one, a held interrupt is reported here.
+        let held = set_phase(if result.is_ok() { Phase::Committed } else { Phase::Working });
+        if held && result.is_ok() {
+            eprintln!("{AFTER_COMMIT}");
+        }
+        result
+    }
+}
+
+/// One target of the commit.
+struct Step {
+    /// The finished temporary file; `None` once it has been renamed into place.
+    tmp: Option<tempfile::NamedTempFile>,
+    path: PathBuf,
+    /// A second name for the target's previous content, while committing.
+    backup: Option<PathBuf>,
+    done: bool,
+}
+
+fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Fail> {
+    // Keep every existing target, and give each new file its target's mode.
+    for s in steps.iter_mut() {
+        let Some(tmp) = &s.tmp else { continue };
+        if let Ok(m) = std::fs::metadata(&s.path)
+            && m.is_file()
+        {
+            let _ = tmp.as_file().set_permissions(m.permissions());
+            s.backup = Some(keep(&s.path)?);
+        }
+    }
+    let fault = Fault::from_env();
+    for (n, s) in steps.iter_mut().enumerate() {
+        let Some(tmp) = s.tmp.take() else { continue };
+        let tmp_path = tmp.path().to_path_buf();
+        if n > 0 {
+            fault.pause();
+        }
+        let renamed = if fault.rename_fails == Some(n + 1) {
+            Err(tempfile::PersistError { error: io::Error::other("injected failure (LEADROUTE_FAULT)"), file: tmp })
+        } else {
+            tmp.persist(&s.path)
+        };
+        match renamed {
+            Ok(_) => {
+                forget_temporary(&tmp_path);
+                s.done = true;
+            }
+            Err(e) => {
+                let reason = io_reason(&e.error);
+                s.tmp = Some(e.file);
+                return Err(Fail::input(format!(
+                    "{}: cannot move the finished output into place: {reason}; no output was changed",
+                    s.path.display()
+                )));
+            }
+        }
+    }
+    if !no_sync {
+        // The renames themselves reach the disk with their folders.
+        let mut folders: Vec<PathBuf> = steps.iter().map(|s| folder_of(&s.path)).collect();
+        folders.sort();
+        folders.dedup();
+        for d in folders {
+            if let Ok(f) = File::open(&d) {
+                let _ = f.sync_all();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Faults injected by the reliability tests through `LEADROUTE_FAULT`
+/// (comma-separated): `commit-pause=MS` sleeps before every rename but the
+/// first, so a test can signal a run in the middle of its commit;
+/// `rename-fails=N` makes the Nth rename fail.
+#[derive(Default)]
+struct Fault {
+    pause_ms: u64,
+    rename_fails: Option<usize>,
+}
+
+impl Fault {
+    fn from_env() -> Fault {
+        let mut f = Fault::default();
+        let Some(spec) = std::env::var_os("LEADROUTE_FAULT") else { return f };
+        for part in spec.to_string_lossy().split(',') {
+            match part.split_once('=') {
+                Some(("commit-pause", ms)) => f.pause_ms = ms.trim().parse().unwrap_or(0),
+                Some(("rename-fails", n)) => f.rename_fails = n.trim().parse().ok(),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn pause(&self) {
+        if self.pause_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(self.pause_ms));
+        }
+    }
+}
+
+/// A second name for `path`'s current content: a hard link, or a copy where
+/// the file system or the file refuses links.
+fn keep(path: &Path) -> Result<PathBuf, Fail> {
+    let backup = folder_of(path).join(format!("{}bak", temporary_prefix(path, std::process::id())));
+    let _ = std::fs::remove_file(&backup);
+    guard().temporary.push(backup.clone());
+    if std::fs::hard_link(path, &backup).is_ok() {
+        return Ok(backup);
+    }
+    std::fs::copy(path, &backup).map(|_| backup).map_err(|e| {
+        Fail::input(format!(
+            "{}: cannot keep the previous output while replacing it: {}; no output was changed",
+            path.display(),
+            io_reason(&e)
+        ))
+    })
+}
+
+/// Puts back every target already replaced.
+fn roll_back(steps: &mut [Step]) {
+    for s in steps.iter_mut().filter(|s| s.done) {
+        let restored = match &s.backup {
+            Some(b) => std::fs::rename(b, &s.path),
+            None => std::fs::remove_file(&s.path),
+        };
+        match restored {
+            Ok(()) => {
+                s.backup = None;
+                s.done = false;
+            }
+            Err(e) => eprintln!(
+                "leadroute: error: {}: could not put the previous output back: {}",
+                s.path.display(),
+                io_reason(&e)
+            ),
+        }
+    }
+}
+
+/// Removes the temporary files for `target` that a run no longer alive left
+/// behind (killed by SIGKILL or SIGXFSZ, or a power cut), and says so.
+fn remove_stale(target: &Path) {
+    let dir = folder_of(target);
+    let Some(name) = target.file_name() else { return };
+    let start = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let Some(rest) = file.strip_prefix(&start) else { continue };
+        if !(rest.ends_with(".tmp") || rest.ends_with(".bak")) {
+            continue;
+        }
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(file.into_owned());
+        }
+    }
+    if !removed.is_empty() {
+        removed.sort();
+        eprintln!(
+            "leadroute: removed {} temporary file{} left by an interrupted run in '{}': {}",
+            removed.len(),
+            if removed.len() == 1 { "" } else { "s" },
+            dir.display(),
+            removed.join(", ")
+        );
+    }
+}
+
+/// Whether a process with this id exists (one we may not signal still counts).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return true };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Without a way to ask, every process is taken to be alive: nothing is removed.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
+
+/// A file being written that is to be fsynced at the end: every 8 MiB it asks
+/// the kernel to start writing the bytes so far to disk, so the disk works
+/// while the rest is formatted and the final fsync waits only for the tail.
+struct Writeback<'a> {
+    file: &'a File,
+    written: u64,
+    started: u64,
+    sync: bool,
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = (&*self.file).write(buf)?;
+        self.written += n as u64;
+        if self.sync && self.written - self.started >= 8 << 20 {
+            start_writeback(self.file, self.started, self.written - self.started);
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.file).flush()
+    }
+}
+
+/// Starts writeback of a byte range without waiting for it (advisory: errors
+/// are left to the final fsync, which reports them).
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: sync_file_range reads no memory of ours; the descriptor is open
+    // for the lifetime of `file`, and any failure only returns an error code.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
+
+/// A key that is equal for two paths naming the same file, existing or not.
+fn identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let parent = folder_of(path);
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+}
+
+/// Whether two paths name one file: the same canonical path, or (hard links)
+/// the same device and inode.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if identity(a).is_some_and(|x| identity(b).is_some_and(|y| x == y)) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
+}
+
+/// Command-line checks on the output paths, before anything is read (exit 2):
+/// no empty path; `-` is standard output only for `-o`; two outputs may not
+/// name the same file, and no output may name one of the run's inputs.
+///
+/// `inputs` are (what it is, path) pairs; `-` (standard input) is skipped.
+pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) -> Result<(), Fail> {
+    // (what it is, its path, whether it is an input)
+    let mut seen: Vec<(&str, &Path, bool)> = Vec::new();
+    for &(what, path) in inputs {
+        if path != "-" && !path.is_empty() {
+            seen.push((what, Path::new(path), true));
+        }
+    }
+    for &(flag, path) in outputs {
+        let Some(path) = path else { continue };
+        if path.is_empty() {
+            return Err(Fail::usage(format!("{flag} \"\": the output path is empty; give a file name, or - for standard output")));
+        }
+        if path == "-" {
+            if flag != "-o" {
+                return Err(Fail::usage(format!(
+                    "{flag} -: standard output is for the CSV; give a file name (or /dev/stdout with -q)"
+                )));
+            }
+            continue;
+        }
+        let p = Path::new(path);
+        // Devices and pipes (/dev/null, /dev/stdout) may take several outputs.
+        if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+            continue;
+        }
+        if let Some((other, _, input)) = seen.iter().find(|(_, o, _)| same_file(o, p)) {
+            let fix = if *input {
+                "an output may not replace one of the run's inputs; give it another file"
+            } else {
+                "give each output its own file"
+            };
+            return Err(Fail::usage(format!("{flag} {path}: the same file as {other}; {fix}")));
+        }
+        seen.push((flag, p, false));
+    }
+    Ok(())
+}
