@@ -10,7 +10,7 @@ use crate::num::{Cents, Dec, parse_toml_number};
 
 pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
 const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
-const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix"];
+const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
 const TEXT_TESTS: &[&str] = &["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
 const RANGE_TESTS: &[&str] = &["gte", "gt", "lte", "lt"];
@@ -457,7 +457,8 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         })?,
     };
     let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
-    let output = OutputRules { delimiter: out_delim, prefix };
+    let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
+    let output = OutputRules { delimiter: out_delim, prefix, excel_safe };
 
     // [scoring]
     let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
