@@ -145,16 +145,14 @@ impl Outputs {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let tmp = builder
-            .tempfile_in(&dir)
-            .map_err(|e| {
-                Fail::input(format!(
-                    "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
-                    path.display(),
-                    dir.display(),
-                    io_reason(&e)
-                ))
-            })?;
+        let tmp = builder.tempfile_in(&dir).map_err(|e| {
+            Fail::input(format!(
+                "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
+                path.display(),
+                dir.display(),
+                io_reason(&e)
+            ))
+        })?;
         guard().temporary.push(tmp.path().to_path_buf());
         self.pending.push(Pending::Atomic { tmp, path: real });
         Ok(self.pending.len() - 1)
@@ -487,7 +485,9 @@ pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) ->
     for &(flag, path) in outputs {
         let Some(path) = path else { continue };
         if path.is_empty() {
-            return Err(Fail::usage(format!("{flag} \"\": the output path is empty; give a file name, or - for standard output")));
+            return Err(Fail::usage(format!(
+                "{flag} \"\": the output path is empty; give a file name, or - for standard output"
+            )));
         }
         if path == "-" {
             if flag != "-o" {

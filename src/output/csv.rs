@@ -196,9 +196,8 @@ pub fn write_leads(
     drop(w);
 
     // Names are encoded once.
-    let names = |list: Vec<&str>| {
-        list.into_iter().map(|n| encoded(n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>()
-    };
+    let names =
+        |list: Vec<&str>| list.into_iter().map(|n| encoded(n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>();
     let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i)).collect())?;
     let teams = names(rules.teams.iter().map(|t| t.name.as_str()).collect())?;
     let reps = names(rules.reps.iter().map(|r| r.name.as_str()).collect())?;

@@ -9,6 +9,7 @@ mod fixtures;
 mod input;
 mod outputs;
 mod props;
+mod reliability;
 mod score;
 mod snapshots;
 mod workdir;
