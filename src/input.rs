@@ -326,6 +326,12 @@ impl RecordReader {
             return Some(Record { start, end, fields: Fields { buf: line, ends: &self.plain_ends, gap: 1 } });
         }
         self.core.reset();
+        // After a reset csv-core drops a byte-order mark at the start of the
+        // next input, as if the record began the file. Only the file's own
+        // BOM is dropped (by `decode`); a U+FEFF that starts a later record is
+        // a character of its cell. An empty line fed first (skipped, as
+        // between records) makes csv-core consider the input begun.
+        let _ = self.core.read_record(b"\n", &mut [], &mut []);
         let mut at = start;
         let (mut nout, mut nend) = (0, 0);
         loop {

@@ -190,3 +190,18 @@ fn large_files_read_in_parallel_pieces_equal_standard_input() {
         .code(1)
         .stderr_has("bad.csv:50001: invalid UTF-8 (byte 0x80)");
 }
+
+/// Only the byte-order mark at the very start of the file is dropped: a U+FEFF
+/// that starts a later record, quoted or not, is a character of its cell (and
+/// so `\u{feff}B` and `B` are different ids).
+#[test]
+fn a_feff_that_starts_a_later_record_is_kept_in_quoted_and_plain_records() {
+    let rules = "[input]\nid = \"id\"\n[[stages]]\nname = \"lead\"\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", "id,x,n\nA,1,a\n\u{feff}B,2,\"q,r\"\nB,3,z\n\u{feff}C,4,w\n");
+    wd.run(&["assign", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    let rows = wd.csv("out.csv");
+    assert_eq!(column(&rows, "id"), ["A", "\u{feff}B", "B", "\u{feff}C"]);
+    assert_eq!(column(&rows, "n"), ["a", "q,r", "z", "w"]);
+    assert!(!column(&rows, "reason").contains(&"duplicate".to_string()), "{rows:?}");
+}
