@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::batch::Batch;
+use crate::pipeline::Batch;
 use crate::route::Routed;
 use crate::rules::Rules;
 

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::batch::{Batch, Lead};
 use crate::input::{LineCounter, RecordReader};
 use crate::num::Cents;
+use crate::pipeline::{Batch, Lead};
 use crate::route::{Router, Step};
 use crate::rules::{Group, Rules, Test};
 use crate::score::{RowScore, Scratch};

@@ -4,7 +4,6 @@
 //! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
 
 pub mod analyze;
-pub mod batch;
 pub mod cli;
 pub mod cmd;
 pub mod date;
@@ -14,6 +13,7 @@ pub mod input;
 pub mod num;
 pub mod output;
 pub mod owners;
+pub mod pipeline;
 pub mod plan;
 pub mod rank;
 pub mod route;

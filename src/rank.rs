@@ -1,7 +1,7 @@
 //! Ranking: score (highest first), then `created` (oldest first, missing last),
 //! then position in the input. Routing and output both follow this order.
 
-use crate::batch::Lead;
+use crate::pipeline::Lead;
 
 /// Sorts leads into rank order. Stable and total: the input position breaks ties.
 pub fn rank(leads: &mut [Lead]) {

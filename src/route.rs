@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::batch::{Batch, Lead, NONE};
 use crate::num::Ratio;
+use crate::pipeline::{Batch, Lead, NONE};
 use crate::rules::Rules;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

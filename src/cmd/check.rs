@@ -22,7 +22,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     }
     if let Some(leads) = &args.leads {
         let mode = if r.teams.is_empty() { Mode::Score } else { Mode::Assign };
-        let opened = crate::batch::open(r, leads, mode, cfg.as_of)?;
+        let opened = crate::pipeline::open(r, leads, mode, cfg.as_of)?;
         let csv = &crate::output::csv::ASSIGN_COLUMNS;
         // `score` writes the first four appended columns: a clash there fails as
         // it would in `score`; one with `team, rep, reason` only affects `assign`.

@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::analyze::{self, Side};
-use crate::batch::Batch;
 use crate::cli::CompareArgs;
 use crate::error::Fail;
 use crate::output::{self, Outputs};
+use crate::pipeline::Batch;
 use crate::plan::Mode;
 use crate::route::Routed;
 use crate::rules::{self, Rules};
@@ -20,7 +20,7 @@ fn side(
     as_of: i32,
 ) -> anyhow::Result<(Batch, Option<Routed>)> {
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
-    let mut opened = crate::batch::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
+    let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
         opened = opened.with_outcome(c)?;
     }

@@ -14,7 +14,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
         return Err(Fail::usage("--id: give the id of the lead to explain (ids are compared trimmed)").into());
     }
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
-    let opened = crate::batch::open(rules, &args.leads, mode, cfg.as_of)?;
+    let opened = crate::pipeline::open(rules, &args.leads, mode, cfg.as_of)?;
     let owners = match (&args.owners, &rules.input.account) {
         (Some(path), Some(_)) => Some(crate::owners::load(path)?),
         _ => None,

@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::batch::{self, Batch};
 use crate::cli::{Common, Outputs as OutArgs};
 use crate::error::Fail;
 use crate::output::{self, Outputs, Target, summary};
+use crate::pipeline::{self, Batch};
 use crate::plan::Mode;
 use crate::rules::{self, Rules};
 
@@ -67,7 +67,7 @@ pub struct Job<'a> {
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
     /// Checks after the columns (e.g. the owners file), before any output is created.
-    pub prepare: &'a mut dyn FnMut(&Config, &batch::Opened) -> anyhow::Result<()>,
+    pub prepare: &'a mut dyn FnMut(&Config, &pipeline::Opened) -> anyhow::Result<()>,
     /// Routing, if any: run on the ranked batch.
     pub route: &'a mut dyn FnMut(&Config, &Batch) -> Option<crate::route::Routed>,
 }
@@ -87,7 +87,7 @@ pub fn run_batch(common: &Common, job: Job) -> anyhow::Result<u8> {
     )?;
     let cfg = Config::load(common)?;
     let rules = &cfg.rules;
-    let mut opened = batch::open(rules, job.leads, job.mode, cfg.as_of)?;
+    let mut opened = pipeline::open(rules, job.leads, job.mode, cfg.as_of)?;
     if let Some(column) = job.outcome {
         opened = opened.with_outcome(column)?;
     }

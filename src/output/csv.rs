@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::batch::{Batch, Lead};
 use crate::error::Fail;
 use crate::input::RecordReader;
+use crate::pipeline::{Batch, Lead};
 use crate::route::Assignment;
 use crate::rules::Rules;
 

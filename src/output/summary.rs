@@ -8,8 +8,8 @@ use std::time::Duration;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::batch::Batch;
 use crate::num::Cents;
+use crate::pipeline::Batch;
 use crate::route::{Assignment, Reason, Routed};
 use crate::rules::Rules;
 

@@ -1,0 +1,218 @@
+//! One export read and scored: the pipeline shared by every command. `open`
+//! reads and decodes the file, splits the header and compiles the rules against
+//! it (the failures of exit 1); `process` scores, stages and checks every row in
+//! one pass, keeping a compact record per lead (its byte offset, not its cells:
+//! the output re-reads the cells from the in-memory text).
+//!
+//! `chunk` is the per-row path (parse, score, stage, warnings, routing bits);
+//! `merge` joins the chunks in input order; `dedup` finds duplicate ids.
+
+mod chunk;
+mod dedup;
+mod merge;
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use crate::error::Fail;
+use crate::input::{self, Fields, Input, LineCounter, RecordReader, ends_in_quote};
+use crate::num::Cents;
+use crate::plan::{self, Mode, Plan};
+use crate::rules::Rules;
+use chunk::{Chunk, Ctx};
+
+/// No account, or no `created` date.
+pub const NONE: u32 = u32::MAX;
+pub const NO_DATE: i32 = i32::MAX;
+
+/// What is kept of one well-formed row.
+#[derive(Clone, Copy, Debug)]
+pub struct Lead {
+    /// Where the record starts in the text.
+    pub offset: usize,
+    /// Position among well-formed rows (input order).
+    pub index: u32,
+    /// Fit and engagement in hundredths, saturated to ±21,474,836.47 points
+    /// (4 bytes each keep a lead at 32 bytes; the score is their sum).
+    fit: i32,
+    engagement: i32,
+    /// Day number, or `NO_DATE` (sorts last).
+    pub created: i32,
+    pub stage: u16,
+    pub missing_id: bool,
+    pub duplicate: bool,
+    /// Interned account key, or `NONE`.
+    pub account: u32,
+}
+
+impl Lead {
+    pub fn fit(&self) -> Cents {
+        Cents(self.fit as i64)
+    }
+
+    pub fn engagement(&self) -> Cents {
+        Cents(self.engagement as i64)
+    }
+
+    pub fn score(&self) -> Cents {
+        Cents(self.fit as i64 + self.engagement as i64)
+    }
+}
+
+fn saturate(c: Cents) -> i32 {
+    c.0.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+const _: () = assert!(std::mem::size_of::<Lead>() == 32, "a lead is 32 bytes: 10M leads in 320 MB");
+
+/// A malformed row: not in the output, counted, listed, optionally written.
+pub struct Reject {
+    pub line: usize,
+    pub error: String,
+    pub fields: Vec<Vec<u8>>,
+}
+
+/// Value warnings of one column: cells that are not the number or date the rules read.
+#[derive(Clone, Debug)]
+pub struct ColumnWarnings {
+    pub column: String,
+    pub count: u64,
+    pub first_line: usize,
+}
+
+/// An export opened and its header matched: ready to process.
+pub struct Opened {
+    pub input: Input,
+    pub delimiter: u8,
+    pub header: Vec<String>,
+    pub header_end: usize,
+    pub plan: Plan,
+}
+
+pub struct Batch {
+    pub input: Input,
+    pub delimiter: u8,
+    pub header: Vec<String>,
+    pub plan: Plan,
+    /// Well-formed rows; in rank order after `rank::rank`.
+    pub leads: Vec<Lead>,
+    /// Routing-condition bits, `plan.cond_words()` per lead, by `Lead::index`.
+    pub bits: Vec<u64>,
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<ColumnWarnings>,
+    pub rows_read: u64,
+    pub duplicates: u64,
+    pub missing_ids: u64,
+    /// Account keys (trimmed, lower-cased) by interned id.
+    pub accounts: Vec<String>,
+    /// With `--outcome`: whether each lead converted, by `Lead::index`.
+    pub outcomes: Vec<bool>,
+}
+
+/// The outcome is true for `1, true, yes, y, won, converted` (case-insensitive).
+pub fn truthy(cell: &str) -> bool {
+    const YES: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
+    let c = crate::input::trim_cell(cell);
+    YES.iter().any(|y| c.eq_ignore_ascii_case(y))
+}
+
+/// Reads the export, finds the header, compiles the rules against it.
+pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
+    let (name, bytes) = input::read_raw(path, "the lead export")?;
+    open_bytes(rules, name, bytes, mode, as_of)
+}
+
+/// As `open`, for an export already read (compare reads it once for two rule sets).
+pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
+    let input = input::decode(name, bytes, rules.input.encoding)?;
+    let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(input.text.as_bytes()));
+    let mut rr = RecordReader::new(delimiter);
+    let Some(rec) = rr.read(&input.text, 0) else {
+        return Err(Fail::input(format!(
+            "{}: the export is empty (no header line); expected a CSV with a header such as '{},...'",
+            input.name, rules.input.id
+        )));
+    };
+    let header_end = rec.end;
+    if rec.end == input.text.len() && ends_in_quote(&input.text.as_bytes()[rec.start..rec.end], delimiter) {
+        let line = LineCounter::default().line_at(input.text.as_bytes(), rec.start);
+        return Err(Fail::input(format!(
+            "{}:{line}: the header has an unterminated quote (\"): it runs to the end of the file; fix the quoting",
+            input.name
+        )));
+    }
+    let header: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+    let plan = plan::compile(rules, &header, &input.name, mode, as_of)?;
+    Ok(Opened { input, delimiter, header, header_end, plan })
+}
+
+impl Opened {
+    /// Adds the `--outcome` column (exit 1 when the export lacks it).
+    pub fn with_outcome(mut self, column: &str) -> Result<Opened, Fail> {
+        self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
+        Ok(self)
+    }
+
+    /// Scores and stages every row: chunks of the text in parallel, merged in
+    /// input order (ids, accounts and line numbers need the whole file).
+    pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
+        let Opened { input, delimiter, header, header_end, plan } = self;
+        let text = input.text.as_str();
+        let ncols = header.len();
+        // Routing conditions matter only for a stage some team takes (the
+        // router looks at no condition of any other lead).
+        let routable = (0..=rules.disqualified_stage()).map(|s| rules.teams.iter().any(|t| t.stages[s])).collect();
+        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress, routable };
+
+        // Speculative boundaries at line starts; a chunk is kept only when the
+        // chunk before it really ended there (no quoted field spans it).
+        const MIN_CHUNK: usize = 1 << 20;
+        let threads = rayon::current_num_threads();
+        let wanted = if threads > 1 { threads * 2 } else { 1 };
+        let n = wanted.clamp(1, 1 + (text.len() - header_end) / MIN_CHUNK);
+        let mut bounds = vec![header_end];
+        for k in 1..n {
+            let nominal = header_end + (text.len() - header_end) * k / n;
+            let b = memchr::memchr(b'\n', &text.as_bytes()[nominal..]).map_or(text.len(), |i| nominal + i + 1);
+            if b > *bounds.last().unwrap_or(&0) && b < text.len() {
+                bounds.push(b);
+            }
+        }
+        bounds.push(text.len());
+        let mut chunks: Vec<Chunk> =
+            (0..bounds.len() - 1).into_par_iter().map(|k| ctx.chunk(bounds[k], bounds[k + 1])).collect();
+        // Validate in order; redo a chunk whose start was inside a record.
+        for k in 1..chunks.len() {
+            if chunks[k].first_start != chunks[k - 1].stop {
+                let from = chunks[k - 1].stop;
+                chunks[k] = ctx.chunk(from, bounds[k + 1].max(from));
+            }
+        }
+        progress.set_position(text.len() as u64);
+        merge::merge(input, delimiter, header, plan, chunks)
+    }
+}
+
+impl Batch {
+    /// Routing-condition bits of a lead.
+    pub fn lead_bits(&self, lead: &Lead) -> &[u64] {
+        let w = self.plan.cond_words();
+        let i = lead.index as usize * w;
+        &self.bits[i..i + w]
+    }
+
+    pub fn well_formed(&self) -> u64 {
+        self.leads.len() as u64
+    }
+
+    /// Re-reads the cells of each lead in the current order, for writers.
+    pub fn for_each_row(&self, mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>) -> std::io::Result<()> {
+        let mut rr = RecordReader::new(self.delimiter);
+        for lead in &self.leads {
+            if let Some(rec) = rr.read(&self.input.text, lead.offset) {
+                f(lead, &rec.fields)?;
+            }
+        }
+        Ok(())
+    }
+}
