@@ -68,7 +68,8 @@ pub struct Common {
     #[arg(long = "as-of", value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
 
-    /// Override one value of the rules file, e.g. stages.sql.min_score=70 (repeatable).
+    /// Override one value of the rules file, e.g. stages.sql.min_score=70 (repeatable;
+    /// for compare, of the candidate).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 }
@@ -157,25 +158,18 @@ pub struct ExplainArgs {
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// The base rules file.
-    #[arg(short = 'r', long = "rules", value_name = "RULES")]
-    pub rules: String,
+    /// RULES is the base; `--set` changes the candidate (a copy of RULES when
+    /// `--candidate` is absent), not the base.
+    #[command(flatten)]
+    pub common: Common,
 
     /// The candidate rules file [default: a copy of RULES].
     #[arg(long = "candidate", value_name = "RULES2")]
     pub candidate: Option<String>,
 
-    /// Change the candidate: KEY=VALUE as for the other commands (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-
     /// Also compare conversion per stage against this column.
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: Option<String>,
-
-    /// The date that day-based criteria count from [default: today, local time].
-    #[arg(long = "as-of", value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
 
     /// CSV with header `account,rep`: existing account owners (both sides).
     #[arg(long = "owners", value_name = "FILE")]

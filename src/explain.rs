@@ -2,8 +2,6 @@
 //! caps, every stage test, and the routing steps as they happened in the full
 //! batch run (the lead is routed in its rank among all the others).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::input::{LineCounter, RecordReader};
@@ -97,12 +95,7 @@ pub fn close_ids(batch: &Batch, id: &str) -> Vec<String> {
 }
 
 /// Explains the lead at rank position `pos` of a ranked batch.
-pub fn explain(
-    rules: &Rules,
-    batch: &Batch,
-    hits: &[(usize, usize)],
-    owners: Option<&HashMap<String, String>>,
-) -> Explanation {
+pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &crate::owners::Owners) -> Explanation {
     let (pos, line) = hits[0];
     let lead: &Lead = &batch.leads[pos];
     let plan = &batch.plan;
@@ -184,8 +177,7 @@ pub fn explain(
         }
     }
     let routing = (!rules.teams.is_empty()).then(|| {
-        let empty = HashMap::new();
-        let mut router = Router::new(rules, batch, owners.unwrap_or(&empty));
+        let mut router = Router::new(rules, batch, owners);
         let mut steps = Vec::new();
         let mut result = None;
         for (k, l) in batch.leads.iter().enumerate() {

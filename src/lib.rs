@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod date;
 pub mod error;
 pub mod explain;
@@ -20,6 +21,7 @@ pub mod route;
 pub mod rules;
 pub mod score;
 pub mod stage;
+pub mod timings;
 
 use clap::Parser;
 

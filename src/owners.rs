@@ -9,7 +9,19 @@ use crate::input::{self, LineCounter, RecordReader, ends_in_quote, find_column};
 use crate::rules::Encoding;
 
 /// Account key (trimmed, lower-cased) to rep name (trimmed).
-pub fn load(path: &str) -> Result<HashMap<String, String>, Fail> {
+pub type Owners = HashMap<String, String>;
+
+/// The owners a run uses: those of `--owners` when the rules set
+/// `input.account`; none otherwise (the file is then not read).
+pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owners, Fail> {
+    match (path, &rules.input.account) {
+        (Some(path), Some(_)) => load(path),
+        _ => Ok(HashMap::new()),
+    }
+}
+
+/// Reads an owners file.
+pub fn load(path: &str) -> Result<Owners, Fail> {
     let input = input::read(path, Encoding::Utf8, "the owners file")?;
     let text = &input.text;
     let delimiter = input::detect_delimiter(text.as_bytes());

@@ -4,8 +4,6 @@
 //! expertise (`prefer`) and then the lowest exact load (taken / weight) win;
 //! full teams overflow along their chain.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::num::Ratio;
@@ -125,7 +123,7 @@ pub struct Router<'a> {
 
 impl<'a> Router<'a> {
     /// `file_owners` maps account keys (trimmed, lower-cased) to rep names.
-    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &HashMap<String, String>) -> Router<'a> {
+    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &crate::owners::Owners) -> Router<'a> {
         let owners = batch
             .accounts
             .iter()
@@ -297,7 +295,7 @@ pub struct Routed {
 }
 
 /// Routes every lead of a ranked batch.
-pub fn route_all(rules: &Rules, batch: &Batch, owners: &HashMap<String, String>) -> Routed {
+pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::owners::Owners) -> Routed {
     let mut router = Router::new(rules, batch, owners);
     let assignments = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
     Routed { assignments, taken: router.taken().to_vec() }

@@ -1,32 +1,16 @@
-//! `leadroute assign`: score, stage, sort and route; the nightly job.
-
-use std::cell::RefCell;
-use std::collections::HashMap;
+//! `leadroute assign`: score, stage and sort and route; the nightly job.
 
 use crate::cli::AssignArgs;
 use crate::plan::Mode;
-use crate::route;
+use crate::{owners, route};
 
 pub fn run(args: &AssignArgs) -> anyhow::Result<u8> {
-    let owners = RefCell::new(HashMap::new());
-    super::run_batch(
-        &args.common,
-        super::Job {
-            name: "assign",
-            mode: Mode::Assign,
-            leads: &args.leads,
-            inputs: &[("--owners", args.owners.as_deref())],
-            out: &args.out,
-            outcome: None,
-            // The owners file is read after the columns and the prefix check;
-            // it is ignored when `input.account` is unset.
-            prepare: &mut |cfg, _| {
-                if let (Some(path), Some(_)) = (&args.owners, &cfg.rules.input.account) {
-                    *owners.borrow_mut() = crate::owners::load(path)?;
-                }
-                Ok(())
-            },
-            route: &mut |cfg, batch| Some(route::route_all(&cfg.rules, batch, &owners.borrow())),
-        },
-    )
+    let inputs = [("--owners", args.owners.as_deref())];
+    let sources = super::Sources { leads: &args.leads, inputs: &inputs, outcome: None };
+    let opening = super::open(&args.common, &args.out, sources, Mode::Assign)?;
+    // After the columns and the prefix check, before any output is created.
+    let owners = owners::load_for(args.owners.as_deref(), &opening.cfg.rules)?;
+    let (run, batch) = opening.score()?;
+    let routed = route::route_all(&run.cfg.rules, &batch, &owners);
+    run.finish(&batch, Some(&routed))
 }

@@ -6,7 +6,7 @@ use crate::cli::CheckArgs;
 use crate::plan::Mode;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    let cfg = super::Config::load(&args.common)?;
+    let cfg = crate::config::Config::from_common(&args.common, true)?;
     let r = &cfg.rules;
     let mut out = format!(
         "{}: rules are valid: {} criteria, {} stages ({}), {} teams, {} reps\n",

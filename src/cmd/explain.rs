@@ -1,13 +1,12 @@
 //! `leadroute explain --id ID`: one lead's story, from the full batch run.
 
-use std::io::IsTerminal;
-
 use crate::cli::ExplainArgs;
+use crate::config::Config;
 use crate::error::Fail;
 use crate::plan::Mode;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
-    let cfg = super::Config::load(&args.common)?;
+    let cfg = Config::from_common(&args.common, true)?;
     let rules = &cfg.rules;
     let id = args.id.trim();
     if id.is_empty() {
@@ -15,11 +14,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
     }
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let opened = crate::pipeline::open(rules, &args.leads, mode, cfg.as_of)?;
-    let owners = match (&args.owners, &rules.input.account) {
-        (Some(path), Some(_)) => Some(crate::owners::load(path)?),
-        _ => None,
-    };
-    let mut batch = opened.process(rules, &super::progress(0, true));
+    let owners = crate::owners::load_for(args.owners.as_deref(), rules)?;
+    let mut batch = opened.process(rules, &cfg.decoration.progress_bar(0));
     crate::rank::rank(&mut batch.leads);
     let hits = crate::explain::find(&batch, id);
     if hits.is_empty() {
@@ -31,8 +27,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
-    let e = crate::explain::explain(rules, &batch, &hits, owners.as_ref());
-    let plain = !std::io::stdout().is_terminal();
-    crate::output::write_stdout(|w| w.write_all(crate::output::report::explanation(&e, plain).as_bytes()))?;
+    let e = crate::explain::explain(rules, &batch, &hits, &owners);
+    let report = crate::output::report::explanation(&e, cfg.decoration.stdout_plain);
+    crate::output::write_stdout(|w| w.write_all(report.as_bytes()))?;
     Ok(0)
 }

@@ -1,20 +1,11 @@
-//! `leadroute score`: score, stage and sort only (no routing).
+//! `leadroute score`: score, stage and sort only (no routing); with
+//! `--outcome`, a calibration report.
 
 use crate::cli::ScoreArgs;
 use crate::plan::Mode;
 
 pub fn run(args: &ScoreArgs) -> anyhow::Result<u8> {
-    super::run_batch(
-        &args.common,
-        super::Job {
-            name: "score",
-            mode: Mode::Score,
-            leads: &args.leads,
-            inputs: &[],
-            out: &args.out,
-            outcome: args.outcome.as_deref(),
-            prepare: &mut |_, _| Ok(()),
-            route: &mut |_, _| None,
-        },
-    )
+    let sources = super::Sources { leads: &args.leads, inputs: &[], outcome: args.outcome.as_deref() };
+    let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
+    run.finish(&batch, None)
 }
