@@ -6,6 +6,7 @@ mod atomic;
 pub mod csv;
 pub mod report;
 pub mod summary;
+mod table;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

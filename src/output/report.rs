@@ -1,29 +1,13 @@
 //! Rendering the analyst reports (calibration, comparison, explanation) as
 //! tables. Pure: each returns a String.
 
-use comfy_table::{Cell, CellAlignment, Table};
+use comfy_table::Cell;
 
-use super::summary::table;
+use super::table::{num, pct, push_table, right, table};
 use crate::analyze::{Calibration, Comparison, Conversion};
 use crate::explain::Explanation;
-
-fn right(s: impl ToString) -> Cell {
-    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
-}
-
-fn pct(r: Option<f64>) -> String {
-    r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
-}
-
-fn push_table(out: &mut String, t: &Table) {
-    out.push('\n');
-    out.push_str(&t.to_string());
-    out.push('\n');
-}
-
-fn num(v: f64) -> String {
-    crate::num::Cents((v * 100.0).round() as i64).to_string()
-}
+use crate::pipeline::Batch;
+use crate::rules::Rules;
 
 pub fn calibration(c: &Calibration, plain: bool) -> String {
     let mut out = format!(
@@ -202,6 +186,48 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
             r.rep.as_deref().unwrap_or("-"),
             r.reason
         ));
+    }
+    out
+}
+
+/// The `check` report: the rules in brief, doubtful-rules warnings, and with an
+/// export its rows, rejects and every read column's parse failures (with the
+/// prefix clash that would stop `assign`, if any).
+pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&Batch, Option<&str>)>) -> String {
+    let mut out = format!(
+        "{}: rules are valid: {} criteria, {} stages ({}), {} teams, {} reps\n",
+        rules_path,
+        r.criteria.len(),
+        r.stages.len(),
+        r.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" < "),
+        r.teams.len(),
+        r.reps.len()
+    );
+    for warning in warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    let Some((batch, clash)) = export else { return out };
+    if let Some(clash) = clash {
+        out.push_str(&format!("warning: `assign` would stop here: {clash}\n"));
+    }
+    out.push_str(&format!(
+        "{}: every column the rules name exists; {} rows read, {} well-formed, {} rejected\n",
+        batch.input.name,
+        batch.rows_read,
+        batch.well_formed(),
+        batch.rejects.len()
+    ));
+    for rej in batch.rejects.iter().take(super::summary::REJECTS_SHOWN) {
+        out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
+    }
+    for (_, col) in batch.plan.warn_columns() {
+        match batch.warnings.iter().find(|w| w.column == col) {
+            Some(w) => out.push_str(&format!(
+                "  column '{}': {} values fail to parse (first at line {})\n",
+                col, w.count, w.first_line
+            )),
+            None => out.push_str(&format!("  column '{col}': every value parses\n")),
+        }
     }
     out
 }

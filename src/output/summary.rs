@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::Cell;
 use serde::Serialize;
 
+use super::table::{num, right, table};
 use crate::num::Cents;
 use crate::pipeline::Batch;
 use crate::route::{Assignment, Reason, Routed};
@@ -191,30 +192,6 @@ fn mean_cents(sum: i128, n: u64) -> Cents {
     let n = n as i128;
     let q = (2 * sum + sum.signum() * n) / (2 * n);
     Cents(q as i64)
-}
-
-pub(crate) fn table(plain: bool) -> Table {
-    let mut t = Table::new();
-    if plain {
-        t.load_style(presets::ASCII_MARKDOWN);
-        t.force_no_tty();
-        t.set_content_arrangement(ContentArrangement::Disabled);
-    } else {
-        t.load_style(presets::UTF8_FULL_CONDENSED);
-        // Wrap to the terminal only when its width is known and usable.
-        let usable = t.width().is_some_and(|w| w >= 40);
-        t.set_content_arrangement(if usable { ContentArrangement::Dynamic } else { ContentArrangement::Disabled });
-    }
-    t
-}
-
-fn right(s: impl ToString) -> Cell {
-    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
-}
-
-fn num(v: f64) -> String {
-    let c = Cents((v * 100.0).round() as i64);
-    c.to_string()
 }
 
 /// Renders the summary as tables. `plain` for pipes and files.
