@@ -196,10 +196,6 @@ impl<'a> Fields<'a> {
         self.ends.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     pub fn bytes(&self, i: usize) -> &'a [u8] {
         &self.buf[self.range(i)]
     }

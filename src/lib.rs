@@ -3,25 +3,25 @@
 //! The pipeline runs one way: CLI -> Config (rules loaded and validated) ->
 //! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
 
-pub mod analyze;
-pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod date;
+mod analyze;
+mod cli;
+mod cmd;
+mod config;
+mod date;
 pub mod error;
-pub mod explain;
-pub mod input;
-pub mod num;
-pub mod output;
-pub mod owners;
-pub mod pipeline;
-pub mod plan;
-pub mod rank;
-pub mod route;
-pub mod rules;
-pub mod score;
-pub mod stage;
-pub mod timings;
+mod explain;
+mod input;
+mod num;
+mod output;
+mod owners;
+mod pipeline;
+mod plan;
+mod rank;
+mod route;
+mod rules;
+mod score;
+mod stage;
+mod timings;
 
 use clap::Parser;
 

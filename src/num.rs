@@ -15,8 +15,6 @@ pub const DEC_SCALE: i128 = 1_000_000_000_000_000_000;
 const DEC_DIGITS: usize = 18;
 
 impl Dec {
-    pub const ZERO: Dec = Dec(0);
-
     pub fn from_int(v: i64) -> Dec {
         Dec((v as i128).saturating_mul(DEC_SCALE))
     }

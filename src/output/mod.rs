@@ -29,10 +29,6 @@ impl Target {
             Some(p) => Target::File(PathBuf::from(p)),
         }
     }
-
-    pub fn is_stdout(&self) -> bool {
-        matches!(self, Target::Stdout)
-    }
 }
 
 /// Writes a report to standard output; a closed pipe (`| head`) is not an

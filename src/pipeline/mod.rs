@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::error::Fail;
-use crate::input::{self, Fields, Input, LineCounter, RecordReader, ends_in_quote};
+use crate::input::{self, Input, LineCounter, RecordReader, ends_in_quote};
 use crate::num::Cents;
 use crate::plan::{self, Mode, Plan};
 use crate::rules::Rules;
@@ -203,16 +203,5 @@ impl Batch {
 
     pub fn well_formed(&self) -> u64 {
         self.leads.len() as u64
-    }
-
-    /// Re-reads the cells of each lead in the current order, for writers.
-    pub fn for_each_row(&self, mut f: impl FnMut(&Lead, &Fields) -> std::io::Result<()>) -> std::io::Result<()> {
-        let mut rr = RecordReader::new(self.delimiter);
-        for lead in &self.leads {
-            if let Some(rec) = rr.read(&self.input.text, lead.offset) {
-                f(lead, &rec.fields)?;
-            }
-        }
-        Ok(())
     }
 }

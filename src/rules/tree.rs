@@ -5,7 +5,7 @@
 //! decimals" is a property of what the user wrote, not of a binary float.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -30,7 +30,7 @@ pub enum Val {
     /// A number as written: decimal integer text, or float text.
     Num(String),
     Bool(bool),
-    Datetime(String),
+    Datetime,
     Array(Vec<Node>),
     Table(Table),
 }
@@ -90,7 +90,7 @@ impl Val {
             Val::Num(s) if s.contains(['.', 'e', 'E']) => "a float",
             Val::Num(_) => "an integer",
             Val::Bool(_) => "a boolean",
-            Val::Datetime(_) => "a date-time",
+            Val::Datetime => "a date-time",
             Val::Array(_) => "an array",
             Val::Table(_) => "a table",
         }
@@ -124,10 +124,6 @@ impl Source {
             }
             At::Set(i) => format!("{}: --set '{}'", self.path.display(), self.sets.get(*i).map_or("", |s| s.as_str())),
         }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 
@@ -177,7 +173,7 @@ fn node_from(v: Spanned<DeValue<'_>>) -> Node {
         ),
         DeValue::Float(f) => Val::Num(f.as_str().to_string()),
         DeValue::Boolean(b) => Val::Bool(b),
-        DeValue::Datetime(d) => Val::Datetime(d.to_string()),
+        DeValue::Datetime(_) => Val::Datetime,
         DeValue::Array(a) => Val::Array(a.iter().cloned().map(node_from).collect()),
         DeValue::Table(t) => Val::Table(table_from(t, &span)),
     };
