@@ -217,14 +217,58 @@ impl PartialOrd for Ratio {
     }
 }
 impl Ord for Ratio {
+    /// Exact, whatever the sizes: by cross-multiplication when that fits in
+    /// 128 bits (every realistic load), else by sign and then as continued
+    /// fractions (whole parts first, then the reciprocals of the remainders),
+    /// which never multiplies and so never overflows.
     fn cmp(&self, o: &Self) -> Ordering {
-        // Loads are small (taken ≤ rows, weights ≤ 1.7e20 scaled): widen to avoid overflow.
-        let l = (self.num as f64, self.den as f64);
-        let r = (o.num as f64, o.den as f64);
-        match self.num.checked_mul(o.den).zip(o.num.checked_mul(self.den)) {
-            Some((a, b)) => a.cmp(&b),
-            None => (l.0 / l.1).total_cmp(&(r.0 / r.1)),
+        if self.den > 0
+            && o.den > 0
+            && let Some((a, b)) = self.num.checked_mul(o.den).zip(o.num.checked_mul(self.den))
+        {
+            return a.cmp(&b);
         }
+        let sign = |r: &Ratio| (r.num.signum() * r.den.signum()).cmp(&0);
+        match sign(self).cmp(&sign(o)) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        let magnitude = cmp_fractions(
+            (self.num.unsigned_abs(), self.den.unsigned_abs()),
+            (o.num.unsigned_abs(), o.den.unsigned_abs()),
+        );
+        if sign(self) == Ordering::Less { magnitude.reverse() } else { magnitude }
+    }
+}
+
+/// Compares a/b with c/d (b, d > 0; a zero denominator counts as infinity).
+fn cmp_fractions((mut a, mut b): (u128, u128), (mut c, mut d): (u128, u128)) -> Ordering {
+    let mut flipped = false;
+    loop {
+        let order = match (b, d) {
+            (0, 0) => Ordering::Equal,
+            (0, _) => Ordering::Greater,
+            (_, 0) => Ordering::Less,
+            _ => match (a / b).cmp(&(c / d)) {
+                Ordering::Equal => {
+                    let (r, s) = (a % b, c % d);
+                    // a/b = q + r/b and c/d = q + s/d: compare r/b with s/d,
+                    // that is d/s with b/r (the order flips).
+                    match (r, s) {
+                        (0, 0) => Ordering::Equal,
+                        (0, _) => Ordering::Less,
+                        (_, 0) => Ordering::Greater,
+                        _ => {
+                            (a, b, c, d) = (b, r, d, s);
+                            flipped = !flipped;
+                            continue;
+                        }
+                    }
+                }
+                unequal => unequal,
+            },
+        };
+        return if flipped { order.reverse() } else { order };
     }
 }
 
@@ -307,5 +351,34 @@ mod tests {
         assert!(a < b);
         let c = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
         assert_eq!(a, c);
+    }
+
+    /// The comparison is exact: it agrees with cross-multiplication wherever
+    /// that does not overflow, and stays exact where it would.
+    #[test]
+    fn ratios_compare_exactly_beyond_overflow() {
+        let values: [i128; 9] = [0, 1, 2, 3, 7, 10, 1_000_000_007, DEC_SCALE, 3 * DEC_SCALE + 1];
+        for &a in &values {
+            for &b in &values[1..] {
+                for &c in &values {
+                    for &d in &values[1..] {
+                        let want = (a * d).cmp(&(c * b));
+                        let fractions = cmp_fractions((a as u128, b as u128), (c as u128, d as u128));
+                        assert_eq!(fractions, want, "continued fractions: {a}/{b} vs {c}/{d}");
+                        assert_eq!(Ratio { num: a, den: b }.cmp(&Ratio { num: c, den: d }), want, "{a}/{b} vs {c}/{d}");
+                        let neg = Ratio { num: -a, den: b }.cmp(&Ratio { num: -c, den: d });
+                        assert_eq!(neg, want.reverse(), "-{a}/{b} vs -{c}/{d}");
+                    }
+                }
+            }
+        }
+        // Products of about 1e43 overflow i128; floats cannot tell these apart.
+        let big = 10_000_000 * DEC_SCALE;
+        let w = 9_000_000_000_000_000_000i128;
+        let x = Ratio { num: big, den: w };
+        let y = Ratio { num: big + 1, den: w };
+        assert!(x < y);
+        assert!(Ratio { num: big, den: w + 1 } < x);
+        assert_eq!(Ratio { num: 2 * big, den: 2 * w }, x);
     }
 }
