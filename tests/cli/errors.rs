@@ -151,5 +151,14 @@ fn bad_set_paths_and_values() {
 #[test]
 fn prefix_clash_is_a_rules_error_that_suggests_a_prefix() {
     let leads = LEADS.replacen("Created", "Created,Score", 1).replace('\n', ",x\n").replacen(",x\n", "\n", 1);
-    fails(RULES, leads.as_bytes(), &[], 2).stderr_has("prefix");
+    fails(RULES, leads.as_bytes(), &[], 2).stderr_has(
+        "leads.csv:1: the export already has a column 'Score', and leadroute would append 'score'; \
+         set a prefix for the appended columns in the rules, e.g. [output] prefix = \"lr_\"",
+    );
+    // With the prefix it suggests, the same export runs.
+    let rules = RULES.replacen("[scoring]", "[output]\nprefix = \"lr_\"\n\n[scoring]", 1);
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", &leads);
+    wd.run(&["score", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    assert!(wd.read("out.csv").starts_with("Lead ID,Company,") && wd.read("out.csv").contains(",Score,lr_score,"));
 }
