@@ -3,9 +3,10 @@
 //! csv-core straight from the in-memory text, physical line numbers, and header
 //! matching. Everything here is about the file's dialect, nothing about rules.
 
+use std::collections::HashMap;
 use std::io::Read;
 
-use crate::error::{Fail, io_reason};
+use crate::error::{Fail, NAMES_SHOWN, io_reason, name_list, shorten, thousands};
 use crate::rules::Encoding;
 
 /// A whole export in memory, as UTF-8.
@@ -396,42 +397,99 @@ fn plain_line(text: &[u8], start: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// Finds a rules column in the header: the cell equal after trimming; failing
-/// that, the one equal case-insensitively. No match, or several, is an error
-/// (exit 1) that lists the header.
-pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Fail> {
-    let want = column.trim();
-    let exact: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim() == want).collect();
-    let pick = |found: Vec<usize>, how: &str| -> Result<Option<usize>, Fail> {
-        match found.len() {
-            0 => Ok(None),
-            1 => Ok(Some(found[0])),
-            _ => Err(Fail::input(format!(
-                "{input_name}:1: column '{column}' ({used_by}) is ambiguous: {} header cells match {how} \
-                 (columns {}); rename one in the export",
-                found.len(),
-                found.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", ")
-            ))),
+/// A header indexed by cell (trimmed, and trimmed and lower-cased), so that
+/// finding every rules column costs one look-up each, however wide the export.
+pub struct HeaderIndex<'h> {
+    input_name: &'h str,
+    header: &'h [String],
+    /// Each trimmed cell: its first column and how many cells are equal to it.
+    exact: HashMap<&'h str, (usize, usize)>,
+    /// The same for the cells lower-cased.
+    folded: HashMap<String, (usize, usize)>,
+}
+
+impl<'h> HeaderIndex<'h> {
+    pub fn new(input_name: &'h str, header: &'h [String]) -> HeaderIndex<'h> {
+        let mut exact: HashMap<&str, (usize, usize)> = HashMap::with_capacity(header.len());
+        let mut folded: HashMap<String, (usize, usize)> = HashMap::with_capacity(header.len());
+        for (i, cell) in header.iter().enumerate() {
+            exact.entry(cell.trim()).or_insert((i, 0)).1 += 1;
+            folded.entry(cell.trim().to_lowercase()).or_insert((i, 0)).1 += 1;
         }
-    };
-    if let Some(i) = pick(exact, "it exactly")? {
-        return Ok(i);
+        HeaderIndex { input_name, header, exact, folded }
     }
-    let lw = want.to_lowercase();
-    let ci: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim().to_lowercase() == lw).collect();
-    if let Some(i) = pick(ci, "it case-insensitively")? {
-        return Ok(i);
+
+    /// Finds a rules column: the cell equal after trimming; failing that, the
+    /// one equal case-insensitively. No match, or several, is an error (exit 1)
+    /// that shows the header: all of it when it is short; else its size, the
+    /// closest names and the first ones.
+    pub fn find(&self, column: &str, used_by: &str) -> Result<usize, Fail> {
+        let want = column.trim();
+        let lw = want.to_lowercase();
+        let fold = |cell: &String| cell.trim().to_lowercase() == lw;
+        if let Some(&(i, n)) = self.exact.get(want) {
+            return if n == 1 {
+                Ok(i)
+            } else {
+                Err(self.ambiguous(column, used_by, n, "exactly", |c| c.trim() == want))
+            };
+        }
+        if let Some(&(i, n)) = self.folded.get(&lw) {
+            return if n == 1 { Ok(i) } else { Err(self.ambiguous(column, used_by, n, "case-insensitively", fold)) };
+        }
+        Err(self.missing(column, used_by))
     }
-    let hint = crate::rules::schema::did_you_mean(want, header.iter().map(|h| h.trim()));
-    let delimiter_hint = if header.len() == 1 {
-        "; the header has a single column: is the delimiter right? (set [input] delimiter)"
-    } else {
-        ""
-    };
-    Err(Fail::input(format!(
-        "{input_name}:1: no column '{column}' ({used_by}){hint}; the header has: {}{delimiter_hint}",
-        header.join(", ")
-    )))
+
+    fn ambiguous(&self, column: &str, used_by: &str, n: usize, how: &str, hit: impl Fn(&String) -> bool) -> Fail {
+        let mut cols: Vec<String> = (0..self.header.len())
+            .filter(|&i| hit(&self.header[i]))
+            .take(NAMES_SHOWN)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        if n > NAMES_SHOWN {
+            cols.push(format!("… and {} more", thousands(n - NAMES_SHOWN)));
+        }
+        Fail::input(format!(
+            "{}:1: column '{column}' ({used_by}) is ambiguous: {} header cells match it {how} (columns {}); \
+             rename one in the export",
+            self.input_name,
+            thousands(n),
+            cols.join(", ")
+        ))
+    }
+
+    fn missing(&self, column: &str, used_by: &str) -> Fail {
+        let want = column.trim();
+        let header = self.header;
+        let cells = || header.iter().map(|h| h.trim());
+        let shown = if header.len() <= NAMES_SHOWN {
+            let hint = crate::rules::schema::did_you_mean(want, cells());
+            let all: Vec<_> = cells().map(|h| shorten(h, 60)).collect();
+            format!("{hint}; the header has: {}", all.join(", "))
+        } else {
+            let close = crate::rules::schema::closest(want, cells(), 3);
+            let close = match close.is_empty() {
+                true => format!("none close to '{}'", shorten(want, 60)),
+                false => format!("closest: {}", name_list(close.into_iter())),
+            };
+            format!(
+                "; the header has {} columns, {close}; first {NAMES_SHOWN}: {}",
+                thousands(header.len()),
+                name_list(cells().take(NAMES_SHOWN))
+            )
+        };
+        let delimiter_hint = if header.len() == 1 {
+            "; the header has a single column: is the delimiter right? (set [input] delimiter)"
+        } else {
+            ""
+        };
+        Fail::input(format!("{}:1: no column '{column}' ({used_by}){shown}{delimiter_hint}", self.input_name))
+    }
+}
+
+/// Finds one rules column in a header (see `HeaderIndex::find`).
+pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Fail> {
+    HeaderIndex::new(input_name, header).find(column, used_by)
 }
 
 #[cfg(test)]

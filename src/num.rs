@@ -19,10 +19,6 @@ impl Dec {
         Dec((v as i128).saturating_mul(DEC_SCALE))
     }
 
-    pub fn is_positive(self) -> bool {
-        self.0 > 0
-    }
-
     /// floor(self / other) for other > 0, saturating to i64.
     pub fn floor_div(self, other: Dec) -> i64 {
         debug_assert!(other.0 > 0);
@@ -103,43 +99,108 @@ pub fn parse_cell_number(s: &str, sep: u8) -> Option<Dec> {
     Some(Dec::from_parts(neg, int, frac))
 }
 
+/// The largest absolute value of a `Dec` from the rules (a numeric test's
+/// bound, `per`, `weight`): 10^20. Above it cells and bounds would saturate
+/// (see `Dec`) and stop comparing exactly.
+pub const DEC_LIMIT: Dec = Dec(100_000_000_000_000_000_000 * DEC_SCALE);
+
+/// The largest absolute value of points and thresholds (`points`, `max`,
+/// `max_fit`, `max_engagement`, `min_*`): 10,000,000, in hundredths. Below
+/// what a lead keeps of its fit and engagement (±21,474,836.47, see
+/// `pipeline::Lead`), so that one criterion's points, a cap or a threshold is
+/// never cut short; far beyond what a rule set needs.
+pub const CENTS_LIMIT: Cents = Cents(1_000_000_000);
+
+/// The largest whole number of the rules (`capacity`, `within_days`,
+/// `older_than_days`): 10^12.
+pub const WHOLE_LIMIT: i64 = 1_000_000_000_000;
+
+/// A number of the rules file, read exactly from the text it was written with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TomlNumber {
+    /// The value; fractional digits past the 18th are dropped.
+    pub value: Dec,
+    /// Fractional digits as written, trailing zeros not counted: `12.50` has
+    /// 1, `1e-3` has 3, `1e-30` has 30.
+    pub decimals: u64,
+}
+
+/// Why a TOML number is not a `TomlNumber`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberError {
+    /// `inf`, `nan`, or text that is not a number.
+    NotFinite,
+    /// Beyond what a `Dec` holds (about ±1.7 × 10^20); `negative` tells which end.
+    TooLarge { negative: bool },
+}
+
 /// Parses a TOML number literal (integer or float text as written in the file,
-/// or a decimal integer) exactly. Accepts `_` separators and exponents; refuses
-/// `inf` and `nan`, and other radixes than 10 (those come as integers instead).
-pub fn parse_toml_number(raw: &str) -> Option<Dec> {
+/// or a decimal integer) exactly. Accepts `_` separators and exponents of any
+/// size; refuses `inf` and `nan`. Other radixes than 10 come as decimal
+/// integers, or, when they do not fit an `i128`, as written: too large.
+/// Linear in the length of the text, whatever the exponent.
+pub fn parse_toml_number(raw: &str) -> Result<TomlNumber, NumberError> {
     let s: String = raw.chars().filter(|&c| c != '_').collect();
-    let (mant, exp) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
-        None => (&s[..], 0),
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, &s[..]),
     };
-    let b = mant.as_bytes();
-    let (neg, rest) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
+    if ["0x", "0o", "0b"].iter().any(|p| body.starts_with(p)) {
+        return Err(NumberError::TooLarge { negative: neg });
+    }
+    let (mant, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], parse_exponent(&body[i + 1..]).ok_or(NumberError::NotFinite)?),
+        None => (body, 0),
     };
-    let dot = rest.iter().position(|&c| c == b'.');
-    let (int, frac) = match dot {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => (rest, &[][..]),
+    let (int, frac) = match mant.find('.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, ""),
     };
-    if int.is_empty() && frac.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) || exp.abs() > 60 {
+    let (int, frac) = (int.as_bytes(), frac.as_bytes());
+    if int.is_empty() && frac.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+        return Err(NumberError::NotFinite);
+    }
+    // The value is 0.DIGITS × 10^point, DIGITS without leading or trailing zeros.
+    let all: Vec<u8> = int.iter().chain(frac).copied().collect();
+    let lead = all.iter().take_while(|&&d| d == b'0').count();
+    let digits = &all[lead..];
+    let digits = &digits[..digits.len() - digits.iter().rev().take_while(|&&d| d == b'0').count()];
+    if digits.is_empty() {
+        return Ok(TomlNumber { value: Dec(0), decimals: 0 });
+    }
+    let point = (int.len() as i64 - lead as i64).saturating_add(exp);
+    let decimals = (digits.len() as i64).saturating_sub(point).max(0) as u64;
+    // 10^21 and more cannot be a `Dec`.
+    if point > 21 {
+        return Err(NumberError::TooLarge { negative: neg });
+    }
+    let digit_at = |i: i64| if i >= 0 && (i as usize) < digits.len() { (digits[i as usize] - b'0') as i128 } else { 0 };
+    let mut v: i128 = 0;
+    for i in 0..point.max(0) {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(digit_at(i)))
+            .ok_or(NumberError::TooLarge { negative: neg })?;
+    }
+    let (mut f, mut scale) = (0, DEC_SCALE);
+    for i in point..point.saturating_add(DEC_DIGITS as i64) {
+        scale /= 10;
+        f += digit_at(i) * scale;
+    }
+    let v = v.checked_mul(DEC_SCALE).and_then(|v| v.checked_add(f)).ok_or(NumberError::TooLarge { negative: neg })?;
+    Ok(TomlNumber { value: Dec(if neg { -v } else { v }), decimals })
+}
+
+/// A TOML float's exponent; one too large for an `i64` saturates (the value
+/// is then too large, or zero with many decimals).
+fn parse_exponent(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    // Shift the decimal point by the exponent.
-    let mut digits: Vec<u8> = int.iter().chain(frac).copied().collect();
-    let mut point = int.len() as i32 + exp;
-    if point < 0 {
-        let mut z = vec![b'0'; (-point) as usize];
-        z.extend_from_slice(&digits);
-        digits = z;
-        point = 0;
-    }
-    while (digits.len() as i32) < point {
-        digits.push(b'0');
-    }
-    let (i, f) = digits.split_at(point as usize);
-    Some(Dec::from_parts(neg, i, f))
+    let neg = s.starts_with('-');
+    Some(s.parse::<i64>().unwrap_or(if neg { i64::MIN / 2 } else { i64::MAX / 2 }))
 }
 
 /// A score, a number of points or a threshold, in exact hundredths.
@@ -296,16 +357,37 @@ mod tests {
 
     #[test]
     fn toml_numbers_are_exact() {
-        let t = |s: &str| parse_toml_number(s).map(|d| d.to_string());
-        assert_eq!(t("12.34").as_deref(), Some("12.34"));
-        assert_eq!(t("1e3").as_deref(), Some("1000"));
-        assert_eq!(t("2.5E-1").as_deref(), Some("0.25"));
-        assert_eq!(t("1_000.5").as_deref(), Some("1000.5"));
-        assert_eq!(t("inf"), None);
-        assert_eq!(t("nan"), None);
-        assert_eq!(parse_toml_number("0.1").unwrap().0 * 3, parse_toml_number("0.3").unwrap().0);
-        assert_eq!(parse_toml_number("12.345").unwrap().to_cents(), None);
-        assert_eq!(parse_toml_number("12.50").unwrap().to_cents(), Some(1250));
+        let t = |s: &str| parse_toml_number(s).map(|n| n.value.to_string());
+        assert_eq!(t("12.34").as_deref(), Ok("12.34"));
+        assert_eq!(t("1e3").as_deref(), Ok("1000"));
+        assert_eq!(t("2.5E-1").as_deref(), Ok("0.25"));
+        assert_eq!(t("1_000.5").as_deref(), Ok("1000.5"));
+        assert_eq!(t("-0.0").as_deref(), Ok("0"));
+        assert_eq!(t("0e999999999999999999999").as_deref(), Ok("0"));
+        assert_eq!(t("inf"), Err(NumberError::NotFinite));
+        assert_eq!(t("-nan"), Err(NumberError::NotFinite));
+        let v = |s: &str| parse_toml_number(s).unwrap().value;
+        assert_eq!(v("0.1").0 * 3, v("0.3").0);
+        let d = |s: &str| parse_toml_number(s).unwrap().decimals;
+        assert_eq!((d("12.345"), d("12.50"), d("1e-3"), d("1.5e3"), d("100")), (3, 1, 3, 0, 0));
+        // Tiny values keep their decimals though the value is below a `Dec`'s resolution.
+        assert_eq!(parse_toml_number("1e-30").unwrap(), TomlNumber { value: Dec(0), decimals: 30 });
+        assert_eq!(d("1.5e-99999999999999999999"), u64::try_from(i64::MAX / 2).unwrap() + 2);
+    }
+
+    #[test]
+    fn huge_toml_numbers_are_too_large_not_saturated() {
+        let big = Err(NumberError::TooLarge { negative: false });
+        assert_eq!(parse_toml_number("1000000000000000000000000000000"), big);
+        assert_eq!(parse_toml_number("1e30"), big);
+        assert_eq!(parse_toml_number("1e999999999999999999999"), big);
+        assert_eq!(parse_toml_number("0x1000000000000000000000000000000000"), big);
+        assert_eq!(parse_toml_number("-1e30"), Err(NumberError::TooLarge { negative: true }));
+        // The largest that fits, and one digit more.
+        assert_eq!(parse_toml_number("170141183460469231731").unwrap().value.to_string(), "170141183460469231731");
+        assert_eq!(parse_toml_number("170141183460469231732"), big);
+        assert_eq!(parse_toml_number("170141183460469231731.9"), big);
+        assert_eq!(parse_toml_number("1e20").unwrap().value, DEC_LIMIT);
     }
 
     proptest::proptest! {
@@ -347,7 +429,7 @@ mod tests {
     fn ratios_compare_exactly() {
         // 3 / 10 and 0.3 / 1 are equal loads.
         let a = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
-        let b = Ratio { num: DEC_SCALE, den: parse_toml_number("3.3333333333").unwrap().0 };
+        let b = Ratio { num: DEC_SCALE, den: parse_toml_number("3.3333333333").unwrap().value.0 };
         assert!(a < b);
         let c = Ratio { num: 3 * DEC_SCALE, den: 10 * DEC_SCALE };
         assert_eq!(a, c);

@@ -3,11 +3,12 @@
 //! windows turned into day numbers. Per-row work then touches only the cells
 //! the rules need.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::date::DateFormat;
 use crate::error::Fail;
-use crate::input::find_column;
+use crate::input::HeaderIndex;
 use crate::num::Cents;
 use crate::rules::{Group, Rules, Test, ValueKind};
 
@@ -50,15 +51,35 @@ pub struct CCond {
 impl CCond {
     fn new(slot: usize, test: &Test, as_of: i32) -> CCond {
         let finder = match test {
-            // Needles are lower-case; ASCII case folding lets ASCII cells be
-            // searched without a lower-cased copy (see `score`).
-            Test::ContainsAny(list) => {
-                aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(list).ok()
-            }
+            Test::ContainsAny(list) => contains_finder(list),
             _ => None,
         };
         CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder, text_bit: None }
     }
+}
+
+/// The longest needle that a `contains_any` searcher may be a DFA for.
+///
+/// aho-corasick picks a DFA for up to 100 needles, and builds it by following,
+/// for every state and byte class, the failure links of the trie: up to one
+/// per byte of the needle, so a long needle costs the square of its length
+/// (a 70,000-character needle took 23 s before the first row). With needles
+/// this short a DFA costs at most about 64 × 256 steps per byte of the rules;
+/// longer ones get a contiguous NFA, built in time linear in their length and
+/// searched in time linear in the cell (only a little slower than a DFA).
+pub const DFA_MAX_NEEDLE: usize = 64;
+
+/// One searcher for all needles of a `contains_any`. Needles are lower-case;
+/// ASCII case folding lets ASCII cells be searched without a lower-cased copy
+/// (see `score`). None only when no automaton can be built (the search then
+/// falls back to comparing needle by needle).
+fn contains_finder(needles: &[String]) -> Option<aho_corasick::AhoCorasick> {
+    use aho_corasick::{AhoCorasick, AhoCorasickKind};
+    let build = |kind| AhoCorasick::builder().ascii_case_insensitive(true).kind(kind).build(needles);
+    if needles.iter().all(|n| n.len() <= DFA_MAX_NEEDLE) {
+        return build(None).ok();
+    }
+    build(Some(AhoCorasickKind::ContiguousNFA)).or_else(|_| build(Some(AhoCorasickKind::NoncontiguousNFA))).ok()
 }
 
 #[derive(Clone, Debug)]
@@ -109,21 +130,19 @@ impl Plan {
 }
 
 struct Builder<'a> {
-    input_name: &'a str,
-    header: &'a [String],
+    header: HeaderIndex<'a>,
     slots: Vec<Slot>,
+    /// The slot of each column read so far.
+    slot_of: HashMap<usize, usize>,
 }
 
 impl Builder<'_> {
     fn slot(&mut self, column: &str, used_by: &str, kind: Option<ValueKind>, warn: bool) -> Result<usize, Fail> {
-        let col = find_column(self.input_name, self.header, column, used_by)?;
-        let i = match self.slots.iter().position(|s| s.col == col) {
-            Some(i) => i,
-            None => {
-                self.slots.push(Slot { col, text: false, num: false, date: false, warn: false, memo: None });
-                self.slots.len() - 1
-            }
-        };
+        let col = self.header.find(column, used_by)?;
+        let i = *self.slot_of.entry(col).or_insert_with(|| {
+            self.slots.push(Slot { col, text: false, num: false, date: false, warn: false, memo: None });
+            self.slots.len() - 1
+        });
         let s = &mut self.slots[i];
         match kind {
             Some(ValueKind::Text) => s.text = true,
@@ -151,19 +170,18 @@ fn plan_memos(slots: &mut [Slot], criteria: &mut [CCriterion], conds: &mut [CCon
         }
         _ => None,
     };
-    for (k, slot) in slots.iter_mut().enumerate() {
-        let mut tests = Vec::new();
-        let (mut needles, mut costly) = (0, false);
-        let all = criteria.iter().map(|c| &c.cond).enumerate().map(|(i, c)| (TextTest::Criterion(i), c));
-        for (which, c) in all.chain(conds.iter().enumerate().map(|(i, c)| (TextTest::Cond(i), c))) {
-            if c.slot == k
-                && let Some(n) = text_needles(&c.test)
-            {
-                tests.push(which);
-                needles += n;
-                costly |= matches!(c.test, Test::ContainsAny(_));
-            }
+    // Per slot: its text tests in order, their needles, whether one is a `contains_any`.
+    let mut per_slot: Vec<(Vec<TextTest>, usize, bool)> = vec![(Vec::new(), 0, false); slots.len()];
+    let all = criteria.iter().map(|c| &c.cond).enumerate().map(|(i, c)| (TextTest::Criterion(i), c));
+    for (which, c) in all.chain(conds.iter().enumerate().map(|(i, c)| (TextTest::Cond(i), c))) {
+        if let Some(n) = text_needles(&c.test) {
+            let (tests, needles, costly) = &mut per_slot[c.slot];
+            tests.push(which);
+            *needles += n;
+            *costly |= matches!(c.test, Test::ContainsAny(_));
         }
+    }
+    for (slot, (tests, needles, costly)) in slots.iter_mut().zip(per_slot) {
         if (costly || needles >= 4) && tests.len() <= 64 {
             for (bit, which) in tests.iter().enumerate() {
                 match *which {
@@ -186,14 +204,14 @@ fn threshold(test: &Test, as_of: i32) -> i64 {
 /// Resolves every column the rules name (all must exist, for every command).
 /// With `Mode::Score` routing columns are checked but not read.
 pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Fail> {
-    let mut b = Builder { input_name, header, slots: Vec::new() };
-    let id_col = find_column(input_name, header, &rules.input.id, "[input] id")?;
+    let mut b = Builder { header: HeaderIndex::new(input_name, header), slots: Vec::new(), slot_of: HashMap::new() };
+    let id_col = b.header.find(&rules.input.id, "[input] id")?;
     let created_slot = match &rules.input.created {
         Some(c) => Some(b.slot(c, "[input] created", Some(ValueKind::Date), true)?),
         None => None,
     };
     let account_col = match &rules.input.account {
-        Some(c) => Some(find_column(input_name, header, c, "[input] account")?),
+        Some(c) => Some(b.header.find(c, "[input] account")?),
         None => None,
     };
     let mut criteria = Vec::new();
@@ -249,4 +267,24 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         header: header.to_vec(),
         outcome_col: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aho_corasick::AhoCorasickKind;
+
+    /// The cause of a set-up quadratic in a needle's length: aho-corasick's
+    /// DFA, built by walking failure links. A long needle must get an NFA
+    /// (linear to build), and still match case-insensitively.
+    #[test]
+    fn a_long_contains_any_needle_gets_an_automaton_linear_to_build() {
+        let long = "ab".repeat(DFA_MAX_NEEDLE);
+        let finder = contains_finder(&[long.clone(), "x".into()]).expect("built");
+        assert_eq!(finder.kind(), AhoCorasickKind::ContiguousNFA);
+        assert!(finder.is_match(&format!("--{}--", long.to_ascii_uppercase())));
+        assert!(!finder.is_match(&long[1..]));
+        let short = contains_finder(&["ab".repeat(DFA_MAX_NEEDLE / 2), "x".into()]).expect("built");
+        assert!(short.is_match("AB".repeat(DFA_MAX_NEEDLE / 2).as_str()));
+    }
 }

@@ -19,9 +19,11 @@ use crate::num::{Cents, Dec};
 #[derive(Debug)]
 pub struct RulesError(pub String);
 
+/// Shown with user text made printable (see `error::printable`): a name or a
+/// `--set` argument with a control character in it stays on one line.
 impl fmt::Display for RulesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::error::printable(&self.0))
     }
 }
 
@@ -213,10 +215,16 @@ impl Rules {
 pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            // The bytes before `at` are valid UTF-8: the column counts their characters.
+            let col = String::from_utf8_lossy(&bytes[line_start..at]).chars().count() + 1;
             RulesError(format!(
-                "{}: the rules file is not valid UTF-8 (byte {}); save it as UTF-8",
+                "{}:{line}:{col}: the rules file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
                 path.display(),
-                e.utf8_error().valid_up_to()
+                bytes[at]
             ))
         })?,
         Err(e) => {
@@ -228,10 +236,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
         }
     };
     let src = tree::Source { path: path.to_path_buf(), text, sets: sets.to_vec() };
-    let mut doc = tree::parse_document(&src.text).map_err(|e| {
-        let at = e.span().map_or_else(|| src.path.display().to_string(), |s| src.locate(&tree::At::File(s)));
-        RulesError(format!("{at}: invalid TOML: {}", e.message().trim()))
-    })?;
+    let mut doc = tree::parse_document(&src.text).map_err(|e| RulesError(tree::syntax_error(&src, &e)))?;
     for (i, arg) in sets.iter().enumerate() {
         set::apply(&mut doc, arg, i).map_err(|e| RulesError(format!("{}: {}", src.path.display(), e.0)))?;
     }

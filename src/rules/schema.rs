@@ -3,10 +3,15 @@
 //! line and column of the offending key or value, says what was expected, and
 //! where it can, suggests the fix.
 
+use std::collections::HashMap;
+
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
 use crate::date::DateFormat;
-use crate::num::{Cents, Dec, parse_toml_number};
+use crate::error::{NAMES_SHOWN, name_list, shorten, thousands};
+use crate::num::{
+    CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
+};
 
 pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
 const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
@@ -87,13 +92,49 @@ pub fn top_shape(key: &str) -> Option<Shape> {
 
 /// ` (did you mean 'x'?)` when one candidate is close, else empty.
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    let lw = word.to_lowercase();
-    candidates
-        .map(|c| (strsim::jaro_winkler(&lw, &c.to_lowercase()), c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!(" (did you mean '{c}'?)"))
-        .unwrap_or_default()
+    match closest(word, candidates, 1).first() {
+        Some(c) if similarity(&folded(word), &folded(c)) > 0.8 => format!(" (did you mean '{}'?)", shorten(c, 60)),
+        _ => String::new(),
+    }
+}
+
+/// The candidates most like `word` (Jaro-Winkler above 0.7, case-insensitive),
+/// best first, at most `n`; ties in the candidates' order.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+    let w = folded(word);
+    let mut best: Vec<(f64, &str)> = Vec::with_capacity(n + 1);
+    for c in candidates {
+        let s = similarity(&w, &folded(c));
+        if s > 0.7 && (best.len() < n || best.last().is_some_and(|b| s > b.0)) {
+            let at = best.partition_point(|b| b.0 >= s);
+            best.insert(at, (s, c));
+            best.truncate(n);
+        }
+    }
+    best.into_iter().map(|(_, c)| c).collect()
+}
+
+/// A name as `similarity` compares it: its first 64 characters, lower-cased.
+/// A comparison then costs the same however long the names are.
+fn folded(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((i, _)) => s[..i].to_lowercase(),
+        None => s.to_lowercase(),
+    }
+}
+
+fn similarity(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
+}
+
+/// The sign a number of the rules must have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sign {
+    Any,
+    /// ≥ 0; the text says what is expected (e.g. "a whole number ≥ 0").
+    NonNegative(&'static str),
+    /// > 0.
+    Positive,
 }
 
 /// A table of the rules being read: where it is, what it is called in messages.
@@ -179,29 +220,78 @@ impl<'a> Obj<'a> {
             .map(Some)
     }
 
-    fn number(&self, key: &str) -> R<Option<(Dec, &'a Entry)>> {
+    /// A number: finite, of the sign asked, and within ±`limit` (a larger one
+    /// would lose exactness). Returns it, as parsed and as written.
+    fn number(&self, key: &str, limit: Dec, sign: Sign) -> R<Option<(TomlNumber, &'a str, &'a At)>> {
         let Some(e) = self.get(key) else {
             return Ok(None);
         };
         let Val::Num(raw) = &e.node.val else {
             return self.wrong(e, "a number");
         };
-        match parse_toml_number(raw) {
-            Some(d) => Ok(Some((d, e))),
-            None => self.fail(&e.node.at, format!("'{key}' in {} must be a finite number, found {raw}", self.what)),
+        let at = &e.node.at;
+        let parsed = match parse_toml_number(raw) {
+            Err(NumberError::NotFinite) => {
+                return self.fail(at, format!("'{key}' in {} must be a finite number, found {raw}", self.what));
+            }
+            p => p,
+        };
+        let zero = matches!(parsed, Ok(n) if n.value == Dec(0) && n.decimals == 0);
+        let negative = match parsed {
+            Err(NumberError::TooLarge { negative }) => negative,
+            _ => raw.starts_with('-') && !zero,
+        };
+        let expected = match sign {
+            Sign::Any => None,
+            Sign::NonNegative(expected) => negative.then_some(expected),
+            Sign::Positive => (negative || zero).then_some("greater than 0"),
+        };
+        if let Some(expected) = expected {
+            return self.fail(at, format!("'{key}' in {} must be {expected}, found {raw}", self.what));
         }
+        let n = match parsed {
+            Ok(n) if n.value.0.abs() <= limit.0 => n,
+            _ if negative => {
+                return self.fail(
+                    at,
+                    format!(
+                        "'{key}' in {} is too large a negative number: found {raw}; the smallest allowed is -{limit}",
+                        self.what
+                    ),
+                );
+            }
+            _ => {
+                return self.fail(
+                    at,
+                    format!("'{key}' in {} is too large: found {raw}; the largest allowed is {limit}", self.what),
+                );
+            }
+        };
+        if sign == Sign::Positive && n.value == Dec(0) {
+            return self.fail(
+                at,
+                format!(
+                    "'{key}' in {} is too small: found {raw}; the smallest allowed is {} (numbers keep 18 decimals)",
+                    self.what,
+                    Dec(1)
+                ),
+            );
+        }
+        Ok(Some((n, raw, at)))
     }
 
-    fn cents(&self, key: &str) -> R<Option<Cents>> {
-        let Some((d, e)) = self.number(key)? else {
+    /// Points or a threshold: at most two decimals, kept in exact hundredths.
+    fn cents(&self, key: &str, sign: Sign) -> R<Option<Cents>> {
+        let limit = Dec(CENTS_LIMIT.0 as i128 * (DEC_SCALE / 100));
+        let Some((n, raw, at)) = self.number(key, limit, sign)? else {
             return Ok(None);
         };
-        match d.to_cents() {
+        match n.value.to_cents().filter(|_| n.decimals <= 2) {
             Some(c) => Ok(Some(Cents(c))),
             None => self.fail(
-                &e.node.at,
+                at,
                 format!(
-                    "'{key}' in {} may have at most two decimals, found {d} (scores are kept in hundredths)",
+                    "'{key}' in {} may have at most two decimals, found {raw} (scores are kept in hundredths)",
                     self.what
                 ),
             ),
@@ -209,34 +299,25 @@ impl<'a> Obj<'a> {
     }
 
     fn whole(&self, key: &str) -> R<Option<i64>> {
-        let Some((d, e)) = self.number(key)? else { return Ok(None) };
-        let raw = match &e.node.val {
-            Val::Num(raw) => raw.as_str(),
-            _ => "",
+        let limit = Dec::from_int(WHOLE_LIMIT);
+        let Some((n, raw, at)) = self.number(key, limit, Sign::NonNegative("a whole number ≥ 0"))? else {
+            return Ok(None);
         };
-        if raw.contains(['.', 'e', 'E']) {
-            return self.fail(
-                &e.node.at,
+        match n.value.to_integer().and_then(|v| i64::try_from(v).ok()) {
+            Some(v) if !raw.contains(['.', 'e', 'E']) => Ok(Some(v)),
+            _ => self.fail(
+                at,
                 format!(
-                    "'{key}' in {} must be a whole number, found {raw} (write it without a decimal point)",
+                    "'{key}' in {} must be a whole number, found {raw} (write it as an integer, without a decimal \
+                     point or exponent)",
                     self.what
                 ),
-            );
-        }
-        match d.to_integer().filter(|v| *v >= 0).and_then(|v| i64::try_from(v).ok()) {
-            Some(v) => Ok(Some(v)),
-            None => self.fail(&e.node.at, format!("'{key}' in {} must be a whole number ≥ 0, found {d}", self.what)),
+            ),
         }
     }
 
     fn positive(&self, key: &str) -> R<Option<Dec>> {
-        let Some((d, e)) = self.number(key)? else {
-            return Ok(None);
-        };
-        if !d.is_positive() {
-            return self.fail(&e.node.at, format!("'{key}' in {} must be greater than 0, found {d}", self.what));
-        }
-        Ok(Some(d))
+        Ok(self.number(key, DEC_LIMIT, Sign::Positive)?.map(|(n, ..)| n.value))
     }
 
     fn bool(&self, key: &str) -> R<Option<bool>> {
@@ -326,7 +407,7 @@ fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
             return o.fail(&e.key_at, format!("'per' is only allowed on a criterion, not in {}", o.what));
         }
         _ => {
-            let b = |k: &str| o.number(k).map(|v| v.map(|(d, _)| d));
+            let b = |k: &str| o.number(k, DEC_LIMIT, Sign::Any).map(|v| v.map(|(n, ..)| n.value));
             Test::Range { gte: b("gte")?, gt: b("gt")?, lte: b("lte")?, lt: b("lt")? }
         }
     })
@@ -358,14 +439,23 @@ fn named_tables<'a>(src: &'a Source, doc: &'a Table, key: &str) -> R<Vec<&'a Nod
 }
 
 /// Checks a name: non-empty, unique within its kind.
-fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut Vec<(&'a str, &'a At)>) -> R<&'a str> {
+fn name_of<'a>(o: &Obj<'a>, kind: &str, seen: &mut HashMap<&'a str, &'a At>) -> R<&'a str> {
     let (name, at) = o.req_string("name")?;
-    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+    if let Some(first) = seen.insert(name, at) {
         let first = o.src.locate(first);
         return o.fail(at, format!("duplicate {kind} name '{name}' (first defined at {first}); names are unique"));
     }
-    seen.push((name, at));
     Ok(name)
+}
+
+/// Each name's index (the first, should one repeat): references are found
+/// with one look-up each, however many names there are.
+fn index_of<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    let mut index = HashMap::new();
+    for (i, name) in names.enumerate() {
+        index.entry(name).or_insert(i);
+    }
+    index
 }
 
 fn label(kind: &str, node: &Node, i: usize) -> String {
@@ -462,11 +552,11 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
 
     // [scoring]
     let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
-    let max_fit = s.cents("max_fit")?;
-    let max_engagement = s.cents("max_engagement")?;
+    let max_fit = s.cents("max_fit", Sign::Any)?;
+    let max_engagement = s.cents("max_engagement", Sign::Any)?;
 
     // [[criteria]]
-    let mut seen = Vec::new();
+    let mut seen = HashMap::new();
     let mut criteria = Vec::new();
     for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
         let c = Obj::new(src, node, label("criteria", node, n), CRITERION_KEYS)?;
@@ -480,13 +570,8 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         };
         let column = c.req_string("column")?.0.to_string();
         let test = test_of(&c, true)?;
-        let points = c.cents("points")?.unwrap_or(Cents::ZERO);
-        let max = c.cents("max")?;
-        if let (Some(m), Some(e)) = (max, c.get("max"))
-            && m.0 < 0
-        {
-            return c.fail(&e.node.at, format!("'max' in {} must be ≥ 0, found {m}", c.what));
-        }
+        let points = c.cents("points", Sign::Any)?.unwrap_or(Cents::ZERO);
+        let max = c.cents("max", Sign::NonNegative("≥ 0"))?;
         let disqualify = c.bool("disqualify")?.unwrap_or(false);
         criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify });
     }
@@ -499,7 +584,8 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             src.path.display()
         )));
     }
-    let mut seen = Vec::new();
+    let criterion_index = index_of(criteria.iter().map(|c| c.name.as_str()));
+    let mut seen = HashMap::new();
     let mut stages = Vec::new();
     for (n, node) in stage_nodes.into_iter().enumerate() {
         let st = Obj::new(src, node, label("stages", node, n), STAGE_KEYS)?;
@@ -516,7 +602,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             .unwrap_or_default()
             .into_iter()
             .map(|(r, at)| {
-                criteria.iter().position(|c| c.name == r).ok_or_else(|| {
+                criterion_index.get(r).copied().ok_or_else(|| {
                     let hint = did_you_mean(r, criteria.iter().map(|c| c.name.as_str()));
                     err(src, at, format!("{} requires unknown criterion '{r}'{hint}", st.what))
                 })
@@ -524,9 +610,9 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             .collect::<R<Vec<_>>>()?;
         let stage = Stage {
             name,
-            min_score: st.cents("min_score")?,
-            min_fit: st.cents("min_fit")?,
-            min_engagement: st.cents("min_engagement")?,
+            min_score: st.cents("min_score", Sign::Any)?,
+            min_fit: st.cents("min_fit", Sign::Any)?,
+            min_engagement: st.cents("min_engagement", Sign::Any)?,
             require,
         };
         if n == 0
@@ -546,13 +632,16 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     // [[teams]]
     let team_nodes = named_tables(src, doc, "teams")?;
     let team_names: Vec<String> = doc.names("teams");
+    let team_index = index_of(team_names.iter().map(String::as_str));
     let find_team = |name: &str, at: &At, what: &str| -> R<usize> {
-        team_names.iter().position(|t| t == name).ok_or_else(|| {
+        team_index.get(name).copied().ok_or_else(|| {
             let hint = did_you_mean(name, team_names.iter().map(String::as_str));
-            err(src, at, format!("{what} names unknown team '{name}'{hint} (teams: {})", team_names.join(", ")))
+            let teams = name_list(team_names.iter().map(String::as_str));
+            err(src, at, format!("{what} names unknown team '{name}'{hint} (teams: {teams})"))
         })
     };
-    let mut seen = Vec::new();
+    let stage_index = index_of(stages.iter().map(|s| s.name.as_str()));
+    let mut seen = HashMap::new();
     let mut teams = Vec::new();
     let mut overflow_at = Vec::new();
     for (n, node) in team_nodes.iter().enumerate() {
@@ -566,7 +655,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
                     let i = if s == DISQUALIFIED {
                         stages.len()
                     } else {
-                        stages.iter().position(|st| st.name == s).ok_or_else(|| {
+                        stage_index.get(s).copied().ok_or_else(|| {
                             let hint = did_you_mean(s, stages.iter().map(|x| x.name.as_str()));
                             err(src, at, format!("{} lists unknown stage '{s}'{hint}", t.what))
                         })?
@@ -585,30 +674,46 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         };
         teams.push(Team { name, stages: accepts, when, overflow });
     }
-    // Overflow cycles, a team naming itself included.
+    // Overflow cycles, a team naming itself included: the first team in file
+    // order whose chain runs into one is named. Each team is walked once: a
+    // chain that reaches a team already known to end without a cycle stops.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Walk {
+        NotYet,
+        OnThisChain,
+        EndsWell,
+    }
+    let mut walk = vec![Walk::NotYet; teams.len()];
     for (start, at) in overflow_at {
         let mut path = vec![start];
-        let mut cur = teams[start].overflow;
+        let mut cur = teams[start].overflow.filter(|_| walk[start] == Walk::NotYet);
+        walk[start] = Walk::OnThisChain;
         while let Some(next) = cur {
-            if path.contains(&next) {
-                path.push(next);
-                let chain: Vec<&str> = path.iter().map(|&i| teams[i].name.as_str()).collect();
-                return Err(err(
-                    src,
-                    at,
-                    format!(
-                        "overflow cycle: {}; an overflow chain must end in a team without overflow",
-                        chain.join(" -> ")
-                    ),
-                ));
+            match walk[next] {
+                Walk::EndsWell => break,
+                Walk::OnThisChain => {
+                    path.push(next);
+                    return Err(err(
+                        src,
+                        at,
+                        format!(
+                            "overflow cycle: {}; an overflow chain must end in a team without overflow",
+                            chain(path.iter().map(|&i| teams[i].name.as_str()))
+                        ),
+                    ));
+                }
+                Walk::NotYet => {
+                    walk[next] = Walk::OnThisChain;
+                    path.push(next);
+                    cur = teams[next].overflow;
+                }
             }
-            path.push(next);
-            cur = teams[next].overflow;
         }
+        path.into_iter().for_each(|i| walk[i] = Walk::EndsWell);
     }
 
     // [[reps]]
-    let mut seen = Vec::new();
+    let mut seen = HashMap::new();
     let mut reps = Vec::new();
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
         let r = Obj::new(src, node, label("reps", node, n), REP_KEYS)?;
@@ -627,6 +732,17 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         return Err(RulesError(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
     }
     Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
+}
+
+/// `a -> b -> a`, with the middle of a long chain left out.
+fn chain<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let total = names.len();
+    let names: Vec<std::borrow::Cow<str>> = names.map(|n| shorten(n, 60)).collect();
+    if total <= NAMES_SHOWN {
+        return names.join(" -> ");
+    }
+    let head = names[..NAMES_SHOWN - 1].join(" -> ");
+    format!("{head} -> … {} more … -> {}", thousands(total - NAMES_SHOWN), names[total - 1])
 }
 
 fn delimiter_byte(s: &str) -> Option<u8> {

@@ -95,7 +95,8 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError>
             });
             let Some(t) = found else {
                 let hint = schema::did_you_mean(name, names.iter().map(String::as_str));
-                return Err(err(format!("no {kind} named '{name}'{hint} (names: {})", names.join(", "))));
+                let names = crate::error::name_list(names.iter().map(String::as_str));
+                return Err(err(format!("no {kind} named '{name}'{hint} (names: {names})")));
             };
             (t, &path[2..])
         }

@@ -127,6 +127,94 @@ impl Source {
     }
 }
 
+/// The message for a TOML syntax error: `rules.toml:4:85: invalid TOML: ...`.
+///
+/// The reader stops at a nesting depth (arrays and inline tables, or the parts
+/// of a dotted key or table header): it reports the first with a span and in
+/// its own words, the second with neither, so both are said here in the
+/// rules' terms, and a too-deep key is found in the text to name its line.
+pub fn syntax_error(src: &Source, e: &toml::de::Error) -> String {
+    let msg = e.message().trim();
+    let at = |offset: usize| src.locate(&At::File(offset..offset));
+    match e.span() {
+        Some(span) if msg.contains("recurs") => format!(
+            "{}: invalid TOML: arrays and inline tables nested too deeply to read; the rules need at most \
+             three levels, as in `when = [{{ column = \"Country\", in = [\"FI\"] }}]`",
+            at(span.start)
+        ),
+        Some(span) => format!("{}: invalid TOML: {msg}", at(span.start)),
+        None if msg.contains("recursion") => match deepest_key(&src.text) {
+            Some((start, parts)) => {
+                let key = src.text[start..].split(['=', ']', '\n']).next().unwrap_or_default().trim_end();
+                format!(
+                    "{}: invalid TOML: the key or table header '{}' has {parts} dotted parts, too deeply \
+                     nested to read; the rules' keys and table names have one part, as in [input], [[criteria]] \
+                     or min_score = 70",
+                    at(start),
+                    crate::error::shorten(key, 40)
+                )
+            }
+            None => format!(
+                "{}: invalid TOML: a dotted key or table header is nested too deeply to read; the rules' keys \
+                 and table names have one part, as in [input], [[criteria]] or min_score = 70",
+                src.path.display()
+            ),
+        },
+        None => format!("{}: invalid TOML: {msg}", src.path.display()),
+    }
+}
+
+/// The start of the key or table header with the most dotted parts (the
+/// first of them), when it has at least 64, and its number of parts. A scan
+/// of the text that skips strings and comments and counts the dots between
+/// the characters that end a key (`=`, `[`, `]`, `{`, `}`, `,`, a line end).
+/// A value holds at most one dot outside quotes (`1.5`, `07:32:00.99`), so
+/// longer runs are keys.
+fn deepest_key(text: &str) -> Option<(usize, usize)> {
+    const DEEP_KEY_PARTS: usize = 64;
+    let b = text.as_bytes();
+    let mut best: Option<(usize, usize)> = None;
+    let (mut i, mut start, mut dots) = (0, None, 0);
+    while i < b.len() {
+        let rest = &b[i..];
+        // A string (a quoted key part belongs to the key): skip to its end.
+        let quote: Option<(&[u8], bool)> = [(&b"\"\"\""[..], true), (b"'''", false), (b"\"", true), (b"'", false)]
+            .into_iter()
+            .find(|(q, _)| rest.starts_with(q));
+        if let Some((q, escapes)) = quote {
+            start.get_or_insert(i);
+            let mut j = i + q.len();
+            while j < b.len() && !b[j..].starts_with(q) {
+                j += if escapes && b[j] == b'\\' { 2 } else { 1 };
+            }
+            i = j + q.len();
+            continue;
+        }
+        match b[i] {
+            c @ (b'#' | b'=' | b'[' | b']' | b'{' | b'}' | b',' | b'\n') => {
+                if let Some(s) = start.take()
+                    && dots + 1 >= DEEP_KEY_PARTS
+                    && best.is_none_or(|(_, parts)| dots + 1 > parts)
+                {
+                    best = Some((s, dots + 1));
+                }
+                dots = 0;
+                if c == b'#' {
+                    i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                    continue;
+                }
+            }
+            b'.' => dots += 1,
+            b' ' | b'\t' | b'\r' => {}
+            _ => {
+                start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    best
+}
+
 /// Parses TOML text into a located tree. A syntax error carries its span.
 pub fn parse_document(text: &str) -> Result<Table, toml::de::Error> {
     let doc = DeTable::parse(text)?;
@@ -178,4 +266,21 @@ fn node_from(v: Spanned<DeValue<'_>>) -> Node {
         DeValue::Table(t) => Val::Table(table_from(t, &span)),
     };
     Node { val, at: At::File(span) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deepest_dotted_key_is_found_outside_strings_comments_and_values() {
+        let deep = vec!["a"; 100].join(".");
+        let text =
+            format!("x = 1.5\n# {deep}.c\ns = \"{deep}.c\"\nm = '''\n{deep}.c\n'''\n[t]\n  [[{deep}.c]]\n{deep} = 1\n");
+        let at = text.find("[[").unwrap() + 2;
+        assert_eq!(deepest_key(&text), Some((at, 101)));
+        let quoted = vec!["\"q.x\""; 70].join(" . ");
+        assert_eq!(deepest_key(&format!("{quoted} = 1")), Some((0, 70)));
+        assert_eq!(deepest_key(&format!("s = \"{deep}\"\n# {deep}\n")), None);
+    }
 }
