@@ -89,7 +89,7 @@ pub struct Outputs {
     #[arg(long = "summary-json", value_name = "FILE")]
     pub summary_json: Option<String>,
 
-    /// Fail (exit 1, nothing written) on any rejected row or value warning.
+    /// Error (exit 1, nothing written) on any rejected row or value warning.
     #[arg(long)]
     pub strict: bool,
 

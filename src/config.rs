@@ -8,7 +8,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::error::Fail;
+use crate::error::Error;
 use crate::rules::{self, Rules};
 
 /// The checked configuration every command starts from.
@@ -34,11 +34,11 @@ impl Config {
 }
 
 /// `--as-of YYYY-MM-DD`, or today (local time) when absent.
-pub fn parse_as_of(arg: Option<&str>) -> Result<i32, Fail> {
+pub fn parse_as_of(arg: Option<&str>) -> Result<i32, Error> {
     match arg {
         None => Ok(crate::date::today()),
         Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
-            Fail::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
+            Error::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
         }),
     }
 }

@@ -1,53 +1,104 @@
-//! Failures that carry the contract's exit code. Rules errors are 2 (see
-//! `rules::RulesError`); a `Fail` carries its own code; anything else is 1.
+//! How a run fails, and the contract's exit status for it (SPEC §2). Library
+//! code returns an `Error` of the kind that decides the status; the binary edge
+//! adds context with anyhow, prints one line and exits with `exit_of`.
 
 use std::borrow::Cow;
-use std::fmt;
 
-/// The exit code when the reader of the CSV on standard output closed early
-/// (128 + SIGPIPE, as a shell reports a process killed by it).
-pub const CLOSED_PIPE: u8 = 141;
-
-#[derive(Debug)]
-pub struct Fail {
-    pub code: u8,
-    pub msg: String,
+/// How a run ends: the contract's exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: everything was written.
+    Success,
+    /// 3: everything was written, but some rows were malformed (rejected).
+    Rejected,
+    /// 1: unreadable input, a missing column, invalid encoding, an I/O error,
+    /// `--strict` tripped; nothing was written.
+    Failure,
+    /// 2: an invalid command line or rules file; nothing was written.
+    Usage,
+    /// 130: interrupted (SIGINT, SIGTERM, SIGHUP) before the commit.
+    Interrupted,
+    /// 141: the CSV went to standard output and its reader closed early.
+    ClosedPipe,
 }
 
-impl Fail {
-    /// Unreadable input, missing column, invalid encoding, I/O: exit 1.
-    pub fn input(msg: impl Into<String>) -> Fail {
-        Fail { code: 1, msg: msg.into() }
+impl Exit {
+    /// A finished run: success, or success with `rejected` malformed rows.
+    pub fn after(rejected: usize) -> Exit {
+        if rejected == 0 { Exit::Success } else { Exit::Rejected }
     }
 
-    /// The CSV went to standard output and its reader closed early: exit 141,
-    /// no message.
-    pub fn closed_pipe() -> Fail {
-        Fail { code: CLOSED_PIPE, msg: String::new() }
-    }
-
-    /// Invalid command line or rules: exit 2.
-    pub fn usage(msg: impl Into<String>) -> Fail {
-        Fail { code: 2, msg: msg.into() }
-    }
-}
-
-/// Shown with user text made `printable`: whatever a message quotes, it stays one line.
-impl fmt::Display for Fail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&printable(&self.msg))
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Rejected => 3,
+            Exit::Interrupted => 130,
+            // 128 + SIGPIPE, as a shell reports a process killed by it.
+            Exit::ClosedPipe => 141,
+        }
     }
 }
 
-impl std::error::Error for Fail {}
+/// A failure, by the part of the contract it breaks. Each message already
+/// names the file (and line, column) it is about; user text in it is shown
+/// `printable`, so a message stays one line.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input cannot be used: unreadable, empty, badly encoded, a missing
+    /// column, the owners file, `--strict` (exit 1).
+    #[error("{}", printable(.0))]
+    Input(String),
+    /// An output cannot be written or moved into place (exit 1).
+    #[error("{}", printable(.0))]
+    Output(String),
+    /// An invalid command line (exit 2).
+    #[error("{}", printable(.0))]
+    Usage(String),
+    /// An invalid rules file or `--set` (exit 2).
+    #[error("{}", printable(.0))]
+    Rules(String),
+    /// The reader of the CSV on standard output closed it early (exit 141,
+    /// and no message).
+    #[error("standard output was closed by its reader")]
+    ClosedPipe,
+}
 
-/// An I/O error's reason without the `(os error N)` noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
+impl Error {
+    pub fn input(msg: impl Into<String>) -> Error {
+        Error::Input(msg.into())
     }
+
+    pub fn output(msg: impl Into<String>) -> Error {
+        Error::Output(msg.into())
+    }
+
+    pub fn usage(msg: impl Into<String>) -> Error {
+        Error::Usage(msg.into())
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Input(_) | Error::Output(_) => Exit::Failure,
+            Error::Usage(_) | Error::Rules(_) => Exit::Usage,
+            Error::ClosedPipe => Exit::ClosedPipe,
+        }
+    }
+
+    /// The message as written, before it is made printable.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Input(m) | Error::Output(m) | Error::Usage(m) | Error::Rules(m) => m,
+            Error::ClosedPipe => "",
+        }
+    }
+}
+
+/// The exit status for an error that reached `main`: that of the first
+/// `Error` in its chain; any other error is a failure (exit 1).
+pub fn exit_of(e: &anyhow::Error) -> Exit {
+    e.chain().find_map(|cause| cause.downcast_ref::<Error>()).map_or(Exit::Failure, Error::exit)
 }
 
 /// Text from a user (a `--set` argument, a name, a header cell, an id) as an
@@ -119,19 +170,6 @@ pub fn thousands(n: usize) -> String {
         out.push(d);
     }
     out
-}
-
-/// The exit code for an error that reached `main`.
-pub fn exit_code(e: &anyhow::Error) -> u8 {
-    for cause in e.chain() {
-        if let Some(f) = cause.downcast_ref::<Fail>() {
-            return f.code;
-        }
-        if cause.downcast_ref::<crate::rules::RulesError>().is_some() {
-            return 2;
-        }
-    }
-    1
 }
 
 #[cfg(test)]

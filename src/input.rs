@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use crate::error::{Fail, NAMES_SHOWN, io_reason, name_list, shorten, thousands};
+use crate::error::{Error, NAMES_SHOWN, name_list, shorten, thousands};
 use crate::rules::Encoding;
 
 /// A whole export in memory, as UTF-8.
@@ -18,24 +18,23 @@ pub struct Input {
 }
 
 /// Reads a path, or standard input for `-`, and decodes it.
-pub fn read(path: &str, encoding: Encoding, what: &str) -> Result<Input, Fail> {
+pub fn read(path: &str, encoding: Encoding, what: &str) -> Result<Input, Error> {
     let (name, bytes) = read_raw(path, what)?;
     decode(name, bytes, encoding)
 }
 
 /// Reads a path, or standard input for `-`: (name for messages, bytes).
 /// `what` names the file in messages ("the lead export", "the owners file").
-pub fn read_raw(path: &str, what: &str) -> Result<(String, Vec<u8>), Fail> {
+pub fn read_raw(path: &str, what: &str) -> Result<(String, Vec<u8>), Error> {
     Ok(if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
             .lock()
             .read_to_end(&mut buf)
-            .map_err(|e| Fail::input(format!("<stdin>: cannot read standard input: {}", io_reason(&e))))?;
+            .map_err(|e| Error::input(format!("<stdin>: cannot read standard input: {}", e)))?;
         ("<stdin>".to_string(), buf)
     } else {
-        let bytes =
-            read_file(path).map_err(|e| Fail::input(format!("{path}: cannot read {what}: {}", io_reason(&e))))?;
+        let bytes = read_file(path).map_err(|e| Error::input(format!("{path}: cannot read {what}: {}", e)))?;
         (path.to_string(), bytes)
     })
 }
@@ -80,7 +79,7 @@ fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// Drops a UTF-8 BOM; checks UTF-8 or decodes windows-1252 (WHATWG).
-pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<Input, Fail> {
+pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<Input, Error> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
@@ -92,7 +91,7 @@ pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<In
             let bytes = e.as_bytes();
             let at = e.utf8_error().valid_up_to();
             let line = LineCounter::default().line_at(bytes, at);
-            Fail::input(format!(
+            Error::input(format!(
                 "{name}:{line}: invalid UTF-8 (byte 0x{:02X}); if the export comes from Excel or an older \
                  CRM, set `encoding = \"windows-1252\"` in [input] of the rules",
                 bytes[at]
@@ -423,7 +422,7 @@ impl<'h> HeaderIndex<'h> {
     /// one equal case-insensitively. No match, or several, is an error (exit 1)
     /// that shows the header: all of it when it is short; else its size, the
     /// closest names and the first ones.
-    pub fn find(&self, column: &str, used_by: &str) -> Result<usize, Fail> {
+    pub fn find(&self, column: &str, used_by: &str) -> Result<usize, Error> {
         let want = column.trim();
         let lw = want.to_lowercase();
         let fold = |cell: &String| cell.trim().to_lowercase() == lw;
@@ -440,7 +439,7 @@ impl<'h> HeaderIndex<'h> {
         Err(self.missing(column, used_by))
     }
 
-    fn ambiguous(&self, column: &str, used_by: &str, n: usize, how: &str, hit: impl Fn(&String) -> bool) -> Fail {
+    fn ambiguous(&self, column: &str, used_by: &str, n: usize, how: &str, hit: impl Fn(&String) -> bool) -> Error {
         let mut cols: Vec<String> = (0..self.header.len())
             .filter(|&i| hit(&self.header[i]))
             .take(NAMES_SHOWN)
@@ -449,7 +448,7 @@ impl<'h> HeaderIndex<'h> {
         if n > NAMES_SHOWN {
             cols.push(format!("… and {} more", thousands(n - NAMES_SHOWN)));
         }
-        Fail::input(format!(
+        Error::input(format!(
             "{}:1: column '{column}' ({used_by}) is ambiguous: {} header cells match it {how} (columns {}); \
              rename one in the export",
             self.input_name,
@@ -458,7 +457,7 @@ impl<'h> HeaderIndex<'h> {
         ))
     }
 
-    fn missing(&self, column: &str, used_by: &str) -> Fail {
+    fn missing(&self, column: &str, used_by: &str) -> Error {
         let want = column.trim();
         let header = self.header;
         let cells = || header.iter().map(|h| h.trim());
@@ -483,12 +482,12 @@ impl<'h> HeaderIndex<'h> {
         } else {
             ""
         };
-        Fail::input(format!("{}:1: no column '{column}' ({used_by}){shown}{delimiter_hint}", self.input_name))
+        Error::input(format!("{}:1: no column '{column}' ({used_by}){shown}{delimiter_hint}", self.input_name))
     }
 }
 
 /// Finds one rules column in a header (see `HeaderIndex::find`).
-pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Fail> {
+pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &str) -> Result<usize, Error> {
     HeaderIndex::new(input_name, header).find(column, used_by)
 }
 
@@ -619,10 +618,10 @@ mod tests {
         assert_eq!(find_column("f", &h, "Lead ID", "x").unwrap(), 0);
         assert_eq!(find_column("f", &h, "Email", "x").unwrap(), 1);
         assert_eq!(find_column("f", &h, "score", "x").unwrap(), 3);
-        assert!(find_column("f", &h, "EMAIL", "x").unwrap_err().msg.contains("ambiguous"));
+        assert!(find_column("f", &h, "EMAIL", "x").unwrap_err().message().contains("ambiguous"));
         assert!(find_column("f", &h, "Lead Id ", "x").is_ok());
         let e = find_column("f", &h, "Lead", "x").unwrap_err();
-        assert!(e.msg.contains("the header has"), "{}", e.msg);
+        assert!(e.message().contains("the header has"), "{}", e.message());
     }
 
     #[test]
@@ -630,6 +629,6 @@ mod tests {
         let i = decode("f".into(), vec![b'a', 0xE4, 0x81, 0x80], Encoding::Windows1252).unwrap();
         assert_eq!(i.text, "a\u{e4}\u{81}\u{20ac}");
         let e = decode("f".into(), b"a\nb\xE4\n".to_vec(), Encoding::Utf8).err().unwrap();
-        assert!(e.msg.starts_with("f:2: invalid UTF-8"), "{}", e.msg);
+        assert!(e.message().starts_with("f:2: invalid UTF-8"), "{}", e.message());
     }
 }

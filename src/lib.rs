@@ -25,8 +25,8 @@ mod timings;
 
 use clap::Parser;
 
-/// Parses the command line and runs the command; returns the exit code.
-pub fn run() -> anyhow::Result<u8> {
+/// Parses the command line and runs the command; returns how it ended.
+pub fn run() -> anyhow::Result<error::Exit> {
     let cli = cli::Cli::parse();
     output::clean_up_on_interrupt();
     match &cli.command {

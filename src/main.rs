@@ -3,16 +3,20 @@
 
 use std::process::ExitCode;
 
+use leadroute::error::{self, Exit};
+
 fn main() -> ExitCode {
-    match leadroute::run() {
-        Ok(code) => ExitCode::from(code),
+    let exit = match leadroute::run() {
+        Ok(exit) => exit,
         Err(e) => {
-            let code = leadroute::error::exit_code(&e);
+            let exit = error::exit_of(&e);
             // A closed pipe is the reader's choice, not an error: no message.
-            if code != leadroute::error::CLOSED_PIPE {
-                eprintln!("leadroute: error: {e:#}");
+            if exit != Exit::ClosedPipe {
+                // Whatever an error quotes (an OS message, a path), it stays one line.
+                eprintln!("leadroute: error: {}", error::printable(&format!("{e:#}")));
             }
-            ExitCode::from(code)
+            exit
         }
-    }
+    };
+    ExitCode::from(exit.code())
 }

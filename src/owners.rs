@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::Fail;
+use crate::error::Error;
 use crate::input::{self, LineCounter, RecordReader, ends_in_quote, find_column};
 use crate::rules::Encoding;
 
@@ -13,7 +13,7 @@ pub type Owners = HashMap<String, String>;
 
 /// The owners a run uses: those of `--owners` when the rules set
 /// `input.account`; none otherwise (the file is then not read).
-pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owners, Fail> {
+pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owners, Error> {
     match (path, &rules.input.account) {
         (Some(path), Some(_)) => load(path),
         _ => Ok(HashMap::new()),
@@ -21,13 +21,13 @@ pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owner
 }
 
 /// Reads an owners file.
-pub fn load(path: &str) -> Result<Owners, Fail> {
+pub fn load(path: &str) -> Result<Owners, Error> {
     let input = input::read(path, Encoding::Utf8, "the owners file")?;
     let text = &input.text;
     let delimiter = input::detect_delimiter(text.as_bytes());
     let mut rr = RecordReader::new(delimiter);
     let Some(head) = rr.read(text, 0) else {
-        return Err(Fail::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
+        return Err(Error::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
     };
     let header: Vec<String> = head.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let mut pos = head.end;
@@ -42,7 +42,7 @@ pub fn load(path: &str) -> Result<Owners, Fail> {
             || rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter)
         {
             let line = lc.line_at(text.as_bytes(), rec.start);
-            return Err(Fail::input(format!(
+            return Err(Error::input(format!(
                 "{path}:{line}: malformed row in the owners file: expected {} fields, found {}; fix the row",
                 header.len(),
                 f.len()

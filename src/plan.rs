@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::date::DateFormat;
-use crate::error::Fail;
+use crate::error::Error;
 use crate::input::HeaderIndex;
 use crate::num::Cents;
 use crate::rules::{Group, Rules, Test, ValueKind};
@@ -137,7 +137,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn slot(&mut self, column: &str, used_by: &str, kind: Option<ValueKind>, warn: bool) -> Result<usize, Fail> {
+    fn slot(&mut self, column: &str, used_by: &str, kind: Option<ValueKind>, warn: bool) -> Result<usize, Error> {
         let col = self.header.find(column, used_by)?;
         let i = *self.slot_of.entry(col).or_insert_with(|| {
             self.slots.push(Slot { col, text: false, num: false, date: false, warn: false, memo: None });
@@ -203,7 +203,7 @@ fn threshold(test: &Test, as_of: i32) -> i64 {
 
 /// Resolves every column the rules name (all must exist, for every command).
 /// With `Mode::Score` routing columns are checked but not read.
-pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Fail> {
+pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Error> {
     let mut b = Builder { header: HeaderIndex::new(input_name, header), slots: Vec::new(), slot_of: HashMap::new() };
     let id_col = b.header.find(&rules.input.id, "[input] id")?;
     let created_slot = match &rules.input.created {
@@ -229,7 +229,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     let routing = mode == Mode::Assign;
     let mut conds = Vec::new();
     let mut group =
-        |b: &mut Builder, list: &[crate::rules::Condition], used_by: String| -> Result<Range<usize>, Fail> {
+        |b: &mut Builder, list: &[crate::rules::Condition], used_by: String| -> Result<Range<usize>, Error> {
             let start = conds.len();
             for c in list {
                 let kind = routing.then(|| c.test.kind());

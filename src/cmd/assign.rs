@@ -1,10 +1,11 @@
 //! `leadroute assign`: score, stage and sort and route; the nightly job.
 
 use crate::cli::AssignArgs;
+use crate::error::Exit;
 use crate::plan::Mode;
 use crate::{owners, route};
 
-pub fn run(args: &AssignArgs) -> anyhow::Result<u8> {
+pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     let inputs = [("--owners", args.owners.as_deref())];
     let sources = super::Sources { leads: &args.leads, inputs: &inputs, outcome: None };
     let opening = super::open(&args.common, &args.out, sources, Mode::Assign)?;

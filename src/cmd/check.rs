@@ -4,10 +4,11 @@
 
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::error::Exit;
 use crate::output::{self, csv::ASSIGN_COLUMNS, report};
 use crate::plan::Mode;
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(&args.common, true)?;
     let rules = &cfg.rules;
     let warnings = crate::rules::lint::lint(rules);
@@ -21,9 +22,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         output::csv::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
         let clash = output::csv::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
         let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
-        export = Some((batch, clash.map(|e| e.msg)));
+        export = Some((batch, clash.map(|e| e.to_string())));
     }
     let text = report::check(&args.common.rules, rules, &warnings, export.as_ref().map(|(b, c)| (b, c.as_deref())));
     output::write_stdout(|w| w.write_all(text.as_bytes()))?;
-    Ok(0)
+    Ok(Exit::Success)
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::analyze::{self, Side};
 use crate::cli::CompareArgs;
 use crate::config::{Config, Decoration};
-use crate::error::Fail;
+use crate::error::{Error, Exit};
 use crate::output::{self, Outputs};
 use crate::owners::Owners;
 use crate::pipeline::Batch;
@@ -13,10 +13,10 @@ use crate::plan::Mode;
 use crate::route::Routed;
 use crate::rules::Rules;
 
-pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
+pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
     if args.candidate.is_none() && common.set.is_empty() {
-        return Err(Fail::usage(
+        return Err(Error::usage(
             "compare needs a candidate: --candidate RULES2, or --set KEY=VALUE to change a copy of RULES",
         )
         .into());
@@ -39,7 +39,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
     let (bb, rb) = side(&candidate, &name, &bytes, args, base.as_of, &owners, &base.decoration)?;
     drop(bytes);
     if ba.leads.len() != bb.leads.len() {
-        return Err(Fail::input(format!(
+        return Err(Error::input(format!(
             "{name}: the two rule sets read the export differently ({} and {} well-formed rows): \
              compare needs the same [input] settings (delimiter, encoding)",
             ba.leads.len(),
@@ -66,7 +66,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<u8> {
     let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
     output::write_stdout(|w| w.write_all(report.as_bytes()))?;
     outputs.commit()?;
-    Ok(if ba.rejects.is_empty() { 0 } else { 3 })
+    Ok(Exit::after(ba.rejects.len()))
 }
 
 /// One rule set's run over the export: scored, ranked and, when it has teams, routed.

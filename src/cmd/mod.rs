@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::cli::{Common, Outputs as OutArgs};
 use crate::config::Config;
-use crate::error::Fail;
+use crate::error::{Error, Exit};
 use crate::output::{self, Outputs, Target, summary};
 use crate::pipeline::{self, Batch, Opened};
 use crate::plan::Mode;
@@ -105,7 +105,7 @@ impl<'a> Opening<'a> {
 impl Scored<'_> {
     /// `--strict`, the CSV, the rejects, the summary (JSON and table), then
     /// the commit. Returns the exit code: 0, or 3 when rows were rejected.
-    pub fn finish(mut self, batch: &Batch, routed: Option<&Routed>) -> anyhow::Result<u8> {
+    pub fn finish(mut self, batch: &Batch, routed: Option<&Routed>) -> anyhow::Result<Exit> {
         self.phases.mark("route");
         if self.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
             return Err(strict_failure(batch).into());
@@ -138,12 +138,12 @@ impl Scored<'_> {
         self.outputs.commit()?;
         self.phases.mark("commit");
         self.phases.report();
-        Ok(if batch.rejects.is_empty() { 0 } else { 3 })
+        Ok(Exit::after(batch.rejects.len()))
     }
 }
 
 /// Standard output when the CSV goes to a file; standard error when it goes to standard output.
-fn print_summary(s: &summary::Summary, csv_on_stdout: bool, cfg: &Config) -> Result<(), Fail> {
+fn print_summary(s: &summary::Summary, csv_on_stdout: bool, cfg: &Config) -> Result<(), Error> {
     if csv_on_stdout {
         output::write_stderr(&summary::render(s, cfg.decoration.stderr_plain))
     } else {
@@ -152,7 +152,7 @@ fn print_summary(s: &summary::Summary, csv_on_stdout: bool, cfg: &Config) -> Res
     }
 }
 
-fn strict_failure(batch: &Batch) -> Fail {
+fn strict_failure(batch: &Batch) -> Error {
     let mut parts = Vec::new();
     if let Some(r) = batch.rejects.first() {
         parts.push(format!("{} rows rejected (first at line {}: {})", batch.rejects.len(), r.line, r.error));
@@ -160,7 +160,7 @@ fn strict_failure(batch: &Batch) -> Fail {
     for w in &batch.warnings {
         parts.push(format!("{} value warnings in column '{}' (first at line {})", w.count, w.column, w.first_line));
     }
-    Fail::input(format!(
+    Error::input(format!(
         "{}: --strict: {}; nothing was written (fix the export, or run without --strict to accept them)",
         batch.input.name,
         parts.join("; ")

@@ -2,9 +2,10 @@
 //! `--outcome`, a calibration report.
 
 use crate::cli::ScoreArgs;
+use crate::error::Exit;
 use crate::plan::Mode;
 
-pub fn run(args: &ScoreArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
     let sources = super::Sources { leads: &args.leads, inputs: &[], outcome: args.outcome.as_deref() };
     let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
     run.finish(&batch, None)

@@ -17,7 +17,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::error::{Fail, io_reason};
+use crate::error::Error;
 
 /// Where the run is, as the signal handler sees it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn clean_up_on_interrupt() {
                     let _ = std::fs::remove_file(p);
                 }
                 eprintln!("leadroute: interrupted; no output was written");
-                std::process::exit(130);
+                std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
             }
             Phase::Committing => g.held = true,
             Phase::Committed => eprintln!("{AFTER_COMMIT}"),
@@ -122,9 +122,9 @@ impl Outputs {
     }
 
     /// Prepares the output for `path` (a temporary file next to it); returns its index.
-    pub fn create(&mut self, path: &Path) -> Result<usize, Fail> {
+    pub fn create(&mut self, path: &Path) -> Result<usize, Error> {
         if path.is_dir() {
-            return Err(Fail::input(format!("{}: is a folder; give a file name for the output", path.display())));
+            return Err(Error::output(format!("{}: is a folder; give a file name for the output", path.display())));
         }
         let real = resolve(path);
         if let Ok(m) = std::fs::metadata(&real)
@@ -146,11 +146,11 @@ impl Outputs {
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
         let tmp = builder.tempfile_in(&dir).map_err(|e| {
-            Fail::input(format!(
+            Error::output(format!(
                 "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
                 path.display(),
                 dir.display(),
-                io_reason(&e)
+                e
             ))
         })?;
         guard().temporary.push(tmp.path().to_path_buf());
@@ -159,13 +159,13 @@ impl Outputs {
     }
 
     /// Writes the content of output `i` through a buffer.
-    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
+    pub fn write(&mut self, i: usize, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Error> {
         let (file, path, direct) = match &mut self.pending[i] {
             Pending::Atomic { tmp, path } => (tmp.as_file_mut().try_clone(), path.clone(), false),
             Pending::Direct { path } => (std::fs::OpenOptions::new().write(true).open(&*path), path.clone(), true),
         };
         let sync = !direct && !self.no_sync;
-        let fail = |e: io::Error| Fail::input(format!("{}: write failed: {}", path.display(), io_reason(&e)));
+        let fail = |e: io::Error| Error::output(format!("{}: write failed: {}", path.display(), e));
         let file = file.map_err(fail)?;
         let mut w = BufWriter::with_capacity(1 << 16, Writeback { file: &file, written: 0, started: 0, sync });
         match f(&mut w).and_then(|_| w.flush()) {
@@ -184,7 +184,7 @@ impl Outputs {
     /// its mode, and is kept under a temporary name until every rename has
     /// succeeded; if one fails, the targets already replaced are put back.
     /// Interrupts during the commit are held until it ends.
-    pub fn commit(self) -> Result<(), Fail> {
+    pub fn commit(self) -> Result<(), Error> {
         let no_sync = self.no_sync;
         let mut steps: Vec<Step> = Vec::new();
         for p in self.pending {
@@ -228,7 +228,7 @@ struct Step {
     done: bool,
 }
 
-fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Fail> {
+fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Error> {
     // Keep every existing target, and give each new file its target's mode.
     for s in steps.iter_mut() {
         let Some(tmp) = &s.tmp else { continue };
@@ -257,9 +257,9 @@ fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Fail> {
                 s.done = true;
             }
             Err(e) => {
-                let reason = io_reason(&e.error);
+                let reason = e.error;
                 s.tmp = Some(e.file);
-                return Err(Fail::input(format!(
+                return Err(Error::output(format!(
                     "{}: cannot move the finished output into place: {reason}; no output was changed",
                     s.path.display()
                 )));
@@ -313,7 +313,7 @@ impl Fault {
 
 /// A second name for `path`'s current content: a hard link, or a copy where
 /// the file system or the file refuses links.
-fn keep(path: &Path) -> Result<PathBuf, Fail> {
+fn keep(path: &Path) -> Result<PathBuf, Error> {
     let backup = folder_of(path).join(format!("{}bak", temporary_prefix(path, std::process::id())));
     let _ = std::fs::remove_file(&backup);
     guard().temporary.push(backup.clone());
@@ -321,10 +321,10 @@ fn keep(path: &Path) -> Result<PathBuf, Fail> {
         return Ok(backup);
     }
     std::fs::copy(path, &backup).map(|_| backup).map_err(|e| {
-        Fail::input(format!(
+        Error::output(format!(
             "{}: cannot keep the previous output while replacing it: {}; no output was changed",
             path.display(),
-            io_reason(&e)
+            e
         ))
     })
 }
@@ -341,11 +341,9 @@ fn roll_back(steps: &mut [Step]) {
                 s.backup = None;
                 s.done = false;
             }
-            Err(e) => eprintln!(
-                "leadroute: error: {}: could not put the previous output back: {}",
-                s.path.display(),
-                io_reason(&e)
-            ),
+            Err(e) => {
+                eprintln!("leadroute: error: {}: could not put the previous output back: {}", s.path.display(), e)
+            }
         }
     }
 }
@@ -474,7 +472,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// name the same file, and no output may name one of the run's inputs.
 ///
 /// `inputs` are (what it is, path) pairs; `-` (standard input) is skipped.
-pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) -> Result<(), Fail> {
+pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) -> Result<(), Error> {
     // (what it is, its path, whether it is an input)
     let mut seen: Vec<(&str, &Path, bool)> = Vec::new();
     for &(what, path) in inputs {
@@ -485,13 +483,13 @@ pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) ->
     for &(flag, path) in outputs {
         let Some(path) = path else { continue };
         if path.is_empty() {
-            return Err(Fail::usage(format!(
+            return Err(Error::usage(format!(
                 "{flag} \"\": the output path is empty; give a file name, or - for standard output"
             )));
         }
         if path == "-" {
             if flag != "-o" {
-                return Err(Fail::usage(format!(
+                return Err(Error::usage(format!(
                     "{flag} -: standard output is for the CSV; give a file name (or /dev/stdout with -q)"
                 )));
             }
@@ -508,7 +506,7 @@ pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) ->
             } else {
                 "give each output its own file"
             };
-            return Err(Fail::usage(format!("{flag} {path}: the same file as {other}; {fix}")));
+            return Err(Error::usage(format!("{flag} {path}: the same file as {other}; {fix}")));
         }
         seen.push((flag, p, false));
     }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::error::Fail;
+use crate::error::Error;
 use crate::input::RecordReader;
 use crate::pipeline::{Batch, Lead};
 use crate::route::Assignment;
@@ -38,13 +38,13 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 /// The prefix clash: an appended column whose prefixed name already is an
 /// input column (trimmed, case-insensitively) is a rules error (exit 2).
-pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_name: &str) -> Result<(), Fail> {
+pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_name: &str) -> Result<(), Error> {
     let prefix = &rules.output.prefix;
     for c in columns {
         let name = format!("{prefix}{c}");
         let key = name.trim().to_lowercase();
         if let Some(h) = header.iter().find(|h| h.trim().to_lowercase() == key) {
-            return Err(Fail::usage(format!(
+            return Err(Error::usage(format!(
                 "{input_name}:1: the export already has a column '{h}', and leadroute would append '{name}'; \
                  set a prefix for the appended columns in the rules, e.g. [output] prefix = \"lr_\""
             )));

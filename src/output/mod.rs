@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 pub use atomic::{Outputs, check_paths, clean_up_on_interrupt};
 
-use crate::error::{Fail, io_reason};
+use crate::error::Error;
 
 /// Where one output goes.
 pub enum Target {
@@ -33,7 +33,7 @@ impl Target {
 
 /// Writes a report to standard output; a closed pipe (`| head`) is not an
 /// error: the reader has what it wanted.
-pub fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
+pub fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Error> {
     let mut w = BufWriter::with_capacity(1 << 16, io::stdout());
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
@@ -44,17 +44,17 @@ pub fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -
 
 /// Writes the CSV to standard output. A reader that closes early (`| head`)
 /// ends the run quietly with exit 141, before anything else is written.
-pub fn write_csv_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Fail> {
+pub fn write_csv_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Error> {
     let mut w = BufWriter::with_capacity(1 << 16, io::stdout());
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Fail::closed_pipe()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Error::ClosedPipe),
         Err(e) => Err(stdout_failed("standard output", &e)),
     }
 }
 
 /// Writes the summary table to standard error (when the CSV went to standard output).
-pub fn write_stderr(text: &str) -> Result<(), Fail> {
+pub fn write_stderr(text: &str) -> Result<(), Error> {
     match io::stderr().write_all(text.as_bytes()).and_then(|_| io::stderr().flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -62,6 +62,6 @@ pub fn write_stderr(text: &str) -> Result<(), Fail> {
     }
 }
 
-fn stdout_failed(what: &str, e: &io::Error) -> Fail {
-    Fail::input(format!("<{what}>: write failed: {}; no output file was written", io_reason(e)))
+fn stdout_failed(what: &str, e: &io::Error) -> Error {
+    Error::output(format!("<{what}>: write failed: {}; no output file was written", e))
 }

@@ -14,7 +14,7 @@ mod merge;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::error::Fail;
+use crate::error::Error;
 use crate::input::{self, Input, LineCounter, RecordReader, ends_in_quote};
 use crate::num::Cents;
 use crate::plan::{self, Mode, Plan};
@@ -117,18 +117,18 @@ pub fn truthy(cell: &str) -> bool {
 }
 
 /// Reads the export, finds the header, compiles the rules against it.
-pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
+pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Error> {
     let (name, bytes) = input::read_raw(path, "the lead export")?;
     open_bytes(rules, name, bytes, mode, as_of)
 }
 
 /// As `open`, for an export already read (compare reads it once for two rule sets).
-pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Fail> {
+pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Error> {
     let input = input::decode(name, bytes, rules.input.encoding)?;
     let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(input.text.as_bytes()));
     let mut rr = RecordReader::new(delimiter);
     let Some(rec) = rr.read(&input.text, 0) else {
-        return Err(Fail::input(format!(
+        return Err(Error::input(format!(
             "{}: the export is empty (no header line); expected a CSV with a header such as '{},...'",
             input.name, rules.input.id
         )));
@@ -136,7 +136,7 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
     let header_end = rec.end;
     if rec.end == input.text.len() && ends_in_quote(&input.text.as_bytes()[rec.start..rec.end], delimiter) {
         let line = LineCounter::default().line_at(input.text.as_bytes(), rec.start);
-        return Err(Fail::input(format!(
+        return Err(Error::input(format!(
             "{}:{line}: the header has an unterminated quote (\"): it runs to the end of the file; fix the quoting",
             input.name
         )));
@@ -148,7 +148,7 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
 
 impl Opened {
     /// Adds the `--outcome` column (exit 1 when the export lacks it).
-    pub fn with_outcome(mut self, column: &str) -> Result<Opened, Fail> {
+    pub fn with_outcome(mut self, column: &str) -> Result<Opened, Error> {
         self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
         Ok(self)
     }

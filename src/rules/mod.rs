@@ -9,25 +9,11 @@ pub mod schema;
 pub mod set;
 pub mod tree;
 
-use std::fmt;
 use std::path::Path;
 
 use crate::date::DateFormat;
+use crate::error::Error;
 use crate::num::{Cents, Dec};
-
-/// A rules error: the message already names the file and position. Exit 2.
-#[derive(Debug)]
-pub struct RulesError(pub String);
-
-/// Shown with user text made printable (see `error::printable`): a name or a
-/// `--set` argument with a control character in it stays on one line.
-impl fmt::Display for RulesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::error::printable(&self.0))
-    }
-}
-
-impl std::error::Error for RulesError {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -212,7 +198,7 @@ impl Rules {
 }
 
 /// Reads, overrides and validates a rules file.
-pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
+pub fn load(path: &Path, sets: &[String]) -> Result<Rules, Error> {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
@@ -221,24 +207,24 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Rules, RulesError> {
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             // The bytes before `at` are valid UTF-8: the column counts their characters.
             let col = String::from_utf8_lossy(&bytes[line_start..at]).chars().count() + 1;
-            RulesError(format!(
+            Error::Rules(format!(
                 "{}:{line}:{col}: the rules file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
                 path.display(),
                 bytes[at]
             ))
         })?,
         Err(e) => {
-            return Err(RulesError(format!(
+            return Err(Error::Rules(format!(
                 "{}: cannot read the rules file: {} (pass the rules with -r RULES; see rules.example.toml)",
                 path.display(),
-                crate::error::io_reason(&e)
+                e
             )));
         }
     };
     let src = tree::Source { path: path.to_path_buf(), text, sets: sets.to_vec() };
-    let mut doc = tree::parse_document(&src.text).map_err(|e| RulesError(tree::syntax_error(&src, &e)))?;
+    let mut doc = tree::parse_document(&src.text).map_err(|e| Error::Rules(tree::syntax_error(&src, &e)))?;
     for (i, arg) in sets.iter().enumerate() {
-        set::apply(&mut doc, arg, i).map_err(|e| RulesError(format!("{}: {}", src.path.display(), e.0)))?;
+        set::apply(&mut doc, arg, i).map_err(|e| Error::Rules(format!("{}: {}", src.path.display(), e.message())))?;
     }
     schema::build(&src, &doc)
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
 use crate::date::DateFormat;
-use crate::error::{NAMES_SHOWN, name_list, shorten, thousands};
+use crate::error::{Error, NAMES_SHOWN, name_list, shorten, thousands};
 use crate::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
@@ -145,7 +145,7 @@ struct Obj<'a> {
     what: String,
 }
 
-type R<T> = Result<T, RulesError>;
+type R<T> = Result<T, Error>;
 
 impl<'a> Obj<'a> {
     fn new(src: &'a Source, node: &'a Node, what: String, keys: &[&str]) -> R<Obj<'a>> {
@@ -338,8 +338,8 @@ impl<'a> Obj<'a> {
     }
 }
 
-fn err(src: &Source, at: &At, msg: String) -> RulesError {
-    RulesError(format!("{}: {msg}", src.locate(at)))
+fn err(src: &Source, at: &At, msg: String) -> Error {
+    Error::Rules(format!("{}: {msg}", src.locate(at)))
 }
 
 fn norm(s: &str) -> String {
@@ -488,7 +488,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
 
     // [input]
     let Some(input_entry) = doc.get("input") else {
-        return Err(RulesError(format!(
+        return Err(Error::Rules(format!(
             "{}: the rules need an [input] table with `id = \"COLUMN\"` (the column that identifies a lead)",
             src.path.display()
         )));
@@ -579,7 +579,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     // [[stages]]
     let stage_nodes = named_tables(src, doc, "stages")?;
     if stage_nodes.is_empty() {
-        return Err(RulesError(format!(
+        return Err(Error::Rules(format!(
             "{}: the rules need at least one [[stages]] table (the first, with only a name, is the default stage)",
             src.path.display()
         )));
@@ -729,7 +729,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     }
 
     if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
-        return Err(RulesError(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
+        return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
     }
     Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
 }

@@ -4,9 +4,9 @@
 //! the located tree in order, before validation, so that a bad value is
 //! reported exactly like one written in the file.
 
-use super::RulesError;
 use super::schema::{self, Shape};
 use super::tree::{At, Entry, Node, Table, Val};
+use crate::error::Error;
 
 /// Splits `KEY=VALUE` at the first `=` outside quotes, and KEY into segments.
 pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
@@ -60,8 +60,8 @@ fn finish(seg: &str, quoted: bool) -> String {
 }
 
 /// Applies one override to the document tree.
-pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), RulesError> {
-    let err = |msg: String| RulesError(format!("--set '{arg}': {msg}"));
+pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), Error> {
+    let err = |msg: String| Error::Rules(format!("--set '{arg}': {msg}"));
     let (path, raw) = split(arg).map_err(err)?;
     let at = At::Set(index);
     let value = super::tree::parse_value(raw.trim(), index)
