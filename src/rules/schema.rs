@@ -473,8 +473,6 @@ fn sub_table<'a>(src: &'a Source, doc: &'a Table, key: &str, keys: &[&str], root
 }
 
 pub fn build(src: &Source, doc: &Table) -> R<Rules> {
-    let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
-    // Unknown top-level keys.
     for e in &doc.entries {
         if top_shape(&e.key).is_none() {
             let hint = did_you_mean(&e.key, TOP_KEYS.iter().copied());
@@ -485,8 +483,25 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             ));
         }
     }
+    let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
+    let input = input(src, doc)?;
+    let output = output(src, doc, &root)?;
+    let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
+    let max_fit = s.cents("max_fit", Sign::Any)?;
+    let max_engagement = s.cents("max_engagement", Sign::Any)?;
+    let criteria = criteria(src, doc)?;
+    let stages = stages(src, doc, &criteria)?;
+    let team_names = TeamNames::new(doc);
+    let teams = teams(src, doc, &stages, &team_names)?;
+    let reps = reps(src, doc, &team_names)?;
+    if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
+        return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
+    }
+    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
+}
 
-    // [input]
+/// `[input]`: required, with at least `id`.
+fn input(src: &Source, doc: &Table) -> R<InputRules> {
     let Some(input_entry) = doc.get("input") else {
         return Err(Error::Rules(format!(
             "{}: the rules need an [input] table with `id = \"COLUMN\"` (the column that identifies a lead)",
@@ -536,10 +551,12 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         .into_iter()
         .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
         .collect::<R<Vec<_>>>()?;
-    let input = InputRules { id, created, account, delimiter, decimal, encoding, date_formats };
+    Ok(InputRules { id, created, account, delimiter, decimal, encoding, date_formats })
+}
 
-    // [output]
-    let o = sub_table(src, doc, "output", OUTPUT_KEYS, &root)?;
+/// `[output]`: optional.
+fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
+    let o = sub_table(src, doc, "output", OUTPUT_KEYS, root)?;
     let out_delim = match o.string("delimiter")? {
         None => b',',
         Some((s, at)) => delimiter_byte(s).ok_or_else(|| {
@@ -548,14 +565,11 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     };
     let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
     let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
-    let output = OutputRules { delimiter: out_delim, prefix, excel_safe };
+    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe })
+}
 
-    // [scoring]
-    let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
-    let max_fit = s.cents("max_fit", Sign::Any)?;
-    let max_engagement = s.cents("max_engagement", Sign::Any)?;
-
-    // [[criteria]]
+/// `[[criteria]]`, in file order.
+fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
     let mut seen = HashMap::new();
     let mut criteria = Vec::new();
     for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
@@ -575,8 +589,11 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         let disqualify = c.bool("disqualify")?.unwrap_or(false);
         criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify });
     }
+    Ok(criteria)
+}
 
-    // [[stages]]
+/// `[[stages]]`, lowest first: at least one, the first without tests.
+fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
     let stage_nodes = named_tables(src, doc, "stages")?;
     if stage_nodes.is_empty() {
         return Err(Error::Rules(format!(
@@ -628,18 +645,35 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         }
         stages.push(stage);
     }
+    Ok(stages)
+}
 
-    // [[teams]]
-    let team_nodes = named_tables(src, doc, "teams")?;
-    let team_names: Vec<String> = doc.names("teams");
-    let team_index = index_of(team_names.iter().map(String::as_str));
-    let find_team = |name: &str, at: &At, what: &str| -> R<usize> {
-        team_index.get(name).copied().ok_or_else(|| {
-            let hint = did_you_mean(name, team_names.iter().map(String::as_str));
-            let teams = name_list(team_names.iter().map(String::as_str));
+/// The team names of the file, for references (`overflow`, a rep's `team`).
+struct TeamNames {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl TeamNames {
+    fn new(doc: &Table) -> TeamNames {
+        let names: Vec<String> = doc.names("teams");
+        let index = index_of(names.iter().map(String::as_str)).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        TeamNames { names, index }
+    }
+
+    /// The index of the team `name`, or an error at `at` naming `what` refers to it.
+    fn find(&self, src: &Source, name: &str, at: &At, what: &str) -> R<usize> {
+        self.index.get(name).copied().ok_or_else(|| {
+            let hint = did_you_mean(name, self.names.iter().map(String::as_str));
+            let teams = name_list(self.names.iter().map(String::as_str));
             err(src, at, format!("{what} names unknown team '{name}'{hint} (teams: {teams})"))
         })
-    };
+    }
+}
+
+/// `[[teams]]`, in file order; overflow chains checked for cycles.
+fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames) -> R<Vec<Team>> {
+    let team_nodes = named_tables(src, doc, "teams")?;
     let stage_index = index_of(stages.iter().map(|s| s.name.as_str()));
     let mut seen = HashMap::new();
     let mut teams = Vec::new();
@@ -669,14 +703,19 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             None => None,
             Some((o, at)) => {
                 overflow_at.push((n, at));
-                Some(find_team(o, at, &format!("'overflow' in {}", t.what))?)
+                Some(team_names.find(src, o, at, &format!("'overflow' in {}", t.what))?)
             }
         };
         teams.push(Team { name, stages: accepts, when, overflow });
     }
-    // Overflow cycles, a team naming itself included: the first team in file
-    // order whose chain runs into one is named. Each team is walked once: a
-    // chain that reaches a team already known to end without a cycle stops.
+    check_overflow_cycles(src, &teams, overflow_at)?;
+    Ok(teams)
+}
+
+/// Overflow cycles, a team naming itself included: the first team in file
+/// order whose chain runs into one is named. Each team is walked once: a
+/// chain that reaches a team already known to end without a cycle stops.
+fn check_overflow_cycles(src: &Source, teams: &[Team], overflow_at: Vec<(usize, &At)>) -> R<()> {
     #[derive(Clone, Copy, PartialEq)]
     enum Walk {
         NotYet,
@@ -711,15 +750,18 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         }
         path.into_iter().for_each(|i| walk[i] = Walk::EndsWell);
     }
+    Ok(())
+}
 
-    // [[reps]]
+/// `[[reps]]`, in file order.
+fn reps(src: &Source, doc: &Table, team_names: &TeamNames) -> R<Vec<Rep>> {
     let mut seen = HashMap::new();
     let mut reps = Vec::new();
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
         let r = Obj::new(src, node, label("reps", node, n), REP_KEYS)?;
         let name = name_of(&r, "rep", &mut seen)?.to_string();
         let (team_name, team_at) = r.req_string("team")?;
-        let team = find_team(team_name, team_at, &r.what)?;
+        let team = team_names.find(src, team_name, team_at, &r.what)?;
         let capacity = r.whole("capacity")?.map(|c| c as u64);
         let weight = r.positive("weight")?.unwrap_or(Dec::from_int(1));
         let active = r.bool("active")?.unwrap_or(true);
@@ -727,11 +769,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         let prefer = conditions(src, &r, "prefer")?;
         reps.push(Rep { name, team, capacity, weight, active, require, prefer });
     }
-
-    if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
-        return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
-    }
-    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
+    Ok(reps)
 }
 
 /// `a -> b -> a`, with the middle of a long chain left out.
