@@ -13,54 +13,44 @@ use crate::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
 
+// The keys the rules allow: the one list that the schema, `--set` and the
+// messages read. A condition's keys and a criterion's are built from the tests.
+
 pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
 const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
 const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
-const TEXT_TESTS: &[&str] = &["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
-const RANGE_TESTS: &[&str] = &["gte", "gt", "lte", "lt"];
-const DAY_TESTS: &[&str] = &["within_days", "older_than_days"];
-const CONDITION_KEYS: &[&str] = &[
-    "column",
-    "equals",
-    "in",
-    "not_in",
-    "contains_any",
-    "starts_with_any",
-    "ends_with_any",
-    "present",
-    "gte",
-    "gt",
-    "lte",
-    "lt",
-    "within_days",
-    "older_than_days",
-];
-const CRITERION_KEYS: &[&str] = &[
-    "name",
-    "group",
-    "column",
-    "equals",
-    "in",
-    "not_in",
-    "contains_any",
-    "starts_with_any",
-    "ends_with_any",
-    "present",
-    "gte",
-    "gt",
-    "lte",
-    "lt",
-    "within_days",
-    "older_than_days",
-    "per",
-    "points",
-    "max",
-    "disqualify",
-];
+/// Tests on a cell as text; exactly one per condition.
+const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
+/// Bounds on a cell as a number; these combine into one range.
+const RANGE_TESTS: [&str; 4] = ["gte", "gt", "lte", "lt"];
+/// Tests on a cell as a date, against as-of.
+const DAY_TESTS: [&str; 2] = ["within_days", "older_than_days"];
+const TESTS: [&str; 13] = concat(&[&TEXT_TESTS, &RANGE_TESTS, &DAY_TESTS]);
+const CONDITION_KEYS: [&str; 14] = concat(&[&["column"], &TESTS]);
+const CRITERION_KEYS: [&str; 20] =
+    concat(&[&["name", "group", "column"], &TESTS, &["per", "points", "max", "disqualify"]]);
 const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require"];
 const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
 const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer"];
+
+/// The lists of keys one after the other (checked at compile time to fill `N`).
+const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut k = 0;
+    let mut p = 0;
+    while p < parts.len() {
+        let mut i = 0;
+        while i < parts[p].len() {
+            out[k] = parts[p][i];
+            k += 1;
+            i += 1;
+        }
+        p += 1;
+    }
+    assert!(k == N, "the key lists do not fill the table");
+    out
+}
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
 #[derive(Clone, Copy)]
@@ -82,7 +72,7 @@ pub fn top_shape(key: &str) -> Option<Shape> {
         "input" => Shape::Table(INPUT_KEYS),
         "output" => Shape::Table(OUTPUT_KEYS),
         "scoring" => Shape::Table(SCORING_KEYS),
-        "criteria" => Shape::Named("criterion", CRITERION_KEYS),
+        "criteria" => Shape::Named("criterion", &CRITERION_KEYS),
         "stages" => Shape::Named("stage", STAGE_KEYS),
         "teams" => Shape::Named("team", TEAM_KEYS),
         "reps" => Shape::Named("rep", REP_KEYS),
@@ -349,15 +339,7 @@ fn norm(s: &str) -> String {
 /// Reads the test of a condition (and `per`, for criteria) from its table.
 fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
     let present: Vec<&Entry> =
-        o.t.entries
-            .iter()
-            .filter(|e| {
-                TEXT_TESTS.contains(&e.key.as_str())
-                    || RANGE_TESTS.contains(&e.key.as_str())
-                    || DAY_TESTS.contains(&e.key.as_str())
-                    || e.key == "per"
-            })
-            .collect();
+        o.t.entries.iter().filter(|e| TESTS.contains(&e.key.as_str()) || e.key == "per").collect();
     let is_range = |e: &&Entry| RANGE_TESTS.contains(&e.key.as_str());
     let groups: Vec<&Entry> = {
         let mut v: Vec<&Entry> = present.iter().copied().filter(|e| !is_range(e)).collect();
@@ -418,7 +400,7 @@ fn conditions(src: &Source, o: &Obj, key: &str) -> R<Vec<Condition>> {
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), CONDITION_KEYS)?;
+            let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), &CONDITION_KEYS)?;
             let column = c.req_string("column")?.0.to_string();
             Ok(Condition { column, test: test_of(&c, false)? })
         })
@@ -573,7 +555,7 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
     let mut seen = HashMap::new();
     let mut criteria = Vec::new();
     for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
-        let c = Obj::new(src, node, label("criteria", node, n), CRITERION_KEYS)?;
+        let c = Obj::new(src, node, label("criteria", node, n), &CRITERION_KEYS)?;
         let name = name_of(&c, "criterion", &mut seen)?.to_string();
         let group = match c.string("group")? {
             None | Some(("fit", _)) => Group::Fit,
