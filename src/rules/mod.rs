@@ -15,24 +15,38 @@ use crate::date::DateFormat;
 use crate::error::Error;
 use crate::num::{Cents, Dec};
 
+/// `[input] encoding`: how the export's bytes are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
+    /// `"utf-8"` (the default): invalid bytes are an error naming their line.
     Utf8,
+    /// `"windows-1252"`, decoded as the WHATWG Encoding Standard does.
     Windows1252,
 }
 
+/// `[input]`: how the export is read.
 #[derive(Clone, Debug)]
 pub struct InputRules {
+    /// `id` (required): the column that identifies a lead; empty ids and
+    /// repeated ids are not routed.
     pub id: String,
+    /// `created`: the column whose date breaks ties in the ranking, oldest first.
     pub created: Option<String>,
+    /// `account`: the column whose value (trimmed, lower-cased) keys owner
+    /// stickiness; unset, `--owners` is ignored.
     pub account: Option<String>,
-    /// None: detect from the header line.
+    /// `delimiter`: `,` `;` tab or `|`; `None` (`"auto"`, the default) picks the
+    /// most frequent of them in the header line.
     pub delimiter: Option<u8>,
+    /// `decimal`: the decimal separator of numbers in cells, `.` (default) or `,`.
     pub decimal: u8,
+    /// `encoding`: `utf-8` (default) or `windows-1252`.
     pub encoding: Encoding,
+    /// `date_formats`: tried in order after ISO 8601 for date cells.
     pub date_formats: Vec<DateFormat>,
 }
 
+/// `[output]`: how the CSV outputs are written.
 #[derive(Clone, Debug)]
 pub struct OutputRules {
     /// `delimiter`: the CSV outputs' delimiter (default `,`).
@@ -45,29 +59,47 @@ pub struct OutputRules {
     pub excel_safe: bool,
 }
 
+/// `group` of a criterion: which sum its points go to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
+    /// Who the lead is (title, industry, size, country): the default.
     Fit,
+    /// What the lead did (views, downloads, requests, recent activity).
     Engagement,
 }
 
 /// One test of a condition. Text needles are trimmed and lower-cased already.
 #[derive(Clone, Debug)]
 pub enum Test {
+    /// `equals = "x"`: the cell equals x.
     Equals(String),
+    /// `in = [...]`: the cell equals one of them.
     In(Vec<String>),
+    /// `not_in = [...]`: the cell equals none of them (holds on an empty cell
+    /// unless `""` is listed).
     NotIn(Vec<String>),
+    /// `contains_any = [...]`: the cell contains one of them.
     ContainsAny(Vec<String>),
+    /// `starts_with_any = [...]`: the cell starts with one of them.
     StartsWithAny(Vec<String>),
+    /// `ends_with_any = [...]`: the cell ends with one of them.
     EndsWithAny(Vec<String>),
+    /// `present = true` / `false`: the cell is non-empty / empty.
     Present(bool),
+    /// `gte`, `gt`, `lte`, `lt`: the cell is a number within all given bounds.
     Range {
+        /// `gte`: at least this.
         gte: Option<Dec>,
+        /// `gt`: more than this.
         gt: Option<Dec>,
+        /// `lte`: at most this.
         lte: Option<Dec>,
+        /// `lt`: less than this.
         lt: Option<Dec>,
     },
+    /// `within_days = n`: the cell is a date on or after as-of minus n days.
     WithinDays(i64),
+    /// `older_than_days = n`: the cell is a date before as-of minus n days.
     OlderThanDays(i64),
     /// `per = u` on a criterion: floor(v / u) units.
     Per(Dec),
@@ -112,6 +144,7 @@ impl Test {
     }
 }
 
+/// How a test reads its cell (and so which cells can give value warnings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
     Text,
@@ -119,61 +152,100 @@ pub enum ValueKind {
     Date,
 }
 
+/// A column and one test on its cell: a criterion's, or an entry of a team's
+/// `when` or a rep's `require` / `prefer`.
 #[derive(Clone, Debug)]
 pub struct Condition {
+    /// `column`: matched against the header trimmed, then case-insensitively.
     pub column: String,
     pub test: Test,
 }
 
+/// `[[criteria]]`: points for who the lead is or what it did.
 #[derive(Clone, Debug)]
 pub struct Criterion {
+    /// `name`: unique among criteria; stages `require` it by name.
     pub name: String,
+    /// `group`: fit (default) or engagement.
     pub group: Group,
+    /// `column` and the test (or `per`).
     pub cond: Condition,
+    /// `points`: added when the test holds (per unit with `per`); may be
+    /// negative; 0 when left out.
     pub points: Cents,
+    /// `max`: cap on the absolute value of the contribution.
     pub max: Option<Cents>,
+    /// `disqualify`: a lead it holds for gets stage `disqualified` (no points).
     pub disqualify: bool,
 }
 
+/// `[[stages]]`, listed lowest first: a lead's stage is the last whose tests all hold.
 #[derive(Clone, Debug)]
 pub struct Stage {
+    /// `name`: unique; `disqualified` is reserved.
     pub name: String,
+    /// `min_score`: score at least this.
     pub min_score: Option<Cents>,
+    /// `min_fit`: fit at least this.
     pub min_fit: Option<Cents>,
+    /// `min_engagement`: engagement at least this.
     pub min_engagement: Option<Cents>,
-    /// Indices into `Rules::criteria`.
+    /// `require`: criteria whose test must have held, as indices into `Rules::criteria`.
     pub require: Vec<usize>,
 }
 
+/// `[[teams]]`, tried in file order: the first that takes the lead's stage and
+/// whose `when` holds gets it.
 #[derive(Clone, Debug)]
 pub struct Team {
+    /// `name`: unique among teams.
     pub name: String,
-    /// Indexed by stage; the extra last entry is `disqualified`.
+    /// `stages`: which stages it takes, indexed by stage; the extra last entry
+    /// is `disqualified`. Left out: every stage but `disqualified`.
     pub stages: Vec<bool>,
+    /// `when`: conditions that must all hold.
     pub when: Vec<Condition>,
+    /// `overflow`: the team (index) that tries the lead when no rep here can take it.
     pub overflow: Option<usize>,
 }
 
+/// `[[reps]]`: who takes the leads.
 #[derive(Clone, Debug)]
 pub struct Rep {
+    /// `name`: unique among reps; owners files name reps by it.
     pub name: String,
+    /// `team`: the team (index) the rep belongs to.
     pub team: usize,
+    /// `capacity`: the most new leads in one run; `None` is no limit.
     pub capacity: Option<u64>,
+    /// `weight` (> 0, default 1): share of leads relative to teammates.
     pub weight: Dec,
+    /// `active` (default true): an inactive rep takes no lead.
     pub active: bool,
+    /// `require`: hard constraints, all must hold for the rep to be a candidate.
     pub require: Vec<Condition>,
+    /// `prefer`: expertise; candidates with more of these holding win.
     pub prefer: Vec<Condition>,
 }
 
+/// A validated rules file.
 #[derive(Clone, Debug)]
 pub struct Rules {
+    /// `[input]`
     pub input: InputRules,
+    /// `[output]`
     pub output: OutputRules,
+    /// `[scoring] max_fit`: cap on the fit sum.
     pub max_fit: Option<Cents>,
+    /// `[scoring] max_engagement`: cap on the engagement sum.
     pub max_engagement: Option<Cents>,
+    /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
+    /// `[[stages]]`, lowest first.
     pub stages: Vec<Stage>,
+    /// `[[teams]]`, in file order.
     pub teams: Vec<Team>,
+    /// `[[reps]]`, in file order (ties go to the rep listed first).
     pub reps: Vec<Rep>,
 }
 
