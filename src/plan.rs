@@ -1,7 +1,8 @@
 //! Rules compiled against one export's header: every column resolved to an
 //! index once, each column read once per row however many rules use it, day
 //! windows turned into day numbers. Per-row work then touches only the cells
-//! the rules need.
+//! the rules need. The prefix clash (an appended column the export already
+//! has) is checked here too: it is the rules meeting the header.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -267,6 +268,27 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         header: header.to_vec(),
         outcome_col: None,
     })
+}
+
+/// The columns leadroute appends, before the prefix.
+pub const SCORE_COLUMNS: [&str; 4] = ["score", "fit", "engagement", "stage"];
+pub const ASSIGN_COLUMNS: [&str; 7] = ["score", "fit", "engagement", "stage", "team", "rep", "reason"];
+
+/// The prefix clash: an appended column whose prefixed name already is an
+/// input column (trimmed, case-insensitively) is a rules error (exit 2).
+pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_name: &str) -> Result<(), Error> {
+    let prefix = &rules.output.prefix;
+    for c in columns {
+        let name = format!("{prefix}{c}");
+        let key = name.trim().to_lowercase();
+        if let Some(h) = header.iter().find(|h| h.trim().to_lowercase() == key) {
+            return Err(Error::usage(format!(
+                "{input_name}:1: the export already has a column '{h}', and leadroute would append '{name}'; \
+                 set a prefix for the appended columns in the rules, e.g. [output] prefix = \"lr_\""
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::Exit;
-use crate::output::{self, csv::ASSIGN_COLUMNS, report};
+use crate::output::{self, report};
+use crate::plan::ASSIGN_COLUMNS;
 use crate::plan::Mode;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
@@ -19,8 +20,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         // `score` writes the first four appended columns: a clash there fails as
         // it would in `score`; one with `team, rep, reason` only affects `assign`.
         let (scored, routed) = ASSIGN_COLUMNS.split_at(4);
-        output::csv::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
-        let clash = output::csv::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
+        crate::plan::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
+        let clash = crate::plan::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
         let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
         export = Some((batch, clash.map(|e| e.to_string())));
     }

@@ -59,8 +59,8 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
         opened = opened.with_outcome(column)?;
     }
     let columns: &[&str] =
-        if mode == Mode::Assign { &output::csv::ASSIGN_COLUMNS } else { &output::csv::SCORE_COLUMNS };
-    output::csv::check_prefix(&cfg.rules, &opened.header, columns, &opened.input.name)?;
+        if mode == Mode::Assign { &crate::plan::ASSIGN_COLUMNS } else { &crate::plan::SCORE_COLUMNS };
+    crate::plan::check_prefix(&cfg.rules, &opened.header, columns, &opened.input.name)?;
     Ok(Opening { cfg, opened, out, mode, outcome: src.outcome, started })
 }
 

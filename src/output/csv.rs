@@ -6,15 +6,11 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::error::Error;
 use crate::input::RecordReader;
 use crate::pipeline::{Batch, Lead};
+use crate::plan::{ASSIGN_COLUMNS, SCORE_COLUMNS};
 use crate::route::Assignment;
 use crate::rules::Rules;
-
-/// The columns leadroute appends, before the prefix.
-pub const SCORE_COLUMNS: [&str; 4] = ["score", "fit", "engagement", "stage"];
-pub const ASSIGN_COLUMNS: [&str; 7] = ["score", "fit", "engagement", "stage", "team", "rep", "reason"];
 
 fn writer<W: Write>(w: W, delimiter: u8) -> csv::Writer<W> {
     builder(delimiter).from_writer(w)
@@ -34,23 +30,6 @@ fn csv_err(e: csv::Error) -> io::Error {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
     }
-}
-
-/// The prefix clash: an appended column whose prefixed name already is an
-/// input column (trimmed, case-insensitively) is a rules error (exit 2).
-pub fn check_prefix(rules: &Rules, header: &[String], columns: &[&str], input_name: &str) -> Result<(), Error> {
-    let prefix = &rules.output.prefix;
-    for c in columns {
-        let name = format!("{prefix}{c}");
-        let key = name.trim().to_lowercase();
-        if let Some(h) = header.iter().find(|h| h.trim().to_lowercase() == key) {
-            return Err(Error::usage(format!(
-                "{input_name}:1: the export already has a column '{h}', and leadroute would append '{name}'; \
-                 set a prefix for the appended columns in the rules, e.g. [output] prefix = \"lr_\""
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// How many rows ahead `write_leads` prefetches.
