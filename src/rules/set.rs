@@ -9,16 +9,28 @@ use super::tree::{At, Entry, Node, Table, Val};
 use crate::error::Error;
 
 /// Splits `KEY=VALUE` at the first `=` outside quotes, and KEY into segments.
+/// As in TOML keys, a `"..."` segment takes basic-string escapes (`\"`, `\\`,
+/// `\u00e4`); a `'...'` segment is literal.
 pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
     let mut quote: Option<char> = None;
     let mut segs = Vec::new();
     let mut cur = String::new();
     let mut seg_quoted = false;
     let mut at_seg_start = true;
+    let mut escaped = false;
     for (i, c) in arg.char_indices() {
         if let Some(q) = quote {
-            if c == q {
+            if escaped {
+                escaped = false;
+                cur.push(c);
+            } else if q == '"' && c == '\\' {
+                escaped = true;
+                cur.push(c);
+            } else if c == q {
                 quote = None;
+                if q == '"' {
+                    cur = basic_string(&cur)?;
+                }
             } else {
                 cur.push(c);
             }
@@ -53,6 +65,20 @@ pub fn split(arg: &str) -> Result<(Vec<String>, String), String> {
         return Err("an unterminated quote in the key".into());
     }
     Err("expected KEY=VALUE (for example stages.sql.min_score=70)".into())
+}
+
+/// The text of a `"..."` key segment (given without its quotes), its escapes
+/// read as TOML reads a basic string.
+fn basic_string(inner: &str) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Key {
+        k: String,
+    }
+    toml::from_str::<Key>(&format!("k = \"{inner}\"")).map(|key| key.k).map_err(|_| {
+        format!(
+            "the quoted key segment \"{inner}\" has an invalid escape (TOML's: \\\" \\\\ \\t \\n \\uXXXX \\UXXXXXXXX)"
+        )
+    })
 }
 
 fn finish(seg: &str, quoted: bool) -> String {
@@ -145,5 +171,16 @@ mod tests {
         assert_eq!(split("reps.Päivi.capacity=5").unwrap(), (s(&["reps", "Päivi", "capacity"]), "5".into()));
         assert_eq!(split("reps. Brent .active=false").unwrap().0, s(&["reps", "Brent", "active"]));
         assert!(split("reps.Brent.active").is_err());
+    }
+
+    /// A `"..."` segment takes TOML basic-string escapes; a `'...'` one is literal.
+    #[test]
+    fn double_quoted_segments_take_toml_escapes() {
+        assert_eq!(split(r#"reps."P\u00e4ivi".active=true"#).unwrap().0, s(&["reps", "Päivi", "active"]));
+        assert_eq!(split(r#"reps."a\"b.c".active=1"#).unwrap().0, s(&["reps", "a\"b.c", "active"]));
+        assert_eq!(split(r#"reps."a\\b".active=1"#).unwrap().0, s(&["reps", "a\\b", "active"]));
+        assert_eq!(split(r#"reps.'P\u00e4ivi'.active=1"#).unwrap().0, s(&["reps", "P\\u00e4ivi", "active"]));
+        let bad = split(r#"reps."P\q".active=1"#).unwrap_err();
+        assert!(bad.contains("invalid escape"), "{bad}");
     }
 }

@@ -226,3 +226,18 @@ name = "lead"
         assert_eq!(got, want, "unique share {unique_share}/3");
     }
 }
+
+/// `--set 'reps."P\u00e4ivi".active=true'` addresses Päivi, as a TOML key would.
+#[test]
+fn set_paths_take_toml_escapes_in_double_quotes() {
+    let rules = RULES.replace("name = \"Olli\"", "name = \"Päivi\"");
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", LEADS);
+    let args =
+        ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "--summary-json", "s.json", "-o", "out.csv"];
+    wd.run(&[&args[..], &["--set", r#"reps."P\u00e4ivi".active=false"#, "leads.csv"]].concat()).code(0);
+    let s: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    let paivi = s["routing"]["reps"].as_array().unwrap().iter().find(|r| r["rep"] == "Päivi").unwrap().clone();
+    assert_eq!(paivi["active"], false, "{paivi}");
+    assert_eq!(paivi["taken"], 0);
+}
