@@ -70,8 +70,18 @@ pub struct Calibration {
     #[serde(flatten)]
     pub overall: Conversion,
     pub stages: Vec<StageConversion>,
+    /// With `[grades]`: per grade cell (`A1` … `C3`), in band order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grades: Option<Vec<GradeConversion>>,
     pub deciles: Vec<DecileConversion>,
     pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct GradeConversion {
+    pub grade: String,
+    #[serde(flatten)]
+    pub conversion: Conversion,
 }
 
 /// Per stage and per score decile: leads, converted, rate; per stage threshold:
@@ -121,7 +131,28 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         .filter(|(i, c)| *i < rules.stages.len() || c.leads > 0)
         .map(|(i, c)| StageConversion { stage: rules.stage_name(i).to_string(), conversion: c.finish() })
         .collect();
-    Calibration { outcome_column: outcome_column.to_string(), overall: overall.finish(), stages, deciles, thresholds }
+    let grades = rules.grades.as_ref().map(|g| {
+        let mut cells = vec![vec![Conversion::default(); g.engagement.len()]; g.fit.len()];
+        for l in &batch.leads {
+            let (f, e) = g.bands(l.fit(), l.engagement());
+            cells[f][e].add(conv(l.index));
+        }
+        let mut rows = Vec::new();
+        for (f, row) in g.fit.iter().zip(cells) {
+            for (e, c) in g.engagement.iter().zip(row) {
+                rows.push(GradeConversion { grade: format!("{}{}", f.grade, e.grade), conversion: c.finish() });
+            }
+        }
+        rows
+    });
+    Calibration {
+        outcome_column: outcome_column.to_string(),
+        overall: overall.finish(),
+        stages,
+        grades,
+        deciles,
+        thresholds,
+    }
 }
 
 /// One name's count under each rule set.

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::identity::email_key;
 use crate::input::{LineCounter, RecordReader};
 use crate::num::Cents;
 use crate::pipeline::{Batch, Lead};
@@ -49,6 +50,9 @@ pub struct Explanation {
     pub of: usize,
     /// Lines of later rows with the same id (they are routed as `duplicate`).
     pub duplicate_lines: Vec<usize>,
+    /// With `[input] email` and a non-empty email: the rows that share it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_email: Option<SameEmail>,
     pub criteria: Vec<CriterionLine>,
     pub fit_sum: String,
     pub fit: String,
@@ -56,8 +60,61 @@ pub struct Explanation {
     pub engagement: String,
     pub score: String,
     pub stage_tests: Vec<StageTest>,
+    /// With `[input] current_stage`: what the CRM stage cell did.
+    pub crm_stage: Option<String>,
     pub stage: String,
+    /// With `[grades]`: the lead's grade.
+    pub grade: Option<String>,
     pub routing: Option<RoutingStory>,
+}
+
+/// The other rows with a lead's email key (`[input] email`).
+#[derive(Serialize, Debug)]
+pub struct SameEmail {
+    /// The key compared (trimmed, lower-cased, gmail dots and `+tags` dropped).
+    pub email: String,
+    /// The first row in input order with the same email, when it comes before
+    /// the lead (the lead is then a `duplicate`): its id and line.
+    pub earlier: Option<(String, usize)>,
+    /// Lines of later rows with the same email (duplicates of this lead).
+    pub later_lines: Vec<usize>,
+}
+
+/// The rows that share the lead's email, when `[input] email` is set and the
+/// lead's email is not empty.
+fn same_email(batch: &Batch, lead: &Lead) -> Option<SameEmail> {
+    let col = batch.plan.email_col?;
+    let text = &batch.input.text;
+    let mut rr = RecordReader::new(batch.delimiter);
+    let mut buf = String::new();
+    let rec = rr.read(text, lead.offset)?;
+    let email = email_key(rec.fields.cell(col), &mut buf).to_string();
+    if email.is_empty() {
+        return None;
+    }
+    let mut same: Vec<(u32, usize, String)> = Vec::new();
+    for other in &batch.leads {
+        if other.index != lead.index
+            && let Some(rec) = rr.read(text, other.offset)
+            && email_key(rec.fields.cell(col), &mut buf) == email
+        {
+            same.push((other.index, other.offset, rec.fields.cell(batch.plan.id_col).to_string()));
+        }
+    }
+    same.sort_unstable();
+    // In input order, so the line counter only moves forward.
+    let mut lc = LineCounter::default();
+    let mut earlier = None;
+    let mut later_lines = Vec::new();
+    for (i, offset, id) in same {
+        let line = lc.line_at(text.as_bytes(), offset);
+        if i < lead.index {
+            earlier.get_or_insert((id, line));
+        } else {
+            later_lines.push(line);
+        }
+    }
+    Some(SameEmail { email, earlier, later_lines })
 }
 
 /// Finds the rows whose trimmed id is `id`, in input order: (rank position, line).
@@ -104,10 +161,14 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
     let mut cells = Vec::new();
     let mut id = String::new();
     let mut s = RowScore::default();
+    let mut crm_cell = String::new();
     if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
         scratch.load(plan, &rec.fields);
         s = scratch.score(plan, &rec.fields, rules.max_fit, rules.max_engagement);
         cells = plan.criteria.iter().map(|c| rec.fields.str(plan.slots[c.cond.slot].col).to_string()).collect();
+        if let Some(k) = plan.crm_slot {
+            crm_cell = rec.fields.cell(plan.slots[k].col).to_string();
+        }
         id = rec.fields.cell(plan.id_col).to_string();
     }
     let criteria: Vec<CriterionLine> = rules
@@ -125,6 +186,19 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
             }
             if scratch.bad[slot] {
                 test.push_str(" [cell unreadable: value warning]");
+            }
+            if let (Some(d), Some(rd)) = (&plan.criteria[i].decay, &c.decay) {
+                let half = rd.half_life_days;
+                test.push_str(&match scratch.decay_age(d, plan.as_of) {
+                    Some(age) => {
+                        let factor = (-(age as f64) / (half.0 as f64 / crate::num::DEC_SCALE as f64)).exp2();
+                        format!("; decay on '{}': age {age} days, half-life {half}, factor {factor:.4}", rd.column)
+                    }
+                    None if scratch.bad[d.slot] => {
+                        format!("; decay on '{}': date unreadable, so 0 points [value warning]", rd.column)
+                    }
+                    None => format!("; decay on '{}': no date, so 0 points", rd.column),
+                });
             }
             CriterionLine {
                 criterion: c.name.clone(),
@@ -176,6 +250,28 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
             );
         }
     }
+    let crm_stage = plan.crm_slot.map(|_| {
+        let column = rules.input.current_stage.as_deref().unwrap_or_default();
+        let cell = crm_cell.clone();
+        let rules_stage = crate::stage::stage_of(rules, &s, &scratch.held);
+        match plan.crm_stage.get(&cell.to_lowercase()) {
+            _ if cell.is_empty() => format!("'{column}' is empty: no CRM stage"),
+            None => format!("'{column}' is '{cell}', which no stage lists (crm): ignored"),
+            Some(_) if s.disqualified => format!("'{column}' is '{cell}', but a disqualified lead stays disqualified"),
+            Some(&crm) if crm > rules_stage => format!(
+                "'{column}' is '{cell}' (stage '{}'), above '{}' by the rules: the lead keeps '{}' (stages move forward only)",
+                rules.stage_name(crm),
+                rules.stage_name(rules_stage),
+                rules.stage_name(crm)
+            ),
+            Some(&crm) => format!(
+                "'{column}' is '{cell}' (stage '{}'), not above '{}' by the rules",
+                rules.stage_name(crm),
+                rules.stage_name(rules_stage)
+            ),
+        }
+    });
+    let grade = rules.grades.as_ref().map(|g| g.of(s.fit, s.engagement));
     let routing = (!rules.teams.is_empty()).then(|| {
         let mut router = Router::new(rules, batch, owners);
         let mut steps = Vec::new();
@@ -202,6 +298,7 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
         rank: pos + 1,
         of: batch.leads.len(),
         duplicate_lines: hits[1..].iter().map(|h| h.1).collect(),
+        same_email: same_email(batch, lead),
         criteria,
         fit_sum: sum(Group::Fit).to_string(),
         fit: s.fit.to_string(),
@@ -209,7 +306,9 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
         engagement: s.engagement.to_string(),
         score: s.score.to_string(),
         stage_tests,
+        crm_stage,
         stage: rules.stage_name(lead.stage as usize).to_string(),
+        grade,
         routing,
     }
 }

@@ -10,6 +10,7 @@ mod config;
 mod date;
 pub mod error;
 mod explain;
+mod identity;
 mod input;
 mod num;
 mod output;

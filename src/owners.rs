@@ -1,27 +1,53 @@
 //! `--owners FILE`: existing account owners (`account,rep`). UTF-8 (BOM
 //! dropped), delimiter detected, columns found as rules columns are. The first
 //! row for an account wins; rows with an empty account or rep are skipped.
+//! Accounts are keyed as the export's are (`[input] account_match`).
 
 use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::input::{self, LineCounter, RecordReader, ends_in_quote, find_column};
-use crate::rules::Encoding;
+use crate::rules::{AccountMatch, Encoding};
 
-/// Account key (trimmed, lower-cased) to rep name (trimmed).
+/// Account key (trimmed, lower-cased, or normalised) to rep name (trimmed).
 pub type Owners = HashMap<String, String>;
+
+/// The rows of an owners file with an account and a rep, in file order
+/// (both trimmed), before their accounts are keyed.
+pub struct OwnersFile {
+    rows: Vec<(String, String)>,
+}
+
+impl OwnersFile {
+    /// The owners by account key, as `account_match` keys the export's
+    /// accounts; the first row for a key wins.
+    pub fn keyed(&self, account_match: AccountMatch) -> Owners {
+        let mut owners = HashMap::new();
+        let mut key = String::new();
+        for (account, rep) in &self.rows {
+            match account_match {
+                AccountMatch::Exact => key = account.to_lowercase(),
+                AccountMatch::Normalized => crate::identity::account_key(account, &mut key),
+            }
+            if !key.is_empty() {
+                owners.entry(key.clone()).or_insert_with(|| rep.clone());
+            }
+        }
+        owners
+    }
+}
 
 /// The owners a run uses: those of `--owners` when the rules set
 /// `input.account`; none otherwise (the file is then not read).
 pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owners, Error> {
     match (path, &rules.input.account) {
-        (Some(path), Some(_)) => load(path),
+        (Some(path), Some(_)) => Ok(read(path)?.keyed(rules.input.account_match)),
         _ => Ok(HashMap::new()),
     }
 }
 
 /// Reads an owners file.
-pub fn load(path: &str) -> Result<Owners, Error> {
+pub fn read(path: &str) -> Result<OwnersFile, Error> {
     let input = input::read(path, Encoding::Utf8, "the owners file")?;
     let text = &input.text;
     let delimiter = input::detect_delimiter(text.as_bytes());
@@ -33,7 +59,7 @@ pub fn load(path: &str) -> Result<Owners, Error> {
     let mut pos = head.end;
     let acc = find_column(path, &header, "account", "--owners")?;
     let rep = find_column(path, &header, "rep", "--owners")?;
-    let mut owners = HashMap::new();
+    let mut rows = Vec::new();
     let mut lc = LineCounter::default();
     while let Some(rec) = rr.read(text, pos) {
         pos = rec.end;
@@ -52,7 +78,7 @@ pub fn load(path: &str) -> Result<Owners, Error> {
         if a.is_empty() || r.is_empty() {
             continue;
         }
-        owners.entry(a.to_lowercase()).or_insert_with(|| r.to_string());
+        rows.push((a.to_string(), r.to_string()));
     }
-    Ok(owners)
+    Ok(OwnersFile { rows })
 }

@@ -10,8 +10,12 @@ use std::ops::Range;
 use crate::date::DateFormat;
 use crate::error::Error;
 use crate::input::HeaderIndex;
-use crate::num::Cents;
-use crate::rules::{Group, Rules, Test, ValueKind};
+use crate::num::{Cents, Dec};
+use crate::rules::{AccountMatch, GRADE_COLUMN, Group, Rules, Test, ValueKind};
+
+/// The column of a slot that reads no cell of the export but the lead's grade
+/// (`column = "@grade"` in `when`, `require`, `prefer`), set after scoring.
+pub const GRADE_COL: usize = usize::MAX;
 
 /// One column the rules read, and how.
 #[derive(Clone, Debug)]
@@ -90,6 +94,14 @@ pub struct CCriterion {
     pub points: Cents,
     pub max: Option<Cents>,
     pub disqualify: bool,
+    pub decay: Option<CDecay>,
+}
+
+/// A criterion's decay: the slot of its date, and its half-life in days.
+#[derive(Clone, Copy, Debug)]
+pub struct CDecay {
+    pub slot: usize,
+    pub half_life_days: Dec,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +115,10 @@ pub struct Plan {
     pub id_col: usize,
     pub created_slot: Option<usize>,
     pub account_col: Option<usize>,
+    /// `[input] account_match`: how the account cell becomes its key.
+    pub account_match: AccountMatch,
+    /// `[input] email`: the column whose address marks duplicates.
+    pub email_col: Option<usize>,
     pub slots: Vec<Slot>,
     pub criteria: Vec<CCriterion>,
     /// Routing conditions, flattened; teams and reps index ranges of it.
@@ -116,6 +132,12 @@ pub struct Plan {
     pub header: Vec<String>,
     /// `--outcome`: the column that says whether a lead converted.
     pub outcome_col: Option<usize>,
+    /// `[input] current_stage`: its slot, and the stage each of the stages'
+    /// `crm` values (trimmed, lower-cased) means.
+    pub crm_slot: Option<usize>,
+    pub crm_stage: HashMap<String, usize>,
+    /// The slot that `@grade` conditions read, when some condition does.
+    pub grade_slot: Option<usize>,
 }
 
 impl Plan {
@@ -139,7 +161,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn slot(&mut self, column: &str, used_by: &str, kind: Option<ValueKind>, warn: bool) -> Result<usize, Error> {
-        let col = self.header.find(column, used_by)?;
+        let col = if column == GRADE_COLUMN { GRADE_COL } else { self.header.find(column, used_by)? };
         let i = *self.slot_of.entry(col).or_insert_with(|| {
             self.slots.push(Slot { col, text: false, num: false, date: false, warn: false, memo: None });
             self.slots.len() - 1
@@ -183,7 +205,8 @@ fn plan_memos(slots: &mut [Slot], criteria: &mut [CCriterion], conds: &mut [CCon
         }
     }
     for (slot, (tests, needles, costly)) in slots.iter_mut().zip(per_slot) {
-        if (costly || needles >= 4) && tests.len() <= 64 {
+        // The grade is set after scoring, when the memo has been consulted.
+        if (costly || needles >= 4) && tests.len() <= 64 && slot.col != GRADE_COL {
             for (bit, which) in tests.iter().enumerate() {
                 match *which {
                     TextTest::Criterion(i) => criteria[i].cond.text_bit = Some(bit as u8),
@@ -215,16 +238,34 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         Some(c) => Some(b.header.find(c, "[input] account")?),
         None => None,
     };
+    let email_col = match &rules.input.email {
+        Some(c) => Some(b.header.find(c, "[input] email")?),
+        None => None,
+    };
+    let crm_slot = match &rules.input.current_stage {
+        Some(c) => Some(b.slot(c, "[input] current_stage", Some(ValueKind::Text), false)?),
+        None => None,
+    };
+    let crm_stage =
+        rules.stages.iter().enumerate().flat_map(|(i, st)| st.crm.iter().map(move |v| (v.clone(), i))).collect();
     let mut criteria = Vec::new();
     for c in &rules.criteria {
         let used_by = format!("criterion '{}'", c.name);
         let slot = b.slot(&c.cond.column, &used_by, Some(c.cond.test.kind()), true)?;
+        let decay = match &c.decay {
+            Some(d) => Some(CDecay {
+                slot: b.slot(&d.column, &format!("decay of {used_by}"), Some(ValueKind::Date), true)?,
+                half_life_days: d.half_life_days,
+            }),
+            None => None,
+        };
         criteria.push(CCriterion {
             cond: CCond::new(slot, &c.cond.test, as_of),
             group: c.group,
             points: c.points,
             max: c.max,
             disqualify: c.disqualify,
+            decay,
         });
     }
     let routing = mode == Mode::Assign;
@@ -251,11 +292,14 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     if !routing {
         conds.clear();
     }
+    let grade_slot = b.slot_of.get(&GRADE_COL).copied().filter(|_| routing);
     plan_memos(&mut b.slots, &mut criteria, &mut conds);
     Ok(Plan {
         id_col,
         created_slot,
         account_col,
+        account_match: rules.input.account_match,
+        email_col,
         slots: b.slots,
         criteria,
         conds,
@@ -267,12 +311,25 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         as_of,
         header: header.to_vec(),
         outcome_col: None,
+        crm_slot,
+        crm_stage,
+        grade_slot,
     })
 }
 
-/// The columns leadroute appends, before the prefix.
-pub const SCORE_COLUMNS: [&str; 4] = ["score", "fit", "engagement", "stage"];
-pub const ASSIGN_COLUMNS: [&str; 7] = ["score", "fit", "engagement", "stage", "team", "rep", "reason"];
+/// The columns leadroute appends, before the prefix: those `score` writes
+/// (with `grade` after `stage` when the rules have `[grades]`), and with
+/// `routed` those `assign` adds.
+pub fn appended_columns(rules: &Rules, routed: bool) -> Vec<&'static str> {
+    let mut cols = vec!["score", "fit", "engagement", "stage"];
+    if rules.grades.is_some() {
+        cols.push("grade");
+    }
+    if routed {
+        cols.extend(["team", "rep", "reason"]);
+    }
+    cols
+}
 
 /// The prefix clash: an appended column whose prefixed name already is an
 /// input column (trimmed, case-insensitively) is a rules error (exit 2).

@@ -12,7 +12,7 @@ use crate::input::{Fields, trim_range};
 use crate::num::{Cents, Dec, parse_cell_number};
 use std::collections::HashMap;
 
-use crate::plan::{CCond, Plan, TextTest};
+use crate::plan::{CCond, CDecay, GRADE_COL, Plan, TextTest};
 use crate::rules::{Group, Test};
 
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
@@ -36,6 +36,8 @@ pub struct Scratch {
     /// remembered of earlier cells.
     text_bits: Vec<u64>,
     memo: Vec<Memo>,
+    /// The lower-cased `current_stage` cell, for the look-up.
+    crm_key: String,
 }
 
 /// Text-test results per distinct cell of one slot. A column whose cells
@@ -102,6 +104,7 @@ impl Scratch {
             contrib: vec![Cents::ZERO; plan.criteria.len()],
             text_bits: vec![0; n],
             memo: (0..n).map(|_| Memo::default()).collect(),
+            crm_key: String::new(),
         }
     }
 
@@ -109,6 +112,9 @@ impl Scratch {
     /// `route_bits` then take the same `fields`.
     pub fn load(&mut self, plan: &Plan, fields: &Fields) {
         for (k, slot) in plan.slots.iter().enumerate() {
+            if slot.col == GRADE_COL {
+                continue;
+            }
             let (raw, at) =
                 if slot.col < fields.len() { (fields.str(slot.col), fields.range(slot.col).start) } else { ("", 0) };
             let (start, end) = trim_range(raw);
@@ -219,6 +225,9 @@ impl Scratch {
             if let Some(m) = c.max {
                 points = Cents(points.0.clamp(-m.0, m.0));
             }
+            if let Some(d) = &c.decay {
+                points = self.decayed(points, d, plan.as_of);
+            }
             if c.disqualify {
                 disqualified |= held;
                 points = Cents::ZERO;
@@ -240,6 +249,44 @@ impl Scratch {
         RowScore { score: fit + engagement, fit, engagement, disqualified, created }
     }
 
+    /// A contribution faded by the age of the decay's date: 0 without a date.
+    fn decayed(&self, points: Cents, d: &CDecay, as_of: i32) -> Cents {
+        match self.date[d.slot] {
+            Some(day) => decay(points, as_of as i64 - day as i64, d.half_life_days),
+            None => Cents::ZERO,
+        }
+    }
+
+    /// The age in days of a criterion's decay date (0 when on or after as-of),
+    /// for `explain`; `None` without a readable date.
+    pub fn decay_age(&self, d: &CDecay, as_of: i32) -> Option<i64> {
+        self.date[d.slot].map(|day| (as_of as i64 - day as i64).max(0))
+    }
+
+    /// Sets the text that `@grade` conditions read (after `score`, before `route_bits`).
+    pub fn set_grade(&mut self, k: usize, grade: &str) {
+        self.ascii[k] = false;
+        self.empty[k] = grade.is_empty();
+        self.lower[k].clear();
+        self.lower[k].push_str(&grade.to_lowercase());
+    }
+
+    /// The stage the `[input] current_stage` cell names: `None` for an empty
+    /// cell, `Some(None)` for a value no stage lists.
+    pub fn crm_stage(&mut self, plan: &Plan, fields: &Fields, k: usize) -> Option<Option<usize>> {
+        if self.empty[k] {
+            return None;
+        }
+        let mut key = std::mem::take(&mut self.crm_key);
+        let text = self.text(fields, k);
+        key.clear();
+        key.push_str(&String::from_utf8_lossy(text));
+        key.make_ascii_lowercase();
+        let stage = plan.crm_stage.get(&key).copied();
+        self.crm_key = key;
+        Some(stage)
+    }
+
     /// The routing conditions of the loaded row, as bits.
     pub fn route_bits(&self, plan: &Plan, fields: &Fields, out: &mut [u64]) {
         out.iter_mut().for_each(|w| *w = 0);
@@ -249,6 +296,27 @@ impl Scratch {
             }
         }
     }
+}
+
+/// `points` × 0.5^(age / half_life) in hundredths, rounded to the nearest
+/// hundredth, halves away from zero (SPEC §9.1). An age that is a whole number
+/// of half-lives divides exactly; any other gives an irrational factor, so the
+/// product is never a tie and f64 rounds it right. Age ≤ 0 keeps the points.
+pub fn decay(points: Cents, age: i64, half_life: Dec) -> Cents {
+    if age <= 0 || points.0 == 0 {
+        return points;
+    }
+    let scaled = age as i128 * crate::num::DEC_SCALE;
+    if scaled % half_life.0 == 0 {
+        let k = scaled / half_life.0;
+        let v = points.0.unsigned_abs() as u128;
+        let q = if k >= 127 { 0 } else { (v + (1u128 << k >> 1)) >> k };
+        let q = q as i64;
+        return Cents(if points.0 < 0 { -q } else { q });
+    }
+    let half = half_life.0 as f64 / crate::num::DEC_SCALE as f64;
+    let factor = (-(age as f64) / half).exp2();
+    Cents((points.0 as f64 * factor).round() as i64)
 }
 
 /// A text test on a cell's text (see `Scratch::text`): needles are lower-case,

@@ -6,7 +6,7 @@ use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::Exit;
 use crate::output::{self, report};
-use crate::plan::ASSIGN_COLUMNS;
+use crate::plan::appended_columns;
 use crate::plan::Mode;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
@@ -17,9 +17,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     if let Some(leads) = &args.leads {
         let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
         let opened = crate::pipeline::open(rules, leads, mode, cfg.as_of)?;
-        // `score` writes the first four appended columns: a clash there fails as
+        // `score` writes the first appended columns: a clash there fails as
         // it would in `score`; one with `team, rep, reason` only affects `assign`.
-        let (scored, routed) = ASSIGN_COLUMNS.split_at(4);
+        let all = appended_columns(rules, true);
+        let (scored, routed) = all.split_at(appended_columns(rules, false).len());
         crate::plan::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
         let clash = crate::plan::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
         let batch = opened.process(rules, &cfg.decoration.progress_bar(0));

@@ -7,7 +7,7 @@ use crate::cli::CompareArgs;
 use crate::config::{Config, Decoration};
 use crate::error::{Error, Exit};
 use crate::output::{self, Outputs};
-use crate::owners::Owners;
+use crate::owners::{Owners, OwnersFile};
 use crate::pipeline::Batch;
 use crate::plan::Mode;
 use crate::route::Routed;
@@ -32,11 +32,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let candidate = crate::rules::load(Path::new(cand_path), &common.set)?;
     let (name, bytes) = crate::input::read_raw(&args.leads, "the lead export")?;
     let owners = match (&args.owners, base.rules.input.account.is_some() || candidate.input.account.is_some()) {
-        (Some(path), true) => crate::owners::load(path)?,
-        _ => Owners::new(),
+        (Some(path), true) => Some(crate::owners::read(path)?),
+        _ => None,
     };
-    let (ba, ra) = side(&base.rules, &name, &bytes, args, base.as_of, &owners, &base.decoration)?;
-    let (bb, rb) = side(&candidate, &name, &bytes, args, base.as_of, &owners, &base.decoration)?;
+    let (ba, ra) = side(&base.rules, &name, &bytes, args, base.as_of, owners.as_ref(), &base.decoration)?;
+    let (bb, rb) = side(&candidate, &name, &bytes, args, base.as_of, owners.as_ref(), &base.decoration)?;
     drop(bytes);
     if ba.leads.len() != bb.leads.len() {
         return Err(Error::input(format!(
@@ -76,7 +76,7 @@ fn side(
     bytes: &[u8],
     args: &CompareArgs,
     as_of: i32,
-    owners: &Owners,
+    owners: Option<&OwnersFile>,
     decoration: &Decoration,
 ) -> anyhow::Result<(Batch, Option<Routed>)> {
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
@@ -86,7 +86,11 @@ fn side(
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
     crate::rank::rank(&mut batch.leads);
-    let owners = if rules.input.account.is_some() { owners } else { &Owners::new() };
-    let routed = (mode == Mode::Assign).then(|| crate::route::route_all(rules, &batch, owners));
+    // Each side keys the owners' accounts as it keys the export's.
+    let owners = match (owners, &rules.input.account) {
+        (Some(file), Some(_)) => file.keyed(rules.input.account_match),
+        _ => Owners::new(),
+    };
+    let routed = (mode == Mode::Assign).then(|| crate::route::route_all(rules, &batch, &owners));
     Ok((batch, routed))
 }

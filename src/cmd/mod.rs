@@ -58,9 +58,8 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     if let Some(column) = src.outcome {
         opened = opened.with_outcome(column)?;
     }
-    let columns: &[&str] =
-        if mode == Mode::Assign { &crate::plan::ASSIGN_COLUMNS } else { &crate::plan::SCORE_COLUMNS };
-    crate::plan::check_prefix(&cfg.rules, &opened.header, columns, &opened.input.name)?;
+    let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
+    crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
     Ok(Opening { cfg, opened, out, mode, outcome: src.outcome, started })
 }
 

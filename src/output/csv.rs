@@ -8,9 +8,9 @@ use rayon::prelude::*;
 
 use crate::input::RecordReader;
 use crate::pipeline::{Batch, Lead};
-use crate::plan::{ASSIGN_COLUMNS, SCORE_COLUMNS};
+use crate::plan::appended_columns;
 use crate::route::Assignment;
-use crate::rules::Rules;
+use crate::rules::{Grades, Rules};
 
 fn writer<W: Write>(w: W, delimiter: u8) -> csv::Writer<W> {
     builder(delimiter).from_writer(w)
@@ -49,11 +49,13 @@ fn prefetch(bytes: &[u8]) {
     let _ = bytes;
 }
 
-/// Stage, team and rep names as written, quoted where needed.
-struct Encoded {
+/// Stage, team and rep names as written, quoted where needed; with
+/// `[grades]`, the bands and every grade by (fit band, engagement band).
+struct Encoded<'r> {
     stages: Vec<Vec<u8>>,
     teams: Vec<Vec<u8>>,
     reps: Vec<Vec<u8>>,
+    grades: Option<(&'r Grades, Vec<Vec<Vec<u8>>>)>,
 }
 
 /// Appends one output row: the input cells, then the appended columns.
@@ -69,7 +71,7 @@ fn format_row(
     excel_safe: bool,
     lead: &Lead,
     assignment: Option<&Assignment>,
-    enc: &Encoded,
+    enc: &Encoded<'_>,
 ) -> io::Result<()> {
     let rest = &text[lead.offset..];
     let end = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
@@ -89,6 +91,11 @@ fn format_row(
     }
     line.push(delimiter);
     line.extend_from_slice(&enc.stages[lead.stage as usize]);
+    if let Some((bands, grades)) = &enc.grades {
+        let (f, e) = bands.bands(lead.fit(), lead.engagement());
+        line.push(delimiter);
+        line.extend_from_slice(&grades[f][e]);
+    }
     if let Some(a) = assignment {
         line.push(delimiter);
         if let Some(t) = a.team() {
@@ -161,13 +168,13 @@ pub fn write_leads(
 ) -> io::Result<()> {
     let delimiter = rules.output.delimiter;
     let excel_safe = rules.output.excel_safe;
-    let cols: &[&str] = if assignments.is_some() { &ASSIGN_COLUMNS } else { &SCORE_COLUMNS };
+    let cols = appended_columns(rules, assignments.is_some());
     let prefix = &rules.output.prefix;
     let mut w = writer(&mut *out, delimiter);
     for h in &batch.header {
         w.write_field(safe_cell(h.as_bytes(), excel_safe)).map_err(csv_err)?;
     }
-    for c in cols {
+    for c in &cols {
         w.write_field(safe_cell(format!("{prefix}{c}").as_bytes(), excel_safe)).map_err(csv_err)?;
     }
     w.write_record(None::<&[u8]>).map_err(csv_err)?;
@@ -175,15 +182,24 @@ pub fn write_leads(
     drop(w);
 
     // Names are encoded once.
-    let names =
-        |list: Vec<&str>| list.into_iter().map(|n| encoded(n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>();
-    let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i)).collect())?;
-    let teams = names(rules.teams.iter().map(|t| t.name.as_str()).collect())?;
-    let reps = names(rules.reps.iter().map(|r| r.name.as_str()).collect())?;
+    let names = |list: Vec<String>| {
+        list.into_iter().map(|n| encoded(&n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>()
+    };
+    let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i).to_string()).collect())?;
+    let teams = names(rules.teams.iter().map(|t| t.name.clone()).collect())?;
+    let reps = names(rules.reps.iter().map(|r| r.name.clone()).collect())?;
+    let grades = match &rules.grades {
+        Some(g) => {
+            let by_fit =
+                g.fit.iter().map(|f| names(g.engagement.iter().map(|e| format!("{}{}", f.grade, e.grade)).collect()));
+            Some((g, by_fit.collect::<io::Result<Vec<_>>>()?))
+        }
+        None => None,
+    };
 
     let text = batch.input.text.as_bytes();
     let raw_ok = batch.delimiter == delimiter;
-    let enc = Encoded { stages, teams, reps };
+    let enc = Encoded { stages, teams, reps, grades };
     // Rows are formatted in parallel, a block at a time, and written in order
     // while the next block is being formatted.
     const BLOCK: usize = 1 << 13;

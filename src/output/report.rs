@@ -7,7 +7,7 @@ use super::table::{num, pct, push_table, right, table};
 use crate::analyze::{Calibration, Comparison, Conversion};
 use crate::explain::Explanation;
 use crate::pipeline::Batch;
-use crate::rules::Rules;
+use crate::rules::{AccountMatch, Rules};
 
 pub fn calibration(c: &Calibration, plain: bool) -> String {
     let mut out = format!(
@@ -28,6 +28,19 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         ]);
     }
     push_table(&mut out, &t);
+    if let Some(grades) = &c.grades {
+        let mut t = table(plain);
+        t.set_header(vec!["grade", "leads", "converted", "rate"]);
+        for g in grades {
+            t.add_row(vec![
+                Cell::new(&g.grade),
+                right(g.conversion.leads),
+                right(g.conversion.converted),
+                right(pct(g.conversion.rate)),
+            ]);
+        }
+        push_table(&mut out, &t);
+    }
     let mut t = table(plain);
     t.set_header(vec!["score decile", "scores", "leads", "converted", "rate"]);
     for d in &c.deciles {
@@ -120,6 +133,23 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
             lines.join(", ")
         ));
     }
+    if let Some(same) = &e.same_email {
+        if let Some((id, line)) = &same.earlier {
+            out.push_str(&format!(
+                "duplicate by email: lead {id} (line {line}) has the same email ({}) and comes earlier in the export: \
+                 this row is not routed (duplicate)\n",
+                same.email
+            ));
+        }
+        if !same.later_lines.is_empty() {
+            let lines: Vec<String> = same.later_lines.iter().map(|l| l.to_string()).collect();
+            out.push_str(&format!(
+                "the same email ({}) is also on line(s) {}: those rows are duplicates of this one\n",
+                same.email,
+                lines.join(", ")
+            ));
+        }
+    }
     let mut t = table(plain);
     t.set_header(vec!["criterion", "group", "column", "cell", "test", "held", "points"]);
     for c in &e.criteria {
@@ -160,7 +190,13 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
         ]);
     }
     push_table(&mut out, &t);
+    if let Some(crm) = &e.crm_stage {
+        out.push_str(&format!("CRM stage: {crm}\n"));
+    }
     out.push_str(&format!("stage: {}\n", e.stage));
+    if let Some(grade) = &e.grade {
+        out.push_str(&format!("grade: {grade}\n"));
+    }
     if let Some(r) = &e.routing {
         out.push_str("\nrouting, as in the full batch run (higher-ranked leads were routed first):\n");
         if r.steps.is_empty() {
@@ -217,6 +253,21 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
         batch.well_formed(),
         batch.rejects.len()
     ));
+    if let Some(col) = batch.plan.email_col {
+        out.push_str(&format!(
+            "  duplicates: {} rows repeat an earlier id, {} more an earlier email (column '{}')\n",
+            batch.duplicates - batch.email_duplicates,
+            batch.email_duplicates,
+            batch.header[col]
+        ));
+    }
+    if r.input.account_match == AccountMatch::Normalized && batch.plan.account_col.is_some() {
+        out.push_str(&format!(
+            "  accounts: {} distinct (account_match = \"normalized\"); {} leads took theirs from the email's domain\n",
+            batch.accounts.len(),
+            batch.email_accounts
+        ));
+    }
     for rej in batch.rejects.iter().take(super::summary::REJECTS_SHOWN) {
         out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
     }

@@ -50,6 +50,23 @@ pub struct TeamRow {
 }
 
 #[derive(Serialize, Debug, Clone)]
+pub struct GradeRow {
+    pub grade: String,
+    pub leads: u64,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct CrmRow {
+    /// Leads whose CRM stage was above the rules' stage: they kept it.
+    pub held_up: u64,
+    /// Non-empty cells that no stage's `crm` lists (ignored).
+    pub unknown_values: u64,
+    /// The first of them: its line and value.
+    pub first_unknown_line: Option<usize>,
+    pub first_unknown_value: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
 pub struct WarningRow {
     pub column: String,
     pub count: u64,
@@ -75,9 +92,20 @@ pub struct Summary {
     pub well_formed: u64,
     pub rejected: u64,
     pub rejected_rows: Vec<RejectedRow>,
+    /// Leads not routed as `duplicate`: a repeated id or (with `[input] email`) email.
     pub duplicates: u64,
+    /// With `[input] email`: of `duplicates`, those whose id is new but whose
+    /// email an earlier lead has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_emails: Option<u64>,
     pub missing_ids: u64,
     pub stages: Vec<StageRow>,
+    /// With `[grades]`: leads per grade, fit bands then engagement bands in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grades: Option<Vec<GradeRow>>,
+    /// With `[input] current_stage`: what the CRM stages did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crm_stage: Option<CrmRow>,
     pub warnings: Vec<WarningRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing: Option<Routing>,
@@ -108,6 +136,26 @@ impl Summary {
             .map(|(i, &n)| StageRow { stage: rules.stage_name(i).to_string(), leads: n })
             .collect();
         let secs = elapsed.as_secs_f64();
+        let grades = rules.grades.as_ref().map(|g| {
+            let mut counts = vec![vec![0u64; g.engagement.len()]; g.fit.len()];
+            for l in &batch.leads {
+                let (f, e) = g.bands(l.fit(), l.engagement());
+                counts[f][e] += 1;
+            }
+            let rows = g.fit.iter().zip(counts).flat_map(|(f, row)| {
+                g.engagement
+                    .iter()
+                    .zip(row)
+                    .map(move |(e, leads)| GradeRow { grade: format!("{}{}", f.grade, e.grade), leads })
+            });
+            rows.collect()
+        });
+        let crm_stage = batch.crm.as_ref().map(|c| CrmRow {
+            held_up: c.held_up,
+            unknown_values: c.unknown,
+            first_unknown_line: c.first_unknown.as_ref().map(|f| f.0),
+            first_unknown_value: c.first_unknown.as_ref().map(|f| f.1.clone()),
+        });
         Summary {
             command: command.to_string(),
             input: batch.input.name.clone(),
@@ -122,8 +170,11 @@ impl Summary {
                 .map(|r| RejectedRow { line: r.line, error: r.error.clone() })
                 .collect(),
             duplicates: batch.duplicates,
+            duplicate_emails: rules.input.email.is_some().then_some(batch.email_duplicates),
             missing_ids: batch.missing_ids,
             stages,
+            grades,
+            crm_stage,
             warnings: batch
                 .warnings
                 .iter()
@@ -202,7 +253,13 @@ pub fn render(s: &Summary, plain: bool) -> String {
     t.add_row(vec![Cell::new("read"), right(s.rows_read)]);
     t.add_row(vec![Cell::new("well-formed"), right(s.well_formed)]);
     t.add_row(vec![Cell::new("rejected (malformed)"), right(s.rejected)]);
-    t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]);
+    match s.duplicate_emails {
+        None => t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]),
+        Some(by_email) => {
+            t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates - by_email)]);
+            t.add_row(vec![Cell::new("duplicate emails"), right(by_email)])
+        }
+    };
     t.add_row(vec![Cell::new("missing ids"), right(s.missing_ids)]);
     out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, s.input, s.as_of));
     out.push_str(&t.to_string());
@@ -231,6 +288,26 @@ pub fn render(s: &Summary, plain: bool) -> String {
     out.push('\n');
     out.push_str(&t.to_string());
     out.push('\n');
+    if let Some(c) = &s.crm_stage {
+        out.push_str(&format!("leads held up by their CRM stage: {}", c.held_up));
+        if let (Some(line), Some(value)) = (c.first_unknown_line, &c.first_unknown_value) {
+            out.push_str(&format!(
+                "; CRM stage values no stage lists: {} (first at line {line}: '{value}')",
+                c.unknown_values
+            ));
+        }
+        out.push('\n');
+    }
+    if let Some(grades) = &s.grades {
+        let mut t = table(plain);
+        t.set_header(vec!["grade", "leads"]);
+        for g in grades {
+            t.add_row(vec![Cell::new(&g.grade), right(g.leads)]);
+        }
+        out.push('\n');
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     if let Some(r) = &s.routing {
         let mut t = table(plain);
         t.set_header(vec!["rep", "team", "taken", "capacity", "mean score"]);

@@ -8,9 +8,10 @@ use indicatif::ProgressBar;
 
 use super::merge::{FastMap, intern};
 use super::{Lead, NO_DATE, NONE, saturate, truthy};
+use crate::identity::{account_key, email_account, email_key};
 use crate::input::{Fields, RecordReader, ends_in_quote};
 use crate::plan::Plan;
-use crate::rules::Rules;
+use crate::rules::{AccountMatch, Rules};
 use crate::score::Scratch;
 use crate::stage::stage_of;
 
@@ -35,13 +36,22 @@ pub(super) struct Chunk {
     pub(super) leads: Vec<Lead>,
     /// Per lead: the hash of its trimmed id (0 when missing).
     pub(super) id_hash: Vec<u64>,
+    /// With `[input] email`, per lead: the hash of its email key (0 when empty).
+    pub(super) email_hash: Vec<u64>,
     pub(super) bits: Vec<u64>,
     pub(super) outcomes: Vec<bool>,
     pub(super) rejects: Vec<(usize, String, Vec<Vec<u8>>)>,
     pub(super) warn_count: Vec<u64>,
     pub(super) warn_first: Vec<usize>,
+    /// `[input] current_stage`: leads it held above the rules' stage; cells
+    /// naming no stage, and where the first of them starts.
+    pub(super) crm_held: u64,
+    pub(super) crm_unknown: u64,
+    pub(super) crm_unknown_first: usize,
     /// Chunk-local account keys; `Lead::account` indexes them until the merge.
     pub(super) accounts: Vec<String>,
+    /// Leads whose account key came from their email's domain.
+    pub(super) email_accounts: u64,
 }
 
 pub(super) const ID_SEED: u64 = 0x6c65_6164;
@@ -58,18 +68,24 @@ impl Ctx<'_> {
             rows_read: 0,
             leads: Vec::new(),
             id_hash: Vec::new(),
+            email_hash: Vec::new(),
             bits: Vec::new(),
             outcomes: Vec::new(),
             rejects: Vec::new(),
             warn_count: vec![0; plan.slots.len()],
             warn_first: vec![usize::MAX; plan.slots.len()],
+            crm_held: 0,
+            crm_unknown: 0,
+            crm_unknown_first: usize::MAX,
             accounts: Vec::new(),
+            email_accounts: 0,
         };
         let mut scratch = Scratch::new(plan);
         let mut rr = RecordReader::new(delimiter);
         let mut word_buf = vec![0u64; words];
         let mut account_ids: FastMap<String, u32> = FastMap::default();
         let mut lower = String::new();
+        let mut email = String::new();
         let mut pos = from;
         let mut reported = from;
         let mut first = true;
@@ -94,6 +110,9 @@ impl Ctx<'_> {
                 let rows = (to - from) / per_row + 64;
                 c.leads.reserve(rows + rows / 16);
                 c.id_hash.reserve(rows + rows / 16);
+                if plan.email_col.is_some() {
+                    c.email_hash.reserve(rows + rows / 16);
+                }
                 c.bits.reserve((rows + rows / 16) * words);
             }
             if c.rows_read % 16384 == 0 {
@@ -113,7 +132,24 @@ impl Ctx<'_> {
             }
             scratch.load(plan, &fields);
             let s = scratch.score(plan, &fields, self.rules.max_fit, self.rules.max_engagement);
-            let stage = stage_of(self.rules, &s, &scratch.held);
+            let mut stage = stage_of(self.rules, &s, &scratch.held);
+            if let Some(k) = plan.crm_slot {
+                match scratch.crm_stage(plan, &fields, k) {
+                    // A disqualified lead stays disqualified.
+                    Some(Some(crm)) if crm > stage && !s.disqualified => {
+                        stage = crm;
+                        c.crm_held += 1;
+                    }
+                    Some(None) => {
+                        c.crm_unknown += 1;
+                        c.crm_unknown_first = c.crm_unknown_first.min(rec.start);
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(k), Some(grades)) = (plan.grade_slot, &self.rules.grades) {
+                scratch.set_grade(k, &grades.of(s.fit, s.engagement));
+            }
             for (k, bad) in scratch.bad.iter().enumerate() {
                 if *bad {
                     c.warn_count[k] += 1;
@@ -136,9 +172,19 @@ impl Ctx<'_> {
             let id = fields.cell(plan.id_col);
             let missing_id = id.is_empty();
             c.id_hash.push(if missing_id { 0 } else { hasher.hash_one(id) });
-            let account = match plan.account_col {
-                Some(col) => intern(fields_lower(&fields, col, &mut lower), &mut account_ids, &mut c.accounts),
-                None => NONE,
+            if let Some(col) = plan.email_col {
+                let key = email_key(fields.cell(col), &mut email);
+                c.email_hash.push(if key.is_empty() { 0 } else { hasher.hash_one(key).max(1) });
+            }
+            let account = match (plan.account_col, plan.account_match) {
+                (Some(col), AccountMatch::Exact) => {
+                    intern(fields_lower(&fields, col, &mut lower), &mut account_ids, &mut c.accounts)
+                }
+                (Some(col), AccountMatch::Normalized) => {
+                    let key = normalized_account(&fields, col, plan.email_col, &mut lower, &mut c.email_accounts);
+                    intern(key, &mut account_ids, &mut c.accounts)
+                }
+                (None, _) => NONE,
             };
             c.leads.push(Lead {
                 offset: rec.start,
@@ -159,6 +205,24 @@ impl Ctx<'_> {
         self.progress.inc((c.stop.saturating_sub(reported)) as u64);
         c
     }
+}
+
+/// The account key under `account_match = "normalized"` into `buf`: an
+/// account that normalises to nothing takes the company the email's domain
+/// names (counted in `from_email`).
+fn normalized_account<'b>(
+    fields: &Fields,
+    col: usize,
+    email_col: Option<usize>,
+    buf: &'b mut String,
+    from_email: &mut u64,
+) -> &'b str {
+    account_key(fields.cell(col), buf);
+    if let Some(e) = email_col.filter(|_| buf.is_empty()) {
+        email_account(fields.cell(e), buf);
+        *from_email += u64::from(!buf.is_empty());
+    }
+    buf
 }
 
 /// A cell trimmed and lower-cased into `buf`.

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::chunk::Chunk;
-use super::dedup::mark_duplicates;
-use super::{Batch, ColumnWarnings, Lead, NONE, Reject};
-use crate::input::{Input, LineCounter};
+use super::dedup::{mark_duplicates, mark_email_duplicates};
+use super::{Batch, ColumnWarnings, CrmStages, Lead, NONE, Reject};
+use crate::input::{Input, LineCounter, RecordReader};
 use crate::plan::Plan;
 
 /// Joins the chunks in input order: indices, duplicate ids (exact), accounts,
@@ -23,10 +23,13 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
     let (mut leads, mut bits): (Vec<Lead>, Vec<u64>) = (Vec::new(), Vec::new());
     // Kept per chunk: the duplicate check frees each as soon as it is sorted in.
     let mut id_hashes: Vec<Vec<u64>> = Vec::with_capacity(chunks.len());
+    let mut email_hashes: Vec<Vec<u64>> = Vec::with_capacity(chunks.len());
+    let mut email_accounts = 0u64;
     let mut outcomes = Vec::new();
     let mut rejects_at = Vec::new();
     let mut warn_count = vec![0u64; plan.slots.len()];
     let mut warn_first = vec![usize::MAX; plan.slots.len()];
+    let (mut crm_held, mut crm_unknown, mut crm_unknown_first) = (0u64, 0u64, usize::MAX);
     let mut account_ids: FastMap<String, u32> = FastMap::default();
     let mut accounts: Vec<String> = Vec::new();
     let mut rows_read = 0u64;
@@ -46,9 +49,14 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
             bits.append(&mut c.bits);
         }
         id_hashes.push(std::mem::take(&mut c.id_hash));
+        email_hashes.push(std::mem::take(&mut c.email_hash));
+        email_accounts += c.email_accounts;
         remaps.push((leads.len() - from, global));
         outcomes.append(&mut c.outcomes);
         rejects_at.append(&mut c.rejects);
+        crm_held += c.crm_held;
+        crm_unknown += c.crm_unknown;
+        crm_unknown_first = crm_unknown_first.min(c.crm_unknown_first);
         for k in 0..warn_count.len() {
             warn_count[k] += c.warn_count[k];
             if warn_first[k] == usize::MAX {
@@ -74,11 +82,18 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         }
     });
     drop(remaps);
-    let (duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hashes);
+    let (mut duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hashes);
+    // With `[input] email`: a lead whose email an earlier lead has is a duplicate too.
+    let email_duplicates = match plan.email_col {
+        Some(col) => mark_email_duplicates(text, delimiter, col, &mut leads, email_hashes),
+        None => 0,
+    };
+    duplicates += email_duplicates;
 
     // Line numbers, computed once in increasing offset order.
     let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
     wanted.extend(warn_first.iter().copied().filter(|&o| o != usize::MAX));
+    wanted.extend(Some(crm_unknown_first).filter(|&o| o != usize::MAX));
     wanted.sort_unstable();
     wanted.dedup();
     let mut lc = LineCounter::default();
@@ -94,6 +109,15 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
             first_line: lines[&warn_first[*k]],
         })
         .collect();
+    let crm = plan.crm_slot.map(|k| CrmStages {
+        held_up: crm_held,
+        unknown: crm_unknown,
+        first_unknown: (crm_unknown_first != usize::MAX).then(|| {
+            let mut rr = RecordReader::new(delimiter);
+            let value = rr.read(text, crm_unknown_first).map(|r| r.fields.cell(plan.slots[k].col).to_string());
+            (lines[&crm_unknown_first], value.unwrap_or_default())
+        }),
+    });
     Batch {
         input,
         delimiter,
@@ -103,10 +127,13 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         bits,
         rejects,
         warnings,
+        crm,
         rows_read,
         duplicates,
+        email_duplicates,
         missing_ids,
         accounts,
+        email_accounts,
         outcomes,
     }
 }

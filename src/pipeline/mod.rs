@@ -80,6 +80,17 @@ pub struct ColumnWarnings {
     pub first_line: usize,
 }
 
+/// What `[input] current_stage` did in a run.
+#[derive(Clone, Debug, Default)]
+pub struct CrmStages {
+    /// Leads whose CRM stage was above the rules' stage (they kept it).
+    pub held_up: u64,
+    /// Non-empty cells that no stage's `crm` lists (ignored).
+    pub unknown: u64,
+    /// The first such cell: its line and value.
+    pub first_unknown: Option<(usize, String)>,
+}
+
 /// An export opened and its header matched: ready to process.
 pub struct Opened {
     pub input: Input,
@@ -100,11 +111,21 @@ pub struct Batch {
     pub bits: Vec<u64>,
     pub rejects: Vec<Reject>,
     pub warnings: Vec<ColumnWarnings>,
+    /// With `[input] current_stage`: what the CRM stages did.
+    pub crm: Option<CrmStages>,
     pub rows_read: u64,
+    /// Leads routed as `duplicate`: a repeated id, or with `[input] email` a
+    /// repeated email (leads with a missing id are counted there instead).
     pub duplicates: u64,
+    /// Of `duplicates`, those whose id is not repeated: duplicates by email only.
+    pub email_duplicates: u64,
     pub missing_ids: u64,
-    /// Account keys (trimmed, lower-cased) by interned id.
+    /// Account keys (trimmed, lower-cased; normalised under
+    /// `account_match = "normalized"`) by interned id.
     pub accounts: Vec<String>,
+    /// Under `account_match = "normalized"` with `[input] email`: leads whose
+    /// account key came from their email's domain.
+    pub email_accounts: u64,
     /// With `--outcome`: whether each lead converted, by `Lead::index`.
     pub outcomes: Vec<bool>,
 }

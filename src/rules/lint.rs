@@ -2,11 +2,17 @@
 //! reports them as warnings (they never fail a run). Each names the thing and
 //! says why it looks wrong.
 
-use super::{Rules, Test};
+use super::{AccountMatch, Rules, Test};
 
 /// Warnings about valid but doubtful rules, in file order.
 pub fn lint(rules: &Rules) -> Vec<String> {
     let mut w = Vec::new();
+    if rules.input.account_match == AccountMatch::Normalized && rules.input.account.is_none() {
+        w.push(
+            "[input] account_match = \"normalized\" has no effect without `account` (the column of the account key)"
+                .to_string(),
+        );
+    }
     for c in &rules.criteria {
         match &c.cond.test {
             Test::In(l) | Test::ContainsAny(l) | Test::StartsWithAny(l) | Test::EndsWithAny(l) if l.is_empty() => {
@@ -53,6 +59,16 @@ pub fn lint(rules: &Rules) -> Vec<String> {
             }
             prev = Some((rules.stages[i].name.as_str(), m.0));
         }
+    }
+    let crm_values = rules.stages.iter().any(|st| !st.crm.is_empty());
+    match (&rules.input.current_stage, crm_values) {
+        (Some(column), false) => w.push(format!(
+            "[input] current_stage = '{column}', but no stage lists `crm` values: the CRM stage never applies"
+        )),
+        (None, true) => {
+            w.push("stages list `crm` values, but [input] has no current_stage column: they are never read".to_string())
+        }
+        _ => {}
     }
     for (t, team) in rules.teams.iter().enumerate() {
         let active = rules.reps.iter().filter(|r| r.team == t && r.active).count();

@@ -24,6 +24,17 @@ pub enum Encoding {
     Windows1252,
 }
 
+/// `[input] account_match`: how two account keys are the same account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountMatch {
+    /// `"exact"` (the default): the cell trimmed and lower-cased.
+    Exact,
+    /// `"normalized"`: lower-cased, a trailing legal form (`Oy`, `Inc.` ...)
+    /// removed, then everything but letters and digits; an empty account
+    /// takes the company the email's domain names (see `identity`).
+    Normalized,
+}
+
 /// `[input]`: how the export is read.
 #[derive(Clone, Debug)]
 pub struct InputRules {
@@ -35,6 +46,14 @@ pub struct InputRules {
     /// `account`: the column whose value (trimmed, lower-cased) keys owner
     /// stickiness; unset, `--owners` is ignored.
     pub account: Option<String>,
+    /// `account_match`: how account keys (and `--owners` accounts) compare:
+    /// `"exact"` (default, trimmed and lower-cased) or `"normalized"`.
+    pub account_match: AccountMatch,
+    /// `email`: the column whose address (trimmed, lower-cased; gmail dots and
+    /// `+tags` dropped) makes a lead a `duplicate` of an earlier lead with the
+    /// same address; under `account_match = "normalized"` an empty account
+    /// takes the company its domain names.
+    pub email: Option<String>,
     /// `delimiter`: `,` `;` tab or `|`; `None` (`"auto"`, the default) picks the
     /// most frequent of them in the header line.
     pub delimiter: Option<u8>,
@@ -44,6 +63,10 @@ pub struct InputRules {
     pub encoding: Encoding,
     /// `date_formats`: tried in order after ISO 8601 for date cells.
     pub date_formats: Vec<DateFormat>,
+    /// `current_stage`: the column holding the stage the CRM already gives a
+    /// lead (matched against each stage's `crm` values); a lead never moves
+    /// below it.
+    pub current_stage: Option<String>,
 }
 
 /// `[output]`: how the CSV outputs are written.
@@ -177,6 +200,18 @@ pub struct Criterion {
     pub max: Option<Cents>,
     /// `disqualify`: a lead it holds for gets stage `disqualified` (no points).
     pub disqualify: bool,
+    /// `decay`: the contribution fades with the age of a date.
+    pub decay: Option<Decay>,
+}
+
+/// `decay = { column = "...", half_life_days = n }` on a criterion: its
+/// contribution is multiplied by 0.5^(age / n), age in days before as-of.
+#[derive(Clone, Debug)]
+pub struct Decay {
+    /// `column`: the date the age is counted from.
+    pub column: String,
+    /// `half_life_days` (> 0): the age at which half the points remain.
+    pub half_life_days: Dec,
 }
 
 /// `[[stages]]`, listed lowest first: a lead's stage is the last whose tests all hold.
@@ -192,6 +227,9 @@ pub struct Stage {
     pub min_engagement: Option<Cents>,
     /// `require`: criteria whose test must have held, as indices into `Rules::criteria`.
     pub require: Vec<usize>,
+    /// `crm`: the `[input] current_stage` values (trimmed, lower-cased) that
+    /// mean this stage.
+    pub crm: Vec<String>,
 }
 
 /// `[[teams]]`, tried in file order: the first that takes the lead's stage and
@@ -247,7 +285,49 @@ pub struct Rules {
     pub teams: Vec<Team>,
     /// `[[reps]]`, in file order (ties go to the rep listed first).
     pub reps: Vec<Rep>,
+    /// `[grades]`: fit × engagement grades (`A1` … `C3`), when set.
+    pub grades: Option<Grades>,
 }
+
+/// `[grades]`: a lead's grade is its fit band's `grade` followed by its
+/// engagement band's.
+#[derive(Clone, Debug)]
+pub struct Grades {
+    /// `fit`: bands tried in order, on `min_fit`; the last has no minimum.
+    pub fit: Vec<Band>,
+    /// `engagement`: bands tried in order, on `min_engagement`; the last has no minimum.
+    pub engagement: Vec<Band>,
+}
+
+/// One band of `[grades]`.
+#[derive(Clone, Debug)]
+pub struct Band {
+    /// `grade`: its part of the grade (`A`, `1`).
+    pub grade: String,
+    /// `min_fit` / `min_engagement`: the least the sum needs; `None` on the last band.
+    pub min: Option<Cents>,
+}
+
+impl Grades {
+    /// The grade of a lead with this fit and engagement.
+    pub fn of(&self, fit: Cents, engagement: Cents) -> String {
+        let (f, e) = self.bands(fit, engagement);
+        format!("{}{}", self.fit[f].grade, self.engagement[e].grade)
+    }
+
+    /// The bands (fit, engagement) a lead falls in: the first whose minimum it reaches.
+    pub fn bands(&self, fit: Cents, engagement: Cents) -> (usize, usize) {
+        (band(&self.fit, fit), band(&self.engagement, engagement))
+    }
+}
+
+/// The first band whose minimum `v` reaches (the last has none).
+fn band(bands: &[Band], v: Cents) -> usize {
+    bands.iter().position(|b| b.min.is_none_or(|m| v >= m)).unwrap_or(bands.len() - 1)
+}
+
+/// The column name that stands for a lead's grade in `when`, `require` and `prefer`.
+pub const GRADE_COLUMN: &str = "@grade";
 
 /// The reserved stage of a lead that matched a `disqualify` criterion.
 pub const DISQUALIFIED: &str = "disqualified";

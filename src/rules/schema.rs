@@ -16,8 +16,19 @@ use crate::num::{
 // The keys the rules allow: the one list that the schema, `--set` and the
 // messages read. A condition's keys and a criterion's are built from the tests.
 
-pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "criteria", "stages", "teams", "reps"];
-const INPUT_KEYS: &[&str] = &["id", "created", "account", "delimiter", "decimal", "encoding", "date_formats"];
+pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "grades", "criteria", "stages", "teams", "reps"];
+const INPUT_KEYS: &[&str] = &[
+    "id",
+    "created",
+    "account",
+    "delimiter",
+    "decimal",
+    "encoding",
+    "date_formats",
+    "current_stage",
+    "email",
+    "account_match",
+];
 const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
 /// Tests on a cell as text; exactly one per condition.
@@ -28,9 +39,11 @@ const RANGE_TESTS: [&str; 4] = ["gte", "gt", "lte", "lt"];
 const DAY_TESTS: [&str; 2] = ["within_days", "older_than_days"];
 const TESTS: [&str; 13] = concat(&[&TEXT_TESTS, &RANGE_TESTS, &DAY_TESTS]);
 const CONDITION_KEYS: [&str; 14] = concat(&[&["column"], &TESTS]);
-const CRITERION_KEYS: [&str; 20] =
-    concat(&[&["name", "group", "column"], &TESTS, &["per", "points", "max", "disqualify"]]);
-const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require"];
+const CRITERION_KEYS: [&str; 21] =
+    concat(&[&["name", "group", "column"], &TESTS, &["per", "points", "max", "disqualify", "decay"]]);
+const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
+const GRADES_KEYS: &[&str] = &["fit", "engagement"];
+const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
 const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
 const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer"];
 
@@ -72,6 +85,7 @@ pub fn top_shape(key: &str) -> Option<Shape> {
         "input" => Shape::Table(INPUT_KEYS),
         "output" => Shape::Table(OUTPUT_KEYS),
         "scoring" => Shape::Table(SCORING_KEYS),
+        "grades" => Shape::Table(GRADES_KEYS),
         "criteria" => Shape::Named("criterion", &CRITERION_KEYS),
         "stages" => Shape::Named("stage", STAGE_KEYS),
         "teams" => Shape::Named("team", TEAM_KEYS),
@@ -395,14 +409,31 @@ fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
     })
 }
 
-fn conditions(src: &Source, o: &Obj, key: &str) -> R<Vec<Condition>> {
+/// The conditions of `when`, `require` or `prefer`. `@grade` stands for the
+/// lead's grade: it needs `[grades]` and takes text tests only.
+fn conditions(src: &Source, o: &Obj, key: &str, grades: bool) -> R<Vec<Condition>> {
     o.array(key)?
         .iter()
         .enumerate()
         .map(|(i, n)| {
             let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), &CONDITION_KEYS)?;
-            let column = c.req_string("column")?.0.to_string();
-            Ok(Condition { column, test: test_of(&c, false)? })
+            let (column, at) = c.req_string("column")?;
+            let test = test_of(&c, false)?;
+            if column == GRADE_COLUMN {
+                if !grades {
+                    return c.fail(at, format!("{} tests '{GRADE_COLUMN}', but the rules have no [grades]", c.what));
+                }
+                if test.kind() != ValueKind::Text {
+                    return c.fail(
+                        at,
+                        format!(
+                            "{} tests '{GRADE_COLUMN}' as a number or date: a grade takes text tests (equals, in, ...)",
+                            c.what
+                        ),
+                    );
+                }
+            }
+            Ok(Condition { column: column.to_string(), test })
         })
         .collect()
 }
@@ -471,15 +502,16 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
     let max_fit = s.cents("max_fit", Sign::Any)?;
     let max_engagement = s.cents("max_engagement", Sign::Any)?;
+    let grades = grades(src, doc, &root)?;
     let criteria = criteria(src, doc)?;
     let stages = stages(src, doc, &criteria)?;
     let team_names = TeamNames::new(doc);
-    let teams = teams(src, doc, &stages, &team_names)?;
-    let reps = reps(src, doc, &team_names)?;
+    let teams = teams(src, doc, &stages, &team_names, grades.is_some())?;
+    let reps = reps(src, doc, &team_names, grades.is_some())?;
     if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
         return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
     }
-    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps })
+    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps, grades })
 }
 
 /// `[input]`: required, with at least `id`.
@@ -503,6 +535,15 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
     };
     let created = opt_col("created")?;
     let account = opt_col("account")?;
+    let current_stage = opt_col("current_stage")?;
+    let email = opt_col("email")?;
+    let account_match = match i.string("account_match")? {
+        None | Some(("exact", _)) => AccountMatch::Exact,
+        Some(("normalized", _)) => AccountMatch::Normalized,
+        Some((s, at)) => {
+            return i.fail(at, format!("'account_match' in [input] must be \"exact\" or \"normalized\", found {s:?}"));
+        }
+    };
     let delimiter = match i.string("delimiter")? {
         None | Some(("auto", _)) => None,
         Some((s, at)) => Some(delimiter_byte(s).ok_or_else(|| {
@@ -533,7 +574,18 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         .into_iter()
         .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
         .collect::<R<Vec<_>>>()?;
-    Ok(InputRules { id, created, account, delimiter, decimal, encoding, date_formats })
+    Ok(InputRules {
+        id,
+        created,
+        account,
+        account_match,
+        email,
+        delimiter,
+        decimal,
+        encoding,
+        date_formats,
+        current_stage,
+    })
 }
 
 /// `[output]`: optional.
@@ -564,14 +616,76 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
                 return c.fail(at, format!("'group' in {} must be \"fit\" or \"engagement\", found {g:?}", c.what));
             }
         };
-        let column = c.req_string("column")?.0.to_string();
+        let (column, at) = c.req_string("column")?;
+        if column == GRADE_COLUMN {
+            return c.fail(
+                at,
+                format!("{} tests '{GRADE_COLUMN}': grades come from the scores, so no criterion can", c.what),
+            );
+        }
+        let column = column.to_string();
         let test = test_of(&c, true)?;
         let points = c.cents("points", Sign::Any)?.unwrap_or(Cents::ZERO);
         let max = c.cents("max", Sign::NonNegative("≥ 0"))?;
         let disqualify = c.bool("disqualify")?.unwrap_or(false);
-        criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify });
+        let decay = decay(src, &c)?;
+        criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify, decay });
     }
     Ok(criteria)
+}
+
+/// `decay = { column = "...", half_life_days = n }` of a criterion.
+fn decay(src: &Source, c: &Obj) -> R<Option<Decay>> {
+    let Some(e) = c.get("decay") else { return Ok(None) };
+    let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), DECAY_KEYS)?;
+    let (column, at) = d.req_string("column")?;
+    if column == GRADE_COLUMN {
+        return d.fail(at, format!("{} counts age from '{GRADE_COLUMN}', which is not a date", d.what));
+    }
+    let Some(half_life_days) = d.positive("half_life_days")? else {
+        return d.fail(d.at, format!("{} needs 'half_life_days' (a number > 0)", d.what));
+    };
+    Ok(Some(Decay { column: column.to_string(), half_life_days }))
+}
+
+/// `[grades]`: both lists, each with a minimum on every band but the last.
+fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
+    if doc.get("grades").is_none() {
+        return Ok(None);
+    }
+    let g = sub_table(src, doc, "grades", GRADES_KEYS, root)?;
+    let bands = |key: &str, min_key: &str| -> R<Vec<Band>> {
+        let nodes = g.array(key)?;
+        if nodes.is_empty() {
+            return g.fail(g.at, format!("[grades] needs '{key}': a list of bands, e.g. {key} = [{{ grade = \"A\", {min_key} = 40 }}, {{ grade = \"B\" }}]"));
+        }
+        let last = nodes.len() - 1;
+        let mut seen = HashMap::new();
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), &["grade", min_key])?;
+                let (grade, at) = b.req_string("grade")?;
+                if let Some(first) = seen.insert(grade, at) {
+                    let first = src.locate(first);
+                    return b.fail(at, format!("grade '{grade}' is listed twice in '{key}' (first at {first})"));
+                }
+                let min = b.cents(min_key, Sign::Any)?;
+                match (min, i == last) {
+                    (None, false) => {
+                        b.fail(b.at, format!("{} needs '{min_key}': every band but the last has a minimum", b.what))
+                    }
+                    (Some(_), true) => b.fail(
+                        b.at,
+                        format!("{} is the last band and takes every lead left: it has no '{min_key}'", b.what),
+                    ),
+                    _ => Ok(Band { grade: grade.to_string(), min }),
+                }
+            })
+            .collect()
+    };
+    Ok(Some(Grades { fit: bands("fit", "min_fit")?, engagement: bands("engagement", "min_engagement")? }))
 }
 
 /// `[[stages]]`, lowest first: at least one, the first without tests.
@@ -585,6 +699,7 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
     }
     let criterion_index = index_of(criteria.iter().map(|c| c.name.as_str()));
     let mut seen = HashMap::new();
+    let mut crm_seen: HashMap<String, (String, &At)> = HashMap::new();
     let mut stages = Vec::new();
     for (n, node) in stage_nodes.into_iter().enumerate() {
         let st = Obj::new(src, node, label("stages", node, n), STAGE_KEYS)?;
@@ -607,12 +722,28 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
                 })
             })
             .collect::<R<Vec<_>>>()?;
+        let mut crm = Vec::new();
+        for (value, at) in st.strings("crm")?.unwrap_or_default() {
+            let key = norm(value);
+            if let Some((other, first)) = crm_seen.get(&key) {
+                let first = src.locate(first);
+                return st.fail(
+                    at,
+                    format!(
+                        "CRM stage {value:?} is listed by stage '{other}' too (at {first}): a value means one stage"
+                    ),
+                );
+            }
+            crm_seen.insert(key.clone(), (name.clone(), at));
+            crm.push(key);
+        }
         let stage = Stage {
             name,
             min_score: st.cents("min_score", Sign::Any)?,
             min_fit: st.cents("min_fit", Sign::Any)?,
             min_engagement: st.cents("min_engagement", Sign::Any)?,
             require,
+            crm,
         };
         if n == 0
             && (stage.min_score.is_some()
@@ -654,7 +785,7 @@ impl TeamNames {
 }
 
 /// `[[teams]]`, in file order; overflow chains checked for cycles.
-fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames) -> R<Vec<Team>> {
+fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, grades: bool) -> R<Vec<Team>> {
     let team_nodes = named_tables(src, doc, "teams")?;
     let stage_index = index_of(stages.iter().map(|s| s.name.as_str()));
     let mut seen = HashMap::new();
@@ -680,7 +811,7 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames) ->
                 }
             }
         }
-        let when = conditions(src, &t, "when")?;
+        let when = conditions(src, &t, "when", grades)?;
         let overflow = match t.string("overflow")? {
             None => None,
             Some((o, at)) => {
@@ -736,7 +867,7 @@ fn check_overflow_cycles(src: &Source, teams: &[Team], overflow_at: Vec<(usize, 
 }
 
 /// `[[reps]]`, in file order.
-fn reps(src: &Source, doc: &Table, team_names: &TeamNames) -> R<Vec<Rep>> {
+fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Vec<Rep>> {
     let mut seen = HashMap::new();
     let mut reps = Vec::new();
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
@@ -747,8 +878,8 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames) -> R<Vec<Rep>> {
         let capacity = r.whole("capacity")?.map(|c| c as u64);
         let weight = r.positive("weight")?.unwrap_or(Dec::from_int(1));
         let active = r.bool("active")?.unwrap_or(true);
-        let require = conditions(src, &r, "require")?;
-        let prefer = conditions(src, &r, "prefer")?;
+        let require = conditions(src, &r, "require", grades)?;
+        let prefer = conditions(src, &r, "prefer", grades)?;
         reps.push(Rep { name, team, capacity, weight, active, require, prefer });
     }
     Ok(reps)

@@ -7,6 +7,7 @@ mod check;
 mod errors;
 mod fixtures;
 mod input;
+mod model;
 mod outputs;
 mod props;
 mod reliability;
