@@ -187,7 +187,7 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
             if scratch.bad[slot] {
                 test.push_str(" [cell unreadable: value warning]");
             }
-            if let (Some(d), Some(rd)) = (&plan.criteria[i].decay, &c.decay) {
+            if let (Some(d), Some(rd)) = (plan.decays.iter().find(|d| d.criterion == i), &c.decay) {
                 let half = rd.half_life_days;
                 test.push_str(&match scratch.decay_age(d, plan.as_of) {
                     Some(age) => {

@@ -94,12 +94,14 @@ pub struct CCriterion {
     pub points: Cents,
     pub max: Option<Cents>,
     pub disqualify: bool,
-    pub decay: Option<CDecay>,
 }
 
-/// A criterion's decay: the slot of its date, and its half-life in days.
+/// A criterion's decay: which criterion, the slot of its date, and its
+/// half-life in days. Kept apart from the criteria, so that rules without
+/// decay pay nothing for it in the row loop.
 #[derive(Clone, Copy, Debug)]
 pub struct CDecay {
+    pub criterion: usize,
     pub slot: usize,
     pub half_life_days: Dec,
 }
@@ -136,8 +138,13 @@ pub struct Plan {
     /// `crm` values (trimmed, lower-cased) means.
     pub crm_slot: Option<usize>,
     pub crm_stage: HashMap<String, usize>,
-    /// The slot that `@grade` conditions read, when some condition does.
+    /// The slot that `@grade` conditions read, when some condition does; it
+    /// is the last slot.
     pub grade_slot: Option<usize>,
+    /// The slots that read a cell of the export: all but a grade slot.
+    pub cell_slots: usize,
+    /// The criteria that decay, in criterion order.
+    pub decays: Vec<CDecay>,
 }
 
 impl Plan {
@@ -230,7 +237,7 @@ fn threshold(test: &Test, as_of: i32) -> i64 {
 pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Error> {
     let mut b = Builder { header: HeaderIndex::new(input_name, header), slots: Vec::new(), slot_of: HashMap::new() };
     let id_col = b.header.find(&rules.input.id, "[input] id")?;
-    let created_slot = match &rules.input.created {
+    let mut created_slot = match &rules.input.created {
         Some(c) => Some(b.slot(c, "[input] created", Some(ValueKind::Date), true)?),
         None => None,
     };
@@ -242,30 +249,30 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         Some(c) => Some(b.header.find(c, "[input] email")?),
         None => None,
     };
-    let crm_slot = match &rules.input.current_stage {
+    let mut crm_slot = match &rules.input.current_stage {
         Some(c) => Some(b.slot(c, "[input] current_stage", Some(ValueKind::Text), false)?),
         None => None,
     };
     let crm_stage =
         rules.stages.iter().enumerate().flat_map(|(i, st)| st.crm.iter().map(move |v| (v.clone(), i))).collect();
     let mut criteria = Vec::new();
+    let mut decays = Vec::new();
     for c in &rules.criteria {
         let used_by = format!("criterion '{}'", c.name);
         let slot = b.slot(&c.cond.column, &used_by, Some(c.cond.test.kind()), true)?;
-        let decay = match &c.decay {
-            Some(d) => Some(CDecay {
+        if let Some(d) = &c.decay {
+            decays.push(CDecay {
+                criterion: criteria.len(),
                 slot: b.slot(&d.column, &format!("decay of {used_by}"), Some(ValueKind::Date), true)?,
                 half_life_days: d.half_life_days,
-            }),
-            None => None,
-        };
+            });
+        }
         criteria.push(CCriterion {
             cond: CCond::new(slot, &c.cond.test, as_of),
             group: c.group,
             points: c.points,
             max: c.max,
             disqualify: c.disqualify,
-            decay,
         });
     }
     let routing = mode == Mode::Assign;
@@ -292,7 +299,31 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     if !routing {
         conds.clear();
     }
-    let grade_slot = b.slot_of.get(&GRADE_COL).copied().filter(|_| routing);
+    // The grade slot, if any, goes last: `Scratch::load` reads the cells of
+    // the slots before it only.
+    let mut grade_slot = b.slot_of.get(&GRADE_COL).copied();
+    if let Some(g) = grade_slot {
+        let last = b.slots.len() - 1;
+        b.slots.swap(g, last);
+        let moved = |k: &mut usize| {
+            if *k == last {
+                *k = g;
+            } else if *k == g {
+                *k = last;
+            }
+        };
+        // Only routing conditions make slots after the first grade one;
+        // every slot reference is remapped all the same.
+        criteria.iter_mut().for_each(|c| moved(&mut c.cond.slot));
+        decays.iter_mut().for_each(|d| moved(&mut d.slot));
+        conds.iter_mut().for_each(|c| moved(&mut c.slot));
+        for k in [&mut created_slot, &mut crm_slot].into_iter().flatten() {
+            moved(k);
+        }
+        grade_slot = Some(last);
+    }
+    let cell_slots = b.slots.len() - usize::from(grade_slot.is_some());
+    let grade_slot = grade_slot.filter(|_| routing);
     plan_memos(&mut b.slots, &mut criteria, &mut conds);
     Ok(Plan {
         id_col,
@@ -314,6 +345,8 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         crm_slot,
         crm_stage,
         grade_slot,
+        cell_slots,
+        decays,
     })
 }
 

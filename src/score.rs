@@ -12,7 +12,7 @@ use crate::input::{Fields, trim_range};
 use crate::num::{Cents, Dec, parse_cell_number};
 use std::collections::HashMap;
 
-use crate::plan::{CCond, CDecay, GRADE_COL, Plan, TextTest};
+use crate::plan::{CCond, CDecay, Plan, TextTest};
 use crate::rules::{Group, Test};
 
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
@@ -111,10 +111,7 @@ impl Scratch {
     /// Reads the cells of one row into the slots; `holds`, `score` and
     /// `route_bits` then take the same `fields`.
     pub fn load(&mut self, plan: &Plan, fields: &Fields) {
-        for (k, slot) in plan.slots.iter().enumerate() {
-            if slot.col == GRADE_COL {
-                continue;
-            }
+        for (k, slot) in plan.slots[..plan.cell_slots].iter().enumerate() {
             let (raw, at) =
                 if slot.col < fields.len() { (fields.str(slot.col), fields.range(slot.col).start) } else { ("", 0) };
             let (start, end) = trim_range(raw);
@@ -225,9 +222,6 @@ impl Scratch {
             if let Some(m) = c.max {
                 points = Cents(points.0.clamp(-m.0, m.0));
             }
-            if let Some(d) = &c.decay {
-                points = self.decayed(points, d, plan.as_of);
-            }
             if c.disqualify {
                 disqualified |= held;
                 points = Cents::ZERO;
@@ -237,6 +231,15 @@ impl Scratch {
             match c.group {
                 Group::Fit => fit += points,
                 Group::Engagement => engagement += points,
+            }
+        }
+        for d in &plan.decays {
+            let before = self.contrib[d.criterion];
+            let after = self.decayed(before, d, plan.as_of);
+            self.contrib[d.criterion] = after;
+            match plan.criteria[d.criterion].group {
+                Group::Fit => fit += Cents(after.0 - before.0),
+                Group::Engagement => engagement += Cents(after.0 - before.0),
             }
         }
         if let Some(m) = max_fit {
