@@ -185,6 +185,9 @@ pub struct Comparison {
     pub teams: Vec<Diff>,
     pub reps: Vec<Diff>,
     pub rep_changed: u64,
+    /// Leads per grade under each, when either side has `[grades]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grades: Option<Vec<Diff>>,
     pub conversion: Option<Vec<StagePair>>,
 }
 
@@ -274,6 +277,23 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         "(not assigned)",
     );
     let reps = diffs(names(&|r: &Rules| r.reps.iter().map(|t| t.name.clone()).collect()), &oa.rep, &ob.rep, "(nobody)");
+    let grades = (a.rules.grades.is_some() || b.rules.grades.is_some()).then(|| {
+        let of = |side: &Side| -> Vec<Option<String>> {
+            let mut g = vec![None; side.batch.leads.len()];
+            if let Some(grades) = &side.rules.grades {
+                for l in &side.batch.leads {
+                    g[l.index as usize] = Some(grades.of(l.fit(), l.engagement()));
+                }
+            }
+            g
+        };
+        let cells = |r: &Rules| -> Vec<String> {
+            r.grades.as_ref().map_or(Vec::new(), |g| {
+                g.fit.iter().flat_map(|f| g.engagement.iter().map(move |e| format!("{}{}", f.grade, e.grade))).collect()
+            })
+        };
+        diffs(names(&cells), &of(a), &of(b), "(no grades)")
+    });
     let conversion = outcome.then(|| {
         let conv_of = |side: &Side, st: &[usize]| {
             let mut m: BTreeMap<usize, Conversion> = BTreeMap::new();
@@ -315,6 +335,7 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         teams,
         reps,
         rep_changed,
+        grades,
         conversion,
     }
 }

@@ -96,7 +96,8 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
     totals.push(right(c.leads));
     t.add_row(totals);
     push_table(&mut out, &t);
-    for (title, rows) in [("team", &c.teams), ("rep", &c.reps)] {
+    let grades = c.grades.clone().unwrap_or_default();
+    for (title, rows) in [("team", &c.teams), ("rep", &c.reps), ("grade", &grades)] {
         if rows.is_empty() {
             continue;
         }

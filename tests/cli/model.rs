@@ -344,3 +344,34 @@ fn grade_rules_are_checked() {
     let (_, run) = go(&criterion, GRADE_LEADS, &["assign"]);
     run.code(2).stderr_has("grades come from the scores, so no criterion can");
 }
+
+#[test]
+fn compare_shows_leads_per_grade_under_each_rule_set() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", GRADE_RULES).write("leads.csv", GRADE_LEADS);
+    // Raising A's minimum from 40 to 41 moves the fit-40 leads (A1 … A3 and
+    // the disqualified one) to B.
+    let set = r#"grades.fit=[{ grade = "A", min_fit = 41 }, { grade = "B", min_fit = 20 }, { grade = "C" }]"#;
+    let run = wd.run(&[
+        "compare",
+        "-r",
+        "rules.toml",
+        "--as-of",
+        AS_OF,
+        "--set",
+        set,
+        "--summary-json",
+        "c.json",
+        "leads.csv",
+    ]);
+    run.code(0);
+    let c: serde_json::Value = serde_json::from_str(&wd.read("c.json")).unwrap();
+    let diff = |g: &str| {
+        let d = c["grades"].as_array().unwrap().iter().find(|d| d["name"] == g).unwrap().clone();
+        (d["base"].as_u64().unwrap(), d["candidate"].as_u64().unwrap())
+    };
+    assert_eq!(diff("A1"), (2, 0));
+    assert_eq!(diff("B1"), (1, 3));
+    assert_eq!(diff("B3"), (1, 2));
+    assert_eq!(diff("C3"), (1, 1));
+}
