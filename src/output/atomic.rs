@@ -448,7 +448,12 @@ fn identity(path: &Path) -> Option<PathBuf> {
         return Some(p);
     }
     let parent = folder_of(path);
-    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+    match std::fs::canonicalize(parent) {
+        Ok(dir) => Some(dir.join(path.file_name()?)),
+        // A folder that does not exist (yet): compare the absolute paths as
+        // written, so that two outputs into it are still seen to collide.
+        Err(_) => std::path::absolute(path).ok(),
+    }
 }
 
 /// Whether two paths name one file: the same canonical path, or (hard links)

@@ -388,13 +388,18 @@ fn an_output_that_names_an_input_or_an_empty_path_is_refused_before_reading() {
     let wd = wd();
     wd.write("own.csv", "account,rep\nPosti,Brent\n");
     std::fs::hard_link(wd.path("own.csv"), wd.path("own-link.csv")).unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["-o", "rules.toml"], "-o rules.toml: the same file as the rules file"),
         (&["--summary-json", "./rules.toml"], "--summary-json ./rules.toml: the same file as the rules file"),
         (&["--owners", "own.csv", "-o", "own.csv"], "-o own.csv: the same file as --owners"),
         (&["--owners", "own.csv", "--rejects", "own-link.csv"], "--rejects own-link.csv: the same file as --owners"),
         (&["-o", ""], "-o \"\": the output path is empty"),
         (&["--summary-json", ""], "--summary-json \"\": the output path is empty"),
+        // Found by the fuzzer: two outputs into a folder that does not exist.
+        (
+            &["-o", "missing/same.csv", "--rejects", "missing/./same.csv"],
+            "--rejects missing/./same.csv: the same file as -o",
+        ),
     ];
     for (extra, message) in cases {
         // A missing export shows that nothing was read before the refusal.
