@@ -197,9 +197,14 @@ impl Outputs {
         if result.is_err() {
             roll_back(&mut steps);
         }
+        // A backup is removed unless its target could not be put back (then
+        // it is the previous output, and the message names it).
         for s in &steps {
-            if let Some(b) = &s.backup {
+            if let Some(b) = &s.backup
+                && !(result.is_err() && s.done)
+            {
                 let _ = std::fs::remove_file(b);
+                forget_temporary(b);
             }
         }
         // Dropping a step's unused temporary file removes it.
@@ -341,9 +346,11 @@ fn roll_back(steps: &mut [Step]) {
                 s.backup = None;
                 s.done = false;
             }
-            Err(e) => {
-                eprintln!("leadroute: error: {}: could not put the previous output back: {}", s.path.display(), e)
-            }
+            Err(e) => eprintln!(
+                "leadroute: error: {}: could not put the previous output back ({e}); it is kept as {}",
+                s.path.display(),
+                s.backup.as_deref().map_or("(no copy: the target was new)".into(), |b| b.display().to_string())
+            ),
         }
     }
 }
