@@ -92,7 +92,7 @@ fn lower_into(s: &str, buf: &mut String) {
 /// (empty emails never match).
 pub fn email_key<'b>(cell: &str, buf: &'b mut String) -> &'b str {
     lower_into(cell.trim(), buf);
-    if let Some(at) = buf.rfind('@')
+    if let Some(at) = memchr::memrchr(b'@', buf.as_bytes())
         && matches!(&buf[at + 1..], "gmail.com" | "googlemail.com")
     {
         let end = buf[..at].find('+').unwrap_or(at);

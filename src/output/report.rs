@@ -1,13 +1,23 @@
 //! Rendering the analyst reports (calibration, comparison, explanation) as
 //! tables. Pure: each returns a String.
 
-use comfy_table::Cell;
+use comfy_table::{Cell, Table};
 
 use super::table::{num, pct, push_table, right, table};
 use crate::analyze::{Calibration, Comparison, Conversion};
 use crate::explain::Explanation;
 use crate::pipeline::Batch;
 use crate::rules::{AccountMatch, Rules};
+
+/// Leads, converted and rate per row (a stage, a grade).
+fn conversion_table<'a>(plain: bool, title: &str, rows: impl Iterator<Item = (&'a str, &'a Conversion)>) -> Table {
+    let mut t = table(plain);
+    t.set_header(vec![title, "leads", "converted", "rate"]);
+    for (name, c) in rows {
+        t.add_row(vec![Cell::new(name), right(c.leads), right(c.converted), right(pct(c.rate))]);
+    }
+    t
+}
 
 pub fn calibration(c: &Calibration, plain: bool) -> String {
     let mut out = format!(
@@ -17,29 +27,11 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         c.overall.leads,
         pct(c.overall.rate)
     );
-    let mut t = table(plain);
-    t.set_header(vec!["stage", "leads", "converted", "rate"]);
-    for s in &c.stages {
-        t.add_row(vec![
-            Cell::new(&s.stage),
-            right(s.conversion.leads),
-            right(s.conversion.converted),
-            right(pct(s.conversion.rate)),
-        ]);
-    }
-    push_table(&mut out, &t);
+    let stages = c.stages.iter().map(|s| (s.stage.as_str(), &s.conversion));
+    push_table(&mut out, &conversion_table(plain, "stage", stages));
     if let Some(grades) = &c.grades {
-        let mut t = table(plain);
-        t.set_header(vec!["grade", "leads", "converted", "rate"]);
-        for g in grades {
-            t.add_row(vec![
-                Cell::new(&g.grade),
-                right(g.conversion.leads),
-                right(g.conversion.converted),
-                right(pct(g.conversion.rate)),
-            ]);
-        }
-        push_table(&mut out, &t);
+        let grades = grades.iter().map(|g| (g.grade.as_str(), &g.conversion));
+        push_table(&mut out, &conversion_table(plain, "grade", grades));
     }
     let mut t = table(plain);
     t.set_header(vec!["score decile", "scores", "leads", "converted", "rate"]);
@@ -143,9 +135,15 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
             ));
         }
         if !same.later_lines.is_empty() {
-            let lines: Vec<String> = same.later_lines.iter().map(|l| l.to_string()).collect();
+            // A popular address can be on thousands of rows: the first 20 are named.
+            const SHOWN: usize = 20;
+            let mut lines: Vec<String> = same.later_lines.iter().take(SHOWN).map(|l| l.to_string()).collect();
+            if same.later_lines.len() > SHOWN {
+                lines.push(format!("… ({} in all)", same.later_lines.len()));
+            }
+            let whose = if same.earlier.is_some() { "too" } else { "of this one" };
             out.push_str(&format!(
-                "the same email ({}) is also on line(s) {}: those rows are duplicates of this one\n",
+                "the same email ({}) is also on later line(s) {}: those rows are duplicates {whose}\n",
                 same.email,
                 lines.join(", ")
             ));

@@ -5,7 +5,8 @@
 //! the output re-reads the cells from the in-memory text).
 //!
 //! `chunk` is the per-row path (parse, score, stage, warnings, routing bits);
-//! `merge` joins the chunks in input order; `dedup` finds duplicate ids.
+//! `merge` joins the chunks in input order; `dedup` finds duplicate ids (and,
+//! with `[input] email`, emails).
 
 mod chunk;
 mod dedup;
