@@ -11,6 +11,9 @@ mod table;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
+/// How many rejected rows the summary and `check` list.
+pub const REJECTS_SHOWN: usize = 10;
+
 pub use atomic::{Outputs, check_paths, clean_up_on_interrupt};
 
 use crate::error::Error;

@@ -267,7 +267,7 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
             batch.email_accounts
         ));
     }
-    for rej in batch.rejects.iter().take(super::summary::REJECTS_SHOWN) {
+    for rej in batch.rejects.iter().take(super::REJECTS_SHOWN) {
         out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
     }
     for (_, col) in batch.plan.warn_columns() {

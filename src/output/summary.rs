@@ -8,14 +8,12 @@ use std::time::Duration;
 use comfy_table::Cell;
 use serde::Serialize;
 
+use super::REJECTS_SHOWN;
 use super::table::{num, right, table};
 use crate::num::Cents;
 use crate::pipeline::Batch;
 use crate::route::{Assignment, Reason, Routed};
 use crate::rules::Rules;
-
-/// How many rejected rows the summary lists.
-pub const REJECTS_SHOWN: usize = 10;
 
 #[derive(Serialize, Debug, Clone)]
 pub struct RejectedRow {

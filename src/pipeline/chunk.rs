@@ -6,8 +6,7 @@ use std::hash::BuildHasher;
 
 use indicatif::ProgressBar;
 
-use super::merge::{FastMap, intern};
-use super::{Lead, NO_DATE, NONE, saturate, truthy};
+use super::{FastMap, Lead, NO_DATE, NONE, intern, saturate, truthy};
 use crate::identity::{account_key, email_account, email_key};
 use crate::input::{Fields, RecordReader, ends_in_quote};
 use crate::plan::Plan;

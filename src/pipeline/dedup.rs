@@ -4,8 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::Lead;
-use super::merge::FastMap;
+use super::{FastMap, Lead};
 use crate::identity::email_key;
 use crate::input::{Fields, RecordReader};
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::chunk::Chunk;
 use super::dedup::{mark_duplicates, mark_email_duplicates};
-use super::{Batch, ColumnWarnings, CrmStages, Lead, NONE, Reject};
+use super::{Batch, ColumnWarnings, CrmStages, FastMap, Lead, NONE, Reject, intern};
 use crate::input::{Input, LineCounter, RecordReader};
 use crate::plan::Plan;
 
@@ -136,19 +136,4 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         email_accounts,
         outcomes,
     }
-}
-
-pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-pub(super) fn intern(key: &str, ids: &mut FastMap<String, u32>, all: &mut Vec<String>) -> u32 {
-    if key.is_empty() {
-        return NONE;
-    }
-    if let Some(&i) = ids.get(key) {
-        return i;
-    }
-    let i = all.len() as u32;
-    ids.insert(key.to_string(), i);
-    all.push(key.to_string());
-    i
 }

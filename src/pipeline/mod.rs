@@ -12,6 +12,8 @@ mod chunk;
 mod dedup;
 mod merge;
 
+use std::collections::HashMap;
+
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
@@ -213,6 +215,23 @@ impl Opened {
         progress.set_position(text.len() as u64);
         merge::merge(input, delimiter, header, plan, chunks)
     }
+}
+
+/// A hash map with a fast, seeded hash (keys are not attacker-chosen here).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The id of `key` in `all`, added when new; `NONE` for an empty key.
+fn intern(key: &str, ids: &mut FastMap<String, u32>, all: &mut Vec<String>) -> u32 {
+    if key.is_empty() {
+        return NONE;
+    }
+    if let Some(&i) = ids.get(key) {
+        return i;
+    }
+    let i = all.len() as u32;
+    ids.insert(key.to_string(), i);
+    all.push(key.to_string());
+    i
 }
 
 impl Batch {
