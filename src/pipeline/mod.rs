@@ -217,7 +217,7 @@ impl Opened {
     }
 }
 
-/// A hash map with a fast, seeded hash (keys are not attacker-chosen here).
+/// A hash map with foldhash's fast hash, randomly seeded per process.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The id of `key` in `all`, added when new; `NONE` for an empty key.
