@@ -76,7 +76,7 @@ pub const FREE_MAIL_DOMAINS: [&str; 58] = [
 pub const FREE_MAIL_NAMES: [&str; 5] = ["gmx", "yahoo", "hotmail", "outlook", "yandex"];
 
 /// Lower-cases `s` into `buf` (ASCII without a second allocation).
-fn lower_into(s: &str, buf: &mut String) {
+pub fn lower_into(s: &str, buf: &mut String) {
     buf.clear();
     if s.is_ascii() {
         buf.push_str(s);

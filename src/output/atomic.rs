@@ -34,11 +34,16 @@ struct Guard {
     phase: Phase,
     /// Temporary files not yet renamed into place.
     temporary: Vec<PathBuf>,
+    /// The folders and name prefixes (`.NAME.PID.`) of this run's temporary
+    /// files, registered before each is created: an interrupt in between
+    /// still finds it.
+    prefixes: Vec<(PathBuf, String)>,
     /// An interrupt arrived while committing.
     held: bool,
 }
 
-static GUARD: Mutex<Guard> = Mutex::new(Guard { phase: Phase::Working, temporary: Vec::new(), held: false });
+static GUARD: Mutex<Guard> =
+    Mutex::new(Guard { phase: Phase::Working, temporary: Vec::new(), prefixes: Vec::new(), held: false });
 
 fn guard() -> std::sync::MutexGuard<'static, Guard> {
     GUARD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -55,6 +60,15 @@ pub fn clean_up_on_interrupt() {
             Phase::Working => {
                 for p in &g.temporary {
                     let _ = std::fs::remove_file(p);
+                }
+                for (dir, prefix) in &g.prefixes {
+                    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                        let name = entry.file_name();
+                        let name = name.to_string_lossy();
+                        if name.starts_with(prefix.as_str()) && name.ends_with(".tmp") {
+                            let _ = std::fs::remove_file(entry.path());
+                        }
+                    }
                 }
                 eprintln!("leadroute: interrupted; no output was written");
                 std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
@@ -138,6 +152,7 @@ impl Outputs {
         // 0666 here; the kernel takes the umask off. A replaced file gets its
         // old mode back in `commit`.
         let prefix = temporary_prefix(&real, std::process::id());
+        guard().prefixes.push((dir.clone(), prefix.clone()));
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
         #[cfg(unix)]
@@ -193,17 +208,22 @@ impl Outputs {
             }
         }
         set_phase(Phase::Committing);
-        let result = commit_steps(&mut steps, no_sync);
-        if result.is_err() {
-            roll_back(&mut steps);
+        let mut result = commit_steps(&mut steps, no_sync);
+        if let Err(e) = &result {
+            let all_back = roll_back(&mut steps);
+            let outcome =
+                if all_back { "no output was changed" } else { "some outputs could not be put back (see above)" };
+            result = Err(Error::output(format!("{}; {outcome}", e.message())));
         }
         // A backup is removed unless its target could not be put back (then
         // it is the previous output, and the message names it).
         for s in &steps {
-            if let Some(b) = &s.backup
-                && !(result.is_err() && s.done)
-            {
-                let _ = std::fs::remove_file(b);
+            if let Some(b) = &s.backup {
+                if !(result.is_err() && s.done) {
+                    let _ = std::fs::remove_file(b);
+                }
+                // A backup kept (its target could not be put back) is never
+                // removed by an interrupt either.
                 forget_temporary(b);
             }
         }
@@ -265,7 +285,7 @@ fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Error> {
                 let reason = e.error;
                 s.tmp = Some(e.file);
                 return Err(Error::output(format!(
-                    "{}: cannot move the finished output into place: {reason}; no output was changed",
+                    "{}: cannot move the finished output into place: {reason}",
                     s.path.display()
                 )));
             }
@@ -326,16 +346,13 @@ fn keep(path: &Path) -> Result<PathBuf, Error> {
         return Ok(backup);
     }
     std::fs::copy(path, &backup).map(|_| backup).map_err(|e| {
-        Error::output(format!(
-            "{}: cannot keep the previous output while replacing it: {}; no output was changed",
-            path.display(),
-            e
-        ))
+        Error::output(format!("{}: cannot keep the previous output while replacing it: {}", path.display(), e))
     })
 }
 
-/// Puts back every target already replaced.
-fn roll_back(steps: &mut [Step]) {
+/// Puts back every target already replaced; whether all went back.
+fn roll_back(steps: &mut [Step]) -> bool {
+    let mut all = true;
     for s in steps.iter_mut().filter(|s| s.done) {
         let restored = match &s.backup {
             Some(b) => std::fs::rename(b, &s.path),
@@ -346,35 +363,57 @@ fn roll_back(steps: &mut [Step]) {
                 s.backup = None;
                 s.done = false;
             }
-            Err(e) => eprintln!(
-                "leadroute: error: {}: could not put the previous output back ({e}); it is kept as {}",
-                s.path.display(),
-                s.backup.as_deref().map_or("(no copy: the target was new)".into(), |b| b.display().to_string())
-            ),
+            Err(e) => {
+                all = false;
+                eprintln!(
+                    "leadroute: error: {}: could not put the previous output back ({e}); it is kept as {}",
+                    s.path.display(),
+                    s.backup.as_deref().map_or("(no copy: the target was new)".into(), |b| b.display().to_string())
+                )
+            }
         }
+    }
+    all
+}
+
+/// What a leftover file next to `target` is, by its exact name:
+/// `.NAME.PID.XXXXXX.tmp` (an unfinished output) or `.NAME.PID.bak` (a
+/// previous output kept during a commit). Anything else (another target's
+/// files, `.out.csv.2024.…` for a target named `out.csv.2024`) is `None`.
+fn leftover(target_name: &str, file: &str) -> Option<(u32, bool)> {
+    let rest = file.strip_prefix('.')?.strip_prefix(target_name)?.strip_prefix('.')?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    let pid = parts.first()?.parse::<u32>().ok()?;
+    match parts[..] {
+        [_, random, "tmp"] if !random.is_empty() && random.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Some((pid, false))
+        }
+        [_, "bak"] => Some((pid, true)),
+        _ => None,
     }
 }
 
-/// Removes the temporary files for `target` that a run no longer alive left
-/// behind (killed by SIGKILL or SIGXFSZ, or a power cut), and says so.
+/// Removes the unfinished outputs for `target` that a run no longer alive
+/// left (killed by SIGKILL or SIGXFSZ, or a power cut), and says so. A kept
+/// previous output (`.bak`) of a dead run is never removed: the run died in
+/// its commit, or could not put it back, so it may be the only copy of that
+/// output. It is named on standard error until someone deletes it.
 fn remove_stale(target: &Path) {
     let dir = folder_of(target);
     let Some(name) = target.file_name() else { return };
-    let start = format!(".{}.", name.to_string_lossy());
+    let name = name.to_string_lossy();
     let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    let mut removed = Vec::new();
+    let (mut removed, mut kept) = (Vec::new(), Vec::new());
     for entry in entries.flatten() {
         let file = entry.file_name();
         let file = file.to_string_lossy();
-        let Some(rest) = file.strip_prefix(&start) else { continue };
-        if !(rest.ends_with(".tmp") || rest.ends_with(".bak")) {
+        let Some((pid, backup)) = leftover(&name, &file) else { continue };
+        if pid == std::process::id() || process_alive(pid) || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
-        if pid == std::process::id() || process_alive(pid) {
-            continue;
-        }
-        if entry.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(entry.path()).is_ok() {
+        if backup {
+            kept.push(file.into_owned());
+        } else if std::fs::remove_file(entry.path()).is_ok() {
             removed.push(file.into_owned());
         }
     }
@@ -386,6 +425,14 @@ fn remove_stale(target: &Path) {
             if removed.len() == 1 { "" } else { "s" },
             dir.display(),
             removed.join(", ")
+        );
+    }
+    for file in kept {
+        eprintln!(
+            "leadroute: warning: '{}' in '{}' is a previous {name} that a run killed while committing (or unable to \
+             put it back) left; leadroute keeps it: compare it with {name} and delete it",
+            file,
+            dir.display()
         );
     }
 }

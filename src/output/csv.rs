@@ -158,7 +158,7 @@ fn safe_cell(cell: &[u8], excel_safe: bool) -> Cow<'_, [u8]> {
 
 /// Whether some field of a plain (unquoted) line is formula-like.
 fn has_formula_like(raw: &[u8], delimiter: u8) -> bool {
-    formula_like(raw) || memchr::memchr_iter(delimiter, raw).any(|i| formula_like(&raw[i + 1..]))
+    raw.split(|&b| b == delimiter).any(formula_like)
 }
 
 /// Writes the scored (and, with `assignments`, routed) leads in their current order.

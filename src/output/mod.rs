@@ -26,12 +26,29 @@ pub enum Target {
 
 impl Target {
     /// `-` or absent means standard output.
+    /// So is a device or pipe that is this process's standard output
+    /// (`-o /dev/stdout`): the summary then goes to standard error, and a
+    /// reader that closes early ends the run with 141, as for `-`.
     pub fn from_arg(arg: Option<&str>) -> Target {
         match arg {
             None | Some("-") => Target::Stdout,
+            Some(p) if is_stdout(std::path::Path::new(p)) => Target::Stdout,
             Some(p) => Target::File(PathBuf::from(p)),
         }
     }
+}
+
+/// Whether `path` is a device or pipe that is this process's standard output.
+#[cfg(target_os = "linux")]
+fn is_stdout(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(p), Ok(out)) = (std::fs::metadata(path), std::fs::metadata("/proc/self/fd/1")) else { return false };
+    !p.is_file() && p.dev() == out.dev() && p.ino() == out.ino() && p.rdev() == out.rdev()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn is_stdout(_path: &std::path::Path) -> bool {
+    false
 }
 
 /// Writes a report to standard output; a closed pipe (`| head`) is not an

@@ -226,13 +226,6 @@ fn normalized_account<'b>(
 
 /// A cell trimmed and lower-cased into `buf`.
 fn fields_lower<'b>(fields: &Fields, col: usize, buf: &'b mut String) -> &'b str {
-    let cell = fields.cell(col);
-    buf.clear();
-    if cell.is_ascii() {
-        buf.push_str(cell);
-        buf.make_ascii_lowercase();
-    } else {
-        buf.push_str(&cell.to_lowercase());
-    }
+    crate::identity::lower_into(fields.cell(col), buf);
     buf
 }

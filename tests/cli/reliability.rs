@@ -44,12 +44,17 @@ fn signal(child: &Child, sig: i32) {
     assert_eq!(r, 0, "kill {sig}");
 }
 
-/// The names of the hidden temporary files in the folder.
+/// The names of the hidden unfinished outputs (`.tmp`) in the folder.
 fn temporaries(wd: &Workdir) -> Vec<String> {
+    hidden(wd, ".tmp")
+}
+
+/// The names of the hidden files ending with `suffix` in the folder.
+fn hidden(wd: &Workdir, suffix: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(wd.path("."))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.') && (n.ends_with(".tmp") || n.ends_with(".bak")))
+        .filter(|n| n.starts_with('.') && n.ends_with(suffix))
         .collect();
     names.sort();
     names
@@ -149,6 +154,7 @@ fn a_failed_rename_puts_back_the_targets_already_replaced() {
         run.code(1).stderr_has("no output was changed");
         assert_yesterday(&wd);
         assert_eq!(temporaries(&wd), Vec::<String>::new(), "rename {n}");
+        assert_eq!(hidden(&wd, ".bak"), Vec::<String>::new(), "rename {n}");
     }
 }
 
@@ -287,6 +293,7 @@ fn an_interrupt_before_the_commit_exits_130_and_writes_nothing() {
     let wd = wd();
     wd.write("big.csv", large_export(60_000));
     let args = [&ASSIGN[..], &THREE_OUTPUTS, &["big.csv"]].concat();
+    let mut interrupted = 0;
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         yesterday(&wd);
         let child = command(&wd, &args).spawn().unwrap();
@@ -307,7 +314,9 @@ fn an_interrupt_before_the_commit_exits_130_and_writes_nothing() {
         assert!(stderr.contains("interrupted; no output was written"), "{stderr}");
         assert_yesterday(&wd);
         assert_eq!(temporaries(&wd), Vec::<String>::new());
+        interrupted += 1;
     }
+    assert!(interrupted >= 2, "only {interrupted} of 3 signals came before the commit");
 }
 
 // --- A full disk -----------------------------------------------------------------
@@ -370,15 +379,58 @@ fn temporary_files_of_a_dead_run_are_removed_and_a_live_runs_are_kept() {
     let dead_bak = format!(".out.csv.{dead}.bak");
     let live_tmp = format!(".out.csv.{live}.qW7tRe.tmp");
     let other = format!(".other.csv.{dead}.aB3xYz.tmp");
-    for f in [&dead_tmp, &dead_bak, &live_tmp, &other] {
+    // Another target's (named `out.csv.20240201`): its "pid" must not be read as 20240201.
+    let longer = format!(".out.csv.20240201.{live}.aB3xYz.tmp");
+    for f in [&dead_tmp, &dead_bak, &live_tmp, &other, &longer] {
         wd.write(f, "partial");
     }
     let run = wd.run(&[&ASSIGN[..], &["-q", "-o", "out.csv", "leads.csv"]].concat());
-    run.code(0)
-        .stderr_has(&format!("removed 2 temporary files left by an interrupted run in '.': {dead_tmp}, {dead_bak}"));
-    assert!(!wd.exists(&dead_tmp) && !wd.exists(&dead_bak));
+    run.code(0).stderr_has(&format!("removed 1 temporary file left by an interrupted run in '.': {dead_tmp}"));
+    assert!(!wd.exists(&dead_tmp));
     assert!(wd.exists(&live_tmp), "a live run's temporary file is never touched");
-    assert!(wd.exists(&other), "only the run's own targets are cleaned");
+    assert!(wd.exists(&other) && wd.exists(&longer), "only the run's own targets are cleaned");
+    // A previous output kept by a run that died in its commit may be the only
+    // copy: it is named, never removed.
+    run.stderr_has(&format!("leadroute: warning: '{dead_bak}' in '.' is a previous out.csv"));
+    assert_eq!(wd.read(&dead_bak), "partial");
+}
+
+/// A commit whose rename fails and whose roll-back fails too (the folder made
+/// immutable in between): exit 1, the previous output kept under its backup
+/// name and named in the message, and never removed by a later run.
+#[test]
+fn a_previous_output_that_cannot_be_put_back_is_kept_and_named() {
+    let wd = wd();
+    yesterday(&wd);
+    let folder = wd.path(".");
+    let chattr = |flag: &str| Command::new("chattr").arg(flag).arg(&folder).status().is_ok_and(|s| s.success());
+    if !chattr("+i") || !chattr("-i") {
+        eprintln!("chattr +i is not available here: the failing roll-back is not tested");
+        return;
+    }
+    let mut cmd = command(&wd, &[&ASSIGN[..], &THREE_OUTPUTS, &["leads.csv"]].concat());
+    let child = cmd.env("LEADROUTE_FAULT", "commit-pause=1500").spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while wd.read("out.csv") == "yesterday's assignments\n" {
+        assert!(Instant::now() < deadline, "the first rename never came");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(chattr("+i"));
+    let (code, _, stderr) = finish(child);
+    assert!(chattr("-i"));
+    assert_eq!(code, 1, "{stderr}");
+    // (The immutable folder also keeps the other targets' backups and the
+    // unfinished files from being removed; they are the same as those targets.)
+    let backups: Vec<String> = hidden(&wd, ".bak").into_iter().filter(|b| b.starts_with(".out.csv.")).collect();
+    assert_eq!(backups.len(), 1, "{stderr}");
+    assert!(stderr.contains("out.csv: could not put the previous output back"), "{stderr}");
+    assert!(stderr.contains(&backups[0]), "{stderr}");
+    assert!(stderr.contains("some outputs could not be put back"), "{stderr}");
+    assert_eq!(wd.read(&backups[0]), "yesterday's assignments\n");
+    // The next run names it and leaves it.
+    let run = wd.run(&[&ASSIGN[..], &["-q", "-o", "out.csv", "leads.csv"]].concat());
+    run.code(0).stderr_has(&format!("'{}' in '.' is a previous out.csv", backups[0]));
+    assert_eq!(wd.read(&backups[0]), "yesterday's assignments\n");
 }
 
 // --- Defect 4: an output never replaces an input; an empty path is refused -----
@@ -487,7 +539,8 @@ fn excel_safe_prefixes_formula_like_cells_and_leaves_numbers_alone() {
     let leads = format!(
         "{HEADER}\n\
          B1,=HYPERLINK(\"http://x\"),CEO,Logistics,FI,-5,+358 40 1234567,@SUM(A1),yes,,2026-10-30,2026-01-01\n\
-         B2,Plain,Head of IT,Logistics,FI,+12.5,b2@x.example,-,no,,2026-10-30,2026-01-02\n"
+         B2,Plain,Head of IT,Logistics,FI,+12.5,b2@x.example,-,no,,2026-10-30,2026-01-02\n\
+         B3,Plain,Head of IT,Logistics,FI,1,b3@x.example,-,5,,2026-10-30,2026-01-03\n"
     );
     let wd = Workdir::new();
     wd.write("rules.toml", &rules).write("leads.csv", &leads);
@@ -501,6 +554,10 @@ fn excel_safe_prefixes_formula_like_cells_and_leaves_numbers_alone() {
     let b2 = rows.iter().find(|r| r[0] == "B2").unwrap();
     assert_eq!(b2[5], "+12.5", "a plain number is left alone");
     assert_eq!(b2[7], "'-", "a lone sign is not a number");
+    // The same on a line without quotes, whose cells are otherwise copied as
+    // they are: each field is judged on its own (`-` then `,no`).
+    let b3 = rows.iter().find(|r| r[0] == "B3").unwrap();
+    assert_eq!(b3[7..9], ["'-".to_string(), "5".to_string()]);
     assert!(column(&rows, "rep").contains(&"'=Olli".to_string()), "{rows:?}");
     // Without the key, cells pass through as read.
     let wd = wd_with(&RULES.replace("name = \"Olli\"", "name = \"=Olli\""), &leads);
