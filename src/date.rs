@@ -170,15 +170,25 @@ pub fn today() -> i32 {
 
 /// A day number back to `YYYY-MM-DD`, for messages.
 pub fn format_day(days: i32) -> String {
-    Date::constant(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(days as i64))
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| days.to_string())
+    // A day outside the calendar (a `within_days` of two billion, say) is
+    // written as its day number instead.
+    jiff::Span::new()
+        .try_days(days as i64)
+        .and_then(|span| Date::constant(1970, 1, 1).checked_add(span))
+        .map_or_else(|_| format!("day {days} from 1970-01-01"), |d| d.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzzer: `explain` with `within_days = 2147483647` panicked.
+    #[test]
+    fn days_outside_the_calendar_are_written_without_panicking() {
+        assert_eq!(format_day(0), "1970-01-01");
+        assert_eq!(format_day(i32::MIN), "day -2147483648 from 1970-01-01");
+        assert_eq!(format_day(i32::MAX), "day 2147483647 from 1970-01-01");
+    }
 
     #[test]
     fn iso_dates() {

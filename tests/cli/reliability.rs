@@ -571,3 +571,23 @@ fn wd_with(rules: &str, leads: &str) -> Workdir {
     wd.write("rules.toml", rules).write("leads.csv", leads);
     wd
 }
+
+/// Found by the fuzzer: `explain` with a day window beyond the calendar
+/// (`within_days = 2147483647`) panicked while writing the window's first day.
+#[test]
+fn explain_with_a_day_window_beyond_the_calendar_does_not_panic() {
+    let wd = wd();
+    let run = wd.run(&[
+        "explain",
+        "-r",
+        "rules.toml",
+        "--as-of",
+        "2026-11-01",
+        "--set",
+        "criteria.recent.within_days=2147483647",
+        "--id",
+        "A1",
+        "leads.csv",
+    ]);
+    run.code(0).stdout_has("within_days 2147483647 (on or after day -2147462889 from 1970-01-01)");
+}
