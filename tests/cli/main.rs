@@ -6,6 +6,7 @@ mod assign;
 mod check;
 mod errors;
 mod fixtures;
+mod fuzz;
 mod identity;
 mod input;
 mod model;

@@ -1,8 +1,10 @@
 //! A scratch folder with fixtures, and the real binary run in it the way a
 //! user runs it. On failure, everything needed to see why is printed.
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -13,6 +15,10 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Standard output exactly as written (`stdout` is its lossy text).
+    pub stdout_bytes: Vec<u8>,
+    /// The signal that ended the process, if one did (`code` is then -1).
+    pub signal: Option<i32>,
 }
 
 impl Run {
@@ -88,22 +94,72 @@ impl Workdir {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn leadroute");
         if let Some(input) = stdin {
-            use std::io::Write;
             let mut s = child.stdin.take().expect("stdin");
             s.write_all(input).expect("write stdin");
         }
         let out = child.wait_with_output().expect("wait");
-        Run {
-            cmd: format!("leadroute {}", args.join(" ")),
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        finished(args, out.status, out.stdout, &out.stderr)
+    }
+
+    /// Runs leadroute and kills it when it takes longer than `limit`: None
+    /// when it had to be killed (a hang). Standard input is fed, and the
+    /// output pipes drained, on their own threads, so a child that stops
+    /// reading or writes a lot never blocks the wait.
+    pub fn run_limited(&self, args: &[&str], stdin: Option<&[u8]>, limit: Duration) -> Option<Run> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadroute"));
+        cmd.args(args).current_dir(self.dir.path());
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn leadroute");
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            let input = input.to_vec();
+            // A child that fails before reading closes the pipe: not an error here.
+            std::thread::spawn(move || pipe.write_all(&input));
         }
+        let out = drain(child.stdout.take().expect("stdout"));
+        let err = drain(child.stderr.take().expect("stderr"));
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let (out, err) = (out.join().expect("stdout reader"), err.join().expect("stderr reader"));
+        status.map(|s| finished(args, s, out, &err))
     }
 
     /// Parses a CSV output back into rows (header included).
     pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
         parse_csv(&self.read(name), b',')
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        buf
+    })
+}
+
+fn finished(args: &[&str], status: std::process::ExitStatus, stdout: Vec<u8>, stderr: &[u8]) -> Run {
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    #[cfg(not(unix))]
+    let signal = None;
+    Run {
+        cmd: format!("leadroute {}", args.join(" ")),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(stderr).into_owned(),
+        stdout_bytes: stdout,
+        signal,
     }
 }
 
