@@ -6,8 +6,8 @@ use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::Exit;
 use crate::output::{self, report};
-use crate::plan::appended_columns;
 use crate::plan::Mode;
+use crate::plan::appended_columns;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(&args.common, true)?;
