@@ -16,9 +16,26 @@ pub type Owners = HashMap<String, String>;
 /// (both trimmed), before their accounts are keyed.
 pub struct OwnersFile {
     rows: Vec<(String, String)>,
+    /// The line of each row.
+    lines: Vec<usize>,
+}
+
+/// Rows of an owners file that name a rep the rules do not have.
+pub struct UnknownReps {
+    pub count: usize,
+    pub first_line: usize,
+    pub first_rep: String,
 }
 
 impl OwnersFile {
+    /// The rows whose rep is not one of `reps` (they never take a lead).
+    pub fn unknown_reps(&self, reps: &[crate::rules::Rep]) -> Option<UnknownReps> {
+        let known: std::collections::HashSet<&str> = reps.iter().map(|r| r.name.as_str()).collect();
+        let mut unknown = self.rows.iter().zip(&self.lines).filter(|((_, rep), _)| !known.contains(rep.as_str()));
+        let ((_, first_rep), &first_line) = unknown.next()?;
+        Some(UnknownReps { count: 1 + unknown.count(), first_line, first_rep: first_rep.clone() })
+    }
+
     /// The owners by account key, as `account_match` keys the export's
     /// accounts; the first row for a key wins.
     pub fn keyed(&self, account_match: AccountMatch) -> Owners {
@@ -40,9 +57,14 @@ impl OwnersFile {
 /// The owners a run uses: those of `--owners` when the rules set
 /// `input.account`; none otherwise (the file is then not read).
 pub fn load_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Owners, Error> {
+    Ok(read_for(path, rules)?.map(|f| f.keyed(rules.input.account_match)).unwrap_or_default())
+}
+
+/// The owners file a run reads: `--owners` when the rules set `input.account`.
+pub fn read_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Option<OwnersFile>, Error> {
     match (path, &rules.input.account) {
-        (Some(path), Some(_)) => Ok(read(path)?.keyed(rules.input.account_match)),
-        _ => Ok(HashMap::new()),
+        (Some(path), Some(_)) => Ok(Some(read(path)?)),
+        _ => Ok(None),
     }
 }
 
@@ -60,6 +82,7 @@ pub fn read(path: &str) -> Result<OwnersFile, Error> {
     let acc = find_column(path, &header, "account", "--owners")?;
     let rep = find_column(path, &header, "rep", "--owners")?;
     let mut rows = Vec::new();
+    let mut lines = Vec::new();
     let mut lc = LineCounter::default();
     while let Some(rec) = rr.read(text, pos) {
         pos = rec.end;
@@ -79,6 +102,7 @@ pub fn read(path: &str) -> Result<OwnersFile, Error> {
             continue;
         }
         rows.push((a.to_string(), r.to_string()));
+        lines.push(lc.line_at(text.as_bytes(), rec.start));
     }
-    Ok(OwnersFile { rows })
+    Ok(OwnersFile { rows, lines })
 }

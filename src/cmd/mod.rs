@@ -15,6 +15,7 @@ use crate::cli::{Common, Outputs as OutArgs};
 use crate::config::Config;
 use crate::error::{Error, Exit};
 use crate::output::{self, Outputs, Target, summary};
+use crate::owners::UnknownReps;
 use crate::pipeline::{self, Batch, Opened};
 use crate::plan::Mode;
 use crate::route::Routed;
@@ -102,9 +103,17 @@ impl<'a> Opening<'a> {
 }
 
 impl Scored<'_> {
-    /// `--strict`, the CSV, the rejects, the summary (JSON and table), then
-    /// the commit. Returns the exit code: 0, or 3 when rows were rejected.
-    pub fn finish(mut self, batch: &Batch, routed: Option<&Routed>) -> anyhow::Result<Exit> {
+    /// `--strict`, the CSV, the rejects, the summary (JSON and table), the
+    /// commit, then the problems a quiet run must still report (`assign`:
+    /// all of SPEC §7.1; `score`: doubtful rules). `owners` is the owners
+    /// file and its rows that name unknown reps. Returns the exit code: 0,
+    /// or 3 when rows were rejected.
+    pub fn finish(
+        mut self,
+        batch: &Batch,
+        routed: Option<&Routed>,
+        owners: Option<(&str, Option<UnknownReps>)>,
+    ) -> anyhow::Result<Exit> {
         self.phases.mark("route");
         if self.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
             return Err(strict_failure(batch).into());
@@ -137,6 +146,15 @@ impl Scored<'_> {
         self.outputs.commit()?;
         self.phases.mark("commit");
         self.phases.report();
+        let problems = if routed.is_some() {
+            let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
+            output::warnings::problems(rules, batch, routed, unknown.as_ref(), path)
+        } else {
+            crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect()
+        };
+        let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
+        // The outputs are written: a warning that cannot be printed changes nothing.
+        let _ = output::write_stderr(&text);
         Ok(Exit::after(batch.rejects.len()))
     }
 }

@@ -8,5 +8,5 @@ use crate::plan::Mode;
 pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
     let sources = super::Sources { leads: &args.leads, inputs: &[], outcome: args.outcome.as_deref() };
     let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
-    run.finish(&batch, None)
+    run.finish(&batch, None, None)
 }

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod report;
 pub mod summary;
 mod table;
+pub mod warnings;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

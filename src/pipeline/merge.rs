@@ -107,6 +107,10 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
             column: name.clone(),
             count: warn_count[*k],
             first_line: lines[&warn_first[*k]],
+            first_value: RecordReader::new(delimiter)
+                .read(text, warn_first[*k])
+                .map(|r| r.fields.cell(plan.slots[*k].col).to_string())
+                .unwrap_or_default(),
         })
         .collect();
     let crm = plan.crm_slot.map(|k| CrmStages {

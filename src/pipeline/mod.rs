@@ -81,6 +81,8 @@ pub struct ColumnWarnings {
     pub column: String,
     pub count: u64,
     pub first_line: usize,
+    /// The first cell that could not be read (trimmed).
+    pub first_value: String,
 }
 
 /// What `[input] current_stage` did in a run.

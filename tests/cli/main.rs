@@ -15,4 +15,5 @@ mod props;
 mod reliability;
 mod score;
 mod snapshots;
+mod warnings;
 mod workdir;

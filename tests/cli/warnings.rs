@@ -1,0 +1,107 @@
+//! Problems are loud, success is quiet (SPEC §7.1): the cron script shape
+//! (`assign -q`) prints nothing on a clean export, and one
+//! `leadroute: warning:` line per problem otherwise.
+
+use crate::workdir::Workdir;
+
+const RULES: &str = r#"
+[input]
+id = "id"
+account = "company"
+[[criteria]]
+name = "views"
+column = "views"
+per = 1
+points = 1
+[[stages]]
+name = "lead"
+[[stages]]
+name = "mql"
+min_score = 5
+[[teams]]
+name = "product"
+stages = ["mql"]
+when = [{ column = "interest", equals = "product" }]
+[[reps]]
+name = "Ada"
+team = "product"
+capacity = 1
+[[reps]]
+name = "Bo"
+team = "product"
+capacity = 1
+"#;
+
+const CLEAN: &str = "id,company,views,interest\nL1,Acme,9,product\nL2,Beta,6,product\nL3,Gamma,1,\n";
+
+fn cron(rules: &str, leads: &str, extra: &[&str]) -> crate::workdir::Run {
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules)
+        .write("leads.csv", leads)
+        .write("owners.csv", "account,rep\nAcme,Ada\nBeta,Zed\nGamma,Zed\n");
+    let mut args = vec!["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv"];
+    args.extend_from_slice(extra);
+    args.push("leads.csv");
+    wd.run(&args)
+}
+
+fn warnings(run: &crate::workdir::Run) -> Vec<String> {
+    run.stderr.lines().map(String::from).collect()
+}
+
+#[test]
+fn a_clean_quiet_run_prints_nothing() {
+    let run = cron(RULES, CLEAN, &[]);
+    run.code(0);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+}
+
+#[test]
+fn each_problem_is_one_warning_line_with_counts_and_the_first_case() {
+    // L4 and L5 are MQLs without interest: no_team. L6 is a third product MQL
+    // for two reps of capacity 1: no_capacity. A malformed row, a value that is
+    // not a number, and an owners file naming a rep the rules lack.
+    let leads = format!("{CLEAN}L4,Delta,7,\nL5,Epsilon,8,\nL6,Zeta,5,product\nL7,Eta,lots,product\nbad,row\n");
+    let run = cron(RULES, &leads, &["--owners", "owners.csv"]);
+    run.code(3);
+    assert_eq!(
+        warnings(&run),
+        [
+            "leadroute: warning: leads.csv: 1 malformed rows were rejected (first at line 9: expected 4 fields, found 2)",
+            "leadroute: warning: leads.csv: 1 values in column 'views' could not be read (first at line 8: 'lots')",
+            "leadroute: warning: owners.csv: 2 rows name a rep the rules do not have (first at line 3: 'Zed'); their accounts have no owner",
+            "leadroute: warning: 2 leads in stage 'mql' got no_team: no team's `when` held for them (first: L5)",
+            "leadroute: warning: 1 leads for team 'product' got no_capacity: no rep there (or in its overflow) could take them (first: L6)",
+        ]
+    );
+    assert_eq!(run.stdout, "", "-q prints no summary");
+}
+
+#[test]
+fn a_team_no_rep_can_serve_and_doubtful_rules_are_reported() {
+    let rules = RULES.replace("capacity = 1", "capacity = 0").replacen(
+        "[[stages]]",
+        "[[criteria]]\nname = \"nothing\"\ncolumn = \"interest\"\nin = []\npoints = 1\n[[stages]]",
+        1,
+    );
+    let run = cron(&rules, CLEAN, &[]);
+    run.code(0);
+    let w = warnings(&run);
+    assert!(
+        w.contains(&"leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive or at capacity 0)".to_string()),
+        "{w:?}"
+    );
+    assert!(
+        w.contains(&"leadroute: warning: rules: criterion 'nothing': its list is empty, so it never holds".to_string()),
+        "{w:?}"
+    );
+    // `score` says the same about the rules, and nothing about routing.
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules).write("leads.csv", CLEAN);
+    let run = wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"]);
+    run.code(0);
+    assert_eq!(
+        warnings(&run),
+        ["leadroute: warning: rules: criterion 'nothing': its list is empty, so it never holds"]
+    );
+}
