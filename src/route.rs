@@ -222,6 +222,11 @@ impl<'a> Router<'a> {
                 Some("require does not hold")
             } else if rep.capacity.is_some_and(|c| self.taken[r] >= c) {
                 Some("at capacity")
+            } else if rep.reserve > 0
+                && rep.capacity.is_some_and(|c| c - self.taken[r] <= rep.reserve)
+                && !plan.rep_prefer[r].clone().any(bit)
+            {
+                Some("its last places are a reserve for leads it prefers")
             } else {
                 None
             };

@@ -264,6 +264,10 @@ pub struct Rep {
     pub require: Vec<Condition>,
     /// `prefer`: expertise; candidates with more of these holding win.
     pub prefer: Vec<Condition>,
+    /// `reserve` (default 0): places kept for leads that match a `prefer`
+    /// condition; a lead matching none is taken only while more than this
+    /// many places are left under `capacity`.
+    pub reserve: u64,
 }
 
 /// A validated rules file.

@@ -45,7 +45,7 @@ const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
 const GRADES_KEYS: &[&str] = &["fit", "engagement"];
 const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
 const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
-const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer"];
+const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer", "reserve"];
 
 /// The lists of keys one after the other (checked at compile time to fill `N`).
 const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
@@ -880,7 +880,38 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
         let active = r.bool("active")?.unwrap_or(true);
         let require = conditions(src, &r, "require", grades)?;
         let prefer = conditions(src, &r, "prefer", grades)?;
-        reps.push(Rep { name, team, capacity, weight, active, require, prefer });
+        let reserve = match r.whole("reserve")? {
+            None => 0,
+            Some(n) => {
+                let at = r.get("reserve").map_or(r.at, |e| &e.node.at);
+                let Some(c) = capacity else {
+                    return r.fail(
+                        at,
+                        format!("'reserve' in {} needs a limit to keep places from: set 'capacity'", r.what),
+                    );
+                };
+                if prefer.is_empty() {
+                    return r.fail(
+                        at,
+                        format!(
+                            "'reserve' in {} keeps places for leads it prefers: it needs 'prefer' conditions",
+                            r.what
+                        ),
+                    );
+                }
+                if n as u64 >= c {
+                    return r.fail(
+                        at,
+                        format!(
+                            "'reserve' in {} must be below 'capacity' ({c}), found {n}: it would keep every place",
+                            r.what
+                        ),
+                    );
+                }
+                n as u64
+            }
+        };
+        reps.push(Rep { name, team, capacity, weight, active, require, prefer, reserve });
     }
     Ok(reps)
 }

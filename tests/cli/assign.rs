@@ -153,3 +153,67 @@ fn summary_json_has_routing_figures() {
     let none = r["teams"].as_array().unwrap().iter().find(|t| t["team"].is_null()).unwrap();
     assert_eq!(none["not_assigned"]["disqualified"], 1);
 }
+
+/// SPEC §7.2, the specialist keeps room for their speciality: Brent (capacity
+/// 4, reserve 2, prefers aerospace) takes general leads only while more than
+/// two places are left; the two kept places go to aerospace leads ranked
+/// lower. Without the reserve he fills up with the general leads ranked first.
+#[test]
+fn a_reserve_keeps_places_for_the_leads_a_rep_prefers() {
+    let rules = r#"
+[input]
+id = "id"
+[[criteria]]
+name = "pts"
+column = "pts"
+per = 1
+points = 1
+[[stages]]
+name = "lead"
+[[teams]]
+name = "sales"
+overflow = "backup"
+[[teams]]
+name = "backup"
+stages = []
+[[reps]]
+name = "Brent"
+team = "sales"
+capacity = 4
+reserve = 2
+prefer = [{ column = "industry", equals = "aerospace" }]
+[[reps]]
+name = "Olli"
+team = "backup"
+capacity = 10
+"#;
+    // Brent is the only rep of `sales`; what he cannot take overflows to Olli.
+    let leads = "id,pts,industry\nG1,9,retail\nG2,8,retail\nG3,7,retail\nG4,6,retail\nA1,5,aerospace\nA2,4,aerospace\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", leads);
+    let args = ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q", "-o", "out.csv", "leads.csv"];
+    wd.run(&args).code(0);
+    let rows = wd.csv("out.csv");
+    assert_eq!(column(&rows, "id"), ["G1", "G2", "G3", "G4", "A1", "A2"]);
+    assert_eq!(column(&rows, "rep"), ["Brent", "Brent", "Olli", "Olli", "Brent", "Brent"]);
+    assert_eq!(column(&rows, "team"), ["sales", "sales", "backup", "backup", "sales", "sales"]);
+    assert_eq!(column(&rows, "reason")[4..], ["expertise", "expertise"]);
+    // explain names the reserve for G3.
+    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", "G3", "leads.csv"]);
+    run.code(0).stdout_has("Brent (its last places are a reserve for leads it prefers)");
+    // Without it, Brent takes the first four general leads and the aerospace ones go to Olli.
+    wd.run(&[&args[..2], &["rules.toml", "--set", "reps.Brent.reserve=0"], &args[3..]].concat()).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "rep"), ["Brent", "Brent", "Brent", "Brent", "Olli", "Olli"]);
+    // A reserve needs a capacity, a prefer, and to be below the capacity.
+    for (set, want) in [
+        ("reps.Brent.reserve=4", "'reserve' in [[reps]] 'Brent' must be below 'capacity' (4), found 4"),
+        ("reps.Olli.reserve=1", "'reserve' in [[reps]] 'Olli' keeps places for leads it prefers: it needs 'prefer'"),
+    ] {
+        wd.run(&[&args[..2], &["rules.toml", "--set", set], &args[3..]].concat()).code(2).stderr_has(want);
+    }
+    let no_capacity = rules.replacen("capacity = 4\n", "", 1);
+    wd.write("rules2.toml", no_capacity);
+    wd.run(&["assign", "-r", "rules2.toml", "-q", "-o", "out2.csv", "leads.csv"])
+        .code(2)
+        .stderr_has("'reserve' in [[reps]] 'Brent' needs a limit to keep places from: set 'capacity'");
+}
