@@ -70,16 +70,40 @@ pub fn lint(rules: &Rules) -> Vec<String> {
         }
         _ => {}
     }
+    let overflow_of_some = |t: usize| rules.teams.iter().any(|o| o.overflow == Some(t));
     for (t, team) in rules.teams.iter().enumerate() {
-        let active = rules.reps.iter().filter(|r| r.team == t && r.active).count();
+        let reps: Vec<_> = rules.reps.iter().filter(|r| r.team == t).collect();
+        let active = reps.iter().filter(|r| r.active).count();
         if active == 0 && team.overflow.is_none() {
             w.push(format!(
                 "team '{}' has no active rep and no overflow: its leads will all be no_capacity",
                 team.name
             ));
+        } else if !reps.is_empty() && reps.iter().all(|r| r.capacity == Some(0)) {
+            w.push(format!("team '{}': every rep has capacity = 0, so no rep of it takes a lead", team.name));
         }
-        if !team.stages.iter().any(|&s| s) {
+        if team.every_stage {
+            w.push(format!(
+                "team '{}' has no `stages`: it takes every stage but disqualified, the lowest ('{}') included",
+                team.name,
+                rules.stage_name(0)
+            ));
+        }
+        if !team.stages.iter().any(|&s| s) && !overflow_of_some(t) {
             w.push(format!("team '{}' takes no stage (stages = []): it never gets a lead", team.name));
+        }
+        // Earlier teams without `when` take every lead of their stages.
+        let shadowed = team
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|&(_, &takes)| takes)
+            .all(|(s, _)| rules.teams[..t].iter().any(|e| e.when.is_empty() && e.stages[s]));
+        if shadowed && team.stages.iter().any(|&s| s) && !overflow_of_some(t) {
+            w.push(format!(
+                "team '{}' can never receive a lead: earlier teams without `when` take all of its stages",
+                team.name
+            ));
         }
     }
     w

@@ -245,6 +245,8 @@ pub struct Team {
     pub when: Vec<Condition>,
     /// `overflow`: the team (index) that tries the lead when no rep here can take it.
     pub overflow: Option<usize>,
+    /// `stages` was left out: the team takes every stage but `disqualified`.
+    pub every_stage: bool,
 }
 
 /// `[[reps]]`: who takes the leads.

@@ -819,7 +819,8 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
                 Some(team_names.find(src, o, at, &format!("'overflow' in {}", t.what))?)
             }
         };
-        teams.push(Team { name, stages: accepts, when, overflow });
+        let every_stage = t.get("stages").is_none();
+        teams.push(Team { name, stages: accepts, when, overflow, every_stage });
     }
     check_overflow_cycles(src, &teams, overflow_at)?;
     Ok(teams)

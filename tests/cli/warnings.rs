@@ -102,6 +102,68 @@ fn a_team_no_rep_can_serve_and_doubtful_rules_are_reported() {
     run.code(0);
     assert_eq!(
         warnings(&run),
-        ["leadroute: warning: rules: criterion 'nothing': its list is empty, so it never holds"]
+        [
+            "leadroute: warning: rules: criterion 'nothing': its list is empty, so it never holds",
+            "leadroute: warning: rules: team 'product': every rep has capacity = 0, so no rep of it takes a lead",
+        ]
+    );
+}
+
+/// `check` (and every run) warns about teams that cannot work as written.
+#[test]
+fn check_warns_about_shadowed_teams_zero_capacity_and_teams_without_stages() {
+    let rules = r#"
+[input]
+id = "id"
+[[stages]]
+name = "lead"
+[[stages]]
+name = "mql"
+min_score = 0
+[[teams]]
+name = "first"
+stages = ["mql"]
+[[teams]]
+name = "shadowed"
+stages = ["mql"]
+[[teams]]
+name = "backup"
+stages = ["mql"]
+[[teams]]
+name = "everything"
+overflow = "backup"
+[[teams]]
+name = "idle"
+stages = []
+[[reps]]
+name = "A"
+team = "first"
+[[reps]]
+name = "B"
+team = "shadowed"
+[[reps]]
+name = "C"
+team = "backup"
+[[reps]]
+name = "D"
+team = "everything"
+capacity = 0
+"#;
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules);
+    let run = wd.run(&["check", "-r", "rules.toml"]);
+    run.code(0);
+    let w: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(
+        w,
+        [
+            "warning: team 'shadowed' can never receive a lead: earlier teams without `when` take all of its stages",
+            "warning: team 'everything': every rep has capacity = 0, so no rep of it takes a lead",
+            "warning: team 'everything' has no `stages`: it takes every stage but disqualified, the lowest ('lead') included",
+            "warning: team 'idle' has no active rep and no overflow: its leads will all be no_capacity",
+            "warning: team 'idle' takes no stage (stages = []): it never gets a lead",
+        ],
+        "'backup' is shadowed too, but it is an overflow team\n{}",
+        run.stdout
     );
 }
