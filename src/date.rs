@@ -25,6 +25,8 @@ enum Item {
     Day,
     Month,
     Year,
+    /// `%y`: two digits, 00-68 → 2000-2068, 69-99 → 1969-1999.
+    ShortYear,
     Hour,
     Minute,
     Second,
@@ -61,19 +63,23 @@ impl DateFormat {
                     y += 1;
                     Item::Year
                 }
+                Some('y') => {
+                    y += 1;
+                    Item::ShortYear
+                }
                 Some('H') => Item::Hour,
                 Some('M') => Item::Minute,
                 Some('S') => Item::Second,
                 Some('%') => Item::Literal('%'),
                 Some(other) => {
-                    return Err(format!("unsupported directive '%{other}' (use %d, %m, %Y, %H, %M, %S or %%)"));
+                    return Err(format!("unsupported directive '%{other}' (use %d, %m, %Y or %y, %H, %M, %S or %%)"));
                 }
                 None => return Err("a lone '%' at the end (write %% for a percent sign)".into()),
             };
             items.push(item);
         }
         if d != 1 || m != 1 || y != 1 {
-            return Err("a date format must hold %d, %m and %Y exactly once each".into());
+            return Err("a date format must hold %d and %m once each, and one of %Y and %y".into());
         }
         Ok(DateFormat { items })
     }
@@ -95,6 +101,10 @@ impl DateFormat {
                 }
                 Item::Year => {
                     year = digits(b, &mut i, 4, 4)? as i32;
+                }
+                Item::ShortYear => {
+                    let yy = digits(b, &mut i, 2, 2)? as i32;
+                    year = if yy <= 68 { 2000 + yy } else { 1900 + yy };
                 }
                 Item::Day => day = digits(b, &mut i, 1, 2)?,
                 Item::Month => month = digits(b, &mut i, 1, 2)?,
@@ -214,9 +224,18 @@ mod tests {
         let g = DateFormat::parse("%m/%d/%Y %H:%M").unwrap();
         assert_eq!(g.parse_date("8/2/2026 13:05"), parse_iso("2026-08-02"));
         assert_eq!(g.parse_date("8/2/2026 24:05"), None);
-        assert!(DateFormat::parse("%d.%m.%y").is_err());
+        assert!(DateFormat::parse("%d.%m.%q").is_err());
         assert!(DateFormat::parse("%d.%m").is_err());
         assert!(DateFormat::parse("%d.%m.%Y %d").is_err());
+        // %y (SPEC §7.3): two digits, 00-68 are 2000-2068, 69-99 are 1969-1999;
+        // a format holds one of %Y and %y.
+        let y = DateFormat::parse("%d.%m.%y").unwrap();
+        assert_eq!(y.parse_date("31.12.68"), parse_iso("2068-12-31"));
+        assert_eq!(y.parse_date("1.1.69"), parse_iso("1969-01-01"));
+        assert_eq!(y.parse_date("29.2.00"), parse_iso("2000-02-29"));
+        assert_eq!(y.parse_date("1.1.2026"), None);
+        assert_eq!(y.parse_date("1.1.7"), None);
+        assert!(DateFormat::parse("%d.%m.%y %Y").is_err());
         assert_eq!(DateFormat::parse("%d%%%m%%%Y").unwrap().parse_date("1%2%2026"), parse_iso("2026-02-01"));
     }
 

@@ -205,3 +205,14 @@ fn a_feff_that_starts_a_later_record_is_kept_in_quoted_and_plain_records() {
     assert_eq!(column(&rows, "n"), ["a", "q,r", "z", "w"]);
     assert!(!column(&rows, "reason").contains(&"duplicate".to_string()), "{rows:?}");
 }
+
+/// SPEC §7.3: `%y` reads two-digit years (00-68 are 2000-2068, 69-99 are 1969-1999).
+#[test]
+fn two_digit_years_in_date_formats() {
+    let rules = "[input]\nid = \"id\"\ndate_formats = [\"%d.%m.%y\"]\n[[criteria]]\nname = \"recent\"\ncolumn = \"seen\"\nwithin_days = 30\npoints = 1\n[[stages]]\nname = \"lead\"\n";
+    let (wd, run) = score_bytes(rules, b"id,seen\nA,15.10.26\nB,15.10.69\nC,15.10.2026\n", &[]);
+    run.code(0);
+    let rows = wd.csv("out.csv");
+    assert_eq!(column(&rows, "id"), ["A", "B", "C"]);
+    assert_eq!(column(&rows, "score"), ["1", "0", "0"], "26 is 2026, 69 is 1969, a four-digit year does not match %y");
+}
