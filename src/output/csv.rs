@@ -12,6 +12,9 @@ use crate::plan::appended_columns;
 use crate::route::Assignment;
 use crate::rules::{Grades, Rules};
 
+/// The UTF-8 byte-order mark that `[output] bom = true` puts first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn writer<W: Write>(w: W, delimiter: u8) -> csv::Writer<W> {
     builder(delimiter).from_writer(w)
 }
@@ -176,6 +179,9 @@ pub fn write_leads(
     let excel_safe = rules.output.excel_safe;
     let cols = appended_columns(rules, assignments.is_some());
     let prefix = &rules.output.prefix;
+    if rules.output.bom {
+        out.write_all(BOM)?;
+    }
     let mut w = writer(&mut *out, delimiter);
     for h in &batch.header {
         w.write_field(safe_cell(h.as_bytes(), excel_safe)).map_err(csv_err)?;
@@ -263,6 +269,9 @@ pub fn write_leads(
 /// line number, message and raw fields. Written even when nothing was rejected.
 pub fn write_rejects(out: &mut (dyn Write + Send), rules: &Rules, batch: &Batch) -> io::Result<()> {
     let excel_safe = rules.output.excel_safe;
+    if rules.output.bom {
+        out.write_all(BOM)?;
+    }
     let mut w = writer(out, rules.output.delimiter);
     w.write_field("line").map_err(csv_err)?;
     w.write_field("error").map_err(csv_err)?;

@@ -80,6 +80,9 @@ pub struct OutputRules {
     /// written with a `'` before it, so that a spreadsheet does not run it as a
     /// formula (OWASP's advice against CSV injection). Plain numbers are left alone.
     pub excel_safe: bool,
+    /// `bom`: start every CSV output (standard output included) with a UTF-8
+    /// byte-order mark, so that Excel reads it as UTF-8.
+    pub bom: bool,
 }
 
 /// `group` of a criterion: which sum its points go to.

@@ -29,7 +29,7 @@ const INPUT_KEYS: &[&str] = &[
     "email",
     "account_match",
 ];
-const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe"];
+const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
 /// Tests on a cell as text; exactly one per condition.
 const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
@@ -599,7 +599,8 @@ fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
     };
     let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
     let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
-    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe })
+    let bom = o.bool("bom")?.unwrap_or(false);
+    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe, bom })
 }
 
 /// `[[criteria]]`, in file order.

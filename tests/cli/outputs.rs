@@ -112,3 +112,25 @@ fn no_sync_writes_the_same_outputs_in_place() {
         .collect();
     assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temporary files left: {names:?}");
 }
+
+/// SPEC §7.3: `[output] bom = true` starts every CSV output, standard output
+/// included, with a UTF-8 byte-order mark; the JSON never has one.
+#[test]
+fn output_bom_starts_every_csv_output() {
+    let rules = RULES.replacen("[scoring]", "[output]\nbom = true\n\n[scoring]", 1);
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", format!("{LEADS}bad,row\n"));
+    let args = ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-q"];
+    wd.run(&[&args[..], &["-o", "out.csv", "--rejects", "rej.csv", "--summary-json", "s.json", "leads.csv"]].concat())
+        .code(3);
+    let bytes = |f: &str| std::fs::read(wd.path(f)).unwrap();
+    assert!(bytes("out.csv").starts_with(b"\xEF\xBB\xBFLead ID,"));
+    assert!(bytes("rej.csv").starts_with(b"\xEF\xBB\xBFline,error,"));
+    assert!(bytes("s.json").starts_with(b"{"));
+    let run = wd.run(&[&args[..], &["leads.csv"]].concat());
+    assert!(run.stdout.starts_with("\u{feff}Lead ID,"), "{}", &run.stdout[..20]);
+    // Without the key: no mark.
+    wd.write("rules.toml", RULES);
+    wd.run(&[&args[..], &["-o", "out.csv", "leads.csv"]].concat()).code(3);
+    assert!(bytes("out.csv").starts_with(b"Lead ID,"));
+}
