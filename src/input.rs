@@ -17,12 +17,6 @@ pub struct Input {
     pub text: String,
 }
 
-/// Reads a path, or standard input for `-`, and decodes it.
-pub fn read(path: &str, encoding: Encoding, what: &str) -> Result<Input, Error> {
-    let (name, bytes) = read_raw(path, what)?;
-    decode(name, bytes, encoding)
-}
-
 /// Reads a path, or standard input for `-`: (name for messages, bytes).
 /// `what` names the file in messages ("the lead export", "the owners file").
 pub fn read_raw(path: &str, what: &str) -> Result<(String, Vec<u8>), Error> {

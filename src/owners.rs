@@ -1,5 +1,5 @@
-//! `--owners FILE`: existing account owners (`account,rep`). UTF-8 (BOM
-//! dropped), delimiter detected, columns found as rules columns are. The first
+//! `--owners FILE`: existing account owners (`account,rep`). UTF-8 when the
+//! bytes are valid UTF-8, else windows-1252 (BOM dropped), delimiter detected, columns found as rules columns are. The first
 //! row for an account wins; rows with an empty account or rep are skipped.
 //! Accounts are keyed as the export's are (`[input] account_match`).
 
@@ -70,7 +70,11 @@ pub fn read_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Optio
 
 /// Reads an owners file.
 pub fn read(path: &str) -> Result<OwnersFile, Error> {
-    let input = input::read(path, Encoding::Utf8, "the owners file")?;
+    // Owners files are often saved by Excel: UTF-8 when the bytes are valid
+    // UTF-8, else windows-1252 (which decodes every byte).
+    let (name, bytes) = input::read_raw(path, "the owners file")?;
+    let encoding = if simdutf8::basic::from_utf8(&bytes).is_ok() { Encoding::Utf8 } else { Encoding::Windows1252 };
+    let input = input::decode(name, bytes, encoding)?;
     let text = &input.text;
     let delimiter = input::detect_delimiter(text.as_bytes());
     let mut rr = RecordReader::new(delimiter);

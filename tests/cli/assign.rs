@@ -217,3 +217,32 @@ capacity = 10
         .code(2)
         .stderr_has("'reserve' in [[reps]] 'Brent' needs a limit to keep places from: set 'capacity'");
 }
+
+/// SPEC §7.3: an owners file saved by Excel (windows-1252) is read as such
+/// when it is not valid UTF-8: `Päivi` in cp1252 owns her account.
+#[test]
+fn an_owners_file_in_windows_1252_is_read() {
+    let rules = RULES.replace("name = \"Olli\"", "name = \"Päivi\"");
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", LEADS);
+    wd.write("owners.csv", b"account;rep\nKone;P\xE4ivi\n".as_slice());
+    let args = [
+        "assign",
+        "-r",
+        "rules.toml",
+        "--as-of",
+        "2026-11-01",
+        "-q",
+        "--owners",
+        "owners.csv",
+        "-o",
+        "out.csv",
+        "leads.csv",
+    ];
+    let run = wd.run(&args);
+    run.code(0);
+    assert_eq!(run.stderr.lines().filter(|l| l.contains("owners.csv")).count(), 0, "{}", run.stderr);
+    let rows = wd.csv("out.csv");
+    let a5 = rows.iter().find(|r| r[0] == "A5").unwrap();
+    assert_eq!((a5[17].as_str(), a5[18].as_str()), ("Päivi", "account_owner"), "{a5:?}");
+}
