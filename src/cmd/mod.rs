@@ -175,7 +175,10 @@ fn strict_failure(batch: &Batch) -> Error {
         parts.push(format!("{} rows rejected (first at line {}: {})", batch.rejects.len(), r.line, r.error));
     }
     for w in &batch.warnings {
-        parts.push(format!("{} value warnings in column '{}' (first at line {})", w.count, w.column, w.first_line));
+        parts.push(format!(
+            "{} value warnings in column '{}' (first at line {}: '{}')",
+            w.count, w.column, w.first_line, w.first_value
+        ));
     }
     Error::input(format!(
         "{}: --strict: {}; nothing was written (fix the export, or run without --strict to accept them)",

@@ -69,6 +69,8 @@ pub struct WarningRow {
     pub column: String,
     pub count: u64,
     pub first_line: usize,
+    /// The first value that could not be read.
+    pub first_value: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -176,7 +178,12 @@ impl Summary {
             warnings: batch
                 .warnings
                 .iter()
-                .map(|w| WarningRow { column: w.column.clone(), count: w.count, first_line: w.first_line })
+                .map(|w| WarningRow {
+                    column: w.column.clone(),
+                    count: w.count,
+                    first_line: w.first_line,
+                    first_value: w.first_value.clone(),
+                })
                 .collect(),
             routing: routing.map(|r| routing_figures(rules, batch, &r.assignments, &r.taken)),
             calibration: None,
@@ -343,9 +350,14 @@ pub fn render(s: &Summary, plain: bool) -> String {
     }
     if !s.warnings.is_empty() {
         let mut t = table(plain);
-        t.set_header(vec!["column", "value warnings", "first line"]);
+        t.set_header(vec!["column", "value warnings", "first line", "first value"]);
         for w in &s.warnings {
-            t.add_row(vec![Cell::new(&w.column), right(w.count), right(w.first_line)]);
+            t.add_row(vec![
+                Cell::new(&w.column),
+                right(w.count),
+                right(w.first_line),
+                Cell::new(crate::error::shorten(&w.first_value, 40)),
+            ]);
         }
         out.push('\n');
         out.push_str(&t.to_string());

@@ -115,7 +115,7 @@ fn strict_fails_on_warnings_and_writes_nothing() {
         "out.csv",
         "leads.csv",
     ]);
-    run.code(1).stderr_has("--strict").stderr_has("column 'Employees' (first at line 6)");
+    run.code(1).stderr_has("--strict").stderr_has("column 'Employees' (first at line 6: 'n/a')");
     assert_eq!(wd.read("out.csv"), "yesterday\n");
     assert!(!wd.exists("rej.csv") && !wd.exists("s.json"));
     let names: Vec<String> = std::fs::read_dir(wd.path("."))
