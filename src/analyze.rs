@@ -75,6 +75,9 @@ pub struct Calibration {
     pub grades: Option<Vec<GradeConversion>>,
     pub deciles: Vec<DecileConversion>,
     pub thresholds: Vec<Threshold>,
+    /// When no lead, or every lead, counts as converted: what was seen instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -145,6 +148,8 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         }
         rows
     });
+    let warning = (n > 0 && (overall.converted == 0 || overall.converted as usize == n))
+        .then(|| all_or_none(batch, outcome_column, overall.converted == 0));
     Calibration {
         outcome_column: outcome_column.to_string(),
         overall: overall.finish(),
@@ -152,7 +157,32 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         grades,
         deciles,
         thresholds,
+        warning,
     }
+}
+
+/// The warning when no lead (or every lead) counts as converted: the five
+/// values of the outcome column seen most often, with their counts.
+fn all_or_none(batch: &Batch, column: &str, none: bool) -> String {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rr = crate::input::RecordReader::new(batch.delimiter);
+    if let Some(col) = batch.plan.outcome_col {
+        for l in &batch.leads {
+            if let Some(rec) = rr.read(&batch.input.text, l.offset) {
+                *counts.entry(rec.fields.cell(col).to_string()).or_default() += 1;
+            }
+        }
+    }
+    let mut top: Vec<(String, u64)> = counts.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let seen: Vec<String> =
+        top.iter().take(5).map(|(v, n)| format!("'{}' ({n})", crate::error::shorten(v, 40))).collect();
+    format!(
+        "{} lead counts as converted in '{column}': the values seen most often are {}; \
+         name the ones that mean converted with --converted",
+        if none { "no" } else { "every" },
+        seen.join(", ")
+    )
 }
 
 /// One name's count under each rule set.

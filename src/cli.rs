@@ -127,6 +127,10 @@ pub struct ScoreArgs {
     /// Calibrate against this column (1/true/yes/y/won/converted means converted).
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: Option<String>,
+    /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
+    /// case-insensitively [default: 1,true,yes,y,won,converted].
+    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
+    pub converted: Option<String>,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -170,6 +174,10 @@ pub struct CompareArgs {
     /// Also compare conversion per stage against this column.
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: Option<String>,
+    /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
+    /// case-insensitively [default: 1,true,yes,y,won,converted].
+    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
+    pub converted: Option<String>,
 
     /// CSV with header `account,rep`: existing account owners (both sides).
     #[arg(long = "owners", value_name = "FILE")]

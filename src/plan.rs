@@ -132,8 +132,10 @@ pub struct Plan {
     pub date_formats: Vec<DateFormat>,
     pub as_of: i32,
     pub header: Vec<String>,
-    /// `--outcome`: the column that says whether a lead converted.
+    /// `--outcome`: the column that says whether a lead converted, and the
+    /// values (lower-cased) that mean it did.
     pub outcome_col: Option<usize>,
+    pub converted: Vec<String>,
     /// `[input] current_stage`: its slot, and the stage each of the stages'
     /// `crm` values (trimmed, lower-cased) means.
     pub crm_slot: Option<usize>,
@@ -148,6 +150,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether an outcome cell (trimmed) counts as converted.
+    pub fn is_converted(&self, cell: &str) -> bool {
+        self.converted
+            .iter()
+            .any(|v| if cell.is_ascii() { cell.eq_ignore_ascii_case(v) } else { cell.to_lowercase() == *v })
+    }
+
     /// 64-bit words of routing-condition bits per lead.
     pub fn cond_words(&self) -> usize {
         self.conds.len().div_ceil(64)
@@ -342,6 +351,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         as_of,
         header: header.to_vec(),
         outcome_col: None,
+        converted: Vec::new(),
         crm_slot,
         crm_stage,
         grade_slot,

@@ -82,7 +82,7 @@ fn side(
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
-        opened = opened.with_outcome(c)?;
+        opened = opened.with_outcome(c, crate::pipeline::converted_values(args.converted.as_deref()))?;
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
     crate::rank::rank(&mut batch.leads);

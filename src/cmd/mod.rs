@@ -40,6 +40,8 @@ pub struct Sources<'a> {
     pub inputs: &'a [(&'static str, Option<&'a str>)],
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
+    /// `--converted VALUES`.
+    pub converted: Option<&'a str>,
 }
 
 pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode) -> anyhow::Result<Opening<'a>> {
@@ -57,7 +59,7 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     let cfg = Config::from_common(common, out.quiet)?;
     let mut opened = pipeline::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
-        opened = opened.with_outcome(column)?;
+        opened = opened.with_outcome(column, pipeline::converted_values(src.converted))?;
     }
     let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
     crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
@@ -146,12 +148,13 @@ impl Scored<'_> {
         self.outputs.commit()?;
         self.phases.mark("commit");
         self.phases.report();
-        let problems = if routed.is_some() {
+        let mut problems = if routed.is_some() {
             let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
             output::warnings::problems(rules, batch, routed, unknown.as_ref(), path)
         } else {
             crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect()
         };
+        problems.extend(summary.calibration.as_ref().and_then(|c| c.warning.clone()));
         let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
         // The outputs are written: a warning that cannot be printed changes nothing.
         let _ = output::write_stderr(&text);

@@ -6,7 +6,12 @@ use crate::error::Exit;
 use crate::plan::Mode;
 
 pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
-    let sources = super::Sources { leads: &args.leads, inputs: &[], outcome: args.outcome.as_deref() };
+    let sources = super::Sources {
+        leads: &args.leads,
+        inputs: &[],
+        outcome: args.outcome.as_deref(),
+        converted: args.converted.as_deref(),
+    };
     let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
     run.finish(&batch, None, None)
 }

@@ -20,6 +20,7 @@ fn conversion_table<'a>(plain: bool, title: &str, rows: impl Iterator<Item = (&'
 }
 
 pub fn calibration(c: &Calibration, plain: bool) -> String {
+    let warning = c.warning.as_ref().map_or(String::new(), |w| format!("\nwarning: {w}\n"));
     let mut out = format!(
         "\ncalibration against '{}': {} of {} leads converted ({})\n",
         c.outcome_column,
@@ -27,6 +28,7 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         c.overall.leads,
         pct(c.overall.rate)
     );
+    out.push_str(&warning);
     let stages = c.stages.iter().map(|s| (s.stage.as_str(), &s.conversion));
     push_table(&mut out, &conversion_table(plain, "stage", stages));
     if let Some(grades) = &c.grades {

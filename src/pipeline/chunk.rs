@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 
 use indicatif::ProgressBar;
 
-use super::{FastMap, Lead, NO_DATE, NONE, intern, saturate, truthy};
+use super::{FastMap, Lead, NO_DATE, NONE, intern, saturate};
 use crate::identity::{account_key, email_account, email_key};
 use crate::input::{Fields, RecordReader, ends_in_quote};
 use crate::plan::Plan;
@@ -166,7 +166,7 @@ impl Ctx<'_> {
                 c.bits.extend_from_slice(&word_buf);
             }
             if let Some(col) = plan.outcome_col {
-                c.outcomes.push(truthy(fields.str(col)));
+                c.outcomes.push(plan.is_converted(fields.cell(col)));
             }
             let id = fields.cell(plan.id_col);
             let missing_id = id.is_empty();

@@ -135,11 +135,15 @@ pub struct Batch {
     pub outcomes: Vec<bool>,
 }
 
-/// The outcome is true for `1, true, yes, y, won, converted` (case-insensitive).
-pub fn truthy(cell: &str) -> bool {
-    const YES: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
-    let c = crate::input::trim_cell(cell);
-    YES.iter().any(|y| c.eq_ignore_ascii_case(y))
+/// The values that count as converted by default (compared trimmed and case-insensitively).
+pub const CONVERTED: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
+
+/// `--converted a,b,c`: the values, trimmed and lower-cased; the default list without it.
+pub fn converted_values(arg: Option<&str>) -> Vec<String> {
+    match arg {
+        Some(list) => list.split(',').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect(),
+        None => CONVERTED.iter().map(|v| v.to_string()).collect(),
+    }
 }
 
 /// Reads the export, finds the header, compiles the rules against it.
@@ -174,8 +178,10 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
 
 impl Opened {
     /// Adds the `--outcome` column (exit 1 when the export lacks it).
-    pub fn with_outcome(mut self, column: &str) -> Result<Opened, Error> {
+    /// `converted`: the values that count as converted (see `converted_values`).
+    pub fn with_outcome(mut self, column: &str, converted: Vec<String>) -> Result<Opened, Error> {
         self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
+        self.plan.converted = converted;
         Ok(self)
     }
 

@@ -167,3 +167,33 @@ capacity = 0
         run.stdout
     );
 }
+
+/// SPEC §7.4: `--converted` names the values that count as converted; when no
+/// lead (or every lead) counts, one warning names the values seen most often.
+#[test]
+fn converted_values_and_the_all_or_none_warning() {
+    let rules = "[input]\nid = \"id\"\n[[stages]]\nname = \"lead\"\n";
+    let leads = "id,status,won\nA,Closed Won,2018-01-02\nB, kyllä ,\nC,Open,\nD,Open,\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", leads);
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "-r", "rules.toml", "-q", "--summary-json", "s.json", "-o", "out.csv"];
+        args.extend_from_slice(extra);
+        args.push("leads.csv");
+        wd.run(&args)
+    };
+    let json = || -> serde_json::Value { serde_json::from_str(&wd.read("s.json")).unwrap() };
+    score(&["--outcome", "status", "--converted", "closed won, KYLLÄ"]).code(0);
+    assert_eq!(json()["calibration"]["converted"], 2, "trimmed and case-insensitive, Unicode too");
+    let run = score(&["--outcome", "won"]);
+    run.code(0);
+    assert_eq!(
+        warnings(&run),
+        ["leadroute: warning: no lead counts as converted in 'won': the values seen most often are '' (3), \
+          '2018-01-02' (1); name the ones that mean converted with --converted"]
+    );
+    assert!(json()["calibration"]["warning"].as_str().unwrap().starts_with("no lead counts as converted"));
+    let run = score(&["--outcome", "status", "--converted", "open,closed won,kyllä"]);
+    run.code(0).stderr_has("every lead counts as converted in 'status': the values seen most often are 'Open' (2),");
+    wd.run(&["score", "-r", "rules.toml", "--converted", "x", "leads.csv"]).code(2).stderr_has("--outcome");
+}
