@@ -75,6 +75,9 @@ pub struct Calibration {
     pub grades: Option<Vec<GradeConversion>>,
     pub deciles: Vec<DecileConversion>,
     pub thresholds: Vec<Threshold>,
+    /// With `--outcomes FILE`: the leads the file does not have (counted as not converted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcomes_missing: Option<u64>,
     /// When no lead, or every lead, counts as converted: what was seen instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
@@ -157,6 +160,7 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         grades,
         deciles,
         thresholds,
+        outcomes_missing: batch.plan.outcomes.as_ref().map(|_| batch.outcomes_missing),
         warning,
     }
 }
@@ -177,11 +181,14 @@ fn all_or_none(batch: &Batch, column: &str, none: bool) -> String {
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let seen: Vec<String> =
         top.iter().take(5).map(|(v, n)| format!("'{}' ({n})", crate::error::shorten(v, 40))).collect();
+    let seen = if seen.is_empty() {
+        " (in the outcomes file)".to_string()
+    } else {
+        format!(": the values seen most often are {}", seen.join(", "))
+    };
     format!(
-        "{} lead counts as converted in '{column}': the values seen most often are {}; \
-         name the ones that mean converted with --converted",
+        "{} lead counts as converted in '{column}'{seen}; name the ones that mean converted with --converted",
         if none { "no" } else { "every" },
-        seen.join(", ")
     )
 }
 

@@ -131,6 +131,10 @@ pub struct ScoreArgs {
     /// case-insensitively [default: 1,true,yes,y,won,converted].
     #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
     pub converted: Option<String>,
+    /// With --outcome: read the outcome column from this file instead of the export, matched
+    /// by lead id (the file's first column). A lead missing from it counts as not converted.
+    #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
+    pub outcomes: Option<String>,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -178,6 +182,10 @@ pub struct CompareArgs {
     /// case-insensitively [default: 1,true,yes,y,won,converted].
     #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
     pub converted: Option<String>,
+    /// With --outcome: read the outcome column from this file instead of the export, matched
+    /// by lead id (the file's first column). A lead missing from it counts as not converted.
+    #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
+    pub outcomes: Option<String>,
 
     /// CSV with header `account,rep`: existing account owners (both sides).
     #[arg(long = "owners", value_name = "FILE")]

@@ -17,6 +17,49 @@ pub struct Input {
     pub text: String,
 }
 
+/// A small CSV beside the export (`--owners`, `--outcomes`): its header and
+/// its rows with their line numbers.
+pub struct SideFile {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Reads a side file as Excel or a CRM saves it: UTF-8 when the bytes are
+/// valid UTF-8, else windows-1252 (a BOM dropped), the delimiter detected. A
+/// malformed row exits 1 naming its line. `expected` says what the header
+/// should be, for the message about an empty file.
+pub fn read_side_file(path: &str, what: &str, expected: &str) -> Result<SideFile, Error> {
+    let (name, bytes) = read_raw(path, what)?;
+    let encoding = if simdutf8::basic::from_utf8(&bytes).is_ok() { Encoding::Utf8 } else { Encoding::Windows1252 };
+    let input = decode(name, bytes, encoding)?;
+    let text = &input.text;
+    let delimiter = detect_delimiter(text.as_bytes());
+    let mut rr = RecordReader::new(delimiter);
+    let Some(head) = rr.read(text, 0) else {
+        return Err(Error::input(format!("{path}: {what} is empty; expected {expected}")));
+    };
+    let header: Vec<String> = head.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+    let mut pos = head.end;
+    let mut rows = Vec::new();
+    let mut lc = LineCounter::default();
+    while let Some(rec) = rr.read(text, pos) {
+        pos = rec.end;
+        let line = lc.line_at(text.as_bytes(), rec.start);
+        let f = rec.fields;
+        if f.len() != header.len()
+            || rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter)
+        {
+            return Err(Error::input(format!(
+                "{path}:{line}: malformed row in {what}: expected {} fields, found {}; fix the row",
+                header.len(),
+                f.len()
+            )));
+        }
+        rows.push((line, (0..f.len()).map(|i| f.str(i).to_string()).collect()));
+    }
+    Ok(SideFile { header, rows })
+}
+
 /// Reads a path, or standard input for `-`: (name for messages, bytes).
 /// `what` names the file in messages ("the lead export", "the owners file").
 pub fn read_raw(path: &str, what: &str) -> Result<(String, Vec<u8>), Error> {

@@ -13,6 +13,7 @@ mod explain;
 mod identity;
 mod input;
 mod num;
+mod outcomes;
 mod output;
 mod owners;
 mod pipeline;

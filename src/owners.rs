@@ -1,13 +1,13 @@
-//! `--owners FILE`: existing account owners (`account,rep`). UTF-8 when the
-//! bytes are valid UTF-8, else windows-1252 (BOM dropped), delimiter detected, columns found as rules columns are. The first
-//! row for an account wins; rows with an empty account or rep are skipped.
+//! `--owners FILE`: existing account owners (`account,rep`), read as
+//! `input::read_side_file` reads a side file. The first row for an account
+//! wins; rows with an empty account or rep are skipped.
 //! Accounts are keyed as the export's are (`[input] account_match`).
 
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::input::{self, LineCounter, RecordReader, ends_in_quote, find_column};
-use crate::rules::{AccountMatch, Encoding};
+use crate::input::{self, find_column};
+use crate::rules::AccountMatch;
 
 /// Account key (trimmed, lower-cased, or normalised) to rep name (trimmed).
 pub type Owners = HashMap<String, String>;
@@ -70,43 +70,16 @@ pub fn read_for(path: Option<&str>, rules: &crate::rules::Rules) -> Result<Optio
 
 /// Reads an owners file.
 pub fn read(path: &str) -> Result<OwnersFile, Error> {
-    // Owners files are often saved by Excel: UTF-8 when the bytes are valid
-    // UTF-8, else windows-1252 (which decodes every byte).
-    let (name, bytes) = input::read_raw(path, "the owners file")?;
-    let encoding = if simdutf8::basic::from_utf8(&bytes).is_ok() { Encoding::Utf8 } else { Encoding::Windows1252 };
-    let input = input::decode(name, bytes, encoding)?;
-    let text = &input.text;
-    let delimiter = input::detect_delimiter(text.as_bytes());
-    let mut rr = RecordReader::new(delimiter);
-    let Some(head) = rr.read(text, 0) else {
-        return Err(Error::input(format!("{path}: the owners file is empty; expected a header `account,rep`")));
-    };
-    let header: Vec<String> = head.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-    let mut pos = head.end;
-    let acc = find_column(path, &header, "account", "--owners")?;
-    let rep = find_column(path, &header, "rep", "--owners")?;
-    let mut rows = Vec::new();
-    let mut lines = Vec::new();
-    let mut lc = LineCounter::default();
-    while let Some(rec) = rr.read(text, pos) {
-        pos = rec.end;
-        let f = rec.fields;
-        if f.len() != header.len()
-            || rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter)
-        {
-            let line = lc.line_at(text.as_bytes(), rec.start);
-            return Err(Error::input(format!(
-                "{path}:{line}: malformed row in the owners file: expected {} fields, found {}; fix the row",
-                header.len(),
-                f.len()
-            )));
+    let table = input::read_side_file(path, "the owners file", "a header `account,rep`")?;
+    let acc = find_column(path, &table.header, "account", "--owners")?;
+    let rep = find_column(path, &table.header, "rep", "--owners")?;
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    for (line, cells) in table.rows {
+        let (a, r) = (cells[acc].trim(), cells[rep].trim());
+        if !a.is_empty() && !r.is_empty() {
+            rows.push((a.to_string(), r.to_string()));
+            lines.push(line);
         }
-        let (a, r) = (f.cell(acc), f.cell(rep));
-        if a.is_empty() || r.is_empty() {
-            continue;
-        }
-        rows.push((a.to_string(), r.to_string()));
-        lines.push(lc.line_at(text.as_bytes(), rec.start));
     }
     Ok(OwnersFile { rows, lines })
 }

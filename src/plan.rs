@@ -136,6 +136,8 @@ pub struct Plan {
     /// values (lower-cased) that mean it did.
     pub outcome_col: Option<usize>,
     pub converted: Vec<String>,
+    /// `--outcomes FILE`: the outcome by lead id, instead of a column.
+    pub outcomes: Option<std::sync::Arc<crate::outcomes::Outcomes>>,
     /// `[input] current_stage`: its slot, and the stage each of the stages'
     /// `crm` values (trimmed, lower-cased) means.
     pub crm_slot: Option<usize>,
@@ -352,6 +354,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         header: header.to_vec(),
         outcome_col: None,
         converted: Vec::new(),
+        outcomes: None,
         crm_slot,
         crm_stage,
         grade_slot,

@@ -7,7 +7,8 @@ use crate::{owners, route};
 
 pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     let inputs = [("--owners", args.owners.as_deref())];
-    let sources = super::Sources { leads: &args.leads, inputs: &inputs, outcome: None, converted: None };
+    let sources =
+        super::Sources { leads: &args.leads, inputs: &inputs, outcome: None, converted: None, outcomes: None };
     let opening = super::open(&args.common, &args.out, sources, Mode::Assign)?;
     // After the columns and the prefix check, before any output is created.
     let rules = &opening.cfg.rules;

@@ -42,11 +42,14 @@ pub struct Sources<'a> {
     pub outcome: Option<&'a str>,
     /// `--converted VALUES`.
     pub converted: Option<&'a str>,
+    /// `--outcomes FILE`.
+    pub outcomes: Option<&'a str>,
 }
 
 pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode) -> anyhow::Result<Opening<'a>> {
     let started = Instant::now();
     let mut inputs = vec![("the lead export", src.leads), ("the rules file", common.rules.as_str())];
+    inputs.extend(src.outcomes.map(|o| ("--outcomes", o)));
     inputs.extend(src.inputs.iter().filter_map(|&(what, p)| Some((what, p?))));
     output::check_paths(
         &inputs,
@@ -59,7 +62,7 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     let cfg = Config::from_common(common, out.quiet)?;
     let mut opened = pipeline::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
-        opened = opened.with_outcome(column, pipeline::converted_values(src.converted))?;
+        opened = pipeline::with_outcome_options(opened, column, src.converted, src.outcomes)?;
     }
     let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
     crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;

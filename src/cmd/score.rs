@@ -11,6 +11,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
         inputs: &[],
         outcome: args.outcome.as_deref(),
         converted: args.converted.as_deref(),
+        outcomes: args.outcomes.as_deref(),
     };
     let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
     run.finish(&batch, None, None)

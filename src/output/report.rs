@@ -28,6 +28,9 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         c.overall.leads,
         pct(c.overall.rate)
     );
+    if let Some(missing) = c.outcomes_missing {
+        out.push_str(&format!("{missing} leads are not in the outcomes file: counted as not converted\n"));
+    }
     out.push_str(&warning);
     let stages = c.stages.iter().map(|s| (s.stage.as_str(), &s.conversion));
     push_table(&mut out, &conversion_table(plain, "stage", stages));

@@ -44,6 +44,7 @@ pub(super) struct Chunk {
     pub(super) warn_first: Vec<usize>,
     /// `[input] current_stage`: leads it held above the rules' stage; cells
     /// naming no stage, and where the first of them starts.
+    pub(super) outcomes_missing: u64,
     pub(super) crm_held: u64,
     pub(super) crm_unknown: u64,
     pub(super) crm_unknown_first: usize,
@@ -73,6 +74,7 @@ impl Ctx<'_> {
             rejects: Vec::new(),
             warn_count: vec![0; plan.slots.len()],
             warn_first: vec![usize::MAX; plan.slots.len()],
+            outcomes_missing: 0,
             crm_held: 0,
             crm_unknown: 0,
             crm_unknown_first: usize::MAX,
@@ -165,7 +167,11 @@ impl Ctx<'_> {
                 }
                 c.bits.extend_from_slice(&word_buf);
             }
-            if let Some(col) = plan.outcome_col {
+            if let Some(file) = &plan.outcomes {
+                let converted = file.get(fields.cell(plan.id_col)).copied();
+                c.outcomes_missing += u64::from(converted.is_none());
+                c.outcomes.push(converted.unwrap_or(false));
+            } else if let Some(col) = plan.outcome_col {
                 c.outcomes.push(plan.is_converted(fields.cell(col)));
             }
             let id = fields.cell(plan.id_col);

@@ -30,6 +30,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
     let mut warn_count = vec![0u64; plan.slots.len()];
     let mut warn_first = vec![usize::MAX; plan.slots.len()];
     let (mut crm_held, mut crm_unknown, mut crm_unknown_first) = (0u64, 0u64, usize::MAX);
+    let mut outcomes_missing = 0u64;
     let mut account_ids: FastMap<String, u32> = FastMap::default();
     let mut accounts: Vec<String> = Vec::new();
     let mut rows_read = 0u64;
@@ -55,6 +56,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         outcomes.append(&mut c.outcomes);
         rejects_at.append(&mut c.rejects);
         crm_held += c.crm_held;
+        outcomes_missing += c.outcomes_missing;
         crm_unknown += c.crm_unknown;
         crm_unknown_first = crm_unknown_first.min(c.crm_unknown_first);
         for k in 0..warn_count.len() {
@@ -139,5 +141,6 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         accounts,
         email_accounts,
         outcomes,
+        outcomes_missing,
     }
 }

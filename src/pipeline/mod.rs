@@ -133,10 +133,30 @@ pub struct Batch {
     pub email_accounts: u64,
     /// With `--outcome`: whether each lead converted, by `Lead::index`.
     pub outcomes: Vec<bool>,
+    /// With `--outcomes FILE`: leads whose id the file does not have.
+    pub outcomes_missing: u64,
 }
 
 /// The values that count as converted by default (compared trimmed and case-insensitively).
 pub const CONVERTED: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
+
+/// Opens the outcome of a run: the column `column` of the export, or with
+/// `file` (`--outcomes`) that column of the file, matched by lead id.
+pub fn with_outcome_options(
+    opened: Opened,
+    column: &str,
+    converted: Option<&str>,
+    file: Option<&str>,
+) -> Result<Opened, Error> {
+    let converted = converted_values(converted);
+    match file {
+        Some(path) => {
+            let outcomes = crate::outcomes::read(path, column, &converted)?;
+            Ok(opened.with_outcomes(std::sync::Arc::new(outcomes)))
+        }
+        None => opened.with_outcome(column, converted),
+    }
+}
 
 /// `--converted a,b,c`: the values, trimmed and lower-cased; the default list without it.
 pub fn converted_values(arg: Option<&str>) -> Vec<String> {
@@ -178,6 +198,12 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
 
 impl Opened {
     /// Adds the `--outcome` column (exit 1 when the export lacks it).
+    /// The outcomes from `--outcomes FILE`, by lead id.
+    pub fn with_outcomes(mut self, outcomes: std::sync::Arc<crate::outcomes::Outcomes>) -> Opened {
+        self.plan.outcomes = Some(outcomes);
+        self
+    }
+
     /// `converted`: the values that count as converted (see `converted_values`).
     pub fn with_outcome(mut self, column: &str, converted: Vec<String>) -> Result<Opened, Error> {
         self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);

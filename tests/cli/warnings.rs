@@ -197,3 +197,45 @@ fn converted_values_and_the_all_or_none_warning() {
     run.code(0).stderr_has("every lead counts as converted in 'status': the values seen most often are 'Open' (2),");
     wd.run(&["score", "-r", "rules.toml", "--converted", "x", "leads.csv"]).code(2).stderr_has("--outcome");
 }
+
+/// SPEC §7.4: `--outcomes FILE` reads the outcome from a file of its own,
+/// matched by lead id (its first column, trimmed, exact; the first row for an
+/// id wins); a lead missing from it counts as not converted, and the report
+/// says how many were missing.
+#[test]
+fn outcomes_from_a_file_matched_by_lead_id() {
+    let rules = "[input]\nid = \"id\"\n[[stages]]\nname = \"lead\"\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", "id,x\nA,1\nB,2\nC,3\nD,4\n");
+    // windows-1252 (ä is 0xE4), `;`, the id column named otherwise, A twice.
+    wd.write("deals.csv", b"deal id;Status\n A ;Won\nA;Lost\nB;Kyll\xE4\nZ;won\n".as_slice());
+    let args = ["score", "-r", "rules.toml", "-q", "--summary-json", "s.json", "-o", "out.csv", "--outcome", "status"];
+    wd.run(&[&args[..], &["--outcomes", "deals.csv", "--converted", "won,kyllä", "leads.csv"]].concat()).code(0);
+    let s: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    assert_eq!(s["calibration"]["converted"], 2, "A (its first row: Won) and B (Kyllä)");
+    assert_eq!(s["calibration"]["outcomes_missing"], 2, "C and D are not in the file");
+    let run = wd.run(&[&args[..], &["--outcomes", "deals.csv", "leads.csv"]].concat());
+    run.code(0);
+    let out = wd.read("s.json");
+    assert!(out.contains("\"converted\": 1,"), "won is in the default list; Kyllä is not: {out}");
+    // The outcomes file is an input: no output may replace it.
+    wd.run(&[&args[..4], &["-o", "deals.csv", "--outcome", "status", "--outcomes", "deals.csv", "leads.csv"]].concat())
+        .code(2)
+        .stderr_has("-o deals.csv: the same file as --outcomes");
+    // The outcome column must be in the file.
+    wd.run(&[
+        "score",
+        "-r",
+        "rules.toml",
+        "-q",
+        "-o",
+        "out.csv",
+        "--outcome",
+        "nope",
+        "--outcomes",
+        "deals.csv",
+        "leads.csv",
+    ])
+    .code(1)
+    .stderr_has("deals.csv");
+}
