@@ -78,6 +78,7 @@ fn format_row(
     raw_ok: bool,
     delimiter: u8,
     excel_safe: bool,
+    decimal: u8,
     lead: &Lead,
     assignment: Option<&Assignment>,
     enc: &Encoded<'_>,
@@ -96,7 +97,13 @@ fn format_row(
     }
     for v in [lead.score(), lead.fit(), lead.engagement()] {
         line.push(delimiter);
+        let start = line.len();
         v.push_to(line);
+        if decimal != b'.'
+            && let Some(dot) = line[start..].iter().position(|&b| b == b'.')
+        {
+            line[start + dot] = decimal;
+        }
     }
     line.push(delimiter);
     line.extend_from_slice(&enc.stages[lead.stage as usize]);
@@ -242,6 +249,7 @@ pub fn write_leads(
                         raw_ok,
                         delimiter,
                         excel_safe,
+                        rules.output.decimal,
                         lead,
                         a,
                         &enc,

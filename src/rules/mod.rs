@@ -83,6 +83,9 @@ pub struct OutputRules {
     /// `bom`: start every CSV output (standard output included) with a UTF-8
     /// byte-order mark, so that Excel reads it as UTF-8.
     pub bom: bool,
+    /// `decimal`: the decimal separator of the numbers leadroute writes in
+    /// the CSV outputs, `.` (default) or `,` (JSON and the terminal keep `.`).
+    pub decimal: u8,
 }
 
 /// `group` of a criterion: which sum its points go to.

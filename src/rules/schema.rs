@@ -29,7 +29,7 @@ const INPUT_KEYS: &[&str] = &[
     "email",
     "account_match",
 ];
-const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom"];
+const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom", "decimal"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
 /// Tests on a cell as text; exactly one per condition.
 const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
@@ -600,7 +600,20 @@ fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
     let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
     let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
     let bom = o.bool("bom")?.unwrap_or(false);
-    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe, bom })
+    let decimal = match o.string("decimal")? {
+        None | Some((".", _)) => b'.',
+        Some((",", at)) if out_delim == b',' => {
+            return o.fail(
+                at,
+                "'decimal' in [output] is \",\", and so is the output delimiter: set [output] delimiter = \";\" \
+                 (or tab or \"|\")"
+                    .into(),
+            );
+        }
+        Some((",", _)) => b',',
+        Some((s, at)) => return o.fail(at, format!("'decimal' in [output] must be \".\" or \",\", found {s:?}")),
+    };
+    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe, bom, decimal })
 }
 
 /// `[[criteria]]`, in file order.

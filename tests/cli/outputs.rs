@@ -134,3 +134,33 @@ fn output_bom_starts_every_csv_output() {
     wd.run(&[&args[..], &["-o", "out.csv", "leads.csv"]].concat()).code(3);
     assert!(bytes("out.csv").starts_with(b"Lead ID,"));
 }
+
+/// SPEC §7.3: `[output] decimal = ","` writes the CSV's numbers with a decimal
+/// comma (the JSON keeps `.`); with the default `,` delimiter it is a rules error.
+#[test]
+fn output_decimal_comma() {
+    let rules = RULES.replacen("[scoring]", "[output]\ndelimiter = \";\"\ndecimal = \",\"\n\n[scoring]", 1);
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules).write("leads.csv", LEADS);
+    let args = [
+        "score",
+        "-r",
+        "rules.toml",
+        "--as-of",
+        "2026-11-01",
+        "-q",
+        "--summary-json",
+        "s.json",
+        "-o",
+        "out.csv",
+        "leads.csv",
+    ];
+    wd.run(&args).code(0);
+    let rows = crate::workdir::parse_csv(&wd.read("out.csv"), b';');
+    let a2 = rows.iter().find(|r| r[0] == "A2").unwrap();
+    assert_eq!(a2[12..15], ["42,5", "27,5", "15"].map(String::from), "{a2:?}");
+    assert!(rows.iter().any(|r| r[12] == "-23,25"));
+    assert!(!wd.read("s.json").contains("42,5"));
+    wd.write("rules.toml", rules.replace("delimiter = \";\"\n", ""));
+    wd.run(&args).code(2).stderr_has("'decimal' in [output] is \",\", and so is the output delimiter");
+}
