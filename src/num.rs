@@ -134,6 +134,45 @@ pub enum NumberError {
     TooLarge { negative: bool },
 }
 
+/// A cell with its digit-group separators (`[input] thousands`) removed, when
+/// they split the digits left of the decimal separator into groups of three
+/// (`17 800`, `1.234,5`); `None` when a separator stands anywhere else (then
+/// the cell is not a number). With `' '`, U+00A0 and U+202F count as spaces.
+pub fn without_thousands(s: &str, sep: char, decimal: u8) -> Option<std::borrow::Cow<'_, str>> {
+    let is_sep = |c: char| c == sep || (sep == ' ' && (c == '\u{a0}' || c == '\u{202f}'));
+    if !s.contains(is_sep) {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'-' | b'+') => s.split_at(1),
+        _ => ("", s),
+    };
+    let (int, frac) = match rest.find(decimal as char) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if frac.contains(is_sep) {
+        return None;
+    }
+    let mut groups = int.split(is_sep);
+    let first = groups.next()?;
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    if first.is_empty() || first.len() > 3 || !digits(first) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    out.push_str(sign);
+    out.push_str(first);
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        out.push_str(g);
+    }
+    out.push_str(frac);
+    Some(std::borrow::Cow::Owned(out))
+}
+
 /// Parses a TOML number literal (integer or float text as written in the file,
 /// or a decimal integer) exactly. Accepts `_` separators and exponents of any
 /// size; refuses `inf` and `nan`. Other radixes than 10 come as decimal
@@ -339,6 +378,20 @@ mod tests {
 
     fn n(s: &str) -> Option<String> {
         parse_cell_number(s, b'.').map(|d| d.to_string())
+    }
+
+    #[test]
+    fn thousands_separators_split_the_integer_part_into_threes() {
+        let t = |s: &str, sep: char, dec: u8| without_thousands(s, sep, dec).map(|c| c.into_owned());
+        assert_eq!(t("17 800", ' ', b'.').as_deref(), Some("17800"));
+        assert_eq!(t("1\u{a0}234\u{202f}567,5", ' ', b',').as_deref(), Some("1234567,5"));
+        assert_eq!(t("1.234,5", '.', b',').as_deref(), Some("1234,5"));
+        assert_eq!(t("-12'345", '\'', b'.').as_deref(), Some("-12345"));
+        assert_eq!(t("1234", ' ', b'.').as_deref(), Some("1234"), "no separator: as it is");
+        for bad in ["17 80", "1 2345", " 123", "1 234.5 6", "1234 567", "1  234"] {
+            assert_eq!(t(bad, ' ', b'.'), None, "{bad:?}");
+        }
+        assert_eq!(t("1.2345", '.', b','), None);
     }
 
     #[test]

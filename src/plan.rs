@@ -129,6 +129,8 @@ pub struct Plan {
     pub rep_require: Vec<Range<usize>>,
     pub rep_prefer: Vec<Range<usize>>,
     pub decimal: u8,
+    /// `[input] thousands`.
+    pub thousands: Option<char>,
     pub date_formats: Vec<DateFormat>,
     pub as_of: i32,
     pub header: Vec<String>,
@@ -349,6 +351,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         rep_require,
         rep_prefer,
         decimal: rules.input.decimal,
+        thousands: rules.input.thousands,
         date_formats: rules.input.date_formats.clone(),
         as_of,
         header: header.to_vec(),

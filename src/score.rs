@@ -9,7 +9,7 @@
 
 use crate::date::parse_cell_date;
 use crate::input::{Fields, trim_range};
-use crate::num::{Cents, Dec, parse_cell_number};
+use crate::num::{Cents, Dec, parse_cell_number, without_thousands};
 use std::collections::HashMap;
 
 use crate::plan::{CCond, CDecay, Plan, TextTest};
@@ -143,7 +143,13 @@ impl Scratch {
                 }
             }
             if slot.num {
-                let v = if empty { None } else { parse_cell_number(cell, plan.decimal) };
+                let v = match plan.thousands {
+                    _ if empty => None,
+                    None => parse_cell_number(cell, plan.decimal),
+                    Some(t) => {
+                        without_thousands(cell, t, plan.decimal).and_then(|c| parse_cell_number(&c, plan.decimal))
+                    }
+                };
                 bad |= !empty && v.is_none();
                 self.num[k] = v;
             }

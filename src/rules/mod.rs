@@ -67,6 +67,9 @@ pub struct InputRules {
     /// lead (matched against each stage's `crm` values); a lead never moves
     /// below it.
     pub current_stage: Option<String>,
+    /// `thousands`: a digit-group separator in numbers (`" "`, `"."`, `","`,
+    /// `"'"`, `"_"`), ignored where it splits the integer part into threes.
+    pub thousands: Option<char>,
 }
 
 /// `[output]`: how the CSV outputs are written.

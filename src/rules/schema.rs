@@ -26,6 +26,7 @@ const INPUT_KEYS: &[&str] = &[
     "encoding",
     "date_formats",
     "current_stage",
+    "thousands",
     "email",
     "account_match",
 ];
@@ -561,6 +562,21 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             return i.fail(at, format!("'decimal' in [input] must be \".\" or \",\", found {s:?}"));
         }
     };
+    let thousands = match i.string("thousands")? {
+        None => None,
+        Some((s @ (" " | "." | "," | "'" | "_"), at)) => {
+            let c = s.chars().next().unwrap_or(' ');
+            if c as u32 == decimal as u32 {
+                return i
+                    .fail(at, format!("'thousands' in [input] is {s:?}, the decimal separator too: they must differ"));
+            }
+            Some(c)
+        }
+        Some((s, at)) => {
+            return i
+                .fail(at, format!("'thousands' in [input] must be \" \", \".\", \",\", \"'\" or \"_\", found {s:?}"));
+        }
+    };
     let encoding = match i.string("encoding")? {
         None | Some(("utf-8", _)) => Encoding::Utf8,
         Some(("windows-1252", _)) => Encoding::Windows1252,
@@ -585,6 +601,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         encoding,
         date_formats,
         current_stage,
+        thousands,
     })
 }
 

@@ -216,3 +216,29 @@ fn two_digit_years_in_date_formats() {
     assert_eq!(column(&rows, "id"), ["A", "B", "C"]);
     assert_eq!(column(&rows, "score"), ["1", "0", "0"], "26 is 2026, 69 is 1969, a four-digit year does not match %y");
 }
+
+/// SPEC §7.3: `[input] thousands` reads `17 800` and `1.234,5`; a separator
+/// that does not split the integer part into threes leaves the cell no number.
+#[test]
+fn thousands_separators_in_numbers() {
+    let rules = |sep: &str, dec: &str| {
+        format!(
+            "[input]\nid = \"id\"\ndecimal = \"{dec}\"\nthousands = \"{sep}\"\n[[criteria]]\nname = \"big\"\ncolumn = \"n\"\ngte = 1000\npoints = 1\n[[stages]]\nname = \"lead\"\n"
+        )
+    };
+    let (wd, run) = score_bytes(
+        &rules(" ", "."),
+        "id;n\nA;17 800\nB;1\u{a0}234\nC;17 80\nD;999\n".as_bytes(),
+        &["--summary-json", "s.json"],
+    );
+    run.code(0);
+    let rows = crate::workdir::parse_csv(&wd.read("out.csv"), b',');
+    assert_eq!(column(&rows, "id"), ["A", "B", "C", "D"]);
+    assert_eq!(column(&rows, "score"), ["1", "1", "0", "0"]);
+    assert!(wd.read("s.json").contains("\"first_value\": \"17 80\""), "{}", wd.read("s.json"));
+    let (wd, run) = score_bytes(&rules(".", ","), b"id;n\nA;1.234,5\nB;12.34\n", &[]);
+    run.code(0);
+    assert_eq!(column(&crate::workdir::parse_csv(&wd.read("out.csv"), b','), "score"), ["1", "0"]);
+    let (_, run) = score_bytes(&rules(",", ","), b"id;n\n", &[]);
+    run.code(2).stderr_has("'thousands' in [input] is \",\", the decimal separator too");
+}
