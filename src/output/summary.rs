@@ -78,6 +78,9 @@ pub struct Routing {
     pub assigned: u64,
     pub not_assigned: u64,
     pub reasons: BTreeMap<&'static str, u64>,
+    /// `no_team` split by stage (every stage, zeros included): a lead in a
+    /// stage no team takes is expected there, one in a stage some team takes is not.
+    pub no_team_by_stage: BTreeMap<String, u64>,
     pub reps: Vec<RepRow>,
     pub teams: Vec<TeamRow>,
 }
@@ -205,9 +208,14 @@ fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], tak
         row.not_assigned = zeros(&Reason::UNASSIGNED);
     }
     let mut no_team = TeamRow { team: None, assigned: 0, not_assigned: zeros(&Reason::UNASSIGNED) };
+    let mut no_team_by_stage: BTreeMap<String, u64> =
+        (0..rules.stages.len()).map(|s| (rules.stage_name(s).to_string(), 0)).collect();
     let mut reasons = zeros(&Reason::ALL);
     let (mut assigned, mut not_assigned) = (0, 0);
     for (lead, a) in batch.leads.iter().zip(assignments) {
+        if a.reason == Reason::NoTeam {
+            *no_team_by_stage.entry(rules.stage_name(lead.stage as usize).to_string()).or_insert(0) += 1;
+        }
         *reasons.entry(a.reason.as_str()).or_insert(0) += 1;
         if let Some(r) = a.rep() {
             score_sum[r] += lead.score().0 as i128;
@@ -240,7 +248,7 @@ fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], tak
             mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
         })
         .collect();
-    Routing { assigned, not_assigned, reasons, reps, teams: team_rows }
+    Routing { assigned, not_assigned, reasons, no_team_by_stage, reps, teams: team_rows }
 }
 
 /// Mean in hundredths, rounded half away from zero.
@@ -344,6 +352,14 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
         out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned));
+        if r.no_team_by_stage.values().any(|&n| n > 0) {
+            let parts: Vec<String> = s
+                .stages
+                .iter()
+                .filter_map(|st| r.no_team_by_stage.get(&st.stage).map(|n| format!("{} {n}", st.stage)))
+                .collect();
+            out.push_str(&format!("no_team by stage: {}\n", parts.join(", ")));
+        }
     }
     if let Some(c) = &s.calibration {
         out.push_str(&super::report::calibration(c, plain));
