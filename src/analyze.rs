@@ -249,11 +249,11 @@ fn per_index(side: &Side) -> Outcome {
     for (k, l) in side.batch.leads.iter().enumerate() {
         let i = l.index as usize;
         o.stage[i] = l.stage as usize;
-        if let Some(a) = side.routed.map(|r| r.assignments[k]) {
+        if let Some((routed, a)) = side.routed.map(|r| (r, r.assignments[k])) {
             if a.reason.assigned() {
-                o.team[i] = a.team().map(|t| side.rules.teams[t].name.clone());
+                o.team[i] = a.team().map(|t| routed.team_name(side.rules, t).to_string());
             }
-            o.rep[i] = a.rep().map(|r| side.rules.reps[r].name.clone());
+            o.rep[i] = a.rep().map(|r| routed.rep_name(side.rules, r).to_string());
         }
     }
     o

@@ -31,7 +31,8 @@ pub enum Command {
   leadroute assign -r rules.toml -o assigned.csv leads.csv
   leadroute assign -r rules.toml --owners owners.csv --rejects rejects.csv -o out.csv leads.csv
   leadroute assign -r rules.toml --set reps.Liisa.capacity=5 -o out.csv leads.csv
-  cat leads.csv | leadroute assign -r rules.toml -q - > assigned.csv")]
+  cat leads.csv | leadroute assign -r rules.toml -q - > assigned.csv
+  leadroute assign -r rules.toml --ledger ledger.db -q -o assigned.csv leads.csv")]
     Assign(AssignArgs),
     /// Score, stage and sort only (no routing).
     #[command(after_help = "Examples:
@@ -47,7 +48,8 @@ pub enum Command {
     /// One lead: every criterion, every stage test, every routing step.
     #[command(after_help = "Examples:
   leadroute explain -r rules.toml --id L-0000038 leads.csv
-  leadroute explain -r rules.toml --as-of 2026-11-01 --owners owners.csv --id 660737 leads.csv")]
+  leadroute explain -r rules.toml --as-of 2026-11-01 --owners owners.csv --id 660737 leads.csv
+  leadroute explain -r rules.toml --wide --id L-0000038 leads.csv | less -S")]
     Explain(ExplainArgs),
     /// What-if: the same export under two rule sets, side by side.
     #[command(after_help = "Examples:
@@ -55,6 +57,128 @@ pub enum Command {
   leadroute compare -r rules.toml --candidate rules-new.toml --outcome Converted leads.csv
   leadroute compare -r rules.toml --set reps.Brent.active=false --summary-json diff.json leads.csv")]
     Compare(CompareArgs),
+    /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+/// `leadroute ledger ...`: look at and maintain a ledger (SPEC §6.3).
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// One row per run: number, start time (UTC), as-of date, input, rows, assigned.
+    #[command(after_help = "Example:\n  leadroute ledger runs ledger.db")]
+    Runs(LedgerRunsArgs),
+    /// The assignments as CSV: run, as_of, lead_id, account, team, rep, reason, score, stage.
+    #[command(after_help = "Examples:\n  leadroute ledger export ledger.db -o assignments.csv\n  \
+leadroute ledger export ledger.db --since 2026-11-01 --run 12")]
+    Export(LedgerExportArgs),
+    /// Record the rows of CSV that have a rep as assignments made on --as-of (reason `imported`),
+    /// e.g. the leads the CRM assigned before leadroute took over.
+    #[command(
+        after_help = "Example:\n  leadroute ledger import ledger.db --as-of 2026-11-01 --id \"Lead ID\" --rep Owner \
+--account Company crm-leads.csv"
+    )]
+    Import(LedgerImportArgs),
+    /// Remove run N and its assignments (a run made with the wrong rules): its leads are routed again.
+    #[command(after_help = "Example:\n  leadroute ledger undo ledger.db --run 41")]
+    Undo(LedgerUndoArgs),
+    /// Remove assignments with an as-of date before DATE: they no longer count anywhere.
+    #[command(after_help = "Example:\n  leadroute ledger prune ledger.db --before 2026-01-01")]
+    Prune(LedgerPruneArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerRunsArgs {
+    /// The ledger file.
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerExportArgs {
+    /// The ledger file.
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
+    /// Output path; `-` or absent means standard output.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<String>,
+    /// Only this run's assignments.
+    #[arg(long = "run", value_name = "N")]
+    pub run: Option<i64>,
+    /// Only assignments with an as-of date on or after DATE.
+    #[arg(long = "since", value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerImportArgs {
+    /// The ledger file (created when absent).
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
+    /// The date the assignments count from.
+    #[arg(long = "as-of", value_name = "YYYY-MM-DD")]
+    pub as_of: String,
+    /// The column with the lead id.
+    #[arg(long = "id", value_name = "COL")]
+    pub id: String,
+    /// The column with the rep's name (rows with an empty rep are skipped).
+    #[arg(long = "rep", value_name = "COL")]
+    pub rep: String,
+    /// The column with the team's name [default: the rep's team when a run reads it].
+    #[arg(long = "team", value_name = "COL")]
+    pub team: Option<String>,
+    /// The column with the account (the owner of an account is the rep of its earliest lead).
+    #[arg(long = "account", value_name = "COL")]
+    pub account: Option<String>,
+    /// How long to wait for a run that holds the ledger, in seconds.
+    #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+    /// The CSV to import (UTF-8, else windows-1252; the delimiter is detected).
+    #[arg(value_name = "CSV")]
+    pub csv: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerUndoArgs {
+    /// The ledger file.
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
+    /// The run to remove.
+    #[arg(long = "run", value_name = "N")]
+    pub run: i64,
+    /// How long to wait for a run that holds the ledger, in seconds.
+    #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerPruneArgs {
+    /// The ledger file.
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
+    /// Remove assignments with an as-of date before this date.
+    #[arg(long = "before", value_name = "YYYY-MM-DD")]
+    pub before: String,
+    /// How long to wait for a run that holds the ledger, in seconds.
+    #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+}
+
+/// `--ledger` and what goes with it, for assign.
+#[derive(Args, Debug, Clone)]
+pub struct LedgerOptions {
+    /// The ledger: an SQLite file that remembers earlier runs (created when absent). Leads
+    /// assigned before keep their rep; loads and limits count earlier runs; this run's new
+    /// assignments are recorded.
+    #[arg(long = "ledger", value_name = "FILE")]
+    pub ledger: Option<String>,
+    /// With --ledger: read the ledger and write the outputs, but record nothing.
+    #[arg(long = "dry-run", requires = "ledger")]
+    pub dry_run: bool,
+    /// With --ledger: how long to wait for another run that holds the ledger, in seconds
+    /// (0: fail at once).
+    #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60, requires = "ledger")]
+    pub wait: u64,
 }
 
 /// Options shared by the commands that read an export.
@@ -113,6 +237,8 @@ pub struct AssignArgs {
     /// CSV with header `account,rep`: existing account owners.
     #[arg(long = "owners", value_name = "FILE")]
     pub owners: Option<String>,
+    #[command(flatten)]
+    pub ledger: LedgerOptions,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -153,12 +279,20 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub common: Common,
-    /// The lead to explain (its id, compared trimmed and exactly).
+    /// The lead to explain (its id, compared trimmed and exactly; its line
+    /// number under `[input] id = "@line"`).
     #[arg(long = "id", value_name = "ID")]
     pub id: String,
     /// CSV with header `account,rep`: existing account owners (as for assign).
     #[arg(long = "owners", value_name = "FILE")]
     pub owners: Option<String>,
+    /// Read this ledger (never written): routing as `assign --ledger` would do it.
+    #[arg(long = "ledger", value_name = "FILE")]
+    pub ledger: Option<String>,
+    /// Show long cells whole [default: the report fits 100 columns, long
+    /// cells shortened with …].
+    #[arg(long = "wide")]
+    pub wide: bool,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -190,6 +324,9 @@ pub struct CompareArgs {
     /// CSV with header `account,rep`: existing account owners (both sides).
     #[arg(long = "owners", value_name = "FILE")]
     pub owners: Option<String>,
+    /// Read this ledger (never written), for both sides: routing as `assign --ledger` would do it.
+    #[arg(long = "ledger", value_name = "FILE")]
+    pub ledger: Option<String>,
 
     /// Write the comparison as JSON here, for scripts.
     #[arg(long = "summary-json", value_name = "FILE")]

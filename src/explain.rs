@@ -92,13 +92,13 @@ fn same_email(batch: &Batch, lead: &Lead) -> Option<SameEmail> {
     if email.is_empty() {
         return None;
     }
-    let mut same: Vec<(u32, usize, String)> = Vec::new();
+    let mut same: Vec<(u32, usize, Option<String>)> = Vec::new();
     for other in &batch.leads {
         if other.index != lead.index
             && let Some(rec) = rr.read(text, other.offset)
             && email_key(rec.fields.cell(col), &mut buf) == email
         {
-            same.push((other.index, other.offset, rec.fields.cell(batch.plan.id_col).to_string()));
+            same.push((other.index, other.offset, batch.plan.id_col.map(|col| rec.fields.cell(col).to_string())));
         }
     }
     same.sort_unstable();
@@ -109,7 +109,8 @@ fn same_email(batch: &Batch, lead: &Lead) -> Option<SameEmail> {
     for (i, offset, id) in same {
         let line = lc.line_at(text.as_bytes(), offset);
         if i < lead.index {
-            earlier.get_or_insert((id, line));
+            // Under `id = "@line"` the line is the id.
+            earlier.get_or_insert((id.unwrap_or_else(|| line.to_string()), line));
         } else {
             later_lines.push(line);
         }
@@ -119,11 +120,12 @@ fn same_email(batch: &Batch, lead: &Lead) -> Option<SameEmail> {
 
 /// Finds the rows whose trimmed id is `id`, in input order: (rank position, line).
 pub fn find(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
+    let Some(id_col) = batch.plan.id_col else { return find_line(batch, id) };
     let mut rr = RecordReader::new(batch.delimiter);
     let mut hits: Vec<(u32, usize, usize)> = Vec::new();
     for (pos, lead) in batch.leads.iter().enumerate() {
         if let Some(rec) = rr.read(&batch.input.text, lead.offset)
-            && rec.fields.cell(batch.plan.id_col) == id
+            && rec.fields.cell(id_col) == id
         {
             hits.push((lead.index, pos, lead.offset));
         }
@@ -133,13 +135,41 @@ pub fn find(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
     hits.into_iter().map(|(_, pos, off)| (pos, lc.line_at(batch.input.text.as_bytes(), off))).collect()
 }
 
-/// Up to three ids close to `id`, for the "unknown id" message.
+/// Under `[input] id = "@line"`: the lead whose line is `id`, written as a
+/// line number is (`17`, not `017`), if a well-formed row starts there.
+fn find_line(batch: &Batch, id: &str) -> Vec<(usize, usize)> {
+    let Some(line) = id.parse::<usize>().ok().filter(|n| n.to_string() == id) else { return Vec::new() };
+    let mut by_input: Vec<(u32, usize, usize)> =
+        batch.leads.iter().enumerate().map(|(pos, l)| (l.index, pos, l.offset)).collect();
+    by_input.sort_unstable();
+    let mut lc = LineCounter::default();
+    let text = batch.input.text.as_bytes();
+    by_input
+        .into_iter()
+        .find(|&(_, _, off)| lc.line_at(text, off) == line)
+        .map(|(_, pos, _)| vec![(pos, line)])
+        .unwrap_or_default()
+}
+
+/// Under `[input] id = "@line"`: the lines well-formed rows start on, first
+/// and last, for the "unknown id" message.
+pub fn line_span(batch: &Batch) -> Option<(usize, usize)> {
+    let first = batch.leads.iter().min_by_key(|l| l.index)?;
+    let last = batch.leads.iter().max_by_key(|l| l.index)?;
+    let mut lc = LineCounter::default();
+    let text = batch.input.text.as_bytes();
+    Some((lc.line_at(text, first.offset), lc.line_at(text, last.offset)))
+}
+
+/// Up to three ids close to `id`, for the "unknown id" message (none under
+/// `id = "@line"`).
 pub fn close_ids(batch: &Batch, id: &str) -> Vec<String> {
+    let Some(id_col) = batch.plan.id_col else { return Vec::new() };
     let mut rr = RecordReader::new(batch.delimiter);
     let mut scored: Vec<(f64, String)> = Vec::new();
     for lead in &batch.leads {
         if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
-            let other = rec.fields.cell(batch.plan.id_col);
+            let other = rec.fields.cell(id_col);
             let s = strsim::jaro_winkler(&id.to_lowercase(), &other.to_lowercase());
             if s > 0.7 {
                 scored.push((s, other.to_string()));
@@ -152,7 +182,13 @@ pub fn close_ids(batch: &Batch, id: &str) -> Vec<String> {
 }
 
 /// Explains the lead at rank position `pos` of a ranked batch.
-pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &crate::owners::Owners) -> Explanation {
+pub fn explain(
+    rules: &Rules,
+    batch: &Batch,
+    hits: &[(usize, usize)],
+    owners: &crate::owners::Owners,
+    memory: &crate::route::Memory,
+) -> Explanation {
     let (pos, line) = hits[0];
     let lead: &Lead = &batch.leads[pos];
     let plan = &batch.plan;
@@ -169,7 +205,10 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
         if let Some(k) = plan.crm_slot {
             crm_cell = rec.fields.cell(plan.slots[k].col).to_string();
         }
-        id = rec.fields.cell(plan.id_col).to_string();
+        id = match plan.id_col {
+            Some(col) => rec.fields.cell(col).to_string(),
+            None => line.to_string(),
+        };
     }
     let criteria: Vec<CriterionLine> = rules
         .criteria
@@ -273,7 +312,7 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
     });
     let grade = rules.grades.as_ref().map(|g| g.of(s.fit, s.engagement));
     let routing = (!rules.teams.is_empty()).then(|| {
-        let mut router = Router::new(rules, batch, owners);
+        let mut router = Router::new(rules, batch, owners, memory);
         let mut steps = Vec::new();
         let mut result = None;
         for (k, l) in batch.leads.iter().enumerate() {
@@ -286,8 +325,8 @@ pub fn explain(rules: &Rules, batch: &Batch, hits: &[(usize, usize)], owners: &c
         let a = result.expect("the lead is in the batch");
         RoutingStory {
             steps,
-            team: a.team().map(|t| rules.teams[t].name.clone()),
-            rep: a.rep().map(|r| rules.reps[r].name.clone()),
+            team: a.team().map(|t| router.team_name(t).to_string()),
+            rep: a.rep().map(|r| router.rep_name(r).to_string()),
             reason: a.reason.as_str(),
         }
     });

@@ -12,6 +12,7 @@ pub mod error;
 mod explain;
 mod identity;
 mod input;
+mod ledger;
 mod num;
 mod outcomes;
 mod output;
@@ -37,5 +38,6 @@ pub fn run() -> anyhow::Result<error::Exit> {
         cli::Command::Check(a) => cmd::check::run(a),
         cli::Command::Explain(a) => cmd::explain::run(a),
         cli::Command::Compare(a) => cmd::compare::run(a),
+        cli::Command::Ledger(a) => cmd::ledger::run(a),
     }
 }

@@ -11,7 +11,7 @@ use crate::date::DateFormat;
 use crate::error::Error;
 use crate::input::HeaderIndex;
 use crate::num::{Cents, Dec};
-use crate::rules::{AccountMatch, GRADE_COLUMN, Group, Rules, Test, ValueKind};
+use crate::rules::{AccountMatch, GRADE_COLUMN, Group, LINE_ID, Rules, Test, ValueKind};
 
 /// The column of a slot that reads no cell of the export but the lead's grade
 /// (`column = "@grade"` in `when`, `require`, `prefer`), set after scoring.
@@ -114,7 +114,8 @@ pub enum Mode {
 
 #[derive(Clone, Debug)]
 pub struct Plan {
-    pub id_col: usize,
+    /// The id column; `None` with `[input] id = "@line"` (the lead's line is its id).
+    pub id_col: Option<usize>,
     pub created_slot: Option<usize>,
     pub account_col: Option<usize>,
     /// `[input] account_match`: how the account cell becomes its key.
@@ -249,7 +250,13 @@ fn threshold(test: &Test, as_of: i32) -> i64 {
 /// With `Mode::Score` routing columns are checked but not read.
 pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, as_of: i32) -> Result<Plan, Error> {
     let mut b = Builder { header: HeaderIndex::new(input_name, header), slots: Vec::new(), slot_of: HashMap::new() };
-    let id_col = b.header.find(&rules.input.id, "[input] id")?;
+    let id_col = match rules.input.id_is_line() {
+        true => {
+            line_id_header(header, input_name)?;
+            None
+        }
+        false => Some(b.header.find(&rules.input.id, "[input] id")?),
+    };
     let mut created_slot = match &rules.input.created {
         Some(c) => Some(b.slot(c, "[input] created", Some(ValueKind::Date), true)?),
         None => None,
@@ -364,6 +371,20 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         cell_slots,
         decays,
     })
+}
+
+/// Under `[input] id = "@line"` no header cell may be `@line` (trimmed,
+/// case-insensitively): it would read as a column the rules name (exit 1).
+fn line_id_header(header: &[String], input_name: &str) -> Result<(), Error> {
+    match header.iter().position(|h| crate::rules::is_line_id(h)) {
+        Some(i) => Err(Error::input(format!(
+            "{input_name}:1: column {} of the header is named '{}', but [input] id = \"{LINE_ID}\" makes the line \
+             number the lead's id and no column may then be named so; rename that column in the export",
+            i + 1,
+            header[i]
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The columns leadroute appends, before the prefix: those `score` writes

@@ -2,7 +2,9 @@
 //! tried in file order; candidates are active reps whose hard constraints hold
 //! and who have capacity left; an account's owner takes its leads; otherwise
 //! expertise (`prefer`) and then the lowest exact load (taken / weight) win;
-//! full teams overflow along their chain.
+//! full teams overflow along their chain. With a ledger (`Memory`), leads
+//! routed before keep their rep, and loads and limits count earlier runs
+//! (SPEC §6.1).
 
 use serde::Serialize;
 
@@ -21,6 +23,7 @@ pub enum Reason {
     AccountOwner,
     Expertise,
     Balanced,
+    AssignedBefore,
 }
 
 impl Reason {
@@ -34,14 +37,21 @@ impl Reason {
             Reason::AccountOwner => "account_owner",
             Reason::Expertise => "expertise",
             Reason::Balanced => "balanced",
+            Reason::AssignedBefore => "assigned_before",
         }
     }
 
+    /// Whether the lead has a rep (newly, or from an earlier run).
     pub fn assigned(self) -> bool {
+        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced | Reason::AssignedBefore)
+    }
+
+    /// Whether this run gave the lead its rep (what a ledger records).
+    pub fn new_assignment(self) -> bool {
         matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced)
     }
 
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::MissingId,
         Reason::Duplicate,
         Reason::Disqualified,
@@ -50,6 +60,7 @@ impl Reason {
         Reason::AccountOwner,
         Reason::Expertise,
         Reason::Balanced,
+        Reason::AssignedBefore,
     ];
 
     pub const UNASSIGNED: [Reason; 5] =
@@ -67,7 +78,7 @@ pub struct Assignment {
 const NOBODY: u16 = u16::MAX;
 
 impl Assignment {
-    fn new(team: Option<usize>, rep: Option<usize>, reason: Reason) -> Assignment {
+    pub(crate) fn new(team: Option<usize>, rep: Option<usize>, reason: Reason) -> Assignment {
         let pack = |v: Option<usize>| v.map_or(NOBODY, |v| v as u16);
         Assignment { team: pack(team), rep: pack(rep), reason }
     }
@@ -88,8 +99,76 @@ enum Owner {
     Unset,
     /// From `--owners` (None: the owner there is not one of the rules' reps).
     File(Option<usize>),
+    /// The rep who took the account's earliest lead in the ledger (None:
+    /// a rep no longer in the rules).
+    Ledger(Option<usize>),
     /// The rep who took the account's first lead in this run.
     InRun(usize),
+}
+
+/// What earlier runs left (SPEC §6.1), as routing uses it: from a ledger, or
+/// `Memory::none` (this run alone).
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    /// The as-of date (a day number).
+    pub as_of: i32,
+    /// Whether a ledger was read (loads then scale by presence).
+    pub ledger: bool,
+    /// Per rep of the rules: leads taken in the balance window in earlier runs.
+    pub window_taken: Vec<u64>,
+    /// Per rep of the rules: leads taken in earlier runs in the periods of
+    /// `rules::LIMIT_DAYS` (day, week, month ending on the as-of date).
+    pub period_taken: Vec<[u64; 3]>,
+    /// Per rep of the rules: the balance window's days it is present (not away).
+    pub present_days: Vec<u64>,
+    /// Leads assigned before, by `Lead::index` (empty without a ledger):
+    /// (team, rep) in the names of `Routed::team_name` and `Routed::rep_name`.
+    pub before: Vec<Option<(Option<usize>, usize)>>,
+    /// Account owners from the ledger, by interned account id.
+    pub owners: foldhash::HashMap<u32, Option<usize>>,
+    /// Teams and reps named in the ledger but not in the rules; their indices
+    /// follow the rules' own.
+    pub extra_teams: Vec<String>,
+    pub extra_reps: Vec<String>,
+}
+
+impl Memory {
+    /// No ledger: this run alone; every rep is present all the window.
+    pub fn none(rules: &Rules, as_of: i32) -> Memory {
+        let n = rules.reps.len();
+        Memory {
+            as_of,
+            ledger: false,
+            window_taken: vec![0; n],
+            period_taken: vec![[0; 3]; n],
+            present_days: vec![u64::from(rules.balance_days); n],
+            ..Memory::default()
+        }
+    }
+}
+
+/// Why a rep of the team is no candidate for a lead.
+enum Exclusion {
+    Inactive,
+    Away,
+    Require,
+    /// At a limit: its key and value.
+    Limit(&'static str, u64),
+    /// The lead matches no `prefer` and only the reserve is left.
+    Reserve(u64),
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exclusion::Inactive => f.write_str("inactive"),
+            Exclusion::Away => f.write_str("away on the as-of date"),
+            Exclusion::Require => f.write_str("require does not hold"),
+            Exclusion::Limit("capacity", _) => f.write_str("at capacity"),
+            Exclusion::Limit(key, n) => write!(f, "at its {key} limit ({n})"),
+            Exclusion::Reserve(n) => write!(f, "reserve: its last {n} places are kept for leads it prefers"),
+        }
+    }
 }
 
 /// A candidate as routing saw it, for `explain`.
@@ -113,6 +192,8 @@ pub struct Step {
 /// The routing state of one run.
 pub struct Router<'a> {
     rules: &'a Rules,
+    memory: &'a Memory,
+    /// New leads per rep in this run.
     taken: Vec<u64>,
     owners: Vec<Owner>,
     /// The reps of each team, in file order.
@@ -123,19 +204,23 @@ pub struct Router<'a> {
 
 impl<'a> Router<'a> {
     /// `file_owners` maps account keys (trimmed, lower-cased) to rep names.
-    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &crate::owners::Owners) -> Router<'a> {
+    pub fn new(rules: &'a Rules, batch: &Batch, file_owners: &crate::owners::Owners, memory: &'a Memory) -> Router<'a> {
         let owners = batch
             .accounts
             .iter()
-            .map(|a| match file_owners.get(a) {
+            .enumerate()
+            .map(|(i, a)| match file_owners.get(a) {
                 Some(name) => Owner::File(rules.reps.iter().position(|r| &r.name == name)),
-                None => Owner::Unset,
+                None => match memory.owners.get(&(i as u32)) {
+                    Some(&r) => Owner::Ledger(r),
+                    None => Owner::Unset,
+                },
             })
             .collect();
         let team_reps = (0..rules.teams.len())
             .map(|t| (0..rules.reps.len()).filter(|&r| rules.reps[r].team == t).collect())
             .collect();
-        Router { rules, taken: vec![0; rules.reps.len()], owners, team_reps, candidates: Default::default() }
+        Router { rules, memory, taken: vec![0; rules.reps.len()], owners, team_reps, candidates: Default::default() }
     }
 
     pub fn taken(&self) -> &[u64] {
@@ -150,6 +235,18 @@ impl<'a> Router<'a> {
         }
         if lead.duplicate {
             return none(Reason::Duplicate);
+        }
+        if let Some(&Some((team, rep))) = self.memory.before.get(lead.index as usize) {
+            if let Some(tr) = trace.as_deref_mut() {
+                tr.push(Step {
+                    team: team.map_or(String::new(), |t| self.team_name(t).to_string()),
+                    candidates: vec![],
+                    excluded: vec![],
+                    chosen: Some(self.rep_name(rep).to_string()),
+                    note: "assigned before: the ledger has this lead (by id or email); it keeps that rep".into(),
+                });
+            }
+            return Assignment::new(team, Some(rep), Reason::AssignedBefore);
         }
         let stage = lead.stage as usize;
         if stage == self.rules.disqualified_stage() && !self.rules.routes_disqualified() {
@@ -199,6 +296,60 @@ impl<'a> Router<'a> {
         Assignment::new(Some(first), None, Reason::NoCapacity)
     }
 
+    /// Every limit rep `r` has, as (key, limit, places left).
+    fn left(&self, r: usize) -> impl Iterator<Item = (&'static str, u64, u64)> + '_ {
+        let rep = &self.rules.reps[r];
+        let now = self.taken[r];
+        let earlier = move |key: &str| match key {
+            "per_day" => self.memory.period_taken[r][0],
+            "per_week" => self.memory.period_taken[r][1],
+            "per_month" => self.memory.period_taken[r][2],
+            _ => 0,
+        };
+        rep.limits.iter().map(move |(key, limit)| (key, limit, limit.saturating_sub(earlier(key) + now)))
+    }
+
+    /// Leads taken in the balance window (earlier runs and this one).
+    fn window_taken(&self, r: usize) -> u64 {
+        self.memory.window_taken[r] + self.taken[r]
+    }
+
+    /// A candidate's load: taken / (weight × present), present being the
+    /// share of the balance window's days the rep is not away (1 without a
+    /// ledger); exact.
+    fn load(&self, r: usize) -> Ratio {
+        let days = i128::from(self.rules.balance_days);
+        let present = self.memory.present_days[r].max(1) as i128;
+        Ratio {
+            num: self.window_taken(r) as i128 * crate::num::DEC_SCALE * days,
+            den: self.rules.reps[r].weight.0 * present,
+        }
+    }
+
+    /// The load as `explain` shows it: `taken/weight`, and `/present` with a ledger.
+    fn load_text(&self, r: usize) -> String {
+        let rep = &self.rules.reps[r];
+        let base = format!("{}/{}", self.window_taken(r), rep.weight);
+        let days = u64::from(self.rules.balance_days);
+        let present = self.memory.present_days[r];
+        if present == days {
+            base
+        } else {
+            format!("{} / ({} × {present}/{days} days present)", self.window_taken(r), rep.weight)
+        }
+    }
+
+    pub fn team_name(&self, t: usize) -> &str {
+        self.rules
+            .teams
+            .get(t)
+            .map_or_else(|| self.memory.extra_teams[t - self.rules.teams.len()].as_str(), |x| &x.name)
+    }
+
+    pub fn rep_name(&self, r: usize) -> &str {
+        self.rules.reps.get(r).map_or_else(|| self.memory.extra_reps[r - self.rules.reps.len()].as_str(), |p| &p.name)
+    }
+
     /// Steps 3-5 in one team: candidates, owner, expertise and load.
     fn try_team(
         &self,
@@ -217,30 +368,32 @@ impl<'a> Router<'a> {
         candidates.extend(self.team_reps[t].iter().copied().filter(|&r| {
             let rep = &self.rules.reps[r];
             let why = if !rep.active {
-                Some("inactive")
+                Some(Exclusion::Inactive)
+            } else if rep.away_on(self.memory.as_of) {
+                Some(Exclusion::Away)
             } else if !plan.rep_require[r].clone().all(bit) {
-                Some("require does not hold")
-            } else if rep.capacity.is_some_and(|c| self.taken[r] >= c) {
-                Some("at capacity")
+                Some(Exclusion::Require)
+            } else if let Some((key, limit, _)) = self.left(r).find(|&(_, _, left)| left == 0) {
+                Some(Exclusion::Limit(key, limit))
             } else if rep.reserve > 0
-                && rep.capacity.is_some_and(|c| c - self.taken[r] <= rep.reserve)
+                && self.left(r).any(|(_, _, left)| left <= rep.reserve)
                 && !plan.rep_prefer[r].clone().any(bit)
             {
-                Some("its last places are a reserve for leads it prefers")
+                Some(Exclusion::Reserve(rep.reserve))
             } else {
                 None
             };
-            if let (Some(w), true) = (why, tracing) {
+            if let (Some(w), true) = (&why, tracing) {
                 excluded.push(format!("{} ({w})", rep.name));
             }
             why.is_none()
         }));
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
-        let load =
-            |r: usize| Ratio { num: self.taken[r] as i128 * crate::num::DEC_SCALE, den: self.rules.reps[r].weight.0 };
+        let load = |r: usize| self.load(r);
         let owner = match (lead.account, plan.account_col) {
             (a, Some(_)) if a != NONE => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
+                Owner::Ledger(r) => r,
                 _ => None,
             },
             _ => None,
@@ -265,11 +418,7 @@ impl<'a> Router<'a> {
                 team: self.rules.teams[t].name.clone(),
                 candidates: candidates
                     .iter()
-                    .map(|&r| CandidateView {
-                        rep: name(r),
-                        fit: fit(r),
-                        load: format!("{}/{}", self.taken[r], self.rules.reps[r].weight),
-                    })
+                    .map(|&r| CandidateView { rep: name(r), fit: fit(r), load: self.load_text(r) })
                     .collect(),
                 excluded,
                 chosen: choice.map(|(r, _)| name(r)),
@@ -277,6 +426,9 @@ impl<'a> Router<'a> {
                     (None, _) => "no candidate can take it".into(),
                     (Some((_, Reason::AccountOwner)), _) => match self.owners[lead.account as usize] {
                         Owner::File(_) => "the account's owner (from --owners) takes it".into(),
+                        Owner::Ledger(_) => {
+                            "the account's owner (it took the account's earliest lead in the ledger) takes it".into()
+                        }
                         _ => "the account's owner (it took the account's first lead in this run) takes it".into(),
                     },
                     (Some((_, reason)), Some(o)) => {
@@ -295,13 +447,28 @@ impl<'a> Router<'a> {
 pub struct Routed {
     /// One per lead, in the batch's (rank) order.
     pub assignments: Vec<Assignment>,
-    /// Leads taken per rep.
+    /// Leads newly taken per rep in this run.
     pub taken: Vec<u64>,
+    /// What earlier runs left (the ledger's figures, its extra names).
+    pub memory: Memory,
+}
+
+impl Routed {
+    /// The name of team `t` of an assignment (the rules', then the ledger's).
+    pub fn team_name<'a>(&'a self, rules: &'a Rules, t: usize) -> &'a str {
+        rules.teams.get(t).map_or_else(|| self.memory.extra_teams[t - rules.teams.len()].as_str(), |x| &x.name)
+    }
+
+    /// The name of rep `r` of an assignment (the rules', then the ledger's).
+    pub fn rep_name<'a>(&'a self, rules: &'a Rules, r: usize) -> &'a str {
+        rules.reps.get(r).map_or_else(|| self.memory.extra_reps[r - rules.reps.len()].as_str(), |x| &x.name)
+    }
 }
 
 /// Routes every lead of a ranked batch.
-pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::owners::Owners) -> Routed {
-    let mut router = Router::new(rules, batch, owners);
+pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::owners::Owners, memory: Memory) -> Routed {
+    let mut router = Router::new(rules, batch, owners, &memory);
     let assignments = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
-    Routed { assignments, taken: router.taken().to_vec() }
+    let taken = router.taken().to_vec();
+    Routed { assignments, taken, memory }
 }

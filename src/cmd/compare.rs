@@ -10,7 +10,7 @@ use crate::output::{self, Outputs};
 use crate::owners::{Owners, OwnersFile};
 use crate::pipeline::Batch;
 use crate::plan::Mode;
-use crate::route::Routed;
+use crate::route::{Memory, Routed};
 use crate::rules::Rules;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
@@ -25,12 +25,16 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     inputs.extend(args.candidate.as_deref().map(|c| ("--candidate", c)));
     inputs.extend(args.owners.as_deref().map(|o| ("--owners", o)));
     inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    inputs.extend(args.ledger.as_deref().map(|o| ("--ledger", o)));
     output::check_paths(&inputs, &[("--summary-json", args.summary_json.as_deref())])?;
 
     // The base is RULES as written; `--set` changes the candidate.
     let base = Config::load(&common.rules, &[], common.as_of.as_deref(), args.quiet)?;
     let cand_path = args.candidate.as_deref().unwrap_or(&common.rules);
     let candidate = crate::rules::load(Path::new(cand_path), &common.set)?;
+    if args.ledger.is_some() && (base.rules.input.id_is_line() || candidate.input.id_is_line()) {
+        return Err(super::line_ids_with_ledger(cand_path).into());
+    }
     let (name, bytes) = crate::input::read_raw(&args.leads, "the lead export")?;
     let owners = match (&args.owners, base.rules.input.account.is_some() || candidate.input.account.is_some()) {
         (Some(path), true) => Some(crate::owners::read(path)?),
@@ -92,6 +96,24 @@ fn side(
         (Some(file), Some(_)) => file.keyed(rules.input.account_match),
         _ => Owners::new(),
     };
-    let routed = (mode == Mode::Assign).then(|| crate::route::route_all(rules, &batch, &owners));
+    let routed = match mode {
+        Mode::Assign => {
+            let memory = memory_of(args.ledger.as_deref(), rules, &batch, as_of)?;
+            Some(crate::route::route_all(rules, &batch, &owners, memory))
+        }
+        _ => None,
+    };
     Ok((batch, routed))
+}
+
+/// What a reader of `--ledger` routes with: a snapshot of the ledger (never
+/// written), or this run alone without one.
+pub fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
+    match ledger {
+        Some(path) => {
+            let l = crate::ledger::Ledger::open_for_reading(path)?;
+            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
+        }
+        None => Ok(Memory::none(rules, as_of)),
+    }
 }

@@ -3,6 +3,7 @@
 use crate::cli::ExplainArgs;
 use crate::config::Config;
 use crate::error::{Error, Exit};
+use crate::pipeline::Batch;
 use crate::plan::Mode;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
@@ -12,6 +13,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     if id.is_empty() {
         return Err(Error::usage("--id: give the id of the lead to explain (ids are compared trimmed)").into());
     }
+    if args.ledger.is_some() && rules.input.id_is_line() {
+        return Err(super::line_ids_with_ledger(&args.common.rules).into());
+    }
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let opened = crate::pipeline::open(rules, &args.leads, mode, cfg.as_of)?;
     let owners = crate::owners::load_for(args.owners.as_deref(), rules)?;
@@ -19,16 +23,30 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     crate::rank::rank(&mut batch.leads);
     let hits = crate::explain::find(&batch, id);
     if hits.is_empty() {
-        let close = crate::explain::close_ids(&batch, id);
-        let hint = if close.is_empty() { String::new() } else { format!("; close ids: {}", close.join(", ")) };
-        return Err(Error::input(format!(
-            "{}: no well-formed row has id '{id}' in column '{}'{hint}",
-            batch.input.name, batch.header[batch.plan.id_col]
-        ))
-        .into());
+        return Err(unknown_id(&batch, id).into());
     }
-    let e = crate::explain::explain(rules, &batch, &hits, &owners);
-    let report = crate::output::report::explanation(&e, cfg.decoration.stdout_plain);
+    let memory = super::compare::memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
+    let e = crate::explain::explain(rules, &batch, &hits, &owners, &memory);
+    let width = (!args.wide).then_some(crate::output::report::EXPLAIN_WIDTH);
+    let report = crate::output::report::explanation(&e, cfg.decoration.stdout_plain, width);
     crate::output::write_stdout(|w| w.write_all(report.as_bytes()))?;
     Ok(Exit::Success)
+}
+
+/// No well-formed row has that id (exit 1): the closest ids, or under
+/// `[input] id = "@line"` the lines rows start on.
+fn unknown_id(batch: &Batch, id: &str) -> Error {
+    let name = &batch.input.name;
+    let Some(col) = batch.plan.id_col else {
+        let span = match crate::explain::line_span(batch) {
+            Some((first, last)) => format!("; well-formed rows start on lines {first} to {last}"),
+            None => "; the export has no well-formed row".to_string(),
+        };
+        return Error::input(format!(
+            "{name}: no well-formed row starts on line '{id}' (the id is the line number: [input] id = \"@line\"){span}"
+        ));
+    };
+    let close = crate::explain::close_ids(batch, id);
+    let hint = if close.is_empty() { String::new() } else { format!("; close ids: {}", close.join(", ")) };
+    Error::input(format!("{name}: no well-formed row has id '{id}' in column '{}'{hint}", batch.header[col]))
 }

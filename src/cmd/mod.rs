@@ -7,6 +7,7 @@ pub mod assign;
 pub mod check;
 pub mod compare;
 pub mod explain;
+pub mod ledger;
 pub mod score;
 
 use std::time::Instant;
@@ -21,6 +22,8 @@ use crate::plan::Mode;
 use crate::route::Routed;
 use crate::timings::Phases;
 
+pub use assign::RunLedger;
+
 /// A batch command from its arguments to its opened export: paths checked
 /// (exit 2 before anything is read), configuration loaded, export read and
 /// its header matched (exit 1), the prefix clash checked (exit 2).
@@ -31,6 +34,7 @@ pub struct Opening<'a> {
     mode: Mode,
     outcome: Option<&'a str>,
     started: Instant,
+    leads: &'a str,
 }
 
 /// What a batch command reads besides the export and the rules file.
@@ -44,6 +48,8 @@ pub struct Sources<'a> {
     pub converted: Option<&'a str>,
     /// `--outcomes FILE`.
     pub outcomes: Option<&'a str>,
+    /// `--ledger FILE` was given (`id = "@line"` is then a rules error).
+    pub ledger: bool,
 }
 
 pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode) -> anyhow::Result<Opening<'a>> {
@@ -60,13 +66,16 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
         ],
     )?;
     let cfg = Config::from_common(common, out.quiet)?;
+    if src.ledger && cfg.rules.input.id_is_line() {
+        return Err(line_ids_with_ledger(&common.rules).into());
+    }
     let mut opened = pipeline::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
         opened = pipeline::with_outcome_options(opened, column, src.converted, src.outcomes)?;
     }
     let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
     crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
-    Ok(Opening { cfg, opened, out, mode, outcome: src.outcome, started })
+    Ok(Opening { cfg, opened, out, mode, outcome: src.outcome, started, leads: src.leads })
 }
 
 /// The outputs of a batch run, created before the work (an unwritable folder
@@ -82,12 +91,13 @@ pub struct Scored<'a> {
     csv: Option<usize>,
     rejects: Option<usize>,
     json: Option<usize>,
+    leads: &'a str,
 }
 
 impl<'a> Opening<'a> {
     /// Creates the outputs, then scores, stages and ranks every row.
     pub fn score(self) -> anyhow::Result<(Scored<'a>, Batch)> {
-        let Opening { cfg, opened, out, mode, outcome, started } = self;
+        let Opening { cfg, opened, out, mode, outcome, started, leads } = self;
         let mut outputs = Outputs::new(out.no_sync);
         let csv = match Target::from_arg(out.output.as_deref()) {
             Target::File(p) => Some(outputs.create(&p)?),
@@ -103,7 +113,7 @@ impl<'a> Opening<'a> {
         phases.mark("score");
         crate::rank::rank(&mut batch.leads);
         phases.mark("rank");
-        Ok((Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json }, batch))
+        Ok((Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json, leads }, batch))
     }
 }
 
@@ -118,14 +128,14 @@ impl Scored<'_> {
         batch: &Batch,
         routed: Option<&Routed>,
         owners: Option<(&str, Option<UnknownReps>)>,
+        mut ledger: Option<RunLedger>,
     ) -> anyhow::Result<Exit> {
         self.phases.mark("route");
         if self.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
             return Err(strict_failure(batch).into());
         }
         let rules = &self.cfg.rules;
-        let assignments = routed.map(|r| r.assignments.as_slice());
-        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, batch, assignments);
+        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, batch, routed);
         match self.csv {
             Some(i) => self.outputs.write(i, write_csv)?,
             None => output::write_csv_stdout(write_csv)?,
@@ -133,8 +143,33 @@ impl Scored<'_> {
         if let Some(i) = self.rejects {
             self.outputs.write(i, |w| output::csv::write_rejects(w, rules, batch))?;
         }
+        // The run's rows go into the ledger's open transaction now; it is
+        // committed below, after every output is complete and just before
+        // they are renamed into place.
+        let recorded = match (&ledger, routed) {
+            (Some(RunLedger::Write(l)), Some(routed)) => {
+                let info = crate::ledger::RunInfo {
+                    started: crate::ledger::started_utc(self.started.elapsed()),
+                    as_of: crate::date::format_day(self.cfg.as_of),
+                    input: crate::ledger::Ledger::input_path(self.leads),
+                    rules_sha256: rules.digest.clone(),
+                    rows_read: batch.rows_read,
+                    assigned: 0,
+                };
+                Some(l.record(rules, batch, routed, info)?)
+            }
+            _ => None,
+        };
         let name = if self.mode == Mode::Assign { "assign" } else { "score" };
         let mut summary = summary::Summary::build(name, rules, batch, self.cfg.as_of, routed, self.started.elapsed());
+        summary.ledger = ledger.as_ref().map(|l| summary::LedgerFigures {
+            path: match l {
+                RunLedger::Write(l) => l.name.clone(),
+                RunLedger::Read(_, p) => p.clone(),
+            },
+            run: recorded,
+            dry_run: matches!(l, RunLedger::Read(..)),
+        });
         if let Some(column) = self.outcome {
             summary.calibration = Some(crate::analyze::calibrate(rules, batch, column));
         }
@@ -148,7 +183,29 @@ impl Scored<'_> {
             let csv_on_stdout = self.csv.is_none();
             print_summary(&summary, csv_on_stdout, &self.cfg)?;
         }
-        self.outputs.commit()?;
+        if let Some(RunLedger::Write(l)) = &mut ledger {
+            // Interrupts wait from the ledger's commit until the outputs are in place.
+            output::hold_interrupts();
+            if let Err(e) = l.commit() {
+                output::release_interrupts();
+                return Err(e.into());
+            }
+        }
+        if let Err(e) = self.outputs.commit() {
+            if let (Some(RunLedger::Write(l)), Some(run)) = (&mut ledger, recorded) {
+                let undone = match l.remove_run(run) {
+                    Ok(_) => format!("run {run} was removed from the ledger again"),
+                    Err(u) => format!(
+                        "run {run} is recorded in the ledger but its outputs are not in place: {}; \
+                         remove it with `leadroute ledger undo {} --run {run}`",
+                        u.message(),
+                        l.name
+                    ),
+                };
+                return Err(Error::output(format!("{}; {undone}", e.message())).into());
+            }
+            return Err(e.into());
+        }
         self.phases.mark("commit");
         self.phases.report();
         let mut problems = if routed.is_some() {
@@ -163,6 +220,14 @@ impl Scored<'_> {
         let _ = output::write_stderr(&text);
         Ok(Exit::after(batch.rejects.len()))
     }
+}
+
+/// `[input] id = "@line"` with `--ledger` (exit 2).
+pub fn line_ids_with_ledger(rules: &str) -> Error {
+    Error::Rules(format!(
+        "{rules}: [input] id = \"@line\" cannot be used with --ledger: line numbers change from one export to the \
+         next, so a lead would not be known again; name the export's id column"
+    ))
 }
 
 /// Standard output when the CSV goes to a file; standard error when it goes to standard output.

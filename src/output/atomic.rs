@@ -57,32 +57,56 @@ pub fn clean_up_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
         let mut g = guard();
         match g.phase {
-            Phase::Working => {
-                for p in &g.temporary {
-                    let _ = std::fs::remove_file(p);
-                }
-                for (dir, prefix) in &g.prefixes {
-                    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                        let name = entry.file_name();
-                        let name = name.to_string_lossy();
-                        if name.starts_with(prefix.as_str()) && name.ends_with(".tmp") {
-                            let _ = std::fs::remove_file(entry.path());
-                        }
-                    }
-                }
-                eprintln!("leadroute: interrupted; no output was written");
-                std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
-            }
+            Phase::Working => exit_interrupted(&g),
             Phase::Committing => g.held = true,
             Phase::Committed => eprintln!("{AFTER_COMMIT}"),
         }
     });
 }
 
+/// Removes this run's temporary files and exits 130.
+fn exit_interrupted(g: &Guard) -> ! {
+    for p in &g.temporary {
+        let _ = std::fs::remove_file(p);
+    }
+    for (dir, prefix) in &g.prefixes {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(prefix.as_str()) && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    eprintln!("leadroute: interrupted; no output was written");
+    std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
+}
+
+fn clean_up_now() -> ! {
+    exit_interrupted(&guard())
+}
+
+/// Moves to `phase`; returns whether an interrupt was held (and forgets it),
+/// except when entering `Committing`, which keeps one held since an earlier
+/// `hold_interrupts`.
 fn set_phase(phase: Phase) -> bool {
     let mut g = guard();
     g.phase = phase;
-    std::mem::take(&mut g.held)
+    if phase == Phase::Committing { false } else { std::mem::take(&mut g.held) }
+}
+
+/// Holds SIGINT, SIGTERM and SIGHUP from now until `Outputs::commit` ends (a
+/// ledger records the run just before the outputs are renamed: both or neither).
+pub fn hold_interrupts() {
+    set_phase(Phase::Committing);
+}
+
+/// Undoes `hold_interrupts` after a failure before the commit; an interrupt
+/// held meanwhile exits 130 as it would have.
+pub fn release_interrupts() {
+    if set_phase(Phase::Working) {
+        clean_up_now();
+    }
 }
 
 fn forget_temporary(path: &Path) {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::input::RecordReader;
 use crate::pipeline::{Batch, Lead};
 use crate::plan::appended_columns;
-use crate::route::Assignment;
+use crate::route::{Assignment, Routed};
 use crate::rules::{Grades, Rules};
 
 /// The UTF-8 byte-order mark that `[output] bom = true` puts first.
@@ -180,8 +180,9 @@ pub fn write_leads(
     out: &mut (dyn Write + Send),
     rules: &Rules,
     batch: &Batch,
-    assignments: Option<&[Assignment]>,
+    routed: Option<&Routed>,
 ) -> io::Result<()> {
+    let assignments = routed.map(|r| r.assignments.as_slice());
     let delimiter = rules.output.delimiter;
     let excel_safe = rules.output.excel_safe;
     let cols = appended_columns(rules, assignments.is_some());
@@ -205,8 +206,10 @@ pub fn write_leads(
         list.into_iter().map(|n| encoded(&n, delimiter, excel_safe)).collect::<io::Result<Vec<_>>>()
     };
     let stages = names((0..=rules.stages.len()).map(|i| rules.stage_name(i).to_string()).collect())?;
-    let teams = names(rules.teams.iter().map(|t| t.name.clone()).collect())?;
-    let reps = names(rules.reps.iter().map(|r| r.name.clone()).collect())?;
+    // The rules' teams and reps, then those only the ledger names (leads assigned before).
+    let extra = |f: fn(&Routed) -> &Vec<String>| routed.map_or(Vec::new(), |r| f(r).clone());
+    let teams = names(rules.teams.iter().map(|t| t.name.clone()).chain(extra(|r| &r.memory.extra_teams)).collect())?;
+    let reps = names(rules.reps.iter().map(|r| r.name.clone()).chain(extra(|r| &r.memory.extra_reps)).collect())?;
     let grades = match &rules.grades {
         Some(g) => {
             let by_fit =

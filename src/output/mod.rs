@@ -6,7 +6,7 @@ mod atomic;
 pub mod csv;
 pub mod report;
 pub mod summary;
-mod table;
+pub mod table;
 pub mod warnings;
 
 use std::io::{self, BufWriter, Write};
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 /// How many rejected rows the summary and `check` list.
 pub const REJECTS_SHOWN: usize = 10;
 
-pub use atomic::{Outputs, check_paths, clean_up_on_interrupt};
+pub use atomic::{Outputs, check_paths, clean_up_on_interrupt, hold_interrupts, release_interrupts};
 
 use crate::error::Error;
 

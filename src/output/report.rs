@@ -1,10 +1,13 @@
 //! Rendering the analyst reports (calibration, comparison, explanation) as
 //! tables. Pure: each returns a String.
 
-use comfy_table::{Cell, Table};
+use std::borrow::Cow;
+
+use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::table::{num, pct, push_table, right, table};
 use crate::analyze::{Calibration, Comparison, Conversion};
+use crate::error::shorten;
 use crate::explain::Explanation;
 use crate::pipeline::Batch;
 use crate::rules::{AccountMatch, Rules};
@@ -122,8 +125,102 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
     out
 }
 
-pub fn explanation(e: &Explanation, plain: bool) -> String {
-    let mut out = format!("lead {} ({} line {}), rank {} of {}\n", e.id, e.input, e.line, e.rank, e.of);
+/// The width `explain` fits its report to, unless `--wide`.
+pub const EXPLAIN_WIDTH: usize = 100;
+
+/// The most characters of a cell of the export that `explain` shows, unless `--wide`.
+const CELL_MAX: usize = 32;
+
+/// The most characters of a name (a criterion, a column, a stage) that
+/// `explain`'s tables show, and of an id in its lines, unless `--wide`.
+const NAME_MAX: usize = 24;
+
+/// The least width of the column of tests, so that their words (`starts_with_any`)
+/// are not broken.
+const TEST_MIN: u16 = 20;
+
+/// The most characters of a test's description `explain` shows (wrapped over
+/// a few lines), unless `--wide`: only long needles make it longer.
+const TEST_MAX: usize = 240;
+
+/// An `explain` table: within `width` (wrapping cells at white space where
+/// they do not fit), or with `None` (`--wide`) as wide as its cells.
+fn fitted_table(plain: bool, width: Option<usize>) -> Table {
+    let mut t = table(plain);
+    match width {
+        Some(w) => {
+            // A narrower terminal keeps its own width.
+            let w = t.width().map_or(w, |tw| (tw as usize).clamp(40, w));
+            t.set_width(w as u16);
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t
+}
+
+/// Fits every line of `text` within `width` characters: a longer line is
+/// wrapped at spaces, its continuation indented, and a word longer than a
+/// line is shortened with `…`. Lines that fit are left alone.
+fn fit_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = (line.len() - line.trim_start_matches(' ').len()).min(width / 2);
+        let hanging = (indent + 4).min(width / 2);
+        out.extend(std::iter::repeat_n(' ', indent));
+        let (mut used, mut empty) = (indent, true);
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let len = word.chars().count();
+            if !empty && used + 1 + len > width {
+                out.push('\n');
+                out.extend(std::iter::repeat_n(' ', hanging));
+                (used, empty) = (hanging, true);
+            }
+            if !empty {
+                out.push(' ');
+                used += 1;
+            }
+            let room = width - used;
+            let word = if len > room { shorten(word, room.saturating_sub(1)) } else { Cow::Borrowed(word) };
+            used += word.chars().count();
+            out.push_str(&word);
+            empty = false;
+        }
+    }
+    out
+}
+
+/// `explain`'s report. With `width` (`EXPLAIN_WIDTH` unless `--wide`) every
+/// line fits it: long cells are shortened with `…` and long lines wrapped;
+/// with `None` everything is shown whole.
+pub fn explanation(e: &Explanation, plain: bool, width: Option<usize>) -> String {
+    let out = explanation_lines(e, plain, width);
+    match width {
+        Some(w) => fit_lines(&out, w),
+        None => out,
+    }
+}
+
+fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> String {
+    let cut = |s: &str, max: usize| match width {
+        Some(_) => Cell::new(shorten(s, max)),
+        None => Cell::new(s),
+    };
+    let name = |s: &str| cut(s, NAME_MAX);
+    let id = |s: &str| match width {
+        Some(_) => shorten(s, NAME_MAX).into_owned(),
+        None => s.to_string(),
+    };
+    let mut out = format!("lead {} ({} line {}), rank {} of {}\n", id(&e.id), e.input, e.line, e.rank, e.of);
     if !e.duplicate_lines.is_empty() {
         let lines: Vec<String> = e.duplicate_lines.iter().map(|l| l.to_string()).collect();
         out.push_str(&format!(
@@ -132,10 +229,11 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
         ));
     }
     if let Some(same) = &e.same_email {
-        if let Some((id, line)) = &same.earlier {
+        if let Some((earlier, line)) = &same.earlier {
             out.push_str(&format!(
-                "duplicate by email: lead {id} (line {line}) has the same email ({}) and comes earlier in the export: \
+                "duplicate by email: lead {} (line {line}) has the same email ({}) and comes earlier in the export: \
                  this row is not routed (duplicate)\n",
+                id(earlier),
                 same.email
             ));
         }
@@ -154,8 +252,13 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
             ));
         }
     }
-    let mut t = table(plain);
+    let mut t = fitted_table(plain, width);
     t.set_header(vec!["criterion", "group", "column", "cell", "test", "held", "points"]);
+    if width.is_some()
+        && let Some(c) = t.column_mut(4)
+    {
+        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(TEST_MIN)));
+    }
     for c in &e.criteria {
         let held = match (c.held, c.disqualify) {
             (true, true) => "yes: disqualifies",
@@ -163,11 +266,11 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
             (false, _) => "no",
         };
         t.add_row(vec![
-            Cell::new(&c.criterion),
+            name(&c.criterion),
             Cell::new(c.group),
-            Cell::new(&c.column),
-            Cell::new(&c.cell),
-            Cell::new(&c.test),
+            name(&c.column),
+            cut(&c.cell, CELL_MAX),
+            cut(&c.test, TEST_MAX),
             Cell::new(held),
             right(&c.points),
         ]);
@@ -182,12 +285,12 @@ pub fn explanation(e: &Explanation, plain: bool) -> String {
         capped(&e.engagement_sum, &e.engagement),
         e.score
     ));
-    let mut t = table(plain);
+    let mut t = fitted_table(plain, width);
     t.set_header(vec!["stage", "test", "value", "needed", "holds"]);
     for s in &e.stage_tests {
         t.add_row(vec![
-            Cell::new(&s.stage),
-            Cell::new(&s.test),
+            name(&s.stage),
+            cut(&s.test, TEST_MAX),
             right(&s.value),
             right(&s.needed),
             Cell::new(if s.holds { "yes" } else { "no" }),
@@ -285,4 +388,19 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_lines;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_a_hanging_indent_and_long_words_are_shortened() {
+        assert_eq!(fit_lines("short\n  fits exactly\n", 14), "short\n  fits exactly\n");
+        assert_eq!(fit_lines("  one two three four", 12), "  one two\n      three\n      four");
+        assert_eq!(fit_lines("a abcdefghijklmnop b", 8), "a\n    abc…\n    b");
+        for line in fit_lines(&format!("x {} é{}", "y".repeat(300), "ö ".repeat(200)), 100).lines() {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+    }
 }

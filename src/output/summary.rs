@@ -36,6 +36,39 @@ pub struct RepRow {
     pub capacity: Option<u64>,
     /// Mean score of the leads taken, to hundredths; null when none.
     pub mean_score: Option<f64>,
+    /// Limits counted across runs, when the rep has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_day: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_week: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_month: Option<u64>,
+    /// With a ledger: leads taken in the balance window, this run's included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_taken: Option<u64>,
+    /// Whether the rep is away on the as-of date (`away`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub away: bool,
+}
+
+/// With `--ledger`: where the run's memory lives and what was recorded.
+#[derive(Serialize, Debug, Clone)]
+pub struct LedgerFigures {
+    pub path: String,
+    /// The run's number in the ledger; null for a dry run.
+    pub run: Option<i64>,
+    pub dry_run: bool,
+}
+
+/// Leads that kept a rep who could not take them now (inactive, away or no
+/// longer in the rules): by rep.
+#[derive(Serialize, Debug, Clone)]
+pub struct KeptRow {
+    pub rep: String,
+    /// `inactive`, `away` or `not in the rules`.
+    pub why: &'static str,
+    pub leads: u64,
+    pub first_id: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -83,6 +116,18 @@ pub struct Routing {
     pub no_team_by_stage: BTreeMap<String, u64>,
     pub reps: Vec<RepRow>,
     pub teams: Vec<TeamRow>,
+    /// With a ledger: leads that kept the rep an earlier run gave them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_before: Option<u64>,
+    /// Of those, the ones whose rep cannot take leads now, by rep.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_unavailable: Vec<KeptRow>,
+    /// Reps away on the as-of date.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub away: Vec<String>,
+    /// `[routing] balance_days`, with a ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance_days: Option<u32>,
 }
 
 /// Every figure of a run; the JSON keys are part of the interface.
@@ -115,6 +160,9 @@ pub struct Summary {
     /// `score --outcome`: conversion per stage, per score decile, per threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<crate::analyze::Calibration>,
+    /// With `--ledger`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<LedgerFigures>,
     pub elapsed_seconds: f64,
     pub rows_per_second: f64,
 }
@@ -188,37 +236,60 @@ impl Summary {
                     first_value: w.first_value.clone(),
                 })
                 .collect(),
-            routing: routing.map(|r| routing_figures(rules, batch, &r.assignments, &r.taken)),
+            routing: routing.map(|r| routing_figures(rules, batch, r)),
             calibration: None,
+            ledger: None,
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
             rows_per_second: if secs > 0.0 { (batch.rows_read as f64 / secs).round() } else { 0.0 },
         }
     }
 }
 
-fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], taken: &[u64]) -> Routing {
+fn routing_figures(rules: &Rules, batch: &Batch, routed: &Routed) -> Routing {
+    let (assignments, taken, memory) = (&routed.assignments, &routed.taken, &routed.memory);
     let mut score_sum = vec![0i128; rules.reps.len()];
-    let mut team_rows: Vec<TeamRow> = rules
-        .teams
-        .iter()
-        .map(|t| TeamRow { team: Some(t.name.clone()), assigned: 0, not_assigned: BTreeMap::new() })
-        .collect();
-    let zeros = |reasons: &[Reason]| reasons.iter().map(|r| (r.as_str(), 0)).collect::<BTreeMap<_, _>>();
-    for row in &mut team_rows {
-        row.not_assigned = zeros(&Reason::UNASSIGNED);
-    }
-    let mut no_team = TeamRow { team: None, assigned: 0, not_assigned: zeros(&Reason::UNASSIGNED) };
+    let team_row = |name: &str| TeamRow {
+        team: Some(name.to_string()),
+        assigned: 0,
+        not_assigned: Reason::UNASSIGNED.iter().map(|r| (r.as_str(), 0)).collect(),
+    };
+    let mut team_rows: Vec<TeamRow> = rules.teams.iter().map(|t| team_row(&t.name)).collect();
+    team_rows.extend(memory.extra_teams.iter().map(|t| team_row(t)));
+    let mut no_team = TeamRow { team: None, ..team_row("") };
     let mut no_team_by_stage: BTreeMap<String, u64> =
         (0..rules.stages.len()).map(|s| (rules.stage_name(s).to_string(), 0)).collect();
-    let mut reasons = zeros(&Reason::ALL);
+    let mut reasons: BTreeMap<&'static str, u64> = Reason::ALL
+        .iter()
+        .filter(|&&r| r != Reason::AssignedBefore || memory.ledger)
+        .map(|r| (r.as_str(), 0))
+        .collect();
     let (mut assigned, mut not_assigned) = (0, 0);
+    let mut kept: BTreeMap<usize, KeptRow> = BTreeMap::new();
     for (lead, a) in batch.leads.iter().zip(assignments) {
         if a.reason == Reason::NoTeam {
             *no_team_by_stage.entry(rules.stage_name(lead.stage as usize).to_string()).or_insert(0) += 1;
         }
         *reasons.entry(a.reason.as_str()).or_insert(0) += 1;
-        if let Some(r) = a.rep() {
-            score_sum[r] += lead.score().0 as i128;
+        match (a.rep(), a.reason) {
+            (Some(r), Reason::AssignedBefore) => {
+                let why = match rules.reps.get(r) {
+                    None => Some("not in the rules"),
+                    Some(rep) if !rep.active => Some("inactive"),
+                    Some(rep) if rep.away_on(memory.as_of) => Some("away"),
+                    Some(_) => None,
+                };
+                if let Some(why) = why {
+                    let row = kept.entry(r).or_insert_with(|| KeptRow {
+                        rep: routed.rep_name(rules, r).to_string(),
+                        why,
+                        leads: 0,
+                        first_id: batch.lead_id(lead).to_string(),
+                    });
+                    row.leads += 1;
+                }
+            }
+            (Some(r), _) => score_sum[r] += lead.score().0 as i128,
+            (None, _) => {}
         }
         let row = match a.team() {
             Some(t) => &mut team_rows[t],
@@ -244,11 +315,31 @@ fn routing_figures(rules: &Rules, batch: &Batch, assignments: &[Assignment], tak
             team: rules.teams[rep.team].name.clone(),
             active: rep.active,
             taken: taken[r],
-            capacity: rep.capacity,
+            capacity: rep.limits.capacity,
             mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
+            per_day: rep.limits.per_day,
+            per_week: rep.limits.per_week,
+            per_month: rep.limits.per_month,
+            window_taken: memory.ledger.then(|| memory.window_taken[r] + taken[r]),
+            away: rep.away_on(memory.as_of),
         })
         .collect();
-    Routing { assigned, not_assigned, reasons, no_team_by_stage, reps, teams: team_rows }
+    Routing {
+        assigned,
+        not_assigned,
+        reasons,
+        no_team_by_stage,
+        reps,
+        teams: team_rows,
+        assigned_before: memory.ledger.then(|| reasons_get(assignments, Reason::AssignedBefore)),
+        kept_unavailable: kept.into_values().collect(),
+        away: rules.reps.iter().filter(|r| r.away_on(memory.as_of)).map(|r| r.name.clone()).collect(),
+        balance_days: memory.ledger.then_some(rules.balance_days),
+    }
+}
+
+fn reasons_get(assignments: &[Assignment], reason: Reason) -> u64 {
+    assignments.iter().filter(|a| a.reason == reason).count() as u64
 }
 
 /// Mean in hundredths, rounded half away from zero.
@@ -323,16 +414,33 @@ pub fn render(s: &Summary, plain: bool) -> String {
     }
     if let Some(r) = &s.routing {
         let mut t = table(plain);
-        t.set_header(vec!["rep", "team", "taken", "capacity", "mean score"]);
+        let limits = r.reps.iter().any(|p| p.per_day.or(p.per_week).or(p.per_month).is_some());
+        let mut header = vec!["rep", "team", "taken", "capacity"];
+        if let Some(days) = r.balance_days {
+            header.insert(3, if days == 1 { "in window (1 day)" } else { "in window" });
+        }
+        if limits {
+            header.extend(["per day", "per week", "per month"]);
+        }
+        header.push("mean score");
+        t.set_header(header);
+        let limit = |v: Option<u64>| right(v.map_or("-".to_string(), |c| c.to_string()));
         for rep in &r.reps {
-            let name = if rep.active { rep.rep.clone() } else { format!("{} (inactive)", rep.rep) };
-            t.add_row(vec![
-                Cell::new(name),
-                Cell::new(&rep.team),
-                right(rep.taken),
-                right(rep.capacity.map_or("-".to_string(), |c| c.to_string())),
-                right(rep.mean_score.map_or("-".to_string(), num)),
-            ]);
+            let name = match (rep.active, rep.away) {
+                (false, _) => format!("{} (inactive)", rep.rep),
+                (true, true) => format!("{} (away)", rep.rep),
+                (true, false) => rep.rep.clone(),
+            };
+            let mut row = vec![Cell::new(name), Cell::new(&rep.team), right(rep.taken)];
+            if let Some(w) = rep.window_taken {
+                row.push(right(w));
+            }
+            row.push(limit(rep.capacity));
+            if limits {
+                row.extend([limit(rep.per_day), limit(rep.per_week), limit(rep.per_month)]);
+            }
+            row.push(right(rep.mean_score.map_or("-".to_string(), num)));
+            t.add_row(row);
         }
         out.push('\n');
         out.push_str(&t.to_string());
@@ -351,7 +459,24 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push('\n');
         out.push_str(&t.to_string());
         out.push('\n');
-        out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned));
+        match r.assigned_before {
+            Some(before) => out.push_str(&format!(
+                "assigned {} ({} new, {before} assigned_before), not assigned {}\n",
+                r.assigned,
+                r.assigned - before,
+                r.not_assigned
+            )),
+            None => out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned)),
+        }
+        for k in &r.kept_unavailable {
+            out.push_str(&format!(
+                "kept rep {} ({}) for {} leads assigned before (first: {})\n",
+                k.rep, k.why, k.leads, k.first_id
+            ));
+        }
+        if !r.away.is_empty() {
+            out.push_str(&format!("away on {}: {}\n", s.as_of, r.away.join(", ")));
+        }
         if r.no_team_by_stage.values().any(|&n| n > 0) {
             let parts: Vec<String> = s
                 .stages
@@ -378,6 +503,12 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push('\n');
         out.push_str(&t.to_string());
         out.push('\n');
+    }
+    if let Some(l) = &s.ledger {
+        match l.run {
+            Some(n) => out.push_str(&format!("\nledger {}: recorded as run {n}\n", l.path)),
+            None => out.push_str(&format!("\nledger {}: dry run, nothing recorded\n", l.path)),
+        }
     }
     out.push_str(&format!(
         "\n{} rows in {:.3} s ({} rows/s)\n",

@@ -2,7 +2,6 @@
 //! standard error, `leadroute: warning: ...`, with or without `-q`, so that a
 //! cron mail shows them. A clean run has none. Pure: returns the lines.
 
-use crate::input::RecordReader;
 use crate::owners::UnknownReps;
 use crate::pipeline::{Batch, Lead};
 use crate::route::{Reason, Routed};
@@ -55,7 +54,21 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<String
     let mut no_team: Vec<(u64, Option<&Lead>)> = vec![(0, None); rules.stages.len() + 1];
     let mut no_capacity: Vec<(u64, Option<&Lead>)> = vec![(0, None); rules.teams.len()];
     let mut received = vec![false; rules.teams.len()];
+    // Leads that kept a rep who cannot take leads now, by rep: (count, first lead, why).
+    let mut kept: std::collections::BTreeMap<usize, (u64, &Lead, &str)> = Default::default();
+    let as_of = routed.memory.as_of;
     for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
+        if a.reason == Reason::AssignedBefore {
+            let Some(r) = a.rep() else { continue };
+            let why = match rules.reps.get(r) {
+                None => "is not in the rules",
+                Some(rep) if !rep.active => "is inactive",
+                Some(rep) if rep.away_on(as_of) => "is away",
+                Some(_) => continue,
+            };
+            kept.entry(r).or_insert((0, lead, why)).0 += 1;
+            continue;
+        }
         if let Some(t) = a.team() {
             received[t] = true;
         }
@@ -70,12 +83,14 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<String
         slot.0 += 1;
         slot.1.get_or_insert(lead);
     }
-    let id = |lead: &Lead| {
-        RecordReader::new(batch.delimiter)
-            .read(&batch.input.text, lead.offset)
-            .map(|r| r.fields.cell(batch.plan.id_col).to_string())
-            .unwrap_or_default()
-    };
+    let id = |lead: &Lead| batch.lead_id(lead);
+    for (r, (n, first, why)) in kept {
+        out.push(format!(
+            "{n} leads kept the rep an earlier run gave them, '{}', who {why} (assigned_before; first: {})",
+            routed.rep_name(rules, r),
+            id(first)
+        ));
+    }
     for (s, (n, first)) in no_team.iter().enumerate() {
         if let Some(first) = first {
             out.push(format!(
@@ -95,10 +110,18 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<String
         }
     }
     for (t, team) in rules.teams.iter().enumerate() {
-        let serves = rules.reps.iter().any(|r| r.team == t && r.active && r.capacity != Some(0));
+        let serves = rules.reps.iter().enumerate().any(|(i, r)| {
+            let earlier = routed.memory.period_taken[i];
+            r.team == t
+                && r.active
+                && !r.away_on(as_of)
+                && r.limits.capacity != Some(0)
+                && r.limits.counted().iter().zip(earlier).all(|(limit, n)| limit.is_none_or(|l| n < l))
+        });
         if received[t] && !serves {
             out.push(format!(
-                "team '{}' received leads, but none of its reps could take one in this run (all inactive or at capacity 0)",
+                "team '{}' received leads, but none of its reps could take one in this run (all inactive, away, \
+                 at capacity 0 or at a limit)",
                 team.name
             ));
         }

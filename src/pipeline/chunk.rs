@@ -33,7 +33,7 @@ pub(super) struct Chunk {
     pub(super) stop: usize,
     pub(super) rows_read: u64,
     pub(super) leads: Vec<Lead>,
-    /// Per lead: the hash of its trimmed id (0 when missing).
+    /// Per lead: the hash of its trimmed id (0 when missing); empty under `id = "@line"`.
     pub(super) id_hash: Vec<u64>,
     /// With `[input] email`, per lead: the hash of its email key (0 when empty).
     pub(super) email_hash: Vec<u64>,
@@ -110,7 +110,9 @@ impl Ctx<'_> {
                 let per_row = ((pos - c.first_start) / 64).max(1);
                 let rows = (to - from) / per_row + 64;
                 c.leads.reserve(rows + rows / 16);
-                c.id_hash.reserve(rows + rows / 16);
+                if plan.id_col.is_some() {
+                    c.id_hash.reserve(rows + rows / 16);
+                }
                 if plan.email_col.is_some() {
                     c.email_hash.reserve(rows + rows / 16);
                 }
@@ -168,15 +170,24 @@ impl Ctx<'_> {
                 c.bits.extend_from_slice(&word_buf);
             }
             if let Some(file) = &plan.outcomes {
-                let converted = file.get(fields.cell(plan.id_col)).copied();
-                c.outcomes_missing += u64::from(converted.is_none());
-                c.outcomes.push(converted.unwrap_or(false));
+                // Under `id = "@line"` the merge, which knows the lines, looks them up.
+                if let Some(col) = plan.id_col {
+                    let converted = file.get(fields.cell(col)).copied();
+                    c.outcomes_missing += u64::from(converted.is_none());
+                    c.outcomes.push(converted.unwrap_or(false));
+                }
             } else if let Some(col) = plan.outcome_col {
                 c.outcomes.push(plan.is_converted(fields.cell(col)));
             }
-            let id = fields.cell(plan.id_col);
-            let missing_id = id.is_empty();
-            c.id_hash.push(if missing_id { 0 } else { hasher.hash_one(id) });
+            // Under `id = "@line"` no id is missing or repeated: nothing to hash.
+            let missing_id = match plan.id_col {
+                Some(col) => {
+                    let id = fields.cell(col);
+                    c.id_hash.push(if id.is_empty() { 0 } else { hasher.hash_one(id) });
+                    id.is_empty()
+                }
+                None => false,
+            };
             if let Some(col) = plan.email_col {
                 let key = email_key(fields.cell(col), &mut email);
                 c.email_hash.push(if key.is_empty() { 0 } else { hasher.hash_one(key).max(1) });

@@ -84,7 +84,14 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         }
     });
     drop(remaps);
-    let (mut duplicates, missing_ids) = mark_duplicates(text, delimiter, plan.id_col, &mut leads, id_hashes);
+    let (mut duplicates, missing_ids) = match plan.id_col {
+        Some(col) => mark_duplicates(text, delimiter, col, &mut leads, id_hashes),
+        // `id = "@line"`: every lead has its own line.
+        None => (0, 0),
+    };
+    if let (None, Some(file)) = (plan.id_col, &plan.outcomes) {
+        (outcomes, outcomes_missing) = outcomes_by_line(text, &leads, file);
+    }
     // With `[input] email`: a lead whose email an earlier lead has is a duplicate too.
     let email_duplicates = match plan.email_col {
         Some(col) => mark_email_duplicates(text, delimiter, col, &mut leads, email_hashes),
@@ -143,4 +150,20 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         outcomes,
         outcomes_missing,
     }
+}
+
+/// Under `id = "@line"`, `--outcomes FILE` keyed by line numbers: each lead's
+/// outcome (leads in input order), and how many leads the file lacks.
+fn outcomes_by_line(text: &str, leads: &[Lead], file: &crate::outcomes::Outcomes) -> (Vec<bool>, u64) {
+    let mut lc = LineCounter::default();
+    let mut missing = 0;
+    let outcomes = leads
+        .iter()
+        .map(|lead| {
+            let converted = file.get(lc.line_at(text.as_bytes(), lead.offset).to_string().as_str()).copied();
+            missing += u64::from(converted.is_none());
+            converted.unwrap_or(false)
+        })
+        .collect();
+    (outcomes, missing)
 }

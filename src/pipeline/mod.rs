@@ -178,9 +178,14 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
     let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(input.text.as_bytes()));
     let mut rr = RecordReader::new(delimiter);
     let Some(rec) = rr.read(&input.text, 0) else {
+        let example = if rules.input.id_is_line() {
+            "a header line".to_string()
+        } else {
+            format!("a header such as '{},...'", rules.input.id)
+        };
         return Err(Error::input(format!(
-            "{}: the export is empty (no header line); expected a CSV with a header such as '{},...'",
-            input.name, rules.input.id
+            "{}: the export is empty (no header line); expected a CSV with {example}",
+            input.name
         )));
     };
     let header_end = rec.end;
@@ -274,6 +279,20 @@ impl Batch {
         let w = self.plan.cond_words();
         let i = lead.index as usize * w;
         &self.bits[i..i + w]
+    }
+
+    /// A lead's id as messages show it: its trimmed id cell, or under
+    /// `[input] id = "@line"` its line number (counted from the start: for a
+    /// few leads, not for every lead).
+    pub fn lead_id(&self, lead: &Lead) -> String {
+        let text = &self.input.text;
+        match self.plan.id_col {
+            Some(col) => RecordReader::new(self.delimiter)
+                .read(text, lead.offset)
+                .map(|r| r.fields.cell(col).to_string())
+                .unwrap_or_default(),
+            None => LineCounter::default().line_at(text.as_bytes(), lead.offset).to_string(),
+        }
     }
 
     pub fn well_formed(&self) -> u64 {

@@ -79,7 +79,7 @@ pub fn lint(rules: &Rules) -> Vec<String> {
                 "team '{}' has no active rep and no overflow: its leads will all be no_capacity",
                 team.name
             ));
-        } else if !reps.is_empty() && reps.iter().all(|r| r.capacity == Some(0)) {
+        } else if !reps.is_empty() && reps.iter().all(|r| r.limits.capacity == Some(0)) {
             w.push(format!("team '{}': every rep has capacity = 0, so no rep of it takes a lead", team.name));
         }
         if team.every_stage {

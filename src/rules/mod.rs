@@ -39,7 +39,8 @@ pub enum AccountMatch {
 #[derive(Clone, Debug)]
 pub struct InputRules {
     /// `id` (required): the column that identifies a lead; empty ids and
-    /// repeated ids are not routed.
+    /// repeated ids are not routed. `"@line"` (`LINE_ID`): the lead's
+    /// physical line number is its id, for an export with no id column.
     pub id: String,
     /// `created`: the column whose date breaks ties in the ranking, oldest first.
     pub created: Option<String>,
@@ -265,8 +266,9 @@ pub struct Rep {
     pub name: String,
     /// `team`: the team (index) the rep belongs to.
     pub team: usize,
-    /// `capacity`: the most new leads in one run; `None` is no limit.
-    pub capacity: Option<u64>,
+    /// `capacity`, `per_day`, `per_week`, `per_month`: the most leads the
+    /// rep takes in one run, and over days counted across runs.
+    pub limits: Limits,
     /// `weight` (> 0, default 1): share of leads relative to teammates.
     pub weight: Dec,
     /// `active` (default true): an inactive rep takes no lead.
@@ -276,10 +278,67 @@ pub struct Rep {
     /// `prefer`: expertise; candidates with more of these holding win.
     pub prefer: Vec<Condition>,
     /// `reserve` (default 0): places kept for leads that match a `prefer`
-    /// condition; a lead matching none is taken only while more than this
-    /// many places are left under `capacity`.
+    /// condition; a lead matching none is taken only while every limit has
+    /// more than this many places left.
     pub reserve: u64,
+    /// `away`: inclusive ranges of day numbers on which the rep takes no lead.
+    pub away: Vec<(i32, i32)>,
 }
+
+impl Rep {
+    /// Whether the rep is away on `day`.
+    pub fn away_on(&self, day: i32) -> bool {
+        self.away.iter().any(|&(from, to)| from <= day && day <= to)
+    }
+
+    /// The days of `from..=to` on which the rep is not away.
+    pub fn days_present(&self, from: i32, to: i32) -> u64 {
+        (from..=to).filter(|&d| !self.away_on(d)).count() as u64
+    }
+}
+
+/// A rep's limits; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `capacity`: new leads in this run.
+    pub capacity: Option<u64>,
+    /// `per_day`: leads dated on the as-of date (this run and the ledger's).
+    pub per_day: Option<u64>,
+    /// `per_week`: leads dated in the 7 days ending on the as-of date.
+    pub per_week: Option<u64>,
+    /// `per_month`: leads dated in the 30 days ending on the as-of date.
+    pub per_month: Option<u64>,
+}
+
+/// The days each counted limit spans, ending on the as-of date.
+pub const LIMIT_DAYS: [(&str, u32); 3] = [("per_day", 1), ("per_week", 7), ("per_month", 30)];
+
+impl Limits {
+    /// The limits as (key, value), in the order `capacity`, `per_day`, `per_week`, `per_month`.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        [
+            ("capacity", self.capacity),
+            ("per_day", self.per_day),
+            ("per_week", self.per_week),
+            ("per_month", self.per_month),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+    }
+
+    /// The lowest limit, with its key.
+    pub fn lowest(&self) -> Option<(&'static str, u64)> {
+        self.iter().min_by_key(|&(_, v)| v)
+    }
+
+    /// The limits counted across runs (per_day, per_week, per_month), by `LIMIT_DAYS`.
+    pub fn counted(&self) -> [Option<u64>; 3] {
+        [self.per_day, self.per_week, self.per_month]
+    }
+}
+
+/// `[routing] balance_days` when the rules leave it out.
+pub const DEFAULT_BALANCE_DAYS: u32 = 30;
 
 /// A validated rules file.
 #[derive(Clone, Debug)]
@@ -292,6 +351,9 @@ pub struct Rules {
     pub max_fit: Option<Cents>,
     /// `[scoring] max_engagement`: cap on the engagement sum.
     pub max_engagement: Option<Cents>,
+    /// `[routing] balance_days`: the days, ending on the as-of date, over
+    /// which a ledger's loads count.
+    pub balance_days: u32,
     /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
     /// `[[stages]]`, lowest first.
@@ -302,6 +364,8 @@ pub struct Rules {
     pub reps: Vec<Rep>,
     /// `[grades]`: fit × engagement grades (`A1` … `C3`), when set.
     pub grades: Option<Grades>,
+    /// SHA-256 of the rules text and `--set` overrides (see `load`).
+    pub digest: String,
 }
 
 /// `[grades]`: a lead's grade is its fit band's `grade` followed by its
@@ -343,6 +407,24 @@ fn band(bands: &[Band], v: Cents) -> usize {
 
 /// The column name that stands for a lead's grade in `when`, `require` and `prefer`.
 pub const GRADE_COLUMN: &str = "@grade";
+
+/// `[input] id = "@line"`: the lead's physical line number is its id. Then no
+/// header cell and no other rules column may be named so.
+pub const LINE_ID: &str = "@line";
+
+/// Whether a column name is `@line`: trimmed and case-insensitively, as
+/// rules columns match header cells.
+pub fn is_line_id(column: &str) -> bool {
+    column.trim().eq_ignore_ascii_case(LINE_ID)
+}
+
+impl InputRules {
+    /// `id = "@line"`: leads are identified by their line number, so ids are
+    /// never missing nor repeated (and not stable from one export to the next).
+    pub fn id_is_line(&self) -> bool {
+        is_line_id(&self.id)
+    }
+}
 
 /// The reserved stage of a lead that matched a `disqualify` criterion.
 pub const DISQUALIFIED: &str = "disqualified";
@@ -393,5 +475,20 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Rules, Error> {
     for (i, arg) in sets.iter().enumerate() {
         set::apply(&mut doc, arg, i).map_err(|e| Error::Rules(format!("{}: {}", src.path.display(), e.message())))?;
     }
-    schema::build(&src, &doc)
+    let mut rules = schema::build(&src, &doc)?;
+    rules.digest = digest(&src.text, sets);
+    Ok(rules)
+}
+
+/// SHA-256 (hex) of the rules as a run used them: the file's text, then one
+/// line `--set KEY=VALUE` per override, in order (what a ledger records).
+fn digest(text: &str, sets: &[String]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(text.as_bytes());
+    for s in sets {
+        h.update(b"\n--set ");
+        h.update(s.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

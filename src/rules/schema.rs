@@ -16,7 +16,8 @@ use crate::num::{
 // The keys the rules allow: the one list that the schema, `--set` and the
 // messages read. A condition's keys and a criterion's are built from the tests.
 
-pub const TOP_KEYS: &[&str] = &["input", "output", "scoring", "grades", "criteria", "stages", "teams", "reps"];
+pub const TOP_KEYS: &[&str] =
+    &["input", "output", "scoring", "routing", "grades", "criteria", "stages", "teams", "reps"];
 const INPUT_KEYS: &[&str] = &[
     "id",
     "created",
@@ -32,6 +33,7 @@ const INPUT_KEYS: &[&str] = &[
 ];
 const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom", "decimal"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
+const ROUTING_KEYS: &[&str] = &["balance_days"];
 /// Tests on a cell as text; exactly one per condition.
 const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
 /// Bounds on a cell as a number; these combine into one range.
@@ -46,7 +48,21 @@ const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
 const GRADES_KEYS: &[&str] = &["fit", "engagement"];
 const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
 const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
-const REP_KEYS: &[&str] = &["name", "team", "capacity", "weight", "active", "require", "prefer", "reserve"];
+const REP_KEYS: &[&str] = &[
+    "name",
+    "team",
+    "capacity",
+    "weight",
+    "active",
+    "require",
+    "prefer",
+    "reserve",
+    "per_day",
+    "per_week",
+    "per_month",
+    "away",
+];
+const AWAY_KEYS: &[&str] = &["from", "to"];
 
 /// The lists of keys one after the other (checked at compile time to fill `N`).
 const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
@@ -86,6 +102,7 @@ pub fn top_shape(key: &str) -> Option<Shape> {
         "input" => Shape::Table(INPUT_KEYS),
         "output" => Shape::Table(OUTPUT_KEYS),
         "scoring" => Shape::Table(SCORING_KEYS),
+        "routing" => Shape::Table(ROUTING_KEYS),
         "grades" => Shape::Table(GRADES_KEYS),
         "criteria" => Shape::Named("criterion", &CRITERION_KEYS),
         "stages" => Shape::Named("stage", STAGE_KEYS),
@@ -503,6 +520,14 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
     let max_fit = s.cents("max_fit", Sign::Any)?;
     let max_engagement = s.cents("max_engagement", Sign::Any)?;
+    let balance_days = match sub_table(src, doc, "routing", ROUTING_KEYS, &root)?.whole("balance_days")? {
+        Some(0) => {
+            let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
+            return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
+        }
+        Some(n) => n.min(i32::MAX as i64) as u32,
+        None => DEFAULT_BALANCE_DAYS,
+    };
     let grades = grades(src, doc, &root)?;
     let criteria = criteria(src, doc)?;
     let stages = stages(src, doc, &criteria)?;
@@ -512,7 +537,19 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
         return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
     }
-    Ok(Rules { input, output, max_fit, max_engagement, criteria, stages, teams, reps, grades })
+    Ok(Rules {
+        input,
+        output,
+        max_fit,
+        max_engagement,
+        balance_days,
+        criteria,
+        stages,
+        teams,
+        reps,
+        grades,
+        digest: String::new(),
+    })
 }
 
 /// `[input]`: required, with at least `id`.
@@ -525,11 +562,13 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
     };
     let i = Obj::new(src, &input_entry.node, "[input]".into(), INPUT_KEYS)?;
     let id = i.req_string("id")?.0.to_string();
+    let by_line = is_line_id(&id);
     let opt_col = |k: &str| -> R<Option<String>> {
         match i.string(k)? {
             Some((s, at)) if s.trim().is_empty() => {
                 i.fail(at, format!("'{k}' in [input] must name a column, found an empty string"))
             }
+            Some((s, at)) if by_line && is_line_id(s) => i.fail(at, line_is_no_column(&format!("'{k}' in [input]"))),
             Some((s, _)) => Ok(Some(s.to_string())),
             None => Ok(None),
         }
@@ -590,6 +629,9 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         .into_iter()
         .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
         .collect::<R<Vec<_>>>()?;
+    if by_line {
+        no_line_column(src, doc)?;
+    }
     Ok(InputRules {
         id,
         created,
@@ -603,6 +645,43 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         current_stage,
         thousands,
     })
+}
+
+/// The message for a rules column named `@line` under `id = "@line"`.
+fn line_is_no_column(what: &str) -> String {
+    format!(
+        "{what} is '{LINE_ID}': with [input] id = \"{LINE_ID}\" that is the lead's line number, not a column \
+         of the export; name a column of the export"
+    )
+}
+
+/// Under `id = "@line"`: a `column` anywhere outside [input] (a criterion's,
+/// its decay's, a condition's of `when`, `require`, `prefer`) must not be
+/// `@line`; the file is walked as written, so the error names its place.
+fn no_line_column(src: &Source, doc: &Table) -> R<()> {
+    fn walk(src: &Source, node: &Node, what: &str) -> R<()> {
+        match &node.val {
+            Val::Table(t) => t.entries.iter().try_for_each(|e| match &e.node.val {
+                Val::Str(s) if e.key == "column" && is_line_id(s) => {
+                    Err(err(src, &e.node.at, line_is_no_column(&format!("'column' in {what}"))))
+                }
+                _ => walk(src, &e.node, what),
+            }),
+            Val::Array(items) => items.iter().try_for_each(|n| walk(src, n, what)),
+            _ => Ok(()),
+        }
+    }
+    for e in doc.entries.iter().filter(|e| e.key != "input") {
+        match (&e.node.val, top_shape(&e.key)) {
+            (Val::Array(items), Some(Shape::Named(..))) => {
+                for (n, node) in items.iter().enumerate() {
+                    walk(src, node, &label(&e.key, node, n))?;
+                }
+            }
+            _ => walk(src, &e.node, &format!("[{}]", e.key))?,
+        }
+    }
+    Ok(())
 }
 
 /// `[output]`: optional.
@@ -912,14 +991,25 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
         let active = r.bool("active")?.unwrap_or(true);
         let require = conditions(src, &r, "require", grades)?;
         let prefer = conditions(src, &r, "prefer", grades)?;
+        let limits = Limits {
+            capacity,
+            per_day: r.whole("per_day")?.map(|c| c as u64),
+            per_week: r.whole("per_week")?.map(|c| c as u64),
+            per_month: r.whole("per_month")?.map(|c| c as u64),
+        };
+        let away = away(src, &r)?;
         let reserve = match r.whole("reserve")? {
             None => 0,
             Some(n) => {
                 let at = r.get("reserve").map_or(r.at, |e| &e.node.at);
-                let Some(c) = capacity else {
+                let Some((key, lowest)) = limits.lowest() else {
                     return r.fail(
                         at,
-                        format!("'reserve' in {} needs a limit to keep places from: set 'capacity'", r.what),
+                        format!(
+                            "'reserve' in {} needs a limit to keep places from: set 'capacity', 'per_day', \
+                             'per_week' or 'per_month'",
+                            r.what
+                        ),
                     );
                 };
                 if prefer.is_empty() {
@@ -931,11 +1021,11 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
                         ),
                     );
                 }
-                if n as u64 >= c {
+                if n as u64 >= lowest {
                     return r.fail(
                         at,
                         format!(
-                            "'reserve' in {} must be below 'capacity' ({c}), found {n}: it would keep every place",
+                            "'reserve' in {} must be below '{key}' ({lowest}), found {n}: it would keep every place",
                             r.what
                         ),
                     );
@@ -943,9 +1033,38 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
                 n as u64
             }
         };
-        reps.push(Rep { name, team, capacity, weight, active, require, prefer, reserve });
+        reps.push(Rep { name, team, limits, weight, active, require, prefer, reserve, away });
     }
     Ok(reps)
+}
+
+/// A rep's `away = [{ from = "YYYY-MM-DD", to = "YYYY-MM-DD" }, ...]`: inclusive ranges of day numbers.
+fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
+    let mut ranges = Vec::new();
+    for (i, node) in r.array("away")?.iter().enumerate() {
+        let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), AWAY_KEYS)?;
+        let day = |key: &str| -> R<i32> {
+            let (text, at) = a.req_string(key)?;
+            match crate::date::parse_as_of(text) {
+                Some(d) => Ok(d),
+                None => a.fail(at, format!("'{key}' in {} must be a date YYYY-MM-DD, found '{text}'", a.what)),
+            }
+        };
+        let (from, to) = (day("from")?, day("to")?);
+        if from > to {
+            return a.fail(
+                a.at,
+                format!(
+                    "{} ends before it starts ({} > {}): 'from' must be on or before 'to'",
+                    a.what,
+                    crate::date::format_day(from),
+                    crate::date::format_day(to)
+                ),
+            );
+        }
+        ranges.push((from, to));
+    }
+    Ok(ranges)
 }
 
 /// `a -> b -> a`, with the middle of a long chain left out.

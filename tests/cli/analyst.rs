@@ -185,3 +185,51 @@ fn compare_needs_a_candidate_and_the_matrix_sums_on_generated_data() {
     assert_eq!(m.iter().flatten().sum::<u64>(), 500);
     assert_eq!(c["leads"], 500);
 }
+
+/// `explain` fits a 100-column terminal: long cells, names and ids are
+/// shortened with `…`, long lines wrapped; `--wide` shows everything whole.
+#[test]
+fn explain_fits_100_columns_and_wide_shows_long_cells_whole() {
+    let title_column = "Title of the person as the CRM recorded it when the lead first filled in the form";
+    let title = format!("Head of Logistics{}", " and of many more things besides".repeat(12));
+    let id = format!("A1-{}", "0123456789".repeat(13));
+    let senior = "senior people who can sign a purchase order of any size without asking anyone at all";
+    let team = "product sales for the Nordic and Baltic countries, large accounts only";
+    let mut rules = RULES
+        .replace("column = \"Title\"", &format!("column = \"{title_column}\""))
+        .replace("name = \"senior\"", &format!("name = \"{senior}\""))
+        .replace("name = \"product\"", &format!("name = \"{team}\""))
+        .replace("team = \"product\"", &format!("team = \"{team}\""))
+        .replace("capacity = 2\n", "capacity = 20\n");
+    for i in 0..12 {
+        rules.push_str(&format!("\n[[reps]]\nname = \"Rep number {i} of the big team\"\nteam = \"{team}\"\n"));
+    }
+    let leads = LEADS.replacen("Title", title_column, 1).replacen(
+        "A1,Posti,Head of Logistics",
+        &format!("{id},Posti,{title}"),
+        1,
+    );
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules).write("leads.csv", &leads);
+    let explain = |extra: &[&str]| {
+        let args = [&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", &id][..], extra, &["leads.csv"]];
+        let run = wd.run(&args.concat());
+        run.code(0);
+        run.stdout.clone()
+    };
+    let out = explain(&[]);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "a line of {} characters:\n{line}\n\n{out}", line.chars().count());
+    }
+    assert!(out.contains("lead A1-012345678901234567890… (leads.csv line 2)"), "the id shortened:\n{out}");
+    assert!(out.contains("mo…"), "the cell shortened:\n{out}");
+    assert!(!out.contains("besides"), "{out}");
+    assert!(out.contains("candidates: Brent (fit 0, load 1/1), Liisa (fit 0, load 0/1), Rep number 0"), "{out}");
+    assert!(out.contains("result: team product sales for the Nordic"), "{out}");
+
+    let wide = explain(&["--wide"]);
+    assert!(wide.contains(&format!("| {title} |")), "--wide shows the cell whole:\n{wide}");
+    assert!(wide.contains(&format!("lead {id} (leads.csv line 2)")), "{wide}");
+    assert!(wide.contains(&format!("| {senior} |")), "{wide}");
+    assert!(wide.lines().any(|l| l.chars().count() > 400), "{wide}");
+}

@@ -134,7 +134,8 @@ fn check_and_explain_tell_about_email_duplicates() {
     wd.run(&["check", "-r", "rules.toml", "leads.csv"])
         .code(0)
         .stdout_has("duplicates: 0 rows repeat an earlier id, 2 more an earlier email (column 'email')\n");
-    let explain = |id: &str| wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", id, "leads.csv"]);
+    let explain =
+        |id: &str| wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--wide", "--id", id, "leads.csv"]);
     explain("2")
         .code(0)
         .stdout_has(

@@ -242,3 +242,191 @@ fn thousands_separators_in_numbers() {
     let (_, run) = score_bytes(&rules(",", ","), b"id;n\n", &[]);
     run.code(2).stderr_has("'thousands' in [input] is \",\", the decimal separator too");
 }
+
+/// SPEC §7.3: rules for an export with no id column: `[input] id = "@line"`.
+const LINE_RULES: &str = r#"
+[input]
+id = "@line"
+
+[[criteria]]
+name = "views"
+group = "engagement"
+column = "views"
+per = 10
+points = 10
+
+[[criteria]]
+name = "contact"
+column = "contact"
+equals = "yes"
+points = 20
+
+[[stages]]
+name = "lead"
+[[stages]]
+name = "mql"
+min_score = 20
+
+[[teams]]
+name = "inside"
+stages = ["mql"]
+when = [{ column = "name", not_in = ["bob"] }]
+
+[[reps]]
+name = "Sanna"
+team = "inside"
+
+[[reps]]
+name = "Olli"
+team = "inside"
+"#;
+
+/// Line 1 the header; Ann twice (the second record runs over lines 3-4), an
+/// empty line 5, Bob on 6 (an mql no team takes), a malformed row on 7, a
+/// row with every identifying cell empty on 8, Dan on 9.
+const LINE_LEADS: &str =
+    "name,views,contact,notes\nAnn,10,yes,\nAnn,10,yes,\"two\nlines\"\n\nBob,30,no,x\nCid,,yes\n,0,no,\nDan,50,yes,\n";
+
+/// `[input] id = "@line"`: a lead's physical line (the one its record starts
+/// on, the header being line 1) is its id. Repeated and empty cells do not
+/// matter, no row is a duplicate or a missing id, the output keeps the
+/// input's columns only, and every command finds leads by line: explain,
+/// the warnings, `--outcomes` keyed by line numbers.
+#[test]
+fn line_numbers_identify_the_leads_of_an_export_without_an_id_column() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", LINE_RULES).write("leads.csv", LINE_LEADS);
+    let common = ["-r", "rules.toml", "--as-of", "2026-11-01"];
+    let run = wd.run(
+        &[
+            &["assign"][..],
+            &common,
+            &["-q", "-o", "out.csv", "--rejects", "rej.csv", "--summary-json", "s.json", "leads.csv"],
+        ]
+        .concat(),
+    );
+    run.code(3).stderr_has("1 leads in stage 'mql' got no_team").stderr_has("(first: 6)");
+    let rows = wd.csv("out.csv");
+    assert_eq!(rows[0].join(","), "name,views,contact,notes,score,fit,engagement,stage,team,rep,reason");
+    // Rank order: Dan 70, Ann 30 (line 2 before line 3), Bob 30, the empty row 0.
+    assert_eq!(column(&rows, "name"), ["Dan", "Ann", "Ann", "Bob", ""]);
+    assert_eq!(column(&rows, "notes")[2], "two\nlines");
+    assert_eq!(column(&rows, "reason"), ["balanced", "balanced", "balanced", "no_team", "no_team"]);
+    assert_eq!(column(&rows, "rep"), ["Sanna", "Olli", "Sanna", "", ""]);
+    assert_eq!(column(&wd.csv("rej.csv"), "line"), ["7"]);
+    let s: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    assert_eq!((s["duplicates"].as_u64(), s["missing_ids"].as_u64()), (Some(0), Some(0)), "{s}");
+
+    let explain = |id: &str| wd.run(&[&["explain"][..], &common, &["--id", id, "leads.csv"]].concat());
+    explain("3").code(0).stdout_has("lead 3 (leads.csv line 3), rank 3 of 5\n").stdout_has("rep Sanna");
+    explain(" 9 ").code(0).stdout_has("lead 9 (leads.csv line 9), rank 1 of 5\n").stdout_has("| 50 ");
+    explain("8").code(0).stdout_has("lead 8 (leads.csv line 8)").stdout_has("reason no_team");
+    // An empty line, a line inside a record, a malformed row, the header.
+    for id in ["5", "4", "7", "1"] {
+        explain(id)
+            .code(1)
+            .stderr_has(&format!("no well-formed row starts on line '{id}'"))
+            .stderr_has("rows start on lines 2 to 9");
+    }
+    explain("09").code(1).stderr_has("no well-formed row starts on line '09'");
+    explain("Ann").code(1).stderr_has("[input] id = \"@line\"");
+    wd.run(&[&["check"][..], &common, &["leads.csv"]].concat()).code(0).stdout_has("5 well-formed, 1 rejected");
+
+    // Outcomes keyed by line: 2 and 9 converted, 4 is no lead's line, 3, 6 and 8 missing.
+    wd.write("deals.csv", "line,won\n2,yes\n4,yes\n9,yes\n09,yes\n");
+    let args = ["score", "-r", "rules.toml", "-q", "--summary-json", "o.json", "-o", "scored.csv", "--outcome", "won"];
+    wd.run(&[&args[..], &["--outcomes", "deals.csv", "leads.csv"]].concat()).code(3);
+    let o: serde_json::Value = serde_json::from_str(&wd.read("o.json")).unwrap();
+    assert_eq!(o["calibration"]["converted"], 2, "{o}");
+    assert_eq!(o["calibration"]["outcomes_missing"], 3, "{o}");
+    assert_eq!(wd.csv("scored.csv")[0].join(","), "name,views,contact,notes,score,fit,engagement,stage");
+
+    // compare matches leads by position: line ids change nothing there.
+    wd.run(&[&["compare"][..], &common, &["--set", "stages.mql.min_score=50", "leads.csv"]].concat())
+        .code(3)
+        .stdout_has("3 leads change stage");
+}
+
+/// Exports large enough to be read in parallel chunks: each lead's line is
+/// counted over the whole file, also across chunk edges and quoted newlines.
+#[test]
+fn line_ids_hold_across_parallel_chunks() {
+    let wd = Workdir::new();
+    let mut leads = String::from("name,views,contact,notes\n");
+    let (mut line, mut deals) = (2, String::from("line,won\n"));
+    let mut dan = 0;
+    for i in 0..60_000 {
+        // Every third record spans two lines.
+        let notes = if i % 3 == 0 { "\"a\nb, and text to make the export large\"" } else { "some more text here" };
+        let name = if i == 45_000 { "Dan".to_string() } else { format!("n{}", i % 7) };
+        let views = if name == "Dan" { 77 } else { i % 10 };
+        leads.push_str(&format!("{name},{views},yes,{notes}\n"));
+        if name == "Dan" {
+            dan = line;
+        }
+        if i % 1000 == 0 {
+            deals.push_str(&format!("{line},yes\n"));
+        }
+        line += if i % 3 == 0 { 2 } else { 1 };
+    }
+    assert!(leads.len() > 2 << 20, "large enough for several chunks");
+    wd.write("rules.toml", LINE_RULES).write("leads.csv", &leads).write("deals.csv", &deals);
+    let args = ["score", "-r", "rules.toml", "-q", "--summary-json", "o.json", "-o", "out.csv", "--outcome", "won"];
+    wd.run_env(&[&args[..], &["--outcomes", "deals.csv", "leads.csv"]].concat(), &[("RAYON_NUM_THREADS", "4")]).code(0);
+    let o: serde_json::Value = serde_json::from_str(&wd.read("o.json")).unwrap();
+    assert_eq!(o["calibration"]["converted"], 60, "{o}");
+    assert_eq!(o["calibration"]["outcomes_missing"], 60_000 - 60);
+    wd.run_env(
+        &["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", &dan.to_string(), "leads.csv"],
+        &[("RAYON_NUM_THREADS", "4")],
+    )
+    .code(0)
+    .stdout_has(&format!("lead {dan} (leads.csv line {dan})"))
+    .stdout_has("| 77 ");
+}
+
+/// "No column may then be named `@line`": under `id = "@line"` a header cell
+/// `@line` (trimmed, any case) exits 1 naming the file and the column, and a
+/// rules column named so (in [input], a criterion, its decay, `when`,
+/// `require`, `prefer`) is a rules error (exit 2) naming its line. With an id
+/// column, `@line` is an ordinary column name.
+#[test]
+fn at_line_may_name_no_column() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", LINE_RULES).write("leads.csv", LINE_LEADS.replacen("notes", " @LINE ", 1));
+    let run = wd.run(&["score", "-r", "rules.toml", "-q", "-o", "out.csv", "leads.csv"]);
+    run.code(1).stderr_has("leads.csv:1: column 4 of the header is named ' @LINE '");
+    assert!(!wd.exists("out.csv"));
+    wd.run(&["check", "-r", "rules.toml", "leads.csv"]).code(1).stderr_has("column 4 of the header");
+
+    let rules_error = |rules: String, want: &str| {
+        wd.write("bad.toml", rules);
+        wd.run(&["score", "-r", "bad.toml", "-q", "-o", "out.csv", "leads.csv"]).code(2).stderr_has(want);
+    };
+    rules_error(
+        LINE_RULES.replace("column = \"contact\"", "column = \"@line\""),
+        "bad.toml:14:10: 'column' in [[criteria]] 'contact' is '@line': with [input] id = \"@line\" that is the \
+         lead's line number, not a column of the export",
+    );
+    rules_error(LINE_RULES.replace("id = \"@line\"", "id = \"@line\"\ncreated = \" @Line\""), "'created' in [input]");
+    rules_error(LINE_RULES.replace("column = \"name\"", "column = \"@LINE\""), "'column' in [[teams]] 'inside'");
+    rules_error(
+        LINE_RULES.replace("team = \"inside\"\n", "team = \"inside\"\nprefer = [{ column = \"@line\", gte = 3 }]\n"),
+        "'column' in [[reps]] 'Sanna'",
+    );
+    rules_error(
+        LINE_RULES.replace("points = 10\n", "points = 10\ndecay = { column = \"@line\", half_life_days = 3 }\n"),
+        "'column' in [[criteria]] 'views'",
+    );
+
+    // With an id column, `@line` is a column like any other.
+    let rules =
+        LINE_RULES.replace("id = \"@line\"", "id = \"name\"").replace("column = \"contact\"", "column = \"@line\"");
+    wd.write("ok.toml", rules).write("at.csv", "name,views,@line\nA,1,yes\nB,2,no\n");
+    wd.run(&["score", "-r", "ok.toml", "-q", "-o", "out.csv", "at.csv"]).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "score"), ["20", "0"]);
+    // And `--set` can switch an export to line ids.
+    wd.run(&["score", "-r", "ok.toml", "--set", "input.id=@line", "-q", "-o", "out.csv", "at.csv"])
+        .code(2)
+        .stderr_has("'column' in [[criteria]] 'contact' is '@line'");
+}

@@ -9,6 +9,8 @@ mod fixtures;
 mod fuzz;
 mod identity;
 mod input;
+mod ledger;
+mod ledger_cmd;
 mod model;
 mod outputs;
 mod props;

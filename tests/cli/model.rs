@@ -106,7 +106,7 @@ fn a_decayed_criterion_still_holds_for_require() {
 fn explain_shows_the_age_and_the_factor() {
     let wd = Workdir::new();
     wd.write("rules.toml", DECAY_RULES).write("leads.csv", "id,webinar,small,penalty,seen\nD5,2026-10-27,,,\n");
-    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", AS_OF, "--id", "D5", "leads.csv"]);
+    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", AS_OF, "--wide", "--id", "D5", "leads.csv"]);
     run.code(0).stdout_has("decay on 'webinar': age 5 days, half-life 10, factor 0.7071").stdout_has("5.66");
 }
 

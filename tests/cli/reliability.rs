@@ -585,6 +585,7 @@ fn explain_with_a_day_window_beyond_the_calendar_does_not_panic() {
         "2026-11-01",
         "--set",
         "criteria.recent.within_days=2147483647",
+        "--wide",
         "--id",
         "A1",
         "leads.csv",

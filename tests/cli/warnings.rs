@@ -88,7 +88,7 @@ fn a_team_no_rep_can_serve_and_doubtful_rules_are_reported() {
     run.code(0);
     let w = warnings(&run);
     assert!(
-        w.contains(&"leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive or at capacity 0)".to_string()),
+        w.contains(&"leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit)".to_string()),
         "{w:?}"
     );
     assert!(

@@ -1,0 +1,439 @@
+//! `leadroute ledger runs|export|import|undo|prune` (SPEC §6.3): look at a
+//! ledger and maintain it. `runs` and `export` read a snapshot and take no
+//! lock; `import`, `undo` and `prune` change the ledger in one transaction
+//! under the write lock a run takes (waiting up to `--wait`), so they never
+//! interleave with a run, and a failure or a kill leaves the ledger as it was.
+//!
+//! What the contract leaves open, settled here:
+//! - `prune` removes the assignments (and the per-rep counts that loads and
+//!   limits read) of the runs dated before DATE, and keeps those runs' rows in
+//!   `runs` unchanged, `assigned` included: run numbers are never reused, and
+//!   `ledger runs` stays the history of what each run did, while `ledger
+//!   export` shows what the ledger still remembers.
+//! - `import` keeps the first row of a lead id, as an owners file keeps the
+//!   first row of an account; later rows of that id are skipped and counted.
+//!   Its run has an empty `rules_sha256`: no rules were used.
+//! - `export --run N` and `undo --run N` of a run the ledger does not have
+//!   fail (exit 1) and list the last runs.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use comfy_table::Cell;
+use rusqlite::{OptionalExtension, params};
+
+use crate::cli::{LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs};
+use crate::config::Decoration;
+use crate::date::{format_day, parse_as_of};
+use crate::error::{Error, Exit, printable, thousands};
+use crate::input::{find_column, read_side_file};
+use crate::ledger::{Ledger, Row, RunInfo, lookup_key, started_utc};
+use crate::num::Cents;
+use crate::output::table::{right, table};
+use crate::output::{self, Outputs, Target};
+
+/// The columns of `ledger export`, in order.
+const EXPORT_HEADER: [&str; 9] = ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage"];
+
+/// The assignments with their names, in the order they were recorded; `?1`
+/// is `--run` and `?2` is `--since` (each NULL when absent).
+const EXPORT_SQL: &str = "
+SELECT a.run, r.as_of, a.lead_id, a.account, t.name, p.name, w.name, a.score, s.name
+FROM assigned a
+JOIN runs r ON r.run = a.run
+LEFT JOIN names t ON t.id = a.team
+JOIN names p ON p.id = a.rep
+JOIN names w ON w.id = a.reason
+LEFT JOIN names s ON s.id = a.stage
+WHERE (?1 IS NULL OR a.run = ?1) AND (?2 IS NULL OR r.as_of >= ?2)
+ORDER BY a.run, a.rowid";
+
+/// The reason `import` records.
+const IMPORTED: &str = "imported";
+
+pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        LedgerCommand::Runs(a) => runs(a),
+        LedgerCommand::Export(a) => export(a),
+        LedgerCommand::Import(a) => import(a),
+        LedgerCommand::Undo(a) => undo(a),
+        LedgerCommand::Prune(a) => prune(a),
+    }?;
+    Ok(Exit::Success)
+}
+
+/// `ledger runs`: one row per run.
+fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
+    let Some(l) = open_snapshot(&a.ledger)? else {
+        return print(&format!("{}: no runs recorded yet\n", a.ledger));
+    };
+    let mut st = l
+        .conn()
+        .prepare("SELECT run, started, as_of, input, rows_read, assigned FROM runs ORDER BY run")
+        .map_err(|e| l.sql(e))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .map_err(|e| l.sql(e))?;
+    let mut t = table(Decoration::detect(false).stdout_plain);
+    t.set_header(vec!["run", "started", "as_of", "input", "rows", "assigned"]);
+    let mut any = false;
+    for row in rows {
+        let (run, started, as_of, input, rows_read, assigned) = row.map_err(|e| l.sql(e))?;
+        t.add_row(vec![
+            right(run),
+            Cell::new(started),
+            Cell::new(as_of),
+            Cell::new(printable(&input)),
+            right(rows_read),
+            right(assigned),
+        ]);
+        any = true;
+    }
+    if !any {
+        return print(&format!("{}: no runs recorded yet\n", a.ledger));
+    }
+    print(&format!("{t}\n"))
+}
+
+/// `ledger export`: the assignments as CSV, to `-o` (atomically) or standard output.
+fn export(a: &LedgerExportArgs) -> Result<(), Error> {
+    let since = a.since.as_deref().map(|s| date_arg("--since", s)).transpose()?;
+    output::check_paths(&[("the ledger", a.ledger.as_str())], &[("-o", a.output.as_deref())])?;
+    let l = open_snapshot(&a.ledger)?;
+    if let Some(run) = a.run {
+        let known = match &l {
+            Some(l) => l
+                .conn()
+                .query_row("SELECT 1 FROM runs WHERE run = ?1", [run], |_| Ok(()))
+                .optional()
+                .map_err(|e| l.sql(e))?
+                .is_some(),
+            None => false,
+        };
+        if !known {
+            return Err(no_such_run(&a.ledger, l.as_ref(), run));
+        }
+    }
+    let mut outputs = Outputs::new(false);
+    let file = match Target::from_arg(a.output.as_deref()) {
+        Target::File(p) => Some((outputs.create(&p)?, p)),
+        Target::Stdout => None,
+    };
+    // A failure to read the ledger while writing: reported as itself, not as
+    // a failure to write the output.
+    let mut failed: Option<Error> = None;
+    let mut count = 0u64;
+    let write =
+        |w: &mut (dyn Write + Send)| write_export(l.as_ref(), a.run, since.as_deref(), w, &mut failed, &mut count);
+    let written = match &file {
+        Some((i, _)) => outputs.write(*i, write),
+        None => output::write_csv_stdout(write),
+    };
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    written?;
+    if let Some((_, path)) = &file {
+        // Said before the commit, as a run's summary is: a message that
+        // cannot be printed fails the export with nothing written.
+        print(&format!("{}: exported {} to {}\n", a.ledger, assignments(count), path.display()))?;
+    }
+    outputs.commit()
+}
+
+/// Writes the export CSV; `count` is the number of assignments written.
+fn write_export(
+    l: Option<&Ledger>,
+    run: Option<i64>,
+    since: Option<&str>,
+    w: &mut (dyn Write + Send),
+    failed: &mut Option<Error>,
+    count: &mut u64,
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(EXPORT_HEADER)?;
+    if let Some(l) = l {
+        let mut sql = |e: rusqlite::Error| {
+            *failed = Some(l.sql(e));
+            io::Error::other("the ledger could not be read")
+        };
+        let mut st = l.conn().prepare(EXPORT_SQL).map_err(&mut sql)?;
+        let mut rows = st.query(params![run, since]).map_err(&mut sql)?;
+        let (mut run_buf, mut score) = (itoa::Buffer::new(), String::new());
+        while let Some(r) = rows.next().map_err(&mut sql)? {
+            let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or("")) };
+            let cells = || -> rusqlite::Result<_> {
+                Ok((
+                    r.get_ref(0)?.as_i64()?,
+                    [text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?],
+                    r.get_ref(7)?.as_i64_or_null()?,
+                    text(8)?,
+                ))
+            };
+            let (run, [as_of, lead_id, account, team, rep, reason], cents, stage) = cells().map_err(&mut sql)?;
+            score.clear();
+            if let Some(c) = cents {
+                score.push_str(&Cents(c).to_string());
+            }
+            out.write_record([run_buf.format(run), as_of, lead_id, account, team, rep, reason, score.as_str(), stage])?;
+            *count += 1;
+        }
+    }
+    out.flush()
+}
+
+/// `ledger import`: the rows of a CSV that have a rep, recorded as one run.
+fn import(a: &LedgerImportArgs) -> Result<(), Error> {
+    let as_of = date_arg("--as-of", &a.as_of)?;
+    let file = read_side_file(&a.csv, "the CSV to import", "a header that holds the --id and --rep columns")?;
+    let column = |name: &str, flag: &str| find_column(&a.csv, &file.header, name, flag);
+    let (id_col, rep_col) = (column(&a.id, "--id")?, column(&a.rep, "--rep")?);
+    let team_col = a.team.as_deref().map(|c| column(c, "--team")).transpose()?;
+    let account_col = a.account.as_deref().map(|c| column(c, "--account")).transpose()?;
+
+    struct Import<'a> {
+        lead_id: &'a str,
+        rep: &'a str,
+        team: Option<&'a str>,
+        account: Option<&'a str>,
+    }
+    let (mut no_rep, mut no_id, mut repeated) = (0usize, 0usize, 0usize);
+    let mut seen = HashSet::new();
+    let mut rows = Vec::new();
+    for (_, cells) in &file.rows {
+        let (lead_id, rep) = (cells[id_col].trim(), cells[rep_col].trim());
+        if rep.is_empty() {
+            no_rep += 1;
+        } else if lead_id.is_empty() {
+            no_id += 1;
+        } else if !seen.insert(lead_id) {
+            repeated += 1;
+        } else {
+            let cell = |c: Option<usize>| c.map(|c| cells[c].trim()).filter(|s| !s.is_empty());
+            rows.push(Import { lead_id, rep, team: cell(team_col), account: cell(account_col) });
+        }
+    }
+    let mut skipped = Vec::new();
+    if no_rep > 0 {
+        skipped.push(format!("{} without a rep", rows_of(no_rep)));
+    }
+    if no_id > 0 {
+        skipped.push(format!("{} without an id", rows_of(no_id)));
+    }
+    if repeated > 0 {
+        skipped
+            .push(format!("{} whose id came earlier in the file (the first row of an id is kept)", rows_of(repeated)));
+    }
+    let skipped = if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) };
+
+    if rows.is_empty() {
+        // Nothing to record: no empty run is added. A file that is not a
+        // ledger still fails, and a missing ledger is not created.
+        if Path::new(&a.ledger).try_exists().unwrap_or(true) {
+            Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
+        }
+        let _ = output::write_stderr(&format!(
+            "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){skipped}; \
+             the ledger was not changed\n",
+            a.ledger,
+            a.csv,
+            rows_of(file.rows.len())
+        ));
+        return Ok(());
+    }
+
+    let mut l = Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
+    l.lock()?;
+    let info = RunInfo {
+        started: started_utc(Duration::ZERO),
+        as_of: as_of.clone(),
+        input: Ledger::input_path(&a.csv),
+        rules_sha256: String::new(),
+        rows_read: file.rows.len() as u64,
+        assigned: rows.len() as u64,
+    };
+    let run = l.add_run(&info)?;
+    let mut names = foldhash::HashMap::default();
+    let reason = l.name_id(IMPORTED, &mut names)?;
+    let mut taken: foldhash::HashMap<i64, u64> = foldhash::HashMap::default();
+    for row in &rows {
+        let rep = l.name_id(row.rep, &mut names)?;
+        let team = row.team.map(|t| l.name_id(t, &mut names)).transpose()?;
+        let account_key = row.account.and_then(|acc| lookup_key(acc, None));
+        l.add_assignment(&Row {
+            run,
+            lead_id: row.lead_id,
+            account: row.account,
+            account_key: account_key.as_deref(),
+            email: None,
+            email_key: None,
+            team,
+            rep,
+            reason,
+            score: None,
+            stage: None,
+        })?;
+        *taken.entry(rep).or_default() += 1;
+    }
+    l.add_run_reps(run, &taken)?;
+    print(&format!(
+        "{}: imported {} as run {run} (as of {as_of}){skipped}\n",
+        a.ledger,
+        assignments(rows.len() as u64)
+    ))?;
+    commit(&mut l)
+}
+
+/// `ledger undo`: removes a run and its assignments.
+fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
+    let Some(mut l) = open_to_change(&a.ledger, a.wait)? else {
+        return Err(no_such_run(&a.ledger, None, a.run));
+    };
+    l.lock()?;
+    let steps = |l: &Ledger| -> rusqlite::Result<Option<usize>> {
+        let conn = l.conn();
+        if conn.query_row("SELECT 1 FROM runs WHERE run = ?1", [a.run], |_| Ok(())).optional()?.is_none() {
+            return Ok(None);
+        }
+        let n = conn.execute("DELETE FROM assigned WHERE run = ?1", [a.run])?;
+        conn.execute("DELETE FROM run_reps WHERE run = ?1", [a.run])?;
+        conn.execute("DELETE FROM runs WHERE run = ?1", [a.run])?;
+        Ok(Some(n))
+    };
+    let Some(n) = steps(&l).map_err(|e| l.sql(e))? else {
+        return Err(no_such_run(&a.ledger, Some(&l), a.run));
+    };
+    print(&format!(
+        "{}: removed run {} ({}); their leads are routed again by the next run\n",
+        a.ledger,
+        a.run,
+        assignments(n as u64)
+    ))?;
+    commit(&mut l)
+}
+
+/// `ledger prune`: removes the assignments of the runs dated before a day.
+fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
+    let before = date_arg("--before", &a.before)?;
+    let nothing =
+        || print(&format!("{}: nothing to prune: no assignments with an as-of date before {before}\n", a.ledger));
+    let Some(mut l) = open_to_change(&a.ledger, a.wait)? else { return nothing() };
+    l.lock()?;
+    let steps = |l: &Ledger| -> rusqlite::Result<(usize, i64)> {
+        let conn = l.conn();
+        let old = "SELECT run FROM runs WHERE as_of < ?1";
+        let n = conn.execute(&format!("DELETE FROM assigned WHERE run IN ({old})"), [&before])?;
+        conn.execute(&format!("DELETE FROM run_reps WHERE run IN ({old})"), [&before])?;
+        let runs = conn.query_row("SELECT count(*) FROM runs WHERE as_of < ?1", [&before], |r| r.get(0))?;
+        Ok((n, runs))
+    };
+    let (n, runs) = steps(&l).map_err(|e| l.sql(e))?;
+    if n == 0 {
+        // The per-rep counts of runs without assignments (all pruned
+        // before) are gone too; nothing else changed.
+        nothing()?;
+        return commit(&mut l);
+    }
+    print(&format!(
+        "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads, limits, \
+         as `assigned_before` or as account owners (`ledger runs` still lists those runs)\n",
+        a.ledger,
+        assignments(n as u64),
+        if runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(runs.max(0) as usize)) }
+    ))?;
+    commit(&mut l)
+}
+
+/// A ledger to read: an error when the file does not exist; `None` when it
+/// holds no ledger yet (an empty file).
+fn open_snapshot(path: &str) -> Result<Option<Ledger>, Error> {
+    must_exist(path)?;
+    Ledger::open_for_reading(path)
+}
+
+/// A ledger to change (`undo`, `prune`), checked but not yet locked: an
+/// error when the file does not exist or is not a ledger; `None` when it
+/// holds no ledger yet (an empty file: it is left as it is).
+fn open_to_change(path: &str, wait: u64) -> Result<Option<Ledger>, Error> {
+    must_exist(path)?;
+    let l = Ledger::open_for_writing(path, Duration::from_secs(wait))?;
+    let tables: i64 =
+        l.conn().query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| l.sql(e))?;
+    Ok((tables > 0).then_some(l))
+}
+
+/// A missing ledger file is an error (exit 1), and is not created.
+fn must_exist(path: &str) -> Result<(), Error> {
+    if path.is_empty() {
+        return Err(Error::usage("FILE \"\": give the ledger's file name"));
+    }
+    match Path::new(path).try_exists() {
+        Ok(false) => Err(Error::input(format!(
+            "{path}: no such ledger (the file does not exist); give the file that `assign --ledger` writes"
+        ))),
+        // Anything else (it exists, or cannot be looked at): opening it says more.
+        _ => Ok(()),
+    }
+}
+
+/// A run the ledger does not have (exit 1), with the last runs it has.
+fn no_such_run(path: &str, l: Option<&Ledger>, run: i64) -> Error {
+    let last: Vec<i64> = l
+        .and_then(|l| {
+            let mut st = l.conn().prepare("SELECT run FROM runs ORDER BY run DESC LIMIT 5").ok()?;
+            let runs = st.query_map([], |r| r.get(0)).ok()?.collect::<Result<Vec<i64>, _>>().ok()?;
+            Some(runs.into_iter().rev().collect())
+        })
+        .unwrap_or_default();
+    let has = match last.as_slice() {
+        [] => return Error::input(format!("{path}: there is no run {run}; the ledger has no runs")),
+        [one] => format!("its only run is {one}"),
+        _ => format!("its last runs are {}", last.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+    };
+    Error::input(format!("{path}: there is no run {run}; {has} (`leadroute ledger runs {path}` lists them all)"))
+}
+
+/// Commits the ledger's transaction with SIGINT, SIGTERM and SIGHUP held, as
+/// a run's commit is (SPEC §2): one that arrives meanwhile is reported after.
+fn commit(l: &mut Ledger) -> Result<(), Error> {
+    output::hold_interrupts();
+    if let Err(e) = l.commit() {
+        output::release_interrupts();
+        return Err(e);
+    }
+    // No file to rename: this ends the hold and reports an interrupt held.
+    Outputs::new(true).commit()
+}
+
+/// A date option, strictly `YYYY-MM-DD` (exit 2 otherwise), as the ledger writes dates.
+fn date_arg(flag: &str, value: &str) -> Result<String, Error> {
+    parse_as_of(value).map(format_day).ok_or_else(|| {
+        Error::usage(format!("{flag} '{value}': expected a real date as YYYY-MM-DD, e.g. {flag} 2026-11-01"))
+    })
+}
+
+/// What a command did, on standard output.
+fn print(text: &str) -> Result<(), Error> {
+    output::write_stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// `1 assignment`, `1,234 assignments`.
+fn assignments(n: u64) -> String {
+    if n == 1 { "1 assignment".into() } else { format!("{} assignments", thousands(n as usize)) }
+}
+
+/// `1 row`, `3 rows`.
+fn rows_of(n: usize) -> String {
+    if n == 1 { "1 row".into() } else { format!("{} rows", thousands(n)) }
+}

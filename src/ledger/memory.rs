@@ -1,0 +1,451 @@
+//! What a run reads from the ledger (SPEC §6.1): leads assigned before (by
+//! id, and with `[input] email` by email), account owners, and the leads each
+//! rep took in the balance window and in each limit's period.
+//!
+//! Look-ups go one by one through the indexes when the batch is small beside
+//! the ledger (a five-minute run), and as one pass over the ledger when it is
+//! not (a nightly rerun of the whole export).
+
+use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
+use rusqlite::params;
+
+use super::Ledger;
+use crate::date::{format_day, parse_as_of};
+use crate::identity::{account_key, email_account, email_key, lower_into};
+use crate::input::RecordReader;
+use crate::pipeline::Batch;
+use crate::route::Memory;
+use crate::rules::{AccountMatch, LIMIT_DAYS, Rules};
+
+/// A look-up goes one by one when the ledger holds more than this many rows
+/// per key looked up.
+const POINT_LOOKUP_RATIO: i64 = 16;
+
+/// Where a ledger row sorts: (as-of day, run, row).
+type Order = (i32, i64, i64);
+
+/// The memory of earlier runs for routing `batch` on `as_of`. `ledger` is
+/// None for a ledger that does not exist yet (a dry run on a new file).
+pub fn read_memory(
+    ledger: Option<&Ledger>,
+    rules: &Rules,
+    batch: &Batch,
+    as_of: i32,
+) -> Result<Memory, crate::error::Error> {
+    let mut m = Memory::none(rules, as_of);
+    m.ledger = true;
+    let first_day = as_of - (rules.balance_days as i32 - 1);
+    m.present_days = rules.reps.iter().map(|r| r.days_present(first_day, as_of)).collect();
+    let Some(l) = ledger else { return Ok(m) };
+    let rep_of: HashMap<&str, usize> = rules.reps.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+
+    // Loads and limits: leads per rep per day, from the runs in the longest period.
+    let longest = LIMIT_DAYS.iter().map(|&(_, d)| d as i32).max().unwrap_or(1).max(rules.balance_days as i32);
+    let mut st = l
+        .conn()
+        .prepare(
+            "SELECT r.as_of, n.name, sum(c.taken) FROM run_reps c JOIN runs r ON r.run = c.run \
+             JOIN names n ON n.id = c.rep WHERE r.as_of BETWEEN ?1 AND ?2 GROUP BY r.as_of, n.name",
+        )
+        .map_err(|e| l.sql(e))?;
+    let mut rows = st.query(params![format_day(as_of - (longest - 1)), format_day(as_of)]).map_err(|e| l.sql(e))?;
+    while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+        let (day, rep, n): (String, String, i64) =
+            (row.get(0).map_err(|e| l.sql(e))?, row.get(1).map_err(|e| l.sql(e))?, row.get(2).map_err(|e| l.sql(e))?);
+        let (Some(day), Some(&r)) = (parse_as_of(&day), rep_of.get(rep.as_str())) else { continue };
+        let n = n.max(0) as u64;
+        if day >= first_day {
+            m.window_taken[r] += n;
+        }
+        for (k, &(_, days)) in LIMIT_DAYS.iter().enumerate() {
+            if day > as_of - days as i32 {
+                m.period_taken[r][k] += n;
+            }
+        }
+    }
+    drop(rows);
+    drop(st);
+
+    let names = names(l)?;
+    let days = run_days(l)?;
+    let size: i64 = l
+        .conn()
+        .query_row("SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM assigned", [], |r| r.get(0))
+        .map_err(|e| l.sql(e))?;
+    before(l, rules, batch, &names, &days, size, &mut m)?;
+    if batch.plan.account_col.is_some() {
+        owners(l, rules, batch, &names, &days, size, &rep_of, &mut m)?;
+    }
+    Ok(m)
+}
+
+/// `names`: id to name.
+fn names(l: &Ledger) -> Result<HashMap<i64, String>, crate::error::Error> {
+    let mut st = l.conn().prepare("SELECT id, name FROM names").map_err(|e| l.sql(e))?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| l.sql(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| l.sql(e))
+}
+
+/// A ledger row found for a lead: where it sorts, its team and rep.
+type Hit = (Order, Option<i64>, i64);
+
+/// The latest hit per lead position.
+struct Found {
+    at: Vec<u32>,
+    hits: Vec<Hit>,
+}
+
+impl Found {
+    fn new(n: usize) -> Found {
+        Found { at: vec![u32::MAX; n], hits: Vec::new() }
+    }
+
+    fn keep(&mut self, k: usize, hit: Hit) {
+        match self.at[k] {
+            u32::MAX => {
+                self.at[k] = self.hits.len() as u32;
+                self.hits.push(hit);
+            }
+            h if self.hits[h as usize].0 < hit.0 => self.hits[h as usize] = hit,
+            _ => {}
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<Hit> {
+        self.hits.get(self.at[k] as usize).copied()
+    }
+}
+
+/// A lead id or email key compared by two independent 64-bit hashes of its
+/// text (foldhash and SipHash-1-3): for a ledger of 10 million rows and a
+/// batch of a million leads, the chance that any two different keys are taken
+/// for one is about 10^-25. The batch's keys are hashed once, so a pass over
+/// the ledger touches no text of the export.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key(u64, u64);
+
+impl Key {
+    fn of(text: &str) -> Key {
+        use std::hash::BuildHasher;
+        let fold = foldhash::fast::FixedState::with_seed(0x6c65_6164).hash_one(text);
+        let sip = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(text);
+        Key(fold, sip)
+    }
+}
+
+/// A key as a look-up needs it: hashed for a pass over the ledger, the text
+/// for the ledger's index.
+enum KeyOf {
+    Hash(Option<Key>),
+    Text(String),
+}
+
+impl KeyOf {
+    fn hash(&self) -> Option<Key> {
+        match self {
+            KeyOf::Hash(k) => *k,
+            KeyOf::Text(t) => (!t.is_empty()).then(|| Key::of(t)),
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            KeyOf::Text(t) => t,
+            KeyOf::Hash(_) => "",
+        }
+    }
+}
+
+/// The batch's keys, to their position: a probe costs one memory access.
+struct KeyIndex {
+    /// By the first hash: (the second, position), or `SHARED`.
+    by_hash: HashMap<u64, (u64, u32)>,
+    /// Keys whose first hash another key shares (rare).
+    shared: HashMap<Key, u32>,
+}
+
+const SHARED: u32 = u32::MAX;
+
+impl KeyIndex {
+    fn new(keys: impl ExactSizeIterator<Item = Option<Key>>) -> KeyIndex {
+        let mut index = KeyIndex { by_hash: HashMap::with_capacity(keys.len()), shared: HashMap::new() };
+        for (k, key) in keys.enumerate() {
+            let Some(key) = key else { continue };
+            let k = k as u32;
+            match index.by_hash.entry(key.0) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((key.1, k));
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let (second, other) = std::mem::replace(o.get_mut(), (0, SHARED));
+                    if other != SHARED {
+                        index.shared.insert(Key(key.0, second), other);
+                    }
+                    index.shared.insert(key, k);
+                }
+            }
+        }
+        index
+    }
+
+    fn get(&self, key: Key) -> Option<usize> {
+        match *self.by_hash.get(&key.0)? {
+            (_, SHARED) => self.shared.get(&key).map(|&k| k as usize),
+            (second, k) => (second == key.1).then_some(k as usize),
+        }
+    }
+}
+
+/// Each run's as-of date, as a day number.
+fn run_days(l: &Ledger) -> Result<HashMap<i64, i32>, crate::error::Error> {
+    let mut st = l.conn().prepare("SELECT run, as_of FROM runs").map_err(|e| l.sql(e))?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(|e| l.sql(e))?;
+    let mut days = HashMap::new();
+    for row in rows {
+        let (run, as_of) = row.map_err(|e| l.sql(e))?;
+        days.insert(run, parse_as_of(&as_of).unwrap_or(i32::MIN));
+    }
+    Ok(days)
+}
+
+/// Where a row of run `run` sorts.
+fn order(days: &HashMap<i64, i32>, run: i64, row: i64) -> Order {
+    (days.get(&run).copied().unwrap_or(i32::MIN), run, row)
+}
+
+/// Leads assigned before: by trimmed id, then (with `[input] email`) by email
+/// key; the latest ledger row wins (a later import corrects an earlier one).
+fn before(
+    l: &Ledger,
+    rules: &Rules,
+    batch: &Batch,
+    names: &HashMap<i64, String>,
+    days: &HashMap<i64, i32>,
+    size: i64,
+    m: &mut Memory,
+) -> Result<(), crate::error::Error> {
+    // `id = "@line"` never reaches a ledger (a rules error): line numbers change.
+    let Some(id_col) = batch.plan.id_col else { return Ok(()) };
+    // The leads that reach the check (not missing_id or duplicate): their
+    // ids, and their emails, are unique. Read in input order (the leads are
+    // in rank order): the text is read front to back.
+    let mut todo: Vec<(usize, u32)> =
+        batch.leads.iter().filter(|l| !l.missing_id && !l.duplicate).map(|l| (l.offset, l.index)).collect();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    todo.sort_unstable();
+    let emails = batch.plan.email_col.is_some();
+    // Each lead's id and email key, made by `key` from its record.
+    let read = |key: &(dyn Fn(&str) -> KeyOf + Sync)| -> Vec<(u32, KeyOf, KeyOf)> {
+        todo.par_chunks(8192)
+            .flat_map_iter(|chunk| {
+                let (mut rr, mut buf) = (RecordReader::new(batch.delimiter), String::new());
+                let mut out = Vec::with_capacity(chunk.len());
+                for &(offset, index) in chunk {
+                    let Some(rec) = rr.read(&batch.input.text, offset) else { continue };
+                    let email = match batch.plan.email_col {
+                        Some(c) => key(email_key(rec.fields.cell(c), &mut buf)),
+                        None => key(""),
+                    };
+                    out.push((index, key(rec.fields.cell(id_col)), email));
+                }
+                out
+            })
+            .collect()
+    };
+    let scan = size <= todo.len() as i64 * POINT_LOOKUP_RATIO;
+    let n = todo.len();
+    // Per position: the latest row (order, team, rep) by id, and by email,
+    // as an index into the rows found (small: most leads have none).
+    let (mut by_id_found, mut by_email_found) = (Found::new(n), Found::new(n));
+    let keep = |into: &mut Found, k: usize, order: Order, team: Option<i64>, rep: i64| into.keep(k, (order, team, rep));
+    let leads: Vec<u32>;
+    if scan {
+        // One pass over the ledger, every row against the batch's keys.
+        let keys = read(&|s| KeyOf::Hash((!s.is_empty()).then(|| Key::of(s))));
+        leads = keys.iter().map(|k| k.0).collect();
+        let by_id = KeyIndex::new(keys.iter().map(|(_, id, _)| id.hash()));
+        let by_email = KeyIndex::new(keys.iter().map(|(_, _, e)| e.hash()));
+        drop(keys);
+        let mut st =
+            l.conn().prepare("SELECT lead_id, email_key, team, rep, run, rowid FROM assigned").map_err(|e| l.sql(e))?;
+        let mut rows = st.query([]).map_err(|e| l.sql(e))?;
+        while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+            let mut step = || -> rusqlite::Result<()> {
+                let hit_id = by_id.get(Key::of(row.get_ref(0)?.as_str()?));
+                let hit_email = match (emails, row.get_ref(1)?.as_str_or_null()?) {
+                    (true, Some(e)) if !e.is_empty() => by_email.get(Key::of(e)),
+                    _ => None,
+                };
+                if hit_id.is_none() && hit_email.is_none() {
+                    return Ok(());
+                }
+                let (team, rep) = (row.get(2)?, row.get(3)?);
+                let order = order(days, row.get(4)?, row.get(5)?);
+                if let Some(k) = hit_id {
+                    keep(&mut by_id_found, k, order, team, rep);
+                }
+                if let Some(k) = hit_email {
+                    keep(&mut by_email_found, k, order, team, rep);
+                }
+                Ok(())
+            };
+            step().map_err(|e| l.sql(e))?;
+        }
+    } else {
+        let query = |column: &str| format!("SELECT team, rep, run, rowid FROM assigned WHERE {column} = ?1");
+        let mut by_id = l.conn().prepare(&query("lead_id")).map_err(|e| l.sql(e))?;
+        let mut by_email = l.conn().prepare(&query("email_key")).map_err(|e| l.sql(e))?;
+        let lookup = |st: &mut rusqlite::Statement, key: &str, k: usize, into: &mut Found| -> rusqlite::Result<()> {
+            let mut rows = st.query([key])?;
+            while let Some(row) = rows.next()? {
+                keep(into, k, order(days, row.get(2)?, row.get(3)?), row.get(0)?, row.get(1)?);
+            }
+            Ok(())
+        };
+        let ids = read(&|s| KeyOf::Text(s.to_string()));
+        leads = ids.iter().map(|k| k.0).collect();
+        for (k, (_, id, email)) in ids.iter().enumerate() {
+            lookup(&mut by_id, id.text(), k, &mut by_id_found).map_err(|e| l.sql(e))?;
+            if emails && !email.text().is_empty() {
+                lookup(&mut by_email, email.text(), k, &mut by_email_found).map_err(|e| l.sql(e))?;
+            }
+        }
+    }
+    // By id first; by email only for a lead whose id is not there.
+    let found = leads.iter().enumerate().filter_map(|(k, i)| Some((*i, by_id_found.get(k).or(by_email_found.get(k))?)));
+    // Ledger name ids to the rules' teams and reps (then to names only the ledger has).
+    let mut teams: HashMap<i64, usize> = HashMap::new();
+    let mut reps: HashMap<i64, usize> = HashMap::new();
+    let resolve = |id: i64, extra: &mut Vec<String>, cache: &mut HashMap<i64, usize>, known: &[&str]| -> usize {
+        *cache.entry(id).or_insert_with(|| {
+            let name = names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+            match known.iter().position(|k| *k == name) {
+                Some(i) => i,
+                None => {
+                    extra.push(name);
+                    known.len() + extra.len() - 1
+                }
+            }
+        })
+    };
+    let team_list: Vec<&str> = rules.teams.iter().map(|t| t.name.as_str()).collect();
+    let rep_list: Vec<&str> = rules.reps.iter().map(|r| r.name.as_str()).collect();
+    m.before = vec![None; batch.leads.len()];
+    for (i, (_, team, rep)) in found {
+        let rep = resolve(rep, &mut m.extra_reps, &mut reps, &rep_list);
+        let team = match team {
+            Some(t) => Some(resolve(t, &mut m.extra_teams, &mut teams, &team_list)),
+            // No team recorded (an import without --team): the rep's current team.
+            None => rules.reps.get(rep).map(|r| r.team),
+        };
+        m.before[i as usize] = Some((team, rep));
+    }
+    Ok(())
+}
+
+/// An account key as the current rules key it (SPEC §6.2: keys are
+/// normalised when read): None when the row has no account under them.
+fn current_key(rules: &Rules, account: Option<&str>, email: Option<&str>, buf: &mut String) -> bool {
+    buf.clear();
+    match (account.filter(|a| !a.trim().is_empty()), rules.input.account_match) {
+        (Some(a), AccountMatch::Exact) => lower_into(a.trim(), buf),
+        (Some(a), AccountMatch::Normalized) => account_key(a, buf),
+        (None, AccountMatch::Normalized) if rules.input.email.is_some() => {
+            if let Some(e) = email {
+                email_account(e, buf)
+            }
+        }
+        (None, _) => {}
+    }
+    !buf.is_empty()
+}
+
+/// Owners from the ledger: for each account of the batch, the rep who took
+/// its earliest lead in the ledger (as-of date, then run, then row).
+#[allow(clippy::too_many_arguments)]
+fn owners(
+    l: &Ledger,
+    rules: &Rules,
+    batch: &Batch,
+    names: &HashMap<i64, String>,
+    days: &HashMap<i64, i32>,
+    size: i64,
+    rep_of: &HashMap<&str, usize>,
+    m: &mut Memory,
+) -> Result<(), crate::error::Error> {
+    // Only the accounts of leads this run routes: a lead assigned before
+    // keeps its rep whoever owns its account.
+    let mut needed = vec![false; batch.accounts.len()];
+    let routed_stage: Vec<bool> = (0..=rules.stages.len()).map(|s| rules.teams.iter().any(|t| t.stages[s])).collect();
+    let to_route = |l: &&crate::pipeline::Lead| {
+        !l.missing_id
+            && !l.duplicate
+            && routed_stage[l.stage as usize]
+            && m.before.get(l.index as usize).is_none_or(Option::is_none)
+    };
+    for lead in batch.leads.iter().filter(to_route) {
+        if lead.account != crate::pipeline::NONE {
+            needed[lead.account as usize] = true;
+        }
+    }
+    let wanted: HashMap<&str, u32> = batch
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|&(i, k)| needed[i] && !k.is_empty())
+        .map(|(i, k)| (k.as_str(), i as u32))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    // The look-up keys (`assigned.account_key`) the wanted accounts have.
+    let mut coarse: HashMap<String, ()> = HashMap::new();
+    for key in wanted.keys() {
+        let mut c = String::new();
+        account_key(key, &mut c);
+        coarse.insert(c, ());
+    }
+    let mut first: HashMap<u32, (Order, i64)> = HashMap::new();
+    let mut buf = String::new();
+    // A row counts for the account its current key names, when it is earlier
+    // than that account's earliest so far.
+    let mut consider = |row: &rusqlite::Row, buf: &mut String| -> rusqlite::Result<()> {
+        let order = order(days, row.get(3)?, row.get(4)?);
+        let account = row.get_ref(0)?.as_str_or_null()?;
+        let email = row.get_ref(1)?.as_str_or_null()?;
+        if current_key(rules, account, email, buf)
+            && let Some(&i) = wanted.get(buf.as_str())
+            && first.get(&i).is_none_or(|(o, _)| order < *o)
+        {
+            first.insert(i, (order, row.get(2)?));
+        }
+        Ok(())
+    };
+    let columns = "SELECT account, email, rep, run, rowid, account_key FROM assigned";
+    if size <= wanted.len() as i64 * POINT_LOOKUP_RATIO {
+        let mut st = l.conn().prepare(&format!("{columns} WHERE account_key IS NOT NULL")).map_err(|e| l.sql(e))?;
+        let mut rows = st.query([]).map_err(|e| l.sql(e))?;
+        while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+            let wanted_key = || -> rusqlite::Result<bool> { Ok(coarse.contains_key(row.get_ref(5)?.as_str()?)) };
+            if wanted_key().map_err(|e| l.sql(e))? {
+                consider(row, &mut buf).map_err(|e| l.sql(e))?;
+            }
+        }
+    } else {
+        let mut st = l.conn().prepare(&format!("{columns} WHERE account_key = ?1")).map_err(|e| l.sql(e))?;
+        for key in coarse.keys() {
+            let mut rows = st.query([key]).map_err(|e| l.sql(e))?;
+            while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+                consider(row, &mut buf).map_err(|e| l.sql(e))?;
+            }
+        }
+    }
+    for (i, (_, rep)) in first {
+        let owner = names.get(&rep).and_then(|n| rep_of.get(n.as_str()).copied());
+        m.owners.insert(i, owner);
+    }
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! The ledger (SPEC §6): an SQLite file that makes nightly or five-minute
+//! runs one long batch. A run reads what earlier runs assigned (`memory`),
+//! routes, and records its new assignments in one transaction just before its
+//! outputs are renamed into place (`record`). The write lock is SQLite's own
+//! (`BEGIN IMMEDIATE`, waited for up to `--wait`); readers (`--dry-run`,
+//! `explain`, `compare`, `ledger runs|export`) read a snapshot.
+//!
+//! The schema is in `SCHEMA` and in the README. A file is recognised by its
+//! `application_id`; `user_version` is the schema version.
+
+mod memory;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+pub use memory::read_memory;
+
+use crate::error::Error;
+
+/// `PRAGMA application_id` of a leadroute ledger ("LRDL").
+pub const APPLICATION_ID: i64 = 0x4C52_444C;
+
+/// The schema version this leadroute writes (`PRAGMA user_version`).
+pub const VERSION: i64 = 1;
+
+/// Version 1. Names (teams, reps, reasons, stages) are stored once in
+/// `names`; `assigned` refers to them by id, which keeps a row near 60 bytes.
+/// The `assignments` view shows the rows with their names, for people.
+const SCHEMA: &str = "
+CREATE TABLE runs (
+    run          INTEGER PRIMARY KEY AUTOINCREMENT,
+    started      TEXT NOT NULL,
+    as_of        TEXT NOT NULL,
+    input        TEXT NOT NULL,
+    rules_sha256 TEXT NOT NULL,
+    rows_read    INTEGER NOT NULL,
+    assigned     INTEGER NOT NULL
+);
+CREATE INDEX runs_as_of ON runs (as_of);
+CREATE TABLE names (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE assigned (
+    run         INTEGER NOT NULL,
+    lead_id     TEXT NOT NULL,
+    account     TEXT,
+    account_key TEXT,
+    email       TEXT,
+    email_key   TEXT,
+    team        INTEGER,
+    rep         INTEGER NOT NULL,
+    reason      INTEGER NOT NULL,
+    score       INTEGER,
+    stage       INTEGER
+);
+CREATE INDEX assigned_lead ON assigned (lead_id);
+CREATE INDEX assigned_account ON assigned (account_key) WHERE account_key IS NOT NULL;
+CREATE INDEX assigned_email ON assigned (email_key) WHERE email_key IS NOT NULL;
+CREATE TABLE run_reps (
+    run   INTEGER NOT NULL,
+    rep   INTEGER NOT NULL,
+    taken INTEGER NOT NULL,
+    PRIMARY KEY (run, rep)
+) WITHOUT ROWID;
+CREATE VIEW assignments AS
+SELECT a.run, r.as_of, a.lead_id, a.account, a.email, t.name AS team, p.name AS rep,
+       w.name AS reason, a.score / 100.0 AS score, s.name AS stage
+FROM assigned a
+JOIN runs r ON r.run = a.run
+LEFT JOIN names t ON t.id = a.team
+JOIN names p ON p.id = a.rep
+JOIN names w ON w.id = a.reason
+LEFT JOIN names s ON s.id = a.stage;
+";
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    /// The path as given, for messages.
+    pub name: String,
+    /// Whether this connection may write (not `--dry-run` or a reader).
+    writable: bool,
+    /// `--wait`: how long `lock` waits for another run.
+    wait: Duration,
+}
+
+/// What a file holds, before a run touches it.
+enum State {
+    /// No tables: a new ledger (also an empty file).
+    New,
+    /// A ledger of an older schema version.
+    Older(i64),
+    Current,
+}
+
+impl Ledger {
+    /// Opens the ledger a run will write (created when absent). The file is
+    /// checked before anything is written: a file that is not a leadroute
+    /// ledger, is corrupt, or is newer is an error (exit 1), left untouched.
+    pub fn open_for_writing(path: &str, wait: Duration) -> Result<Ledger, Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let ledger = Ledger::open(path, flags, true, wait)?;
+        ledger.state()?;
+        Ok(ledger)
+    }
+
+    /// Opens a ledger to read a snapshot of it; `None` when the file does not
+    /// exist (an empty ledger: nothing is created).
+    pub fn open_for_reading(path: &str) -> Result<Option<Ledger>, Error> {
+        if !Path::new(path).exists() {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut ledger = Ledger::open(path, flags, false, Duration::from_secs(60))?;
+        match ledger.state()? {
+            State::New => return Ok(None),
+            State::Older(v) => {
+                return Err(ledger.fail(format!(
+                    "is a ledger of schema version {v}; a run with --ledger upgrades it to version {VERSION}, \
+                     then it can be read"
+                )));
+            }
+            State::Current => {}
+        }
+        // A read transaction: one snapshot for everything read below.
+        ledger.conn.execute_batch("BEGIN").map_err(|e| ledger.sql(e))?;
+        ledger.conn.query_row("SELECT count(*) FROM runs", [], |_| Ok(())).map_err(|e| ledger.sql(e))?;
+        ledger.writable = false;
+        Ok(Some(ledger))
+    }
+
+    fn open(path: &str, flags: OpenFlags, writable: bool, wait: Duration) -> Result<Ledger, Error> {
+        if path.is_empty() {
+            return Err(Error::usage("--ledger: give a file name"));
+        }
+        if Path::new(path).is_dir() {
+            return Err(Error::input(format!("{path}: is a folder; give the ledger's file name")));
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+            Error::input(format!("{path}: cannot open the ledger: {e} (check that its folder exists and is writable)"))
+        })?;
+        let ledger = Ledger { conn, name: path.to_string(), writable, wait };
+        ledger.conn.busy_timeout(wait).map_err(|e| ledger.sql(e))?;
+        Ok(ledger)
+    }
+
+    /// An error about this ledger (exit 1).
+    fn fail(&self, what: String) -> Error {
+        Error::input(format!("{}: {what}", self.name))
+    }
+
+    pub(crate) fn sql(&self, e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode as C;
+        let what = match e.sqlite_error_code() {
+            Some(C::NotADatabase) => {
+                "is not a leadroute ledger (not an SQLite database); it was left untouched. Give --ledger a new \
+                 file name, or the ledger your runs use"
+                    .to_string()
+            }
+            Some(C::DatabaseCorrupt) => {
+                format!("the ledger is corrupt ({e}); it was left untouched. Restore it from a backup")
+            }
+            Some(C::DatabaseBusy | C::DatabaseLocked) => format!(
+                "the ledger is in use by another run; waited {} s for it (--wait SECONDS waits longer)",
+                self.wait.as_secs()
+            ),
+            Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied) => {
+                format!("cannot write the ledger: {e} (check the file's and its folder's permissions)")
+            }
+            Some(C::DiskFull) => format!("cannot write the ledger: {e}; free some space and run again"),
+            _ => format!("ledger error: {e}"),
+        };
+        self.fail(what)
+    }
+
+    /// What the file holds; an error for anything that is not a ledger this
+    /// leadroute can use. Reads only.
+    fn state(&self) -> Result<State, Error> {
+        let tables: i64 =
+            self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| self.sql(e))?;
+        if tables == 0 {
+            return Ok(State::New);
+        }
+        let pragma = |name: &str| -> Result<i64, Error> {
+            self.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).map_err(|e| self.sql(e))
+        };
+        if pragma("application_id")? != APPLICATION_ID {
+            return Err(self.fail(
+                "is an SQLite database but not a leadroute ledger; it was left untouched. Give --ledger a new file \
+                 name, or the ledger your runs use"
+                    .into(),
+            ));
+        }
+        match pragma("user_version")? {
+            v if v > VERSION => Err(self.fail(format!(
+                "was written by a newer leadroute (ledger schema version {v}; this one knows up to {VERSION}); it \
+                 was left untouched. Run it with that newer leadroute"
+            ))),
+            VERSION => Ok(State::Current),
+            v => Ok(State::Older(v)),
+        }
+    }
+
+    /// Takes the write lock (waiting up to `--wait` for another run), then
+    /// creates or upgrades the schema inside the transaction. Held until
+    /// `commit` or until the process ends.
+    pub fn lock(&mut self) -> Result<(), Error> {
+        debug_assert!(self.writable);
+        // WAL: readers never wait for a run; set before the transaction (it
+        // cannot change inside one). Harmless when it is already set.
+        self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| self.sql(e))?;
+        self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| self.sql(e))?;
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            return Err(self.sql(e));
+        }
+        match self.state()? {
+            State::New => {
+                let script =
+                    format!("{SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {VERSION};");
+                self.conn.execute_batch(&script).map_err(|e| self.sql(e))?;
+            }
+            State::Older(v) => self.upgrade(v)?,
+            State::Current => {}
+        }
+        Ok(())
+    }
+
+    /// Upgrades an older schema in place (inside the run's transaction).
+    /// Version 1 is the first; later versions add their steps here.
+    fn upgrade(&self, from: i64) -> Result<(), Error> {
+        Err(self.fail(format!("has schema version {from}, which no leadroute wrote; it was left untouched")))
+    }
+
+    /// Makes the transaction durable: the run is recorded.
+    pub fn commit(&mut self) -> Result<(), Error> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.sql(e))
+    }
+
+    /// Removes run `run` and its assignments in a transaction of its own:
+    /// what `ledger undo` does, and what a run does when its outputs could
+    /// not be renamed into place after it was recorded.
+    pub fn remove_run(&self, run: i64) -> Result<u64, Error> {
+        let conn = &self.conn;
+        let steps = || -> rusqlite::Result<usize> {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let n = conn.execute("DELETE FROM assigned WHERE run = ?1", [run])?;
+            conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+            conn.execute("DELETE FROM runs WHERE run = ?1", [run])?;
+            conn.execute_batch("COMMIT")?;
+            Ok(n)
+        };
+        let n = steps().map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            self.sql(e)
+        })?;
+        Ok(n as u64)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The id of `name` in `names`, added when new.
+    pub fn name_id(&self, name: &str, cache: &mut foldhash::HashMap<String, i64>) -> Result<i64, Error> {
+        if let Some(&id) = cache.get(name) {
+            return Ok(id);
+        }
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM names WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                self.conn.execute("INSERT INTO names (name) VALUES (?1)", [name]).map_err(|e| self.sql(e))?;
+                self.conn.last_insert_rowid()
+            }
+        };
+        cache.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Adds a run's row; returns its number (from 1, never reused).
+    pub fn add_run(&self, run: &RunInfo) -> Result<i64, Error> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (started, as_of, input, rules_sha256, rows_read, assigned) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![run.started, run.as_of, run.input, run.rules_sha256, run.rows_read as i64, run.assigned as i64],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records how many leads each rep took in a run (what loads and limits count).
+    pub fn add_run_reps(&self, run: i64, counts: &foldhash::HashMap<i64, u64>) -> Result<(), Error> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO run_reps (run, rep, taken) VALUES (?1, ?2, ?3)")
+            .map_err(|e| self.sql(e))?;
+        for (&rep, &n) in counts {
+            if n > 0 {
+                st.execute(params![run, rep, n as i64]).map_err(|e| self.sql(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts one assignment row.
+    pub fn add_assignment(&self, row: &Row) -> Result<(), Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO assigned (run, lead_id, account, account_key, email, email_key, team, rep, reason, \
+                 score, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .map_err(|e| self.sql(e))?;
+        st.execute(params![
+            row.run,
+            row.lead_id,
+            row.account,
+            row.account_key,
+            row.email,
+            row.email_key,
+            row.team,
+            row.rep,
+            row.reason,
+            row.score,
+            row.stage
+        ])
+        .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// The absolute path of a run's input, as recorded.
+    pub fn input_path(leads: &str) -> String {
+        if leads == "-" {
+            return "-".into();
+        }
+        std::path::absolute(leads).unwrap_or_else(|_| PathBuf::from(leads)).to_string_lossy().into_owned()
+    }
+}
+
+impl Ledger {
+    /// Records a run and its new assignments (in rank order) in the open
+    /// transaction; `commit` makes them durable. Returns the run's number.
+    pub fn record(
+        &self,
+        rules: &crate::rules::Rules,
+        batch: &crate::pipeline::Batch,
+        routed: &crate::route::Routed,
+        mut info: RunInfo,
+    ) -> Result<i64, Error> {
+        let assigned = routed.assignments.iter().filter(|a| a.reason.new_assignment()).count() as u64;
+        info.assigned = assigned;
+        let run = self.add_run(&info)?;
+        let Some(id_col) = batch.plan.id_col else { return Ok(run) };
+        let mut cache = foldhash::HashMap::default();
+        let mut rr = crate::input::RecordReader::new(batch.delimiter);
+        let mut email_buf = String::new();
+        for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
+            if !a.reason.new_assignment() {
+                continue;
+            }
+            let (Some(rep), Some(rec)) = (a.rep(), rr.read(&batch.input.text, lead.offset)) else { continue };
+            let f = &rec.fields;
+            let account = batch.plan.account_col.map(|c| f.cell(c)).filter(|c| !c.is_empty());
+            let email = batch.plan.email_col.map(|c| f.cell(c)).filter(|c| !c.is_empty());
+            let account_key = lookup_key(account.unwrap_or(""), email);
+            let email_key = email.map(|e| crate::identity::email_key(e, &mut email_buf).to_string());
+            let team = match a.team() {
+                Some(t) => Some(self.name_id(routed.team_name(rules, t), &mut cache)?),
+                None => None,
+            };
+            let row = Row {
+                run,
+                lead_id: f.cell(id_col),
+                account,
+                account_key: account_key.as_deref(),
+                email,
+                email_key: email_key.as_deref(),
+                team,
+                rep: self.name_id(routed.rep_name(rules, rep), &mut cache)?,
+                reason: self.name_id(a.reason.as_str(), &mut cache)?,
+                score: Some(lead.score().0),
+                stage: Some(self.name_id(rules.stage_name(lead.stage as usize), &mut cache)?),
+            };
+            self.add_assignment(&row)?;
+        }
+        let mut counts = foldhash::HashMap::default();
+        for (r, &n) in routed.taken.iter().enumerate() {
+            if n > 0 {
+                counts.insert(self.name_id(&rules.reps[r].name, &mut cache)?, n);
+            }
+        }
+        self.add_run_reps(run, &counts)?;
+        Ok(run)
+    }
+}
+
+/// A run as `runs` records it.
+pub struct RunInfo {
+    /// Start time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub started: String,
+    pub as_of: String,
+    pub input: String,
+    pub rules_sha256: String,
+    pub rows_read: u64,
+    pub assigned: u64,
+}
+
+/// One row of `assigned`.
+pub struct Row<'a> {
+    pub run: i64,
+    pub lead_id: &'a str,
+    pub account: Option<&'a str>,
+    pub account_key: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub email_key: Option<&'a str>,
+    pub team: Option<i64>,
+    pub rep: i64,
+    pub reason: i64,
+    pub score: Option<i64>,
+    pub stage: Option<i64>,
+}
+
+/// The key an account is looked up by in `assigned.account_key`: the
+/// coarsest (`account_match = "normalized"`, with the email's company when
+/// the cell is empty); a lookup under `exact` confirms each hit. None when
+/// there is nothing to key.
+pub fn lookup_key(account: &str, email: Option<&str>) -> Option<String> {
+    let mut key = String::new();
+    if !account.trim().is_empty() {
+        crate::identity::account_key(account, &mut key);
+    } else if let Some(e) = email {
+        crate::identity::email_account(e, &mut key);
+    }
+    (!key.is_empty()).then_some(key)
+}
+
+/// When a run started `elapsed` ago, in UTC, as runs record it.
+pub fn started_utc(elapsed: Duration) -> String {
+    let now = jiff::Timestamp::now();
+    let then = jiff::SignedDuration::try_from(elapsed).ok().and_then(|d| now.checked_sub(d).ok()).unwrap_or(now);
+    then.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,546 @@
+//! The ledger (SPEC §6): runs that act as one long batch. The worked examples
+//! of issue #11, and what a run must never do to a ledger.
+
+use crate::workdir::{Workdir, column};
+
+const RULES: &str = r#"
+[input]
+id = "id"
+account = "company"
+
+[[criteria]]
+name = "views"
+column = "views"
+per = 1
+points = 1
+
+[[stages]]
+name = "lead"
+
+[[teams]]
+name = "sales"
+stages = ["lead"]
+
+[[reps]]
+name = "A"
+team = "sales"
+[[reps]]
+name = "B"
+team = "sales"
+[[reps]]
+name = "C"
+team = "sales"
+"#;
+
+fn leads(rows: &[(&str, &str)]) -> String {
+    let mut s = String::from("id,company,views\n");
+    for (id, company) in rows {
+        s.push_str(&format!("{id},{company},1\n"));
+    }
+    s
+}
+
+/// `assign --ledger led.db --as-of DAY -q -o out.csv leads.csv`; returns the output rows.
+fn assign(wd: &Workdir, day: &str, extra: &[&str]) -> Vec<Vec<String>> {
+    let mut args = vec!["assign", "-r", "rules.toml", "--ledger", "led.db", "--as-of", day, "-q", "-o", "out.csv"];
+    args.extend_from_slice(extra);
+    args.push("leads.csv");
+    wd.run(&args).code(0);
+    wd.csv("out.csv")
+}
+
+fn sql(wd: &Workdir, query: &str) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(wd.path("led.db")).expect("open ledger");
+    let mut st = conn.prepare(query).expect("prepare");
+    let n = st.column_count();
+    st.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                Ok(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => String::new(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                })
+            })
+            .collect()
+    })
+    .expect("query")
+    .collect::<Result<_, _>>()
+    .expect("rows")
+}
+
+#[test]
+fn nine_one_lead_runs_rotate_through_the_team() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    let mut reps = Vec::new();
+    for i in 1..=9 {
+        wd.write("leads.csv", leads(&[(&format!("L{i}"), &format!("Co{i}"))]));
+        let rows = assign(&wd, "2026-11-20", &[]);
+        reps.push(column(&rows, "rep")[0].clone());
+    }
+    assert_eq!(reps, ["A", "B", "C", "A", "B", "C", "A", "B", "C"]);
+    // Without a ledger every one-lead run goes to the first rep.
+    wd.run(&["assign", "-r", "rules.toml", "-q", "-o", "plain.csv", "leads.csv"]).code(0);
+    assert_eq!(column(&wd.csv("plain.csv"), "rep"), ["A"]);
+    assert_eq!(sql(&wd, "SELECT count(*), count(DISTINCT run), max(run) FROM assigned"), [["9", "9", "9"]]);
+}
+
+#[test]
+fn a_rerun_keeps_every_rep_as_assigned_before() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    wd.write("leads.csv", leads(&[("L1", "Acme"), ("L2", "Beta"), ("L3", "Gamma"), ("L4", "Delta")]));
+    let first = assign(&wd, "2026-11-20", &[]);
+    // The next night the reps are listed the other way round: nothing moves.
+    wd.write("rules.toml", RULES.replace("name = \"A\"", "name = \"Z\""));
+    let second = assign(&wd, "2026-11-21", &["--summary-json", "s.json"]);
+    assert_eq!(column(&second, "id"), column(&first, "id"));
+    assert_eq!(column(&second, "rep"), column(&first, "rep"));
+    assert_eq!(column(&second, "reason"), ["assigned_before"; 4]);
+    // Rep A is gone from the rules: its lead keeps it, and the run says so.
+    let json: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    assert_eq!(json["routing"]["assigned_before"], 4);
+    assert_eq!(json["routing"]["kept_unavailable"][0]["rep"], "A");
+    assert_eq!(json["routing"]["kept_unavailable"][0]["why"], "not in the rules");
+    assert_eq!(json["ledger"]["run"], 2);
+    let run = wd.run(&[
+        "assign",
+        "-r",
+        "rules.toml",
+        "--ledger",
+        "led.db",
+        "--as-of",
+        "2026-11-21",
+        "-q",
+        "-o",
+        "out.csv",
+        "leads.csv",
+    ]);
+    run.code(0).stderr_has("leadroute: warning: 2 leads kept the rep an earlier run gave them, 'A', who is not in the rules (assigned_before; first: L1)");
+    // Only the first run's leads are in the ledger: reruns record no lead twice.
+    assert_eq!(sql(&wd, "SELECT count(*) FROM assigned"), [["4"]]);
+    assert_eq!(sql(&wd, "SELECT run, assigned FROM runs ORDER BY run"), [["1", "4"], ["2", "0"], ["3", "0"]]);
+}
+
+#[test]
+fn per_day_holds_across_runs_and_the_leftovers_go_the_next_day() {
+    let wd = Workdir::new();
+    let rules = RULES.replace("name = \"B\"\nteam = \"sales\"\n", "").replace("name = \"C\"\nteam = \"sales\"\n", "");
+    let rules = rules
+        .replace("[[reps]]\n[[reps]]\n", "")
+        .replace("name = \"A\"\nteam = \"sales\"", "name = \"A\"\nteam = \"sales\"\nper_day = 2");
+    wd.write("rules.toml", &rules);
+    wd.write("leads.csv", leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]));
+    let first = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&first, "reason"), ["balanced", "balanced", "no_capacity"]);
+    // A second run the same day: A has had its 2.
+    wd.write("leads.csv", leads(&[("L1", "a"), ("L2", "b"), ("L3", "c"), ("L4", "d")]));
+    let second = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&second, "reason"), ["assigned_before", "assigned_before", "no_capacity", "no_capacity"]);
+    // The next day the leftovers are routed, two of them.
+    let third = assign(&wd, "2026-11-21", &[]);
+    assert_eq!(column(&third, "reason"), ["assigned_before", "assigned_before", "balanced", "balanced"]);
+    assert_eq!(
+        sql(&wd, "SELECT r.as_of, count(*) FROM assigned a JOIN runs r USING (run) GROUP BY r.as_of"),
+        [["2026-11-20", "2"], ["2026-11-21", "2"]]
+    );
+}
+
+#[test]
+fn a_rep_back_from_away_gets_leads_at_the_pace_of_the_others() {
+    // balance_days = 10; A was away 6 of the 10 days and took 2 leads: load
+    // 2 / 0.4 = 5. B was there all along and took 4: load 4. B takes the next.
+    let wd = Workdir::new();
+    let rules = RULES.replace("[[teams]]", "[routing]\nbalance_days = 10\n\n[[teams]]").replace(
+        "name = \"A\"\nteam = \"sales\"",
+        "name = \"A\"\nteam = \"sales\"\naway = [{ from = \"2026-11-11\", to = \"2026-11-16\" }]",
+    );
+    let rules = rules.replace("[[reps]]\nname = \"C\"\nteam = \"sales\"\n", "");
+    wd.write("rules.toml", &rules);
+    wd.write("leads.csv", "id,company,rep\nP1,x,A\nP2,x,A\nP3,y,B\nP4,y,B\nP5,z,B\nP6,z,B\n");
+    wd.run(&["ledger", "import", "led.db", "--as-of", "2026-11-18", "--id", "id", "--rep", "rep", "leads.csv"]).code(0);
+    wd.write("leads.csv", leads(&[("N1", "n1")]));
+    // explain shows both loads, A's with its presence.
+    let run = wd.run(&[
+        "explain",
+        "-r",
+        "rules.toml",
+        "--ledger",
+        "led.db",
+        "--as-of",
+        "2026-11-20",
+        "--id",
+        "N1",
+        "leads.csv",
+    ]);
+    run.code(0);
+    assert!(run.stdout.contains("4/10 days present"), "{}", run.stdout);
+    let rows = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&rows, "rep"), ["B"]);
+    // Without the presence scaling A (2 leads) would have won: with away removed it does.
+    let plain = rules.replace("away = [{ from = \"2026-11-11\", to = \"2026-11-16\" }]", "");
+    wd.write("rules2.toml", plain);
+    let run = wd.run(&[
+        "assign",
+        "-r",
+        "rules2.toml",
+        "--ledger",
+        "led.db",
+        "--dry-run",
+        "--as-of",
+        "2026-11-20",
+        "-q",
+        "-o",
+        "dry.csv",
+        "leads.csv",
+    ]);
+    run.code(0);
+    // N1 is recorded (to B) by the first run, so the dry run sees it assigned before.
+    assert_eq!(column(&wd.csv("dry.csv"), "reason"), ["assigned_before"]);
+    wd.write("leads.csv", leads(&[("N2", "n2")]));
+    wd.run(&[
+        "assign",
+        "-r",
+        "rules2.toml",
+        "--ledger",
+        "led.db",
+        "--dry-run",
+        "--as-of",
+        "2026-11-20",
+        "-q",
+        "-o",
+        "dry.csv",
+        "leads.csv",
+    ])
+    .code(0);
+    assert_eq!(column(&wd.csv("dry.csv"), "rep"), ["A"]);
+    wd.run(&[
+        "assign",
+        "-r",
+        "rules.toml",
+        "--ledger",
+        "led.db",
+        "--as-of",
+        "2026-11-20",
+        "-q",
+        "-o",
+        "o.csv",
+        "leads.csv",
+    ])
+    .code(0);
+    // B has 5 now against A's 5 (2 / 0.4): a tie goes to the rep listed first.
+    assert_eq!(column(&wd.csv("o.csv"), "rep"), ["A"]);
+}
+
+#[test]
+fn away_works_without_a_ledger_and_bad_ranges_are_rules_errors() {
+    let wd = Workdir::new();
+    let rules = RULES.replace(
+        "name = \"A\"\nteam = \"sales\"",
+        "name = \"A\"\nteam = \"sales\"\naway = [{ from = \"2026-12-21\", to = \"2027-01-06\" }]",
+    );
+    wd.write("rules.toml", &rules).write("leads.csv", leads(&[("L1", "a"), ("L2", "b")]));
+    wd.run(&["assign", "-r", "rules.toml", "--as-of", "2026-12-24", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "rep"), ["B", "C"]);
+    let run = wd.run(&["assign", "-r", "rules.toml", "--as-of", "2026-12-24", "-o", "out.csv", "leads.csv"]);
+    run.code(0).stdout_has("A (away)").stdout_has("away on 2026-12-24: A");
+    wd.run(&["assign", "-r", "rules.toml", "--as-of", "2027-01-07", "-q", "-o", "out.csv", "leads.csv"]).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "rep"), ["A", "B"]);
+    for (set, needle) in [
+        ("reps.A.away=[{from=\"2027-01-06\",to=\"2026-12-21\"}]", "ends before it starts"),
+        ("reps.A.away=[{from=\"2027-13-06\",to=\"2027-12-21\"}]", "must be a date YYYY-MM-DD"),
+        ("reps.A.per_day=-1", "per_day"),
+        ("routing.balance_days=0", "balance_days"),
+        ("reps.A.reserve=1", "needs a limit"),
+    ] {
+        wd.run(&["check", "-r", "rules.toml", "--set", set]).code(2).stderr_has(needle);
+    }
+}
+
+#[test]
+fn runs_started_together_both_succeed_and_limits_hold_across_them() {
+    let wd = Workdir::new();
+    let rules = RULES.replace("name = \"A\"\nteam = \"sales\"", "name = \"A\"\nteam = \"sales\"\nper_day = 3");
+    let rules = rules.replace("name = \"B\"\nteam = \"sales\"", "name = \"B\"\nteam = \"sales\"\nper_day = 3");
+    let rules = rules.replace("name = \"C\"\nteam = \"sales\"", "name = \"C\"\nteam = \"sales\"\nper_day = 3");
+    wd.write("rules.toml", &rules);
+    let ids: Vec<String> = (1..=12).map(|i| format!("A{i}")).collect();
+    wd.write("a.csv", leads(&ids.iter().map(|i| (i.as_str(), "x")).collect::<Vec<_>>()));
+    let ids: Vec<String> = (1..=12).map(|i| format!("B{i}")).collect();
+    wd.write("b.csv", leads(&ids.iter().map(|i| (i.as_str(), "y")).collect::<Vec<_>>()));
+    let spawn = |name: &'static str| {
+        let dir = wd.path("");
+        std::thread::spawn(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_leadroute"))
+                .current_dir(dir)
+                .args(["assign", "-r", "rules.toml", "--ledger", "led.db", "--as-of", "2026-11-20", "-q", "-o"])
+                .arg(format!("{name}.out.csv"))
+                .arg(format!("{name}.csv"))
+                .output()
+                .expect("run")
+        })
+    };
+    let (a, b) = (spawn("a"), spawn("b"));
+    for out in [a.join().unwrap(), b.join().unwrap()] {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let taken = |f: &str| column(&wd.csv(f), "rep").into_iter().filter(|r| !r.is_empty()).count();
+    // 3 reps × 3 a day: 9 leads in all, whichever run came first.
+    assert_eq!(taken("a.out.csv") + taken("b.out.csv"), 9);
+    assert_eq!(sql(&wd, "SELECT count(*), count(DISTINCT lead_id) FROM assigned"), [["9", "9"]]);
+    assert_eq!(
+        sql(&wd, "SELECT rep, count(*) FROM assignments GROUP BY rep ORDER BY rep"),
+        [["A", "3"], ["B", "3"], ["C", "3"]]
+    );
+}
+
+#[test]
+fn a_run_waits_for_the_lock_then_fails_naming_the_ledger() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("L1", "a")]));
+    assign(&wd, "2026-11-20", &[]);
+    let conn = rusqlite::Connection::open(wd.path("led.db")).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let run = wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--wait", "0", "-o", "o.csv", "leads.csv"]);
+    run.code(1).stderr_has("led.db: the ledger is in use by another run; waited 0 s");
+    assert!(!wd.exists("o.csv"));
+    // Readers take no lock: a dry run, explain and compare go on.
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--dry-run", "-q", "-o", "o.csv", "leads.csv"])
+        .code(0);
+    wd.run(&["explain", "-r", "rules.toml", "--ledger", "led.db", "--id", "L1", "leads.csv"]).code(0);
+    conn.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_a_ledger_fails_and_is_left_untouched() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("L1", "a")]));
+    for (name, content) in [("text.db", b"hello, not a database\n".to_vec()), ("crm.db", Vec::new())] {
+        if content.is_empty() {
+            let c = rusqlite::Connection::open(wd.path(name)).unwrap();
+            c.execute_batch("CREATE TABLE contacts (id TEXT); INSERT INTO contacts VALUES ('x');").unwrap();
+        } else {
+            wd.write(name, &content);
+        }
+        let before = std::fs::read(wd.path(name)).unwrap();
+        for args in [
+            vec!["assign", "-r", "rules.toml", "--ledger", name, "-o", "o.csv", "leads.csv"],
+            vec!["assign", "-r", "rules.toml", "--ledger", name, "--dry-run", "-o", "o.csv", "leads.csv"],
+            vec!["explain", "-r", "rules.toml", "--ledger", name, "--id", "L1", "leads.csv"],
+        ] {
+            wd.run(&args).code(1).stderr_has(&format!("{name}: ")).stderr_has("not a leadroute ledger");
+        }
+        assert_eq!(std::fs::read(wd.path(name)).unwrap(), before, "{name} changed");
+        assert!(!wd.exists("o.csv"));
+    }
+    // An empty file is a new ledger.
+    wd.write("empty.db", "");
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "empty.db", "-q", "-o", "o.csv", "leads.csv"]).code(0);
+    // A ledger from a newer leadroute is refused.
+    let c = rusqlite::Connection::open(wd.path("empty.db")).unwrap();
+    c.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(c);
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "empty.db", "-o", "o.csv", "leads.csv"])
+        .code(1)
+        .stderr_has("written by a newer leadroute");
+}
+
+#[test]
+fn what_is_recorded_and_what_is_not() {
+    let wd = Workdir::new();
+    wd.write(
+        "rules.toml",
+        RULES.replace("name = \"C\"\nteam = \"sales\"", "name = \"C\"\nteam = \"sales\"\ncapacity = 0"),
+    );
+    wd.write("leads.csv", "id,company,views\nL1, Acme Oy ,3\nL2,Beta,1\n,NoId,1\nL1,Dup,1\n");
+    let rows = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&rows, "reason"), ["balanced", "balanced", "missing_id", "duplicate"]);
+    // The run: its number, as-of date, absolute input path, rules digest, rows, assigned.
+    let runs = sql(&wd, "SELECT run, as_of, input, length(rules_sha256), rows_read, assigned, started FROM runs");
+    assert_eq!(runs[0][..6], ["1", "2026-11-20", wd.path("leads.csv").to_string_lossy().as_ref(), "64", "4", "2"]);
+    assert!(runs[0][6].ends_with('Z') && runs[0][6].len() == 20, "{:?}", runs[0][6]);
+    assert_eq!(
+        sql(&wd, "SELECT run, as_of, lead_id, account, team, rep, reason, score, stage FROM assignments"),
+        [
+            ["1", "2026-11-20", "L1", "Acme Oy", "sales", "A", "balanced", "3", "lead"],
+            ["1", "2026-11-20", "L2", "Beta", "sales", "B", "balanced", "1", "lead"],
+        ]
+    );
+    // --dry-run records nothing; the summary says so.
+    wd.write("leads.csv", "id,company,views\nL3,Gamma,1\n");
+    let run = wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--dry-run", "-o", "o.csv", "leads.csv"]);
+    run.code(0).stdout_has("ledger led.db: dry run, nothing recorded");
+    assert_eq!(sql(&wd, "SELECT count(*) FROM runs"), [["1"]]);
+    // A broken pipe (| head) records nothing.
+    let big: String = std::iter::once("id,company,views\n".to_string())
+        .chain((0..200_000).map(|i| format!("X{i},c{i},1\n")))
+        .collect();
+    wd.write("big.csv", big);
+    let out = std::process::Command::new("sh")
+        .current_dir(wd.path(""))
+        .arg("-c")
+        .arg(format!(
+            "{} assign -r rules.toml --ledger led.db -q big.csv | head -c 10 > /dev/null",
+            env!("CARGO_BIN_EXE_leadroute")
+        ))
+        .output()
+        .unwrap();
+    let _ = out;
+    assert_eq!(sql(&wd, "SELECT count(*) FROM runs"), [["1"]]);
+    // An output that names the ledger is refused before anything is read.
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "-o", "led.db", "leads.csv"])
+        .code(2)
+        .stderr_has("led.db");
+    // id = "@line" with a ledger is a rules error.
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--set", "input.id=@line", "leads.csv"])
+        .code(2)
+        .stderr_has("@line");
+}
+
+#[test]
+fn a_failed_commit_of_the_outputs_removes_the_run_again() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("L1", "a")]));
+    wd.write("out.csv", "yesterday\n").write("s.json", "{}\n");
+    let run = wd.run_env(
+        &[
+            "assign",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            "led.db",
+            "-q",
+            "-o",
+            "out.csv",
+            "--summary-json",
+            "s.json",
+            "leads.csv",
+        ],
+        &[("LEADROUTE_FAULT", "rename-fails=2")],
+    );
+    run.code(1).stderr_has("run 1 was removed from the ledger again");
+    assert_eq!(wd.read("out.csv"), "yesterday\n");
+    assert_eq!(sql(&wd, "SELECT count(*) FROM runs"), [["0"]]);
+    assert_eq!(sql(&wd, "SELECT count(*) FROM assigned"), [["0"]]);
+    // The next run routes the lead again, and gets a new number.
+    let rows = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&rows, "reason"), ["balanced"]);
+    assert_eq!(sql(&wd, "SELECT run FROM runs"), [["2"]]);
+}
+
+#[test]
+fn owners_and_emails_come_from_the_ledger() {
+    let wd = Workdir::new();
+    let rules = RULES
+        .replace("account = \"company\"", "account = \"company\"\nemail = \"email\"\naccount_match = \"normalized\"");
+    wd.write("rules.toml", &rules);
+    wd.write("leads.csv", "id,company,views,email\nL1,Acme Oy,1,jane@acme.fi\nL2,Beta,1,bo@beta.fi\n");
+    let first = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&first, "rep"), ["A", "B"]);
+    // A new lead of ACME (written differently) goes to Acme's owner, A, though B
+    // and C have fewer leads; a new id with L2's email (gmail rules aside) keeps B.
+    wd.write(
+        "leads.csv",
+        "id,company,views,email\nN1,ACME,1,other@acme.fi\nN2,Beta,1,BO@beta.fi\nN3,,1,x@acme.fi\nN4,Gamma,1,g@gamma.fi\n",
+    );
+    let rows = assign(&wd, "2026-11-21", &[]);
+    assert_eq!(column(&rows, "id"), ["N1", "N2", "N3", "N4"]);
+    assert_eq!(column(&rows, "rep"), ["A", "B", "A", "C"]);
+    assert_eq!(column(&rows, "reason"), ["account_owner", "assigned_before", "account_owner", "balanced"]);
+}
+
+/// SIGKILL at random moments of a large run, again and again: the ledger
+/// stays readable and holds whole runs only (each run's count matches its
+/// rows, no lead twice); a full run afterwards records every lead exactly
+/// once. `LEADROUTE_KILL_ROWS` and `LEADROUTE_KILL_ROUNDS` make it longer.
+#[cfg(unix)]
+#[test]
+fn kill_9_at_random_moments_leaves_whole_runs_only() {
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+    let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (rows, rounds) = (env("LEADROUTE_KILL_ROWS", 200_000), env("LEADROUTE_KILL_ROUNDS", 6));
+    let wd = Workdir::new();
+    // Each run gives each rep at most a tenth of the leads: runs that commit
+    // leave work for the next, so later runs read a ledger with earlier runs.
+    let cap = rows / 30 + 1;
+    let capped = RULES.replace("team = \"sales\"\n", &format!("team = \"sales\"\ncapacity = {cap}\n"));
+    wd.write("capped.toml", capped).write("rules.toml", RULES);
+    let mut big = String::from("id,company,views\n");
+    for i in 0..rows {
+        big.push_str(&format!("L{i},Co{},{}\n", i % 5000, i % 7));
+    }
+    wd.write("big.csv", big);
+    let args = [
+        "assign",
+        "-r",
+        "capped.toml",
+        "--ledger",
+        "led.db",
+        "--as-of",
+        "2026-11-20",
+        "-q",
+        "-o",
+        "out.csv",
+        "big.csv",
+    ];
+    let start = Instant::now();
+    wd.run(&args).code(0);
+    let took = start.elapsed().as_millis() as u64;
+    let check = |when: &str| {
+        assert_eq!(sql(&wd, "PRAGMA integrity_check"), [["ok"]], "{when}");
+        let torn = sql(
+            &wd,
+            "SELECT r.run, r.assigned, (SELECT count(*) FROM assigned a WHERE a.run = r.run) AS n FROM runs r \
+             WHERE r.assigned <> n",
+        );
+        assert!(torn.is_empty(), "{when}: runs with missing rows: {torn:?}");
+        let [n, distinct] =
+            <[String; 2]>::try_from(sql(&wd, "SELECT count(*), count(DISTINCT lead_id) FROM assigned").remove(0))
+                .unwrap();
+        assert_eq!(n, distinct, "{when}: a lead recorded twice");
+    };
+    check("after a whole run");
+    let mut rng = proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha);
+    let mut killed = 0;
+    for round in 0..rounds {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leadroute"))
+            .args(args)
+            .current_dir(wd.path(""))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..took.max(2) * 5 / 4)));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.code().is_none() {
+            killed += 1;
+        }
+        check(&format!("after kill {round}"));
+    }
+    assert!(killed * 2 >= rounds, "only {killed} of {rounds} runs were killed before they ended ({took} ms each)");
+    // A full run (no capacity) records every lead that is left: each lead once.
+    wd.run(&[
+        "assign",
+        "-r",
+        "rules.toml",
+        "--ledger",
+        "led.db",
+        "--as-of",
+        "2026-11-20",
+        "-q",
+        "-o",
+        "out.csv",
+        "big.csv",
+    ])
+    .code(0);
+    check("after the full run");
+    assert_eq!(sql(&wd, "SELECT count(*) FROM assigned"), [[rows.to_string()]]);
+    let reasons = column(&wd.csv("out.csv"), "reason");
+    assert_eq!(reasons.len(), rows);
+    assert!(reasons.iter().all(|r| ["assigned_before", "balanced", "account_owner"].contains(&r.as_str())));
+}
