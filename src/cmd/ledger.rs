@@ -196,6 +196,7 @@ fn write_export(
 /// `ledger import`: the rows of a CSV that have a rep, recorded as one run.
 fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let as_of = date_arg("--as-of", &a.as_of)?;
+    let as_of_day = parse_as_of(&as_of).unwrap_or(0);
     let file = read_side_file(&a.csv, "the CSV to import", "a header that holds the --id and --rep columns")?;
     let column = |name: &str, flag: &str| find_column(&a.csv, &file.header, name, flag);
     let (id_col, rep_col) = (column(&a.id, "--id")?, column(&a.rep, "--rep")?);
@@ -273,6 +274,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         let account_key = row.account.and_then(|acc| lookup_key(acc, None));
         l.add_assignment(&Row {
             run,
+            as_of_day,
             lead_id: row.lead_id,
             account: row.account,
             account_key: account_key.as_deref(),

@@ -402,17 +402,18 @@ fn owners(
         return Ok(());
     }
     // The look-up keys (`assigned.account_key`) the wanted accounts have.
-    let mut coarse: HashMap<String, ()> = HashMap::new();
+    let mut coarse: HashMap<String, usize> = HashMap::new();
     for key in wanted.keys() {
         let mut c = String::new();
         account_key(key, &mut c);
-        coarse.insert(c, ());
+        *coarse.entry(c).or_default() += 1;
     }
     let mut first: HashMap<u32, (Order, i64)> = HashMap::new();
     let mut buf = String::new();
     // A row counts for the account its current key names, when it is earlier
     // than that account's earliest so far.
-    let mut consider = |row: &rusqlite::Row, buf: &mut String| -> rusqlite::Result<()> {
+    // Returns whether the row was the first found for its account.
+    let mut consider = |row: &rusqlite::Row, buf: &mut String| -> rusqlite::Result<bool> {
         let order = order(days, row.get(3)?, row.get(4)?);
         let account = row.get_ref(0)?.as_str_or_null()?;
         let email = row.get_ref(1)?.as_str_or_null()?;
@@ -420,9 +421,9 @@ fn owners(
             && let Some(&i) = wanted.get(buf.as_str())
             && first.get(&i).is_none_or(|(o, _)| order < *o)
         {
-            first.insert(i, (order, row.get(2)?));
+            return Ok(first.insert(i, (order, row.get(2)?)).is_none());
         }
-        Ok(())
+        Ok(false)
     };
     let columns = "SELECT account, email, rep, run, rowid, account_key FROM assigned";
     if size <= wanted.len() as i64 * POINT_LOOKUP_RATIO {
@@ -435,11 +436,20 @@ fn owners(
             }
         }
     } else {
-        let mut st = l.conn().prepare(&format!("{columns} WHERE account_key = ?1")).map_err(|e| l.sql(e))?;
-        for key in coarse.keys() {
+        // The index gives an account's rows earliest first: stop at the first
+        // that each wanted key under it names.
+        let mut st = l
+            .conn()
+            .prepare(&format!("{columns} WHERE account_key = ?1 ORDER BY as_of_day, run, rowid"))
+            .map_err(|e| l.sql(e))?;
+        for (key, &n) in &coarse {
             let mut rows = st.query([key]).map_err(|e| l.sql(e))?;
+            let mut found = 0;
             while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
-                consider(row, &mut buf).map_err(|e| l.sql(e))?;
+                found += usize::from(consider(row, &mut buf).map_err(|e| l.sql(e))?);
+                if found == n {
+                    break;
+                }
             }
         }
     }

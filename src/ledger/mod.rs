@@ -45,6 +45,7 @@ CREATE TABLE names (
 );
 CREATE TABLE assigned (
     run         INTEGER NOT NULL,
+    as_of_day   INTEGER NOT NULL,
     lead_id     TEXT NOT NULL,
     account     TEXT,
     account_key TEXT,
@@ -57,7 +58,7 @@ CREATE TABLE assigned (
     stage       INTEGER
 );
 CREATE INDEX assigned_lead ON assigned (lead_id);
-CREATE INDEX assigned_account ON assigned (account_key) WHERE account_key IS NOT NULL;
+CREATE INDEX assigned_account ON assigned (account_key, as_of_day, run) WHERE account_key IS NOT NULL;
 CREATE INDEX assigned_email ON assigned (email_key) WHERE email_key IS NOT NULL;
 CREATE TABLE run_reps (
     run   INTEGER NOT NULL,
@@ -314,12 +315,13 @@ impl Ledger {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO assigned (run, lead_id, account, account_key, email, email_key, team, rep, reason, \
-                 score, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO assigned (run, as_of_day, lead_id, account, account_key, email, email_key, team, rep, \
+                 reason, score, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .map_err(|e| self.sql(e))?;
         st.execute(params![
             row.run,
+            row.as_of_day,
             row.lead_id,
             row.account,
             row.account_key,
@@ -357,6 +359,7 @@ impl Ledger {
         let assigned = routed.assignments.iter().filter(|a| a.reason.new_assignment()).count() as u64;
         info.assigned = assigned;
         let run = self.add_run(&info)?;
+        let as_of_day = crate::date::parse_as_of(&info.as_of).unwrap_or(0);
         let Some(id_col) = batch.plan.id_col else { return Ok(run) };
         let mut cache = foldhash::HashMap::default();
         let mut rr = crate::input::RecordReader::new(batch.delimiter);
@@ -377,6 +380,7 @@ impl Ledger {
             };
             let row = Row {
                 run,
+                as_of_day,
                 lead_id: f.cell(id_col),
                 account,
                 account_key: account_key.as_deref(),
@@ -415,6 +419,9 @@ pub struct RunInfo {
 /// One row of `assigned`.
 pub struct Row<'a> {
     pub run: i64,
+    /// The run's as-of date as a day number (days from 1970-01-01): kept
+    /// with each row so that an account's earliest lead is one index step.
+    pub as_of_day: i32,
     pub lead_id: &'a str,
     pub account: Option<&'a str>,
     pub account_key: Option<&'a str>,
