@@ -54,19 +54,11 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<String
     let mut no_team: Vec<(u64, Option<&Lead>)> = vec![(0, None); rules.stages.len() + 1];
     let mut no_capacity: Vec<(u64, Option<&Lead>)> = vec![(0, None); rules.teams.len()];
     let mut received = vec![false; rules.teams.len()];
-    // Leads that kept a rep who cannot take leads now, by rep: (count, first lead, why).
-    let mut kept: std::collections::BTreeMap<usize, (u64, &Lead, &str)> = Default::default();
     let as_of = routed.memory.as_of;
     for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
+        // A lead kept from an earlier run reached no team in this one (the
+        // summary names those whose rep cannot take leads now).
         if a.reason == Reason::AssignedBefore {
-            let Some(r) = a.rep() else { continue };
-            let why = match rules.reps.get(r) {
-                None => "is not in the rules",
-                Some(rep) if !rep.active => "is inactive",
-                Some(rep) if rep.away_on(as_of) => "is away",
-                Some(_) => continue,
-            };
-            kept.entry(r).or_insert((0, lead, why)).0 += 1;
             continue;
         }
         if let Some(t) = a.team() {
@@ -84,13 +76,6 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<String
         slot.1.get_or_insert(lead);
     }
     let id = |lead: &Lead| batch.lead_id(lead);
-    for (r, (n, first, why)) in kept {
-        out.push(format!(
-            "{n} leads kept the rep an earlier run gave them, '{}', who {why} (assigned_before; first: {})",
-            routed.rep_name(rules, r),
-            id(first)
-        ));
-    }
     for (s, (n, first)) in no_team.iter().enumerate() {
         if let Some(first) = first {
             out.push(format!(

@@ -239,3 +239,29 @@ fn outcomes_from_a_file_matched_by_lead_id() {
     .code(1)
     .stderr_has("deals.csv");
 }
+
+#[test]
+fn a_team_whose_reps_are_all_away_or_at_a_limit_is_reported() {
+    // Ada is away on the as-of date and Bo has used up his per_day in an earlier run.
+    let rules = RULES
+        .replace(
+            "name = \"Ada\"\nteam = \"product\"",
+            "name = \"Ada\"\nteam = \"product\"\naway = [{ from = \"2026-10-30\", to = \"2026-11-02\" }]",
+        )
+        .replace("name = \"Bo\"\nteam = \"product\"", "name = \"Bo\"\nteam = \"product\"\nper_day = 1");
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules)
+        .write("first.csv", "id,company,views,interest\nP1,Pre,9,product\n")
+        .write("leads.csv", CLEAN);
+    let base = ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "--ledger", "led.db", "-q", "-o"];
+    wd.run(&[&base[..], &["out0.csv", "first.csv"]].concat()).code(0);
+    let run = wd.run(&[&base[..], &["out.csv", "leads.csv"]].concat());
+    run.code(0);
+    assert_eq!(
+        warnings(&run),
+        [
+            "leadroute: warning: 2 leads for team 'product' got no_capacity: no rep there (or in its overflow) could take them (first: L1)",
+            "leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit)",
+        ]
+    );
+}
