@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::input::RecordReader;
 use crate::pipeline::Batch;
 use crate::route::Routed;
-use crate::rules::Rules;
+use crate::rules::{Group, Rules};
+use crate::score::Scratch;
 
 /// Leads and conversions in one group.
 #[derive(Serialize, Debug, Clone, Default, PartialEq)]
@@ -75,6 +78,10 @@ pub struct Calibration {
     pub grades: Option<Vec<GradeConversion>>,
     pub deciles: Vec<DecileConversion>,
     pub thresholds: Vec<Threshold>,
+    /// ROC AUC of the score, of fit alone and of engagement alone.
+    pub auc: Auc,
+    /// Per criterion, in rules order: conversion where it held and where not.
+    pub criteria: Vec<CriterionConversion>,
     /// With `--outcomes FILE`: the leads the file does not have (counted as not converted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcomes_missing: Option<u64>,
@@ -88,6 +95,165 @@ pub struct GradeConversion {
     pub grade: String,
     #[serde(flatten)]
     pub conversion: Conversion,
+}
+
+/// ROC AUC against the outcome: the chance that a converted lead has a higher
+/// figure than one that did not, ties counting half (0.5 is no better than
+/// chance). Null when no lead, or every lead, converted.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct Auc {
+    pub score: Option<f64>,
+    pub fit: Option<f64>,
+    pub engagement: Option<f64>,
+    /// Why the AUCs are null: "no lead converted", "every lead converted", "no leads".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undefined_reason: Option<&'static str>,
+}
+
+/// One criterion against the outcome. "Held" is the criterion's test alone
+/// (a `per` criterion: floor(v / u) ≥ 1; decay does not change it).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct CriterionConversion {
+    pub criterion: String,
+    pub group: &'static str,
+    /// Leads where it held, and of them converted.
+    pub held: u64,
+    pub held_converted: u64,
+    pub held_rate: Option<f64>,
+    /// Leads where it did not hold, and of them converted.
+    pub not_held: u64,
+    pub not_held_converted: u64,
+    pub not_held_rate: Option<f64>,
+    /// held_rate ÷ the overall rate; null when either is null or the overall rate is 0.
+    pub lift: Option<f64>,
+    /// `few`: held or failed for fewer than `FEW` leads; `leak?`: held for
+    /// `LEAK_MIN` or more leads converting at 0% or at 99% or more.
+    pub flags: Vec<&'static str>,
+}
+
+/// Below this many leads on either side a criterion's rates are flagged `few`.
+pub const FEW: u64 = 30;
+/// From this many leads where it held, a rate of 0% or ≥ 99% is flagged `leak?`.
+pub const LEAK_MIN: u64 = 100;
+
+impl CriterionConversion {
+    fn new(rules: &Rules, i: usize, (held, held_converted): (u64, u64), overall: &Conversion) -> CriterionConversion {
+        let c = &rules.criteria[i];
+        let not_held = overall.leads - held;
+        let not_held_converted = overall.converted - held_converted;
+        let held_rate = ratio(held_converted, held);
+        let overall_rate = ratio(overall.converted, overall.leads).filter(|r| *r > 0.0);
+        let mut flags = Vec::new();
+        if held < FEW || not_held < FEW {
+            flags.push("few");
+        }
+        // 99% compared exactly: converted / held ≥ 99 / 100.
+        if held >= LEAK_MIN && (held_converted == 0 || held_converted * 100 >= held * 99) {
+            flags.push("leak?");
+        }
+        CriterionConversion {
+            criterion: c.name.clone(),
+            group: match c.group {
+                Group::Fit => "fit",
+                Group::Engagement => "engagement",
+            },
+            held,
+            held_converted,
+            held_rate,
+            not_held,
+            not_held_converted,
+            not_held_rate: ratio(not_held_converted, not_held),
+            lift: held_rate.zip(overall_rate).map(|(h, o)| h / o),
+            flags,
+        }
+    }
+}
+
+/// ROC AUC of `values` against the outcomes paired with them: the
+/// Mann–Whitney U of the converted values over the others, with midranks for
+/// ties, divided by the number of pairs. O(n log n) and exact: the rank sums
+/// are kept doubled in integers, so half ranks stay whole. `None` when no
+/// value, or every value, is paired with a conversion. Reorders `values`.
+pub fn auc(values: &mut [(i64, bool)]) -> Option<f64> {
+    values.par_sort_unstable_by_key(|v| v.0);
+    let pos = values.iter().filter(|v| v.1).count() as u128;
+    let neg = values.len() as u128 - pos;
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    // Ranks are 1-based; a tie group at ranks start+1 ..= start+len shares the
+    // midrank (2·start + len + 1) / 2.
+    let (mut twice_rank_sum, mut start) = (0u128, 0u128);
+    for group in values.chunk_by(|a, b| a.0 == b.0) {
+        let len = group.len() as u128;
+        let converted = group.iter().filter(|v| v.1).count() as u128;
+        twice_rank_sum += converted * (2 * start + len + 1);
+        start += len;
+    }
+    // U = R − pos·(pos + 1) / 2, doubled.
+    let twice_u = twice_rank_sum - pos * (pos + 1);
+    Some(twice_u as f64 / (2 * pos * neg) as f64)
+}
+
+/// The AUCs of a batch's score, fit and engagement against its outcomes.
+/// Every well-formed lead counts, disqualified ones included.
+pub fn aucs(batch: &Batch) -> Auc {
+    let conv = |i: u32| batch.outcomes.get(i as usize).copied().unwrap_or(false);
+    let of = |f: &dyn Fn(&crate::pipeline::Lead) -> i64| {
+        let mut v: Vec<(i64, bool)> = batch.leads.iter().map(|l| (f(l), conv(l.index))).collect();
+        auc(&mut v)
+    };
+    let converted = batch.leads.iter().filter(|l| conv(l.index)).count();
+    let undefined_reason = match converted {
+        _ if batch.leads.is_empty() => Some("no leads"),
+        0 => Some("no lead converted"),
+        n if n == batch.leads.len() => Some("every lead converted"),
+        _ => None,
+    };
+    if undefined_reason.is_some() {
+        return Auc { score: None, fit: None, engagement: None, undefined_reason };
+    }
+    Auc {
+        score: of(&|l| l.score().0),
+        fit: of(&|l| l.fit().0),
+        engagement: of(&|l| l.engagement().0),
+        undefined_reason,
+    }
+}
+
+/// Per criterion: (leads where it held, of them converted). The pipeline
+/// keeps no per-criterion bits, so each lead's row is scored again with the
+/// scorer's own steps (`Batch::rescore`, as `explain` does), in parallel;
+/// only `score --outcome` pays for it.
+fn criteria_held(rules: &Rules, batch: &Batch) -> Vec<(u64, u64)> {
+    let n = rules.criteria.len();
+    let conv = |i: u32| batch.outcomes.get(i as usize).copied().unwrap_or(false);
+    batch
+        .leads
+        .par_iter()
+        .fold(
+            || (Scratch::new(&batch.plan), RecordReader::new(batch.delimiter), vec![(0u64, 0u64); n]),
+            |(mut scratch, mut rr, mut counts), lead| {
+                if batch.rescore(rules, lead, &mut rr, &mut scratch).is_some() {
+                    let converted = conv(lead.index) as u64;
+                    for (c, &held) in counts.iter_mut().zip(&scratch.held) {
+                        if held {
+                            c.0 += 1;
+                            c.1 += converted;
+                        }
+                    }
+                }
+                (scratch, rr, counts)
+            },
+        )
+        .map(|(_, _, counts)| counts)
+        .reduce(
+            || vec![(0, 0); n],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x = (x.0 + y.0, x.1 + y.1));
+                a
+            },
+        )
 }
 
 /// Per stage and per score decile: leads, converted, rate; per stage threshold:
@@ -153,6 +319,11 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
     });
     let warning = (n > 0 && (overall.converted == 0 || overall.converted as usize == n))
         .then(|| all_or_none(batch, outcome_column, overall.converted == 0));
+    let criteria = criteria_held(rules, batch)
+        .into_iter()
+        .enumerate()
+        .map(|(i, held)| CriterionConversion::new(rules, i, held, &overall))
+        .collect();
     Calibration {
         outcome_column: outcome_column.to_string(),
         overall: overall.finish(),
@@ -160,6 +331,8 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
         grades,
         deciles,
         thresholds,
+        auc: aucs(batch),
+        criteria,
         outcomes_missing: batch.plan.outcomes.as_ref().map(|_| batch.outcomes_missing),
         warning,
     }
@@ -226,6 +399,15 @@ pub struct Comparison {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grades: Option<Vec<Diff>>,
     pub conversion: Option<Vec<StagePair>>,
+    /// With `--outcome`: the AUCs under each rule set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auc: Option<AucPair>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct AucPair {
+    pub base: Auc,
+    pub candidate: Auc,
 }
 
 /// What compare needs of each side.
@@ -374,5 +556,80 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         rep_changed,
         grades,
         conversion,
+        auc: outcome.then(|| AucPair { base: aucs(a.batch), candidate: aucs(b.batch) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::auc;
+
+    fn of(values: &[i64], converted: &[bool]) -> Option<f64> {
+        let mut v: Vec<(i64, bool)> = values.iter().copied().zip(converted.iter().copied()).collect();
+        auc(&mut v)
+    }
+
+    /// The definition: over every (converted, not converted) pair, 1 when the
+    /// converted one is higher, ½ for a tie, 0 otherwise; the mean.
+    fn by_pairs(v: &[(i64, bool)]) -> f64 {
+        let (mut sum, mut pairs) = (0.0, 0.0);
+        for a in v.iter().filter(|a| a.1) {
+            for b in v.iter().filter(|b| !b.1) {
+                sum += if a.0 > b.0 {
+                    1.0
+                } else if a.0 == b.0 {
+                    0.5
+                } else {
+                    0.0
+                };
+                pairs += 1.0;
+            }
+        }
+        sum / pairs
+    }
+
+    #[test]
+    fn ties_count_half() {
+        // Converted at 2 and 3, not converted at 1 and 2: the pairs (2,1) 1,
+        // (2,2) ½, (3,1) 1, (3,2) 1 make 3.5 of 4. By midranks: the values
+        // 1, 2, 2, 3 rank 1, 2.5, 2.5, 4; the converted sum R = 2.5 + 4 = 6.5,
+        // U = R − 2·3/2 = 3.5, AUC = 3.5 / (2·2) = 0.875.
+        assert_eq!(of(&[1, 2, 2, 3], &[false, true, false, true]), Some(0.875));
+        // Input order does not matter.
+        assert_eq!(of(&[3, 2, 1, 2], &[true, false, false, true]), Some(0.875));
+    }
+
+    #[test]
+    fn all_tied_is_one_half_perfect_is_one_reversed_is_zero() {
+        assert_eq!(of(&[5, 5, 5, 5, 5], &[true, false, false, true, false]), Some(0.5));
+        assert_eq!(of(&[9, 8, 1, 2, 3], &[true, true, false, false, false]), Some(1.0));
+        assert_eq!(of(&[1, 2, 8, 9], &[true, true, false, false]), Some(0.0));
+    }
+
+    #[test]
+    fn undefined_without_both_outcomes() {
+        assert_eq!(of(&[1, 2, 3], &[true, true, true]), None);
+        assert_eq!(of(&[1, 2, 3], &[false, false, false]), None);
+        assert_eq!(of(&[], &[]), None);
+    }
+
+    #[test]
+    fn matches_the_pairwise_definition_on_many_ties() {
+        // A small deterministic generator: values in 0..7 so that ties abound.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for n in [2usize, 3, 10, 57, 400] {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                v.push(((x % 7) as i64 - 3, (x >> 20) % 3 == 0));
+            }
+            v[0].1 = true;
+            v[1].1 = false;
+            let want = by_pairs(&v);
+            let got = auc(&mut v.clone()).unwrap();
+            assert!((got - want).abs() < 1e-12, "n {n}: {got} vs {want}");
+        }
     }
 }

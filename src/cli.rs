@@ -1,7 +1,7 @@
 //! The command line as typed: raw arguments only. `cmd` turns them into a
 //! checked configuration; nothing below `cmd` sees clap.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -57,6 +57,26 @@ pub enum Command {
   leadroute compare -r rules.toml --candidate rules-new.toml --outcome Converted leads.csv
   leadroute compare -r rules.toml --set reps.Brent.active=false --summary-json diff.json leads.csv")]
     Compare(CompareArgs),
+    /// Where should a stage's min_score be? Sweep it over every score against a known outcome.
+    #[command(after_help = "Examples:
+  leadroute tune -r rules.toml --outcome Converted --stage sql --target-precision 0.9 leads.csv
+  leadroute tune -r rules.toml --outcome Converted --stage mql --target-recall 0.8 -o sweep.csv leads.csv
+  leadroute tune -r rules.toml --outcome won --outcomes deals.csv --stage sql --target-leads 500 leads.csv
+
+The answer is the lowest threshold with precision >= P, the highest with recall >= R, or the one
+whose number of leads at or above the stage is closest to N (ties: the higher); it ends with the
+`--set stages.NAME.min_score=X` line that applies it. When none qualifies, it says so (exit 0).")]
+    Tune(TuneArgs),
+    /// Points from the data: fit the criteria's points to a known outcome; write a candidate rules file.
+    #[command(after_help = "Examples:
+  leadroute learn -r rules.toml --outcome Converted -o learned.toml leads.csv
+  leadroute learn -r rules.toml --outcome won --outcomes deals.csv --folds 10 --seed 7 -o learned.toml leads.csv
+  leadroute compare -r rules.toml --candidate learned.toml --outcome Converted leads.csv
+
+The learned file is RULES with only the points, max, max_fit, max_engagement, min_fit,
+min_engagement and min_score values changed (comments and order kept); the report gives the
+old and learned points and the out-of-sample ROC AUC of both, averaged over the folds.")]
+    Learn(LearnArgs),
     /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -337,6 +357,92 @@ pub struct CompareArgs {
     pub quiet: bool,
 
     /// The lead export (CSV). Read once per rule set, so not standard input.
+    #[arg(value_name = "LEADS")]
+    pub leads: String,
+}
+
+#[derive(Args, Debug)]
+#[command(group(
+    ArgGroup::new("target").required(true).multiple(false).args(["target_precision", "target_recall", "target_leads"])
+))]
+pub struct TuneArgs {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The stage whose min_score is swept (not the first stage: it has no tests).
+    #[arg(long = "stage", value_name = "NAME")]
+    pub stage: String,
+    /// The lowest threshold whose precision (conversion rate at or above the stage) is at least P (0 to 1).
+    #[arg(long = "target-precision", value_name = "P")]
+    pub target_precision: Option<String>,
+    /// The highest threshold whose recall (share of all converted leads at or above the stage) is at
+    /// least R (0 to 1).
+    #[arg(long = "target-recall", value_name = "R")]
+    pub target_recall: Option<String>,
+    /// The threshold whose number of leads at or above the stage is closest to N (ties: the higher).
+    #[arg(long = "target-leads", value_name = "N")]
+    pub target_leads: Option<u64>,
+
+    /// The outcome column (1/true/yes/y/won/converted means converted).
+    #[arg(long = "outcome", value_name = "COLUMN")]
+    pub outcome: String,
+    /// The values that count as converted, comma-separated, compared trimmed and
+    /// case-insensitively [default: 1,true,yes,y,won,converted].
+    #[arg(long = "converted", value_name = "VALUES")]
+    pub converted: Option<String>,
+    /// Read the outcome column from this file instead of the export, matched by lead id (the
+    /// file's first column). A lead missing from it counts as not converted.
+    #[arg(long = "outcomes", value_name = "FILE")]
+    pub outcomes: Option<String>,
+
+    /// Write the whole sweep as CSV (threshold,leads,converted,precision,recall), one row per
+    /// distinct score, highest first; `-` for standard output (the report then goes to standard error).
+    #[arg(short = 'o', long = "output", value_name = "SWEEP.csv")]
+    pub output: Option<String>,
+    /// Write the sweep and the answer as JSON here, for scripts.
+    #[arg(long = "summary-json", value_name = "FILE")]
+    pub summary_json: Option<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The lead export (CSV), or `-` for standard input.
+    #[arg(value_name = "LEADS")]
+    pub leads: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LearnArgs {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The outcome column (1/true/yes/y/won/converted means converted).
+    #[arg(long = "outcome", value_name = "COLUMN")]
+    pub outcome: String,
+    /// The values that count as converted, comma-separated, compared trimmed and
+    /// case-insensitively [default: 1,true,yes,y,won,converted].
+    #[arg(long = "converted", value_name = "VALUES")]
+    pub converted: Option<String>,
+    /// Read the outcome column from this file instead of the export, matched by lead id (the
+    /// file's first column). A lead missing from it counts as not converted.
+    #[arg(long = "outcomes", value_name = "FILE")]
+    pub outcomes: Option<String>,
+
+    /// Where the learned rules go; `-` or absent means standard output (the report then goes
+    /// to standard error).
+    #[arg(short = 'o', long = "output", value_name = "LEARNED.toml")]
+    pub output: Option<String>,
+    /// The number of folds for the out-of-sample AUC (at least 2).
+    #[arg(long = "folds", value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub folds: u32,
+    /// The seed of the folds: lead i goes to fold SHA-256("SEED:ID") mod K.
+    #[arg(long = "seed", value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
 }

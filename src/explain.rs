@@ -198,15 +198,14 @@ pub fn explain(
     let mut id = String::new();
     let mut s = RowScore::default();
     let mut crm_cell = String::new();
-    if let Some(rec) = rr.read(&batch.input.text, lead.offset) {
-        scratch.load(plan, &rec.fields);
-        s = scratch.score(plan, &rec.fields, rules.max_fit, rules.max_engagement);
-        cells = plan.criteria.iter().map(|c| rec.fields.str(plan.slots[c.cond.slot].col).to_string()).collect();
+    if let Some((row, fields)) = batch.rescore(rules, lead, &mut rr, &mut scratch) {
+        s = row;
+        cells = plan.criteria.iter().map(|c| fields.str(plan.slots[c.cond.slot].col).to_string()).collect();
         if let Some(k) = plan.crm_slot {
-            crm_cell = rec.fields.cell(plan.slots[k].col).to_string();
+            crm_cell = fields.cell(plan.slots[k].col).to_string();
         }
         id = match plan.id_col {
-            Some(col) => rec.fields.cell(col).to_string(),
+            Some(col) => fields.cell(col).to_string(),
             None => line.to_string(),
         };
     }

@@ -12,6 +12,7 @@ pub mod error;
 mod explain;
 mod identity;
 mod input;
+mod learn;
 mod ledger;
 mod num;
 mod outcomes;
@@ -25,6 +26,7 @@ mod rules;
 mod score;
 mod stage;
 mod timings;
+mod tune;
 
 use clap::Parser;
 
@@ -38,6 +40,8 @@ pub fn run() -> anyhow::Result<error::Exit> {
         cli::Command::Check(a) => cmd::check::run(a),
         cli::Command::Explain(a) => cmd::explain::run(a),
         cli::Command::Compare(a) => cmd::compare::run(a),
+        cli::Command::Tune(a) => cmd::tune::run(a),
+        cli::Command::Learn(a) => cmd::learn::run(a),
         cli::Command::Ledger(a) => cmd::ledger::run(a),
     }
 }

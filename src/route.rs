@@ -318,11 +318,20 @@ impl<'a> Router<'a> {
     /// share of the balance window's days the rep is not away (1 without a
     /// ledger); exact.
     fn load(&self, r: usize) -> Ratio {
-        let days = i128::from(self.rules.balance_days);
-        let present = self.memory.present_days[r].max(1) as i128;
-        Ratio {
-            num: self.window_taken(r) as i128 * crate::num::DEC_SCALE * days,
-            den: self.rules.reps[r].weight.0 * present,
+        let days = u64::from(self.rules.balance_days);
+        let present = self.memory.present_days[r].clamp(1, days);
+        let num = self.window_taken(r) as i128 * crate::num::DEC_SCALE;
+        let weight = self.rules.reps[r].weight.0;
+        if present == days {
+            // Present all the window (always without a ledger): taken / weight.
+            return Ratio { num, den: weight };
+        }
+        // taken × days / (weight × present); a weight near the largest allowed
+        // (10^20) times `present` would not fit: then the days are divided
+        // out of the numerator instead (rounded down).
+        match (num.checked_mul(days as i128), weight.checked_mul(present as i128)) {
+            (Some(n), Some(d)) => Ratio { num: n, den: d },
+            _ => Ratio { num: num * days as i128 / present as i128, den: weight },
         }
     }
 

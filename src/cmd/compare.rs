@@ -40,8 +40,15 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         (Some(path), true) => Some(crate::owners::read(path)?),
         _ => None,
     };
-    let (ba, ra) = side(&base.rules, &name, &bytes, args, base.as_of, owners.as_ref(), &base.decoration)?;
-    let (bb, rb) = side(&candidate, &name, &bytes, args, base.as_of, owners.as_ref(), &base.decoration)?;
+    // One snapshot of the ledger for both sides.
+    let ledger = match &args.ledger {
+        Some(path) => Some(crate::ledger::Ledger::open_for_reading(path)?),
+        None => None,
+    };
+    let ctx =
+        Context { args, as_of: base.as_of, owners: owners.as_ref(), decoration: &base.decoration, ledger: &ledger };
+    let (ba, ra) = side(&base.rules, &name, &bytes, &ctx)?;
+    let (bb, rb) = side(&candidate, &name, &bytes, &ctx)?;
     drop(bytes);
     if ba.leads.len() != bb.leads.len() {
         return Err(Error::input(format!(
@@ -75,15 +82,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
 }
 
 /// One rule set's run over the export: scored, ranked and, when it has teams, routed.
-fn side(
-    rules: &Rules,
-    name: &str,
-    bytes: &[u8],
-    args: &CompareArgs,
+/// What both sides share.
+struct Context<'a> {
+    args: &'a CompareArgs,
     as_of: i32,
-    owners: Option<&OwnersFile>,
-    decoration: &Decoration,
-) -> anyhow::Result<(Batch, Option<Routed>)> {
+    owners: Option<&'a OwnersFile>,
+    decoration: &'a Decoration,
+    /// `--ledger`: the snapshot (None inside: the file does not exist yet).
+    ledger: &'a Option<Option<crate::ledger::Ledger>>,
+}
+
+fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Result<(Batch, Option<Routed>)> {
+    let (args, as_of, owners, decoration) = (ctx.args, ctx.as_of, ctx.owners, ctx.decoration);
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
@@ -98,7 +108,10 @@ fn side(
     };
     let routed = match mode {
         Mode::Assign => {
-            let memory = memory_of(args.ledger.as_deref(), rules, &batch, as_of)?;
+            let memory = match ctx.ledger {
+                Some(l) => crate::ledger::read_memory(l.as_ref(), rules, &batch, as_of)?,
+                None => Memory::none(rules, as_of),
+            };
             Some(crate::route::route_all(rules, &batch, &owners, memory))
         }
         _ => None,

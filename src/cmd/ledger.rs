@@ -268,11 +268,12 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let mut names = foldhash::HashMap::default();
     let reason = l.name_id(IMPORTED, &mut names)?;
     let mut taken: foldhash::HashMap<i64, u64> = foldhash::HashMap::default();
+    let mut range: Option<(i64, i64)> = None;
     for row in &rows {
         let rep = l.name_id(row.rep, &mut names)?;
         let team = row.team.map(|t| l.name_id(t, &mut names)).transpose()?;
         let account_key = row.account.and_then(|acc| lookup_key(acc, None));
-        l.add_assignment(&Row {
+        let id = l.add_assignment(&Row {
             run,
             as_of_day,
             lead_id: row.lead_id,
@@ -286,8 +287,10 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             score: None,
             stage: None,
         })?;
+        range = Some((range.map_or(id, |(first, _)| first), id));
         *taken.entry(rep).or_default() += 1;
     }
+    l.set_rows(run, range)?;
     l.add_run_reps(run, &taken)?;
     print(&format!(
         "{}: imported {} as run {run} (as of {as_of}){skipped}\n",
@@ -308,8 +311,7 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
         if conn.query_row("SELECT 1 FROM runs WHERE run = ?1", [a.run], |_| Ok(())).optional()?.is_none() {
             return Ok(None);
         }
-        let n = conn.execute("DELETE FROM assigned WHERE run = ?1", [a.run])?;
-        conn.execute("DELETE FROM run_reps WHERE run = ?1", [a.run])?;
+        let n = crate::ledger::delete_run_rows(conn, a.run)?;
         conn.execute("DELETE FROM runs WHERE run = ?1", [a.run])?;
         Ok(Some(n))
     };
@@ -334,11 +336,17 @@ fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     l.lock()?;
     let steps = |l: &Ledger| -> rusqlite::Result<(usize, i64)> {
         let conn = l.conn();
-        let old = "SELECT run FROM runs WHERE as_of < ?1";
-        let n = conn.execute(&format!("DELETE FROM assigned WHERE run IN ({old})"), [&before])?;
-        conn.execute(&format!("DELETE FROM run_reps WHERE run IN ({old})"), [&before])?;
-        let runs = conn.query_row("SELECT count(*) FROM runs WHERE as_of < ?1", [&before], |r| r.get(0))?;
-        Ok((n, runs))
+        // Run by run, each by its row range: no scan of the table.
+        let old: Vec<i64> = conn
+            .prepare("SELECT run FROM runs WHERE as_of < ?1")?
+            .query_map([&before], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut n = 0;
+        for &run in &old {
+            n += crate::ledger::delete_run_rows(conn, run)?;
+        }
+        conn.execute("UPDATE runs SET first_row = NULL, last_row = NULL WHERE as_of < ?1", [&before])?;
+        Ok((n, old.len() as i64))
     };
     let (n, runs) = steps(&l).map_err(|e| l.sql(e))?;
     if n == 0 {

@@ -7,8 +7,10 @@ pub mod assign;
 pub mod check;
 pub mod compare;
 pub mod explain;
+pub mod learn;
 pub mod ledger;
 pub mod score;
+pub mod tune;
 
 use std::time::Instant;
 
@@ -135,6 +137,9 @@ impl Scored<'_> {
             return Err(strict_failure(batch).into());
         }
         let rules = &self.cfg.rules;
+        if let Some(RunLedger::Write(_)) = &ledger {
+            self.outputs.recorded();
+        }
         let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, batch, routed);
         match self.csv {
             Some(i) => self.outputs.write(i, write_csv)?,
@@ -193,7 +198,10 @@ impl Scored<'_> {
         }
         if let Err(e) = self.outputs.commit() {
             if let (Some(RunLedger::Write(l)), Some(run)) = (&mut ledger, recorded) {
-                let undone = match l.remove_run(run) {
+                let removed = l.remove_run(run);
+                // Interrupts were held from the ledger's commit until now.
+                output::release_interrupts();
+                let undone = match removed {
                     Ok(_) => format!("run {run} was removed from the ledger again"),
                     Err(u) => format!(
                         "run {run} is recorded in the ledger but its outputs are not in place: {}; \

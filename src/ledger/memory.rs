@@ -36,6 +36,8 @@ pub fn read_memory(
     let mut m = Memory::none(rules, as_of);
     m.ledger = true;
     let first_day = as_of - (rules.balance_days as i32 - 1);
+    // Dates are compared as the ledger writes them: from 0001-01-01.
+    let earliest = crate::date::day_number(1, 1, 1).unwrap_or(i32::MIN);
     m.present_days = rules.reps.iter().map(|r| r.days_present(first_day, as_of)).collect();
     let Some(l) = ledger else { return Ok(m) };
     let rep_of: HashMap<&str, usize> = rules.reps.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
@@ -49,7 +51,8 @@ pub fn read_memory(
              JOIN names n ON n.id = c.rep WHERE r.as_of BETWEEN ?1 AND ?2 GROUP BY r.as_of, n.name",
         )
         .map_err(|e| l.sql(e))?;
-    let mut rows = st.query(params![format_day(as_of - (longest - 1)), format_day(as_of)]).map_err(|e| l.sql(e))?;
+    let from = (as_of - (longest - 1)).max(earliest);
+    let mut rows = st.query(params![format_day(from), format_day(as_of)]).map_err(|e| l.sql(e))?;
     while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
         let (day, rep, n): (String, String, i64) =
             (row.get(0).map_err(|e| l.sql(e))?, row.get(1).map_err(|e| l.sql(e))?, row.get(2).map_err(|e| l.sql(e))?);
@@ -71,7 +74,13 @@ pub fn read_memory(
     let days = run_days(l)?;
     let size: i64 = l
         .conn()
-        .query_row("SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM assigned", [], |r| r.get(0))
+        // Two look-ups at the ends of the table (one expression with both
+        // min and max would scan it).
+        .query_row(
+            "SELECT coalesce((SELECT max(rowid) FROM assigned) - (SELECT min(rowid) FROM assigned) + 1, 0)",
+            [],
+            |r| r.get(0),
+        )
         .map_err(|e| l.sql(e))?;
     before(l, rules, batch, &names, &days, size, &mut m)?;
     if batch.plan.account_col.is_some() {
@@ -331,6 +340,13 @@ fn before(
             }
         })
     };
+    // Teams and reps are numbered in 16 bits (an assignment is 8 bytes).
+    let too_many = |what: &str, n: usize| {
+        l.fail(format!(
+            "the leads of this export were assigned before to {n} {what} the rules do not have; leadroute keeps \
+             at most 65,534 teams and reps each (was a column of ids imported as --rep or --team?)"
+        ))
+    };
     let team_list: Vec<&str> = rules.teams.iter().map(|t| t.name.as_str()).collect();
     let rep_list: Vec<&str> = rules.reps.iter().map(|r| r.name.as_str()).collect();
     m.before = vec![None; batch.leads.len()];
@@ -342,6 +358,12 @@ fn before(
             None => rules.reps.get(rep).map(|r| r.team),
         };
         m.before[i as usize] = Some((team, rep));
+        if rules.reps.len() + m.extra_reps.len() >= u16::MAX as usize {
+            return Err(too_many("reps", m.extra_reps.len()));
+        }
+        if rules.teams.len() + m.extra_teams.len() >= u16::MAX as usize {
+            return Err(too_many("teams", m.extra_teams.len()));
+        }
     }
     Ok(())
 }

@@ -36,7 +36,9 @@ CREATE TABLE runs (
     input        TEXT NOT NULL,
     rules_sha256 TEXT NOT NULL,
     rows_read    INTEGER NOT NULL,
-    assigned     INTEGER NOT NULL
+    assigned     INTEGER NOT NULL,
+    first_row    INTEGER,
+    last_row     INTEGER
 );
 CREATE INDEX runs_as_of ON runs (as_of);
 CREATE TABLE names (
@@ -86,6 +88,10 @@ pub struct Ledger {
     writable: bool,
     /// `--wait`: how long `lock` waits for another run.
     wait: Duration,
+    /// `FILE.lock`, locked from `lock` until this is dropped: after the
+    /// outputs are renamed, or the run removed again (SQLite's own lock ends
+    /// at the commit).
+    lock_file: Option<std::fs::File>,
 }
 
 /// What a file holds, before a run touches it.
@@ -143,7 +149,7 @@ impl Ledger {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {
             Error::input(format!("{path}: cannot open the ledger: {e} (check that its folder exists and is writable)"))
         })?;
-        let ledger = Ledger { conn, name: path.to_string(), writable, wait };
+        let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None };
         ledger.conn.busy_timeout(wait).map_err(|e| ledger.sql(e))?;
         Ok(ledger)
     }
@@ -210,9 +216,12 @@ impl Ledger {
     /// `commit` or until the process ends.
     pub fn lock(&mut self) -> Result<(), Error> {
         debug_assert!(self.writable);
-        // WAL: readers never wait for a run; set before the transaction (it
-        // cannot change inside one). Harmless when it is already set.
-        self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| self.sql(e))?;
+        self.lock_file = Some(self.take_lock_file()?);
+        // WAL (readers never wait for a run) for a new ledger; a ledger keeps
+        // the journal it has (this cannot change inside a transaction).
+        if matches!(self.state()?, State::New) {
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| self.sql(e))?;
+        }
         self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| self.sql(e))?;
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             return Err(self.sql(e));
@@ -227,6 +236,34 @@ impl Ledger {
             State::Current => {}
         }
         Ok(())
+    }
+
+    /// Locks `FILE.lock` (created when absent), waiting up to `--wait` for
+    /// another writer: the lock every writer holds from reading the ledger
+    /// until its outputs are in place.
+    fn take_lock_file(&self) -> Result<std::fs::File, Error> {
+        let path = format!("{}.lock", self.name);
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| {
+            self.fail(format!("cannot create the lock file '{path}': {e} (check the folder's permissions)"))
+        })?;
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(self.fail(format!(
+                        "the ledger is in use by another run; waited {} s for it (--wait SECONDS waits longer)",
+                        self.wait.as_secs()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(self.fail(format!("cannot lock '{path}': {e}")));
+                }
+            }
+        }
     }
 
     /// Upgrades an older schema in place (inside the run's transaction).
@@ -247,8 +284,7 @@ impl Ledger {
         let conn = &self.conn;
         let steps = || -> rusqlite::Result<usize> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let n = conn.execute("DELETE FROM assigned WHERE run = ?1", [run])?;
-            conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+            let n = delete_run_rows(conn, run)?;
             conn.execute("DELETE FROM runs WHERE run = ?1", [run])?;
             conn.execute_batch("COMMIT")?;
             Ok(n)
@@ -296,6 +332,17 @@ impl Ledger {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Records where run `run`'s rows of `assigned` lie (added in one
+    /// transaction, their row ids are consecutive): `undo`, `prune` and a
+    /// failed commit delete them by range, without a scan.
+    pub fn set_rows(&self, run: i64, rows: Option<(i64, i64)>) -> Result<(), Error> {
+        let Some((first, last)) = rows else { return Ok(()) };
+        self.conn
+            .execute("UPDATE runs SET first_row = ?2, last_row = ?3 WHERE run = ?1", params![run, first, last])
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
     /// Records how many leads each rep took in a run (what loads and limits count).
     pub fn add_run_reps(&self, run: i64, counts: &foldhash::HashMap<i64, u64>) -> Result<(), Error> {
         let mut st = self
@@ -310,8 +357,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// Inserts one assignment row.
-    pub fn add_assignment(&self, row: &Row) -> Result<(), Error> {
+    /// Inserts one assignment row; returns its row id.
+    pub fn add_assignment(&self, row: &Row) -> Result<i64, Error> {
         let mut st = self
             .conn
             .prepare_cached(
@@ -334,7 +381,7 @@ impl Ledger {
             row.stage
         ])
         .map_err(|e| self.sql(e))?;
-        Ok(())
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// The absolute path of a run's input, as recorded.
@@ -364,6 +411,7 @@ impl Ledger {
         let mut cache = foldhash::HashMap::default();
         let mut rr = crate::input::RecordReader::new(batch.delimiter);
         let mut email_buf = String::new();
+        let mut rows: Option<(i64, i64)> = None;
         for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
             if !a.reason.new_assignment() {
                 continue;
@@ -392,8 +440,10 @@ impl Ledger {
                 score: Some(lead.score().0),
                 stage: Some(self.name_id(rules.stage_name(lead.stage as usize), &mut cache)?),
             };
-            self.add_assignment(&row)?;
+            let id = self.add_assignment(&row)?;
+            rows = Some((rows.map_or(id, |(first, _)| first), id));
         }
+        self.set_rows(run, rows)?;
         let mut counts = foldhash::HashMap::default();
         for (r, &n) in routed.taken.iter().enumerate() {
             if n > 0 {
@@ -403,6 +453,24 @@ impl Ledger {
         self.add_run_reps(run, &counts)?;
         Ok(run)
     }
+}
+
+/// Deletes run `run`'s rows of `assigned` (by their row range, kept in
+/// `runs`: no scan of the table) and of `run_reps`; the `runs` row stays.
+/// Returns how many assignments were deleted.
+pub fn delete_run_rows(conn: &Connection, run: i64) -> rusqlite::Result<usize> {
+    let range: Option<(Option<i64>, Option<i64>)> = conn
+        .query_row("SELECT first_row, last_row FROM runs WHERE run = ?1", [run], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let n = match range {
+        Some((Some(first), Some(last))) => {
+            conn.execute("DELETE FROM assigned WHERE rowid BETWEEN ?1 AND ?2 AND run = ?3", params![first, last, run])?
+        }
+        Some(_) => 0,
+        None => conn.execute("DELETE FROM assigned WHERE run = ?1", [run])?,
+    };
+    conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+    Ok(n)
 }
 
 /// A run as `runs` records it.

@@ -128,6 +128,10 @@ pub struct Outputs {
     pending: Vec<Pending>,
     /// `--no-sync`: skip the fsyncs before and after the rename.
     no_sync: bool,
+    /// A run recorded in a ledger: a reader of a pipe or FIFO output that
+    /// closes early fails the run (its leads were not delivered), and after a
+    /// failed commit interrupts stay held until the run is removed again.
+    recorded: bool,
 }
 
 /// Where writing `path` really lands: symlinks are followed, so the link stays
@@ -156,7 +160,12 @@ impl Outputs {
     /// Outputs that are flushed to disk before they are renamed into place, or
     /// (`no_sync`) only renamed.
     pub fn new(no_sync: bool) -> Outputs {
-        Outputs { pending: Vec::new(), no_sync }
+        Outputs { pending: Vec::new(), no_sync, recorded: false }
+    }
+
+    /// The outputs of a run that a ledger records (see `recorded`).
+    pub fn recorded(&mut self) {
+        self.recorded = true;
     }
 
     /// Prepares the output for `path` (a temporary file next to it); returns its index.
@@ -209,6 +218,9 @@ impl Outputs {
         let mut w = BufWriter::with_capacity(1 << 16, Writeback { file: &file, written: 0, started: 0, sync });
         match f(&mut w).and_then(|_| w.flush()) {
             Ok(()) => {}
+            Err(e) if direct && e.kind() == io::ErrorKind::BrokenPipe && self.recorded => {
+                return Err(Error::ClosedPipe);
+            }
             Err(e) if direct && e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
             Err(e) => return Err(fail(e)),
         }
@@ -259,7 +271,12 @@ impl Outputs {
         }
         // After a failed commit everything was put back, and the error (exit 1)
         // says so; after a good one, a held interrupt is reported here.
-        let held = set_phase(if result.is_ok() { Phase::Committed } else { Phase::Working });
+        let held = set_phase(match (&result, self.recorded) {
+            (Ok(()), _) => Phase::Committed,
+            // The caller removes the run from the ledger, then `release_interrupts`.
+            (Err(_), true) => Phase::Committing,
+            (Err(_), false) => Phase::Working,
+        });
         if held && result.is_ok() {
             eprintln!("{AFTER_COMMIT}");
         }

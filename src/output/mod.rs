@@ -7,6 +7,7 @@ pub mod csv;
 pub mod report;
 pub mod summary;
 pub mod table;
+pub mod tune;
 pub mod warnings;
 
 use std::io::{self, BufWriter, Write};

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::table::{num, pct, push_table, right, table};
-use crate::analyze::{Calibration, Comparison, Conversion};
+use crate::analyze::{Auc, Calibration, Comparison, Conversion};
 use crate::error::shorten;
 use crate::explain::Explanation;
 use crate::pipeline::Batch;
@@ -35,6 +35,7 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         out.push_str(&format!("{missing} leads are not in the outcomes file: counted as not converted\n"));
     }
     out.push_str(&warning);
+    out.push_str(&auc_line(&c.auc));
     let stages = c.stages.iter().map(|s| (s.stage.as_str(), &s.conversion));
     push_table(&mut out, &conversion_table(plain, "stage", stages));
     if let Some(grades) = &c.grades {
@@ -67,7 +68,50 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         }
         push_table(&mut out, &t);
     }
+    if !c.criteria.is_empty() {
+        let mut t = table(plain);
+        t.set_header(vec!["criterion", "held", "converted", "rate held", "rate not held", "lift", "flags"]);
+        for k in &c.criteria {
+            t.add_row(vec![
+                Cell::new(&k.criterion),
+                right(k.held),
+                right(k.held_converted),
+                right(pct(k.held_rate)),
+                right(pct(k.not_held_rate)),
+                right(k.lift.map_or("-".to_string(), |l| format!("{l:.2}"))),
+                Cell::new(k.flags.join(" ")),
+            ]);
+        }
+        push_table(&mut out, &t);
+        let flagged = |f: &str| c.criteria.iter().any(|k| k.flags.contains(&f));
+        if flagged("few") {
+            out.push_str(&format!(
+                "few: held or did not hold for fewer than {} leads: its rates say little\n",
+                crate::analyze::FEW
+            ));
+        }
+        if flagged("leak?") {
+            out.push_str(&format!(
+                "leak?: held for {} or more leads, of whom 0% or 99% or more converted: its column may record \
+                 the outcome itself\n",
+                crate::analyze::LEAK_MIN
+            ));
+        }
+    }
     out
+}
+
+/// The AUCs in one line, or why there are none.
+fn auc_line(a: &Auc) -> String {
+    // Three decimals, halves away from zero (0.8125 is 0.813).
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.3}", (v * 1000.0).round() / 1000.0));
+    let mut line =
+        format!("ROC AUC (ties count half): score {}, fit {}, engagement {}", f(a.score), f(a.fit), f(a.engagement));
+    if let Some(why) = a.undefined_reason {
+        line.push_str(&format!(" (undefined: {why})"));
+    }
+    line.push('\n');
+    line
 }
 
 fn signed(d: i64) -> String {
@@ -121,6 +165,12 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
             t.add_row(vec![Cell::new(&p.stage), a, b, x, y]);
         }
         push_table(&mut out, &t);
+    }
+    if let Some(auc) = &c.auc {
+        out.push('\n');
+        for (side, a) in [("base", &auc.base), ("candidate", &auc.candidate)] {
+            out.push_str(&format!("{side}: {}", auc_line(a)));
+        }
     }
     out
 }

@@ -36,13 +36,15 @@ pub struct RepRow {
     pub capacity: Option<u64>,
     /// Mean score of the leads taken, to hundredths; null when none.
     pub mean_score: Option<f64>,
-    /// Limits counted across runs, when the rep has them.
+    /// Limits counted across runs: with a ledger always (null when the rep
+    /// has none), else only when the rep has one (runs without the ledger's
+    /// keys keep the JSON they had).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub per_day: Option<u64>,
+    pub per_day: Option<Option<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub per_week: Option<u64>,
+    pub per_week: Option<Option<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub per_month: Option<u64>,
+    pub per_month: Option<Option<u64>>,
     /// With a ledger: leads taken in the balance window, this run's included.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_taken: Option<u64>,
@@ -317,9 +319,9 @@ fn routing_figures(rules: &Rules, batch: &Batch, routed: &Routed) -> Routing {
             taken: taken[r],
             capacity: rep.limits.capacity,
             mean_score: (taken[r] > 0).then(|| mean_cents(score_sum[r], taken[r]).as_f64()),
-            per_day: rep.limits.per_day,
-            per_week: rep.limits.per_week,
-            per_month: rep.limits.per_month,
+            per_day: (memory.ledger || rep.limits.per_day.is_some()).then_some(rep.limits.per_day),
+            per_week: (memory.ledger || rep.limits.per_week.is_some()).then_some(rep.limits.per_week),
+            per_month: (memory.ledger || rep.limits.per_month.is_some()).then_some(rep.limits.per_month),
             window_taken: memory.ledger.then(|| memory.window_taken[r] + taken[r]),
             away: rep.away_on(memory.as_of),
         })
@@ -414,7 +416,8 @@ pub fn render(s: &Summary, plain: bool) -> String {
     }
     if let Some(r) = &s.routing {
         let mut t = table(plain);
-        let limits = r.reps.iter().any(|p| p.per_day.or(p.per_week).or(p.per_month).is_some());
+        let limits =
+            r.reps.iter().any(|p| p.per_day.flatten().or(p.per_week.flatten()).or(p.per_month.flatten()).is_some());
         let mut header = vec!["rep", "team", "taken", "capacity"];
         if let Some(days) = r.balance_days {
             header.insert(3, if days == 1 { "in window (1 day)" } else { "in window" });
@@ -437,7 +440,11 @@ pub fn render(s: &Summary, plain: bool) -> String {
             }
             row.push(limit(rep.capacity));
             if limits {
-                row.extend([limit(rep.per_day), limit(rep.per_week), limit(rep.per_month)]);
+                row.extend([
+                    limit(rep.per_day.flatten()),
+                    limit(rep.per_week.flatten()),
+                    limit(rep.per_month.flatten()),
+                ]);
             }
             row.push(right(rep.mean_score.map_or("-".to_string(), num)));
             t.add_row(row);

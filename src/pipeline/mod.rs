@@ -298,4 +298,23 @@ impl Batch {
     pub fn well_formed(&self) -> u64 {
         self.leads.len() as u64
     }
+
+    /// Scores a lead's row again with the scorer's own steps (`load`, then
+    /// `score`): `scratch.held` and `scratch.contrib` then hold the
+    /// per-criterion detail a `Lead` does not keep. For the reports that need
+    /// it (`explain`, `score --outcome`); the batch run itself never calls it.
+    /// Returns the row's figures and fields (`None` only for an offset that
+    /// starts no record).
+    pub fn rescore<'r>(
+        &'r self,
+        rules: &Rules,
+        lead: &Lead,
+        rr: &'r mut RecordReader,
+        scratch: &mut crate::score::Scratch,
+    ) -> Option<(crate::score::RowScore, input::Fields<'r>)> {
+        let rec = rr.read(&self.input.text, lead.offset)?;
+        scratch.load(&self.plan, &rec.fields);
+        let s = scratch.score(&self.plan, &rec.fields, rules.max_fit, rules.max_engagement);
+        Some((s, rec.fields))
+    }
 }

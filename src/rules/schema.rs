@@ -525,7 +525,15 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
             return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
         }
-        Some(n) => n.min(i32::MAX as i64) as u32,
+        Some(n) if n > MAX_BALANCE_DAYS => {
+            let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
+            return Err(err(
+                src,
+                at,
+                format!("'balance_days' in [routing] is at most {MAX_BALANCE_DAYS} (100 years), found {n}"),
+            ));
+        }
+        Some(n) => n as u32,
         None => DEFAULT_BALANCE_DAYS,
     };
     let grades = grades(src, doc, &root)?;

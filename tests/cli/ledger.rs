@@ -561,3 +561,123 @@ fn kill_9_at_random_moments_leaves_whole_runs_only() {
     assert_eq!(reasons.len(), rows);
     assert!(reasons.iter().all(|r| ["assigned_before", "balanced", "account_owner"].contains(&r.as_str())));
 }
+
+/// A run whose outputs cannot be renamed is removed again before another run
+/// may read the ledger: the second run waits for the first to finish, and
+/// never sees its leads as assigned before.
+#[test]
+fn a_run_waiting_for_the_lock_never_sees_a_run_that_is_removed_again() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]));
+    wd.write("s1.json", "{}\n");
+    let dir = wd.path("");
+    let first = std::process::Command::new(env!("CARGO_BIN_EXE_leadroute"))
+        .current_dir(&dir)
+        .env("LEADROUTE_FAULT", "commit-pause=1500,rename-fails=2")
+        .args(["assign", "-r", "rules.toml", "--ledger", "led.db", "-q", "-o", "a1.csv", "--summary-json", "s1.json"])
+        .arg("leads.csv")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first run has recorded itself and is pausing in its commit.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let second = wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "-q", "-o", "a2.csv", "leads.csv"]);
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("run 1 was removed from the ledger again"));
+    second.code(0);
+    assert_eq!(column(&wd.csv("a2.csv"), "reason"), ["balanced"; 3]);
+    assert_eq!(sql(&wd, "SELECT DISTINCT run FROM assigned"), [["2"]]);
+}
+
+#[test]
+fn outputs_beside_the_ledger_huge_windows_and_weights_are_handled() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("L1", "a")]));
+    for name in ["led.db-wal", "led.db-shm", "led.db-journal", "led.db.lock"] {
+        wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "-o", name, "leads.csv"]).code(2).stderr_has(name);
+    }
+    wd.run(&["check", "-r", "rules.toml", "--set", "routing.balance_days=36501"]).code(2).stderr_has("at most 36500");
+    // The largest window, an as-of date near the start of the calendar, and away
+    // ranges that overlap: no overflow, and quickly.
+    let away = "reps.A.away=[{from=\"0001-01-01\",to=\"0050-01-01\"},{from=\"0040-01-01\",to=\"0060-01-01\"}]";
+    for as_of in ["0001-01-02", "2026-11-20"] {
+        wd.run(&[
+            "assign",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            "led.db",
+            "--set",
+            "routing.balance_days=36500",
+            "--set",
+            away,
+            "--as-of",
+            as_of,
+            "-q",
+            "-o",
+            "out.csv",
+            "leads.csv",
+        ])
+        .code(0);
+    }
+    // Weights near the largest allowed (10^20) keep sharing leads, with and without a ledger.
+    wd.write("leads.csv", leads(&[("W1", "w1"), ("W2", "w2"), ("W3", "w3"), ("W4", "w4")]));
+    let heavy = ["--set", "reps.A.weight=10000000000000000000", "--set", "reps.B.weight=10000000000000000000"];
+    let heavy = [&heavy[..], &["--set", "reps.C.active=false"]].concat();
+    wd.run(&[&["assign", "-r", "rules.toml", "-q", "-o", "out.csv"], &heavy[..], &["leads.csv"]].concat()).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "rep"), ["A", "B", "A", "B"]);
+    let away = "reps.A.away=[{from=\"2026-11-01\",to=\"2026-11-10\"}]";
+    let args = [
+        &[
+            "assign",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            "w.db",
+            "--as-of",
+            "2026-11-20",
+            "--set",
+            away,
+            "-q",
+            "-o",
+            "out.csv",
+        ],
+        &heavy[..],
+        &["leads.csv"],
+    ]
+    .concat();
+    wd.run(&args).code(0);
+}
+
+/// A pipe given to -o whose reader stops early: the leads were not
+/// delivered, so nothing is recorded.
+#[cfg(unix)]
+#[test]
+fn a_pipe_output_closed_early_records_nothing() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    let mut big = String::from("id,company,views\n");
+    for i in 0..100_000 {
+        big.push_str(&format!("P{i},c{i},1\n"));
+    }
+    wd.write("big.csv", big);
+    let out = std::process::Command::new("bash")
+        .current_dir(wd.path(""))
+        .arg("-c")
+        .arg(format!(
+            "{} assign -r rules.toml --ledger led.db -q -o >(head -c 10 > /dev/null) big.csv; echo $?",
+            env!("CARGO_BIN_EXE_leadroute")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "141", "{}", String::from_utf8_lossy(&out.stderr));
+    // The ledger holds no run (it may not even have its tables).
+    let runs = rusqlite::Connection::open(wd.path("led.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'runs'", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    if runs == 1 {
+        assert_eq!(sql(&wd, "SELECT count(*) FROM runs"), [["0"]]);
+    }
+}

@@ -3,12 +3,14 @@
 
 mod analyst;
 mod assign;
+mod calibration;
 mod check;
 mod errors;
 mod fixtures;
 mod fuzz;
 mod identity;
 mod input;
+mod learn;
 mod ledger;
 mod ledger_cmd;
 mod model;
@@ -17,5 +19,6 @@ mod props;
 mod reliability;
 mod score;
 mod snapshots;
+mod tune;
 mod warnings;
 mod workdir;

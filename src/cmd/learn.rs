@@ -1,0 +1,77 @@
+//! `leadroute learn`: points from the data (SPEC §8.3). Reads the export
+//! with its outcome, learns points, caps and thresholds (`crate::learn`),
+//! writes RULES with those values changed, and prints the report.
+
+use crate::cli::LearnArgs;
+use crate::config::Config;
+use crate::error::{Error, Exit};
+use crate::learn::{self, Options};
+use crate::output::{self, Outputs, Target};
+use crate::plan::Mode;
+
+pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
+    let common = &args.common;
+    let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
+    inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    output::check_paths(&inputs, &[("-o", args.output.as_deref())])?;
+    let cfg = Config::from_common(common, args.quiet)?;
+    // The rules loaded: their text is readable UTF-8.
+    let text = std::fs::read_to_string(&common.rules)
+        .map_err(|e| Error::Rules(format!("{}: cannot read the rules file: {e}", common.rules)))?;
+    let opened = crate::pipeline::open(&cfg.rules, &args.leads, Mode::Score, cfg.as_of)?;
+    let opened = crate::pipeline::with_outcome_options(
+        opened,
+        &args.outcome,
+        args.converted.as_deref(),
+        args.outcomes.as_deref(),
+    )?;
+
+    // The output is created before the work: an unwritable folder fails at once.
+    let mut outputs = Outputs::new(false);
+    let file = match Target::from_arg(args.output.as_deref()) {
+        Target::File(p) => Some(outputs.create(&p)?),
+        Target::Stdout => None,
+    };
+    let bar = cfg.decoration.progress_bar(opened.input.text.len() as u64);
+    let batch = opened.process(&cfg.rules, &bar);
+    bar.finish_and_clear();
+
+    let name = batch.input.name.clone();
+    let converted =
+        batch.leads.iter().filter(|l| batch.outcomes.get(l.index as usize).copied().unwrap_or(false)).count();
+    if batch.leads.is_empty() {
+        return Err(Error::input(format!(
+            "{name}: the export has no well-formed rows: there is nothing to learn from"
+        ))
+        .into());
+    }
+    if converted == 0 || converted == batch.leads.len() {
+        let why = crate::analyze::calibrate(&cfg.rules, &batch, &args.outcome).warning.unwrap_or_default();
+        return Err(Error::input(format!("{name}: {why}; learn needs converted and other leads")).into());
+    }
+    let opts = Options { folds: args.folds, seed: args.seed };
+    let learned = learn::learn(&cfg.rules, &batch, &opts).map_err(|e| Error::input(format!("{name}: {e}")))?;
+    let toml = learn::rewrite::rewrite(&text, &common.set, &learned.edits)
+        .map_err(|e| Error::Rules(format!("{}: {e}", common.rules)))?;
+
+    match file {
+        Some(i) => outputs.write(i, |w| w.write_all(toml.as_bytes()))?,
+        None => output::write_csv_stdout(|w| w.write_all(toml.as_bytes()))?,
+    }
+    // The report comes before the commit: one that cannot be printed fails
+    // the run with nothing written. Standard error when the rules went to
+    // standard output.
+    let plain = if file.is_some() { cfg.decoration.stdout_plain } else { cfg.decoration.stderr_plain };
+    let report = learn::report::render(&learned, &name, &common.rules, args.seed, plain);
+    match file {
+        Some(_) => output::write_stdout(|w| w.write_all(report.as_bytes()))?,
+        None => output::write_stderr(&report)?,
+    }
+    outputs.commit()?;
+
+    let problems = output::warnings::problems(&cfg.rules, &batch, None, None, None);
+    let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
+    // The outputs are written: a warning that cannot be printed changes nothing.
+    let _ = output::write_stderr(&text);
+    Ok(Exit::after(batch.rejects.len()))
+}

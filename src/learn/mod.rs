@@ -1,0 +1,597 @@
+//! `leadroute learn` (SPEC §8.3): points from the data. A logistic regression
+//! of the outcome on each criterion's contribution in units, its coefficients
+//! scaled so that the learned scores span the range RULES' scores span, caps
+//! and thresholds carried over, each stage's `min_score` moved so that as many
+//! leads reach it as under RULES; and the out-of-sample AUC of the old and the
+//! learned points over K folds.
+//!
+//! `patterns` reduces the export to distinct patterns, `fit` fits the model,
+//! `folds` places leads in folds, `rewrite` writes the file, `report` renders
+//! the table. The AUC is `analyze::auc`, as `score --outcome` reports it.
+
+pub mod fit;
+pub mod folds;
+pub mod patterns;
+pub mod report;
+pub mod rewrite;
+
+use rayon::prelude::*;
+
+use crate::num::{Cents, DEC_SCALE};
+use crate::pipeline::Batch;
+use crate::rules::{Group, Rules};
+use patterns::{NO_CRM, NO_DATE, Patterns};
+use rewrite::{Edit, Place};
+
+/// The L2 penalty on the standardised coefficients (see `fit`), in units of
+/// the summed log-likelihood: a Normal(0, 1) prior on each coefficient per
+/// standard deviation of its criterion. Negligible beside thousands of leads,
+/// it keeps a criterion that separates the outcome perfectly (a leaked
+/// column, a criterion few leads hold) finite instead of infinite.
+pub const LAMBDA: f64 = 1.0;
+
+/// `--folds` and `--seed`.
+pub struct Options {
+    pub folds: u32,
+    pub seed: u64,
+}
+
+/// One criterion's old and learned values.
+#[derive(Clone, Debug)]
+pub struct CriterionResult {
+    pub name: String,
+    pub group: Group,
+    pub disqualify: bool,
+    pub old_points: Cents,
+    pub new_points: Cents,
+    /// Log-odds per unit (None: a disqualify criterion, not fitted).
+    pub coef: Option<f64>,
+    pub old_max: Option<Cents>,
+    pub new_max: Option<Cents>,
+}
+
+/// One stage's thresholds and the leads at or above it, under RULES and learned.
+#[derive(Clone, Debug)]
+pub struct StageResult {
+    pub name: String,
+    pub old_min_score: Option<Cents>,
+    pub new_min_score: Option<Cents>,
+    pub leads_old: u64,
+    pub leads_new: u64,
+}
+
+/// One fold's held-out leads and AUCs.
+#[derive(Clone, Debug)]
+pub struct FoldResult {
+    pub leads: u64,
+    pub converted: u64,
+    pub auc_old: Option<f64>,
+    pub auc_new: Option<f64>,
+}
+
+pub struct Learned {
+    pub criteria: Vec<CriterionResult>,
+    pub stages: Vec<StageResult>,
+    pub folds: Vec<FoldResult>,
+    /// Means over the folds that have both converted and other leads held out.
+    pub auc_old: Option<f64>,
+    pub auc_new: Option<f64>,
+    pub scale: f64,
+    pub range_old: Cents,
+    pub range_new: Cents,
+    pub leads: u64,
+    pub converted: u64,
+    /// Leads the fit used (all but the disqualified) and those left out.
+    pub fitted: u64,
+    pub disqualified: u64,
+    pub patterns: usize,
+    pub edits: Vec<Edit>,
+}
+
+/// The model's view of the rules: which criteria are features, their caps
+/// in units, their decays.
+struct Model<'a> {
+    rules: &'a Rules,
+    /// Criteria that are features: all but `disqualify` ones.
+    features: Vec<usize>,
+    /// Per criterion: its cap in units, max / |points| (max / 1 point when
+    /// points are 0).
+    cap_units: Vec<Option<f64>>,
+    /// Per criterion: its decay's index in the key, and its half-life in days.
+    decay: Vec<Option<(usize, f64)>>,
+}
+
+/// Learned values applied to the rules: what a pattern scores under them.
+#[derive(Clone, Debug)]
+struct Points {
+    points: Vec<Cents>,
+    max: Vec<Option<Cents>>,
+    max_fit: Option<Cents>,
+    max_engagement: Option<Cents>,
+    scale: f64,
+}
+
+/// A stage's tests under some points.
+struct StageTests {
+    min_score: Option<Cents>,
+    min_fit: Option<Cents>,
+    min_engagement: Option<Cents>,
+    require: Vec<usize>,
+}
+
+/// A pattern's score under some points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Scored {
+    fit: Cents,
+    engagement: Cents,
+    disqualified: bool,
+}
+
+impl Scored {
+    fn score(&self) -> Cents {
+        self.fit + self.engagement
+    }
+}
+
+impl<'a> Model<'a> {
+    fn new(rules: &'a Rules, batch: &Batch) -> Model<'a> {
+        let m = rules.criteria.len();
+        let mut decay = vec![None; m];
+        for (di, d) in batch.plan.decays.iter().enumerate() {
+            decay[d.criterion] = Some((m + di, d.half_life_days.0 as f64 / DEC_SCALE as f64));
+        }
+        Model {
+            rules,
+            features: (0..m).filter(|&j| !rules.criteria[j].disqualify).collect(),
+            cap_units: rules
+                .criteria
+                .iter()
+                .map(|c| c.max.map(|mx| mx.0 as f64 / if c.points.0 == 0 { 100.0 } else { c.points.0.abs() as f64 }))
+                .collect(),
+            decay,
+        }
+    }
+
+    /// Criterion j's feature: its units, capped, times its decay factor.
+    fn x(&self, key: &[i64], j: usize) -> f64 {
+        let u = key[j] as f64;
+        let u = self.cap_units[j].map_or(u, |c| u.min(c));
+        match self.decay[j] {
+            Some((k, _)) if key[k] == NO_DATE => 0.0,
+            Some((k, half)) => u * (-(key[k] as f64) / half).exp2(),
+            None => u,
+        }
+    }
+
+    fn disqualified(&self, key: &[i64]) -> bool {
+        self.rules.criteria.iter().enumerate().any(|(j, c)| c.disqualify && key[j] >= 1)
+    }
+
+    /// The score of a pattern under these points, exactly as `score` computes it.
+    fn score(&self, key: &[i64], pts: &Points) -> Scored {
+        let (mut fit, mut engagement) = (Cents::ZERO, Cents::ZERO);
+        let mut disqualified = false;
+        for (j, c) in self.rules.criteria.iter().enumerate() {
+            let u = key[j];
+            let p = (u as i128 * pts.points[j].0 as i128).clamp(i64::MIN as i128, i64::MAX as i128);
+            let mut p = Cents(p as i64);
+            if let Some(m) = pts.max[j] {
+                p = Cents(p.0.clamp(-m.0, m.0));
+            }
+            if c.disqualify {
+                disqualified |= u >= 1;
+                p = Cents::ZERO;
+            }
+            if let (Some((k, _)), Some(d)) = (self.decay[j], &c.decay) {
+                p = if key[k] == NO_DATE { Cents::ZERO } else { crate::score::decay(p, key[k], d.half_life_days) };
+            }
+            match c.group {
+                Group::Fit => fit += p,
+                Group::Engagement => engagement += p,
+            }
+        }
+        if let Some(m) = pts.max_fit {
+            fit = fit.min(m);
+        }
+        if let Some(m) = pts.max_engagement {
+            engagement = engagement.min(m);
+        }
+        Scored { fit, engagement, disqualified }
+    }
+
+    /// RULES' own points, caps and decays.
+    fn old_points(&self) -> Points {
+        let r = self.rules;
+        Points {
+            points: r.criteria.iter().map(|c| c.points).collect(),
+            max: r.criteria.iter().map(|c| c.max).collect(),
+            max_fit: r.max_fit,
+            max_engagement: r.max_engagement,
+            scale: 1.0,
+        }
+    }
+
+    /// Fits the model on the leads outside fold `held_out` (all leads when
+    /// None), disqualified leads left out; None when those leads are all
+    /// converted or none is.
+    fn fit(&self, pats: &Patterns, held_out: Option<usize>) -> Option<fit::Fit> {
+        let p = self.features.len();
+        let (mut x, mut n, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..pats.len() {
+            let key = pats.key(i);
+            let (leads, conv) = train_counts(pats, i, held_out);
+            if leads == 0 || self.disqualified(key) {
+                continue;
+            }
+            x.extend(self.features.iter().map(|&j| self.x(key, j)));
+            n.push(leads as f64);
+            y.push(conv as f64);
+        }
+        fit::logistic(&fit::Design { x: &x, p, n: &n, y: &y }, LAMBDA)
+    }
+
+    /// Points from a fit: coefficients × s, s chosen so that the learned
+    /// scores of the leads outside `held_out` span what their RULES scores span
+    /// (max − min). Caps in units kept; group caps × s.
+    fn points(&self, f: &fit::Fit, pats: &Patterns, held_out: Option<usize>) -> Points {
+        let r = self.rules;
+        let mut beta = vec![0.0; r.criteria.len()];
+        for (k, &j) in self.features.iter().enumerate() {
+            beta[j] = f.coef[k];
+        }
+        // The score on the log-odds scale, with the group caps as they will be
+        // after × s: min(s·Σβx, s·cap) = s·min(Σβx, cap).
+        let cap = |c: Option<Cents>| c.map(|c| c.as_f64());
+        let (cap_fit, cap_eng) = (cap(r.max_fit), cap(r.max_engagement));
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut old_lo, mut old_hi) = (i64::MAX, i64::MIN);
+        for i in 0..pats.len() {
+            if train_counts(pats, i, held_out).0 == 0 {
+                continue;
+            }
+            let key = pats.key(i);
+            let (mut fit, mut eng) = (0.0, 0.0);
+            for &j in &self.features {
+                let v = beta[j] * self.x(key, j);
+                match r.criteria[j].group {
+                    Group::Fit => fit += v,
+                    Group::Engagement => eng += v,
+                }
+            }
+            let s = cap_fit.map_or(fit, |c| fit.min(c)) + cap_eng.map_or(eng, |c| eng.min(c));
+            lo = lo.min(s);
+            hi = hi.max(s);
+            old_lo = old_lo.min(pats.old_score(i).0);
+            old_hi = old_hi.max(pats.old_score(i).0);
+        }
+        let range_old = if old_hi >= old_lo { (old_hi - old_lo) as f64 / 100.0 } else { 0.0 };
+        let range = hi - lo;
+        // Nothing separates the leads (every coefficient 0): points stay the coefficients.
+        let scale = if range > 0.0 && range.is_finite() { range_old / range } else { 1.0 };
+        let mut points = Vec::new();
+        let mut max = Vec::new();
+        for (j, c) in r.criteria.iter().enumerate() {
+            if c.disqualify {
+                points.push(c.points);
+                max.push(c.max);
+                continue;
+            }
+            let p = to_cents(beta[j] * scale);
+            points.push(p);
+            max.push(c.max.map(|m| match p.0 {
+                0 => m,
+                _ => {
+                    let base = if c.points.0 == 0 { 100 } else { c.points.0.abs() } as i128;
+                    let v = (2 * m.0 as i128 * p.0.abs() as i128 + base) / (2 * base);
+                    Cents(v.min(i64::MAX as i128) as i64)
+                }
+            }));
+        }
+        Points {
+            points,
+            max,
+            max_fit: r.max_fit.map(|c| times(c, scale)),
+            max_engagement: r.max_engagement.map(|c| times(c, scale)),
+            scale,
+        }
+    }
+}
+
+/// Leads and conversions of pattern i outside fold `held_out` (all with None).
+fn train_counts(pats: &Patterns, i: usize, held_out: Option<usize>) -> (u64, u64) {
+    (0..pats.folds)
+        .filter(|&f| Some(f) != held_out)
+        .map(|f| pats.in_fold(i, f))
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// A number of points rounded to hundredths, halves away from zero.
+fn to_cents(v: f64) -> Cents {
+    let c = (v * 100.0).round();
+    if c.is_finite() { Cents(c.clamp(-1e15, 1e15) as i64) } else { Cents::ZERO }
+}
+
+/// A value in hundredths × s, rounded to hundredths.
+fn times(c: Cents, s: f64) -> Cents {
+    to_cents(c.as_f64() * s)
+}
+
+/// Whether a stage's tests hold for a pattern scored `s`.
+fn holds(st: &StageTests, s: &Scored, key: &[i64]) -> bool {
+    st.min_score.is_none_or(|m| s.score() >= m)
+        && st.min_fit.is_none_or(|m| s.fit >= m)
+        && st.min_engagement.is_none_or(|m| s.engagement >= m)
+        && st.require.iter().all(|&c| key[c] >= 1)
+}
+
+/// The stage of a pattern (as `stage::stage_of`, then `[input] current_stage`).
+fn stage_of(tests: &[StageTests], s: &Scored, key: &[i64], disqualified_stage: usize) -> usize {
+    if s.disqualified {
+        return disqualified_stage;
+    }
+    let stage = tests.iter().rposition(|st| holds(st, s, key)).unwrap_or(0);
+    let crm = key[key.len() - 2];
+    if crm != NO_CRM { stage.max(crm as usize) } else { stage }
+}
+
+/// Learns points, caps and thresholds from a batch with outcomes (leads in
+/// input order).
+pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, String> {
+    let pats = patterns::extract(rules, batch, opts.seed, opts.folds);
+    let model = Model::new(rules, batch);
+    let k = opts.folds as usize;
+    debug_assert!({
+        let old = model.old_points();
+        (0..pats.len()).all(|i| model.score(pats.key(i), &old).score() == pats.old_score(i))
+    });
+    // Fold fits and the fit on every lead, in parallel; each is deterministic.
+    let fits: Vec<Option<(fit::Fit, Points)>> = (0..=k)
+        .into_par_iter()
+        .map(|f| {
+            let held_out = (f < k).then_some(f);
+            let fit = model.fit(&pats, held_out)?;
+            let pts = model.points(&fit, &pats, held_out);
+            Some((fit, pts))
+        })
+        .collect();
+    let folds: Vec<FoldResult> =
+        (0..k).map(|f| fold_result(&model, &pats, f, fits[f].as_ref().map(|x| &x.1))).collect();
+    let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let both: Vec<&FoldResult> = folds.iter().filter(|f| f.auc_old.is_some() && f.auc_new.is_some()).collect();
+    let auc_old = mean(both.iter().filter_map(|f| f.auc_old).collect());
+    let auc_new = mean(both.iter().filter_map(|f| f.auc_new).collect());
+
+    let Some((full_fit, pts)) = &fits[k] else {
+        return Err("among the leads that are not disqualified, every lead counts as converted, or none does: \
+                    there is nothing to learn from"
+            .to_string());
+    };
+    let (mut leads, mut converted, mut fitted, mut disqualified) = (0, 0, 0, 0);
+    let scored: Vec<Scored> = (0..pats.len()).map(|i| model.score(pats.key(i), &pts)).collect();
+    let mut lo_hi = (i64::MAX, i64::MIN);
+    let mut old_lo_hi = (i64::MAX, i64::MIN);
+    for (i, s) in scored.iter().enumerate() {
+        let (n, y) = train_counts(&pats, i, None);
+        leads += n;
+        converted += y;
+        if s.disqualified {
+            disqualified += n;
+        } else {
+            fitted += n;
+        }
+        lo_hi = (lo_hi.0.min(s.score().0), lo_hi.1.max(s.score().0));
+        let o = pats.old_score(i).0;
+        old_lo_hi = (old_lo_hi.0.min(o), old_lo_hi.1.max(o));
+    }
+    let span = |(lo, hi): (i64, i64)| Cents(if hi >= lo { hi - lo } else { 0 });
+
+    let stages = thresholds(rules, batch, &pats, &scored, pts);
+    let criteria: Vec<CriterionResult> = rules
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(j, c)| CriterionResult {
+            name: c.name.clone(),
+            group: c.group,
+            disqualify: c.disqualify,
+            old_points: c.points,
+            new_points: pts.points[j],
+            coef: model.features.iter().position(|&f| f == j).map(|k| full_fit.coef[k]),
+            old_max: c.max,
+            new_max: pts.max[j],
+        })
+        .collect();
+    let edits = edits(rules, &criteria, &stages, pts);
+    Ok(Learned {
+        criteria,
+        stages,
+        folds,
+        auc_old,
+        auc_new,
+        scale: pts.scale,
+        range_old: span(old_lo_hi),
+        range_new: span(lo_hi),
+        leads,
+        converted,
+        fitted,
+        disqualified,
+        patterns: pats.len(),
+        edits,
+    })
+}
+
+/// Fold f's held-out leads scored with RULES' points and with the points
+/// learned without them.
+fn fold_result(model: &Model, pats: &Patterns, f: usize, pts: Option<&Points>) -> FoldResult {
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    let (mut leads, mut converted) = (0, 0);
+    for i in 0..pats.len() {
+        let (n, y) = pats.in_fold(i, f);
+        if n == 0 {
+            continue;
+        }
+        leads += n;
+        converted += y;
+        // One entry per lead: (score, converted).
+        let expand = |v: &mut Vec<(i64, bool)>, score: Cents| {
+            v.extend((0..n).map(|k| (score.0, k < y)));
+        };
+        expand(&mut old, pats.old_score(i));
+        if let Some(p) = pts {
+            expand(&mut new, model.score(pats.key(i), p).score());
+        }
+    }
+    FoldResult {
+        leads,
+        converted,
+        auc_old: crate::analyze::auc(&mut old),
+        auc_new: pts.and_then(|_| crate::analyze::auc(&mut new)),
+    }
+}
+
+/// Each stage's `min_score` moved so that as many leads reach the stage under
+/// the learned points as under RULES (closest count; ties: the higher
+/// threshold). Highest stage first: whether a lead reaches a stage depends on
+/// the stages above it, never on those below.
+fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], pts: &Points) -> Vec<StageResult> {
+    let ns = rules.stages.len();
+    let mut tests: Vec<StageTests> = rules
+        .stages
+        .iter()
+        .map(|st| StageTests {
+            min_score: st.min_score,
+            min_fit: st.min_fit.map(|c| times(c, pts.scale)),
+            min_engagement: st.min_engagement.map(|c| times(c, pts.scale)),
+            require: st.require.clone(),
+        })
+        .collect();
+    // Leads at or above each stage under RULES (disqualified leads never are).
+    let mut old_at = vec![0u64; ns];
+    for l in &batch.leads {
+        let s = l.stage as usize;
+        if s < ns {
+            old_at[..=s].iter_mut().for_each(|c| *c += 1);
+        }
+    }
+    let total = |i: usize| train_counts(pats, i, None).0;
+    for s in (1..ns).rev() {
+        if tests[s].min_score.is_none() {
+            continue;
+        }
+        // Leads above anyway (a higher stage's tests, or their CRM stage), and
+        // those whose other tests of this stage hold: (score, leads).
+        let mut base = 0u64;
+        let mut open: Vec<(Cents, u64)> = Vec::new();
+        for (i, sc) in scored.iter().enumerate() {
+            let key = pats.key(i);
+            if sc.disqualified {
+                continue;
+            }
+            let crm = key[key.len() - 2];
+            if (crm != NO_CRM && crm as usize >= s) || tests[s + 1..].iter().any(|t| holds(t, sc, key)) {
+                base += total(i);
+                continue;
+            }
+            let other = StageTests { min_score: None, ..copy(&tests[s]) };
+            if holds(&other, sc, key) {
+                open.push((sc.score(), total(i)));
+            }
+        }
+        open.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        let want = old_at[s];
+        let Some(top) = open.first().map(|o| o.0) else { continue };
+        // Above every score: only the leads above anyway.
+        let mut best = (base.abs_diff(want), Cents(top.0 + 1));
+        let mut count = base;
+        let mut i = 0;
+        while i < open.len() {
+            let t = open[i].0;
+            while i < open.len() && open[i].0 == t {
+                count += open[i].1;
+                i += 1;
+            }
+            if count.abs_diff(want) < best.0 {
+                best = (count.abs_diff(want), t);
+            }
+        }
+        tests[s].min_score = Some(best.1);
+    }
+    let mut new_at = vec![0u64; ns];
+    for (i, sc) in scored.iter().enumerate() {
+        let st = stage_of(&tests, sc, pats.key(i), ns);
+        if st < ns {
+            new_at[..=st].iter_mut().for_each(|c| *c += total(i));
+        }
+    }
+    rules
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, st)| StageResult {
+            name: st.name.clone(),
+            old_min_score: st.min_score,
+            new_min_score: tests[s].min_score,
+            leads_old: old_at[s],
+            leads_new: new_at[s],
+        })
+        .collect()
+}
+
+fn copy(t: &StageTests) -> StageTests {
+    StageTests {
+        min_score: t.min_score,
+        min_fit: t.min_fit,
+        min_engagement: t.min_engagement,
+        require: t.require.clone(),
+    }
+}
+
+/// The values of the learned file that differ from RULES (and every point
+/// that rounds to 0, with its comment).
+fn edits(rules: &Rules, criteria: &[CriterionResult], stages: &[StageResult], pts: &Points) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let mut push = |at: Place, key: &'static str, old: Option<Cents>, new: Cents, note: Option<String>| {
+        if old != Some(new) || note.is_some() {
+            out.push(Edit { at, key, old, value: new, note });
+        }
+    };
+    for (c, r) in rules.criteria.iter().zip(criteria) {
+        if c.disqualify {
+            continue;
+        }
+        let at = || Place::Named("criteria", c.name.clone());
+        let note = (r.new_points.0 == 0).then(|| "learned: rounds to 0 points".to_string());
+        push(at(), "points", Some(c.points), r.new_points, note);
+        if let (Some(_), Some(new)) = (c.max, r.new_max) {
+            push(at(), "max", c.max, new, None);
+        }
+    }
+    for (key, old, new) in
+        [("max_fit", rules.max_fit, pts.max_fit), ("max_engagement", rules.max_engagement, pts.max_engagement)]
+    {
+        if let Some(new) = new {
+            push(Place::Table("scoring"), key, old, new, None);
+        }
+    }
+    for (st, r) in rules.stages.iter().zip(stages) {
+        let at = || Place::Named("stages", st.name.clone());
+        if let Some(new) = r.new_min_score {
+            push(at(), "min_score", st.min_score, new, None);
+        }
+        for (key, old) in [("min_fit", st.min_fit), ("min_engagement", st.min_engagement)] {
+            if let Some(o) = old {
+                push(at(), key, old, times(o, pts.scale), None);
+            }
+        }
+    }
+    if let Some(g) = &rules.grades {
+        for (group, key, bands) in [("fit", "min_fit", &g.fit), ("engagement", "min_engagement", &g.engagement)] {
+            for (i, b) in bands.iter().enumerate() {
+                if let Some(m) = b.min {
+                    push(Place::Band(group, i), key, b.min, times(m, pts.scale), None);
+                }
+            }
+        }
+    }
+    out
+}
