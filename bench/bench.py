@@ -30,6 +30,8 @@ BIN = os.path.join(ROOT, "target", "release", "leadroute")
 GEN = os.path.join(ROOT, "target", "release", "examples", "gen_leads")
 RULES = os.path.join(ROOT, "rules.example.toml")
 AS_OF = "2026-11-01"
+# Where the sections of other benchmark scripts start in BENCHMARKS.md.
+MARK = "<!-- ledger -->"
 
 COLUMNS = [
     "Lead ID", "First Name", "Last Name", "Email", "Company", "Job Title", "Industry", "Country",
@@ -241,8 +243,14 @@ def write_report(args, rows):
             k = sizes[10_000_000][name][0] / sizes[1_000_000][name][0]
             lines.append(f"- {name}: 10M rows take {k:.1f}x the 1M time.")
     lines.append("")
+    # Sections other scripts write (bench/ledger.py) are kept.
+    kept = ""
+    if os.path.exists(args.out):
+        old = open(args.out, encoding="utf-8").read()
+        at = old.find(MARK)
+        kept = old[at:] if at >= 0 else ""
     with open(args.out, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + kept)
 
 
 if __name__ == "__main__":

@@ -223,30 +223,33 @@ pub fn aucs(batch: &Batch) -> Auc {
 
 /// Per criterion: (leads where it held, of them converted). The pipeline
 /// keeps no per-criterion bits, so each lead's row is scored again with the
-/// scorer's own steps (`Batch::rescore`, as `explain` does), in parallel;
-/// only `score --outcome` pays for it.
+/// scorer's own steps (`Batch::rescore`, as `explain` does); only
+/// `score --outcome` pays for it. The rows are read in input order (the text
+/// front to back, as the scorer read it), in one long run per task.
 fn criteria_held(rules: &Rules, batch: &Batch) -> Vec<(u64, u64)> {
     let n = rules.criteria.len();
     let conv = |i: u32| batch.outcomes.get(i as usize).copied().unwrap_or(false);
-    batch
-        .leads
-        .par_iter()
-        .fold(
-            || (Scratch::new(&batch.plan), RecordReader::new(batch.delimiter), vec![(0u64, 0u64); n]),
-            |(mut scratch, mut rr, mut counts), lead| {
+    let mut rows: Vec<(usize, &crate::pipeline::Lead, bool)> =
+        batch.leads.iter().map(|l| (l.offset, l, conv(l.index))).collect();
+    rows.par_sort_unstable_by_key(|r| r.0);
+    let per_task = rows.len().div_ceil(4 * rayon::current_num_threads()).max(4096);
+    rows.par_chunks(per_task)
+        .map(|rows| {
+            let mut scratch = Scratch::new(&batch.plan);
+            let mut rr = RecordReader::new(batch.delimiter);
+            let mut counts = vec![(0u64, 0u64); n];
+            for &(_, lead, converted) in rows {
                 if batch.rescore(rules, lead, &mut rr, &mut scratch).is_some() {
-                    let converted = conv(lead.index) as u64;
                     for (c, &held) in counts.iter_mut().zip(&scratch.held) {
                         if held {
                             c.0 += 1;
-                            c.1 += converted;
+                            c.1 += converted as u64;
                         }
                     }
                 }
-                (scratch, rr, counts)
-            },
-        )
-        .map(|(_, _, counts)| counts)
+            }
+            counts
+        })
         .reduce(
             || vec![(0, 0); n],
             |mut a, b| {
@@ -623,7 +626,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                v.push(((x % 7) as i64 - 3, (x >> 20) % 3 == 0));
+                v.push(((x % 7) as i64 - 3, (x >> 20) & 3 == 0));
             }
             v[0].1 = true;
             v[1].1 = false;

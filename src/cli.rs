@@ -59,9 +59,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Where should a stage's min_score be? Sweep it over every score against a known outcome.
     #[command(after_help = "Examples:
-  leadroute tune -r rules.toml --outcome Converted --stage sql --target-precision 0.9 leads.csv
-  leadroute tune -r rules.toml --outcome Converted --stage mql --target-recall 0.8 -o sweep.csv leads.csv
-  leadroute tune -r rules.toml --outcome won --outcomes deals.csv --stage sql --target-leads 500 leads.csv
+  leadroute tune -r rules.toml --outcome Won --stage sql --target-precision 0.9 leads.csv
+  leadroute tune -r rules.toml --outcome Won --stage mql --target-recall 0.8 -o s.csv leads.csv
+  leadroute tune -r rules.toml --outcome Won --stage sql --target-leads 500 leads.csv
 
 The answer is the lowest threshold with precision >= P, the highest with recall >= R, or the one
 whose number of leads at or above the stage is closest to N (ties: the higher); it ends with the

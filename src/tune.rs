@@ -109,7 +109,7 @@ pub fn sweep(rules: &Rules, probe: &Batch, k: usize, goal: Goal) -> Sweep {
         }
         scores.push((l.score().0, reaches_at_score, converted));
     }
-    scores.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    scores.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
     let total_converted = scores.iter().filter(|s| s.2).count() as u64;
     let mut steps: Vec<Step> = Vec::new();
     let (mut leads, mut converted) = (always, always_converted);

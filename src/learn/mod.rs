@@ -367,7 +367,7 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
             .to_string());
     };
     let (mut leads, mut converted, mut fitted, mut disqualified) = (0, 0, 0, 0);
-    let scored: Vec<Scored> = (0..pats.len()).map(|i| model.score(pats.key(i), &pts)).collect();
+    let scored: Vec<Scored> = (0..pats.len()).map(|i| model.score(pats.key(i), pts)).collect();
     let mut lo_hi = (i64::MAX, i64::MIN);
     let mut old_lo_hi = (i64::MAX, i64::MIN);
     for (i, s) in scored.iter().enumerate() {
@@ -497,7 +497,7 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
                 open.push((sc.score(), total(i)));
             }
         }
-        open.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        open.sort_unstable_by_key(|o| std::cmp::Reverse(o.0));
         let want = old_at[s];
         let Some(top) = open.first().map(|o| o.0) else { continue };
         // Above every score: only the leads above anyway.

@@ -44,7 +44,7 @@ pub fn rewrite(text: &str, sets: &[String], edits: &[Edit]) -> Result<String, St
         let Some((table, inline)) = locate(&mut doc, &e.at) else {
             return Err(format!("no table {:?} in the rules file", e.at));
         };
-        put(table, e.key, value, if inline { None } else { e.note.as_deref() });
+        put(table, e.key, value, if inline { None } else { e.note.as_deref() }, inline);
     }
     Ok(doc.to_string())
 }
@@ -88,7 +88,7 @@ fn named<'a>(item: &'a mut Item, name: &str) -> Option<(&'a mut dyn TableLike, b
 
 /// Sets `key` to `value`, keeping the old value's surrounding spaces and
 /// comment; a note goes into the comment.
-fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str>) {
+fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str>, inline: bool) {
     match table.get_mut(key).and_then(|i| i.as_value_mut()) {
         Some(old) => {
             let decor = old.decor().clone();
@@ -104,6 +104,12 @@ fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str
             if let Some(note) = note {
                 value.decor_mut().set_suffix(format!(" # {note}"));
             }
+            // In an inline table the space before `}` moves to the new last value.
+            if inline && let Some((_, Item::Value(last))) = table.iter_mut().last() {
+                let suffix = last.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+                last.decor_mut().set_suffix("");
+                value.decor_mut().set_suffix(suffix);
+            }
             table.insert(key, Item::Value(value));
         }
     }
@@ -116,22 +122,23 @@ fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), String> {
     let value: Value = raw.parse().unwrap_or_else(|_| Value::from(raw));
     let top = path[0].as_str();
     let fail = || format!("--set '{arg}': cannot write it into the learned file");
-    let (table, key) = match crate::rules::schema::top_shape(top) {
+    let (table, inline, key) = match crate::rules::schema::top_shape(top) {
         Some(crate::rules::schema::Shape::Table(_)) => {
             if doc.get(top).is_none() {
                 doc.insert(top, Item::Table(toml_edit::Table::new()));
             }
-            let t = doc.get_mut(top).and_then(|i| i.as_table_like_mut()).ok_or_else(fail)?;
-            (t, path.get(1).ok_or_else(fail)?)
+            let item = doc.get_mut(top).ok_or_else(fail)?;
+            let inline = item.is_inline_table();
+            (item.as_table_like_mut().ok_or_else(fail)?, inline, path.get(1).ok_or_else(fail)?)
         }
         Some(crate::rules::schema::Shape::Named(..)) => {
             let name = path.get(1).ok_or_else(fail)?;
-            let (t, _) = doc.get_mut(top).and_then(|i| named(i, name)).ok_or_else(fail)?;
-            (t, path.get(2).ok_or_else(fail)?)
+            let (t, inline) = doc.get_mut(top).and_then(|i| named(i, name)).ok_or_else(fail)?;
+            (t, inline, path.get(2).ok_or_else(fail)?)
         }
         None => return Err(fail()),
     };
-    put(table, key, value, None);
+    put(table, key, value, None, inline);
     Ok(())
 }
 

@@ -118,7 +118,7 @@ impl Ctx<'_> {
                 }
                 c.bits.reserve((rows + rows / 16) * words);
             }
-            if c.rows_read % 16384 == 0 {
+            if c.rows_read.is_multiple_of(16384) {
                 self.progress.inc((pos - reported) as u64);
                 reported = pos;
             }

@@ -757,10 +757,10 @@ fn mutate_tree(rng: &mut Rng, root: &mut Value, words: &[String]) -> &'static st
             if let Some(Value::Array(a)) = at(root, &[Seg::Key(key)]) {
                 let i = rng.random_range(0..a.len());
                 let mut copy = a[i].clone();
-                if rng.random_bool(0.6) {
-                    if let Some(Value::String(name)) = copy.get_mut("name") {
-                        name.push_str(" 2");
-                    }
+                if rng.random_bool(0.6)
+                    && let Some(Value::String(name)) = copy.get_mut("name")
+                {
+                    name.push_str(" 2");
                 }
                 let to = rng.random_range(0..=a.len());
                 a.insert(to, copy);
@@ -793,13 +793,12 @@ fn mutate_tree(rng: &mut Rng, root: &mut Value, words: &[String]) -> &'static st
                 "rename a name and its references"
             } else {
                 for p in &all {
-                    if matches!(p.last(), Some(Seg::Key(k)) if k == "name") {
-                        if let Some(Value::String(s)) = at(root, p) {
-                            if *s == old {
-                                *s = new.clone();
-                                break;
-                            }
-                        }
+                    if matches!(p.last(), Some(Seg::Key(k)) if k == "name")
+                        && let Some(Value::String(s)) = at(root, p)
+                        && *s == old
+                    {
+                        *s = new.clone();
+                        break;
                     }
                 }
                 "rename a name alone"
@@ -820,10 +819,10 @@ fn mutate_rules(rng: &mut Rng, text: &[u8], words: &[String], log: &mut Vec<Stri
         for _ in 0..n {
             log.push(format!("rules: {}", mutate_tree(rng, &mut root, words)));
         }
-        if let Value::Table(t) = root {
-            if let Ok(s) = toml::to_string(&t) {
-                bytes = s.into_bytes();
-            }
+        if let Value::Table(t) = root
+            && let Ok(s) = toml::to_string(&t)
+        {
+            bytes = s.into_bytes();
         }
     }
     if rng.random_bool(0.1) {
@@ -1720,13 +1719,10 @@ fn evaluate(
                 format!("rows_read {rows_read} != well_formed {well_formed} + rejected {rejected}"),
             ));
         }
-        if let Some(r) = rejects {
-            if r as u64 != rejected {
-                return Err(finding(
-                    "conservation",
-                    format!("{r} rows in the rejects file, summary rejected {rejected}"),
-                ));
-            }
+        if let Some(r) = rejects
+            && r as u64 != rejected
+        {
+            return Err(finding("conservation", format!("{r} rows in the rejects file, summary rejected {rejected}")));
         }
         if (run.code == 3) != (rejected > 0) {
             return Err(finding("exit code", format!("exit {} with {rejected} rows rejected", run.code)));
@@ -1752,13 +1748,13 @@ fn evaluate(
                 ),
             ));
         }
-        if let Some(t) = total {
-            if t != reading.records {
-                return Err(finding(
-                    "conservation",
-                    format!("{t} rows read, but the export holds {} records", reading.records),
-                ));
-            }
+        if let Some(t) = total
+            && t != reading.records
+        {
+            return Err(finding(
+                "conservation",
+                format!("{t} rows read, but the export holds {} records", reading.records),
+            ));
         }
         if (run.code == 3) != (reading.rejected > 0) {
             return Err(finding(

@@ -118,7 +118,8 @@ const LEARN: &[&str] =
     &["learn", "-r", "rules.toml", "--outcome", "Won", "--as-of", "2026-11-30", "-o", "learned.toml", "leads.csv"];
 
 /// The keys whose values SPEC §8.3 lets learn change.
-const LEARNED_KEYS: [&str; 7] = ["points", "max", "max_fit", "max_engagement", "min_score", "min_fit", "min_engagement"];
+const LEARNED_KEYS: [&str; 7] =
+    ["points", "max", "max_fit", "max_engagement", "min_score", "min_fit", "min_engagement"];
 
 /// A rules document with every learned value taken out.
 fn without_learned(v: &toml::Value) -> toml::Value {
@@ -142,8 +143,11 @@ fn masked(line: &str) -> String {
         let mut from = 0;
         while let Some(at) = out[from..].find(&pat).map(|i| i + from) {
             let start = at + pat.len();
-            let end = out[start..].find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).map_or(out.len(), |e| start + e);
-            let before_ok = at == 0 || !out.as_bytes()[at - 1].is_ascii_alphanumeric() && out.as_bytes()[at - 1] != b'_';
+            let end = out[start..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .map_or(out.len(), |e| start + e);
+            let before_ok =
+                at == 0 || !out.as_bytes()[at - 1].is_ascii_alphanumeric() && out.as_bytes()[at - 1] != b'_';
             if before_ok {
                 out.replace_range(start..end, "N");
             }
@@ -154,7 +158,8 @@ fn masked(line: &str) -> String {
 }
 
 fn points_of(doc: &toml::Value, name: &str) -> f64 {
-    let c = doc["criteria"].as_array().expect("criteria").iter().find(|c| c["name"].as_str() == Some(name)).expect(name);
+    let c =
+        doc["criteria"].as_array().expect("criteria").iter().find(|c| c["name"].as_str() == Some(name)).expect(name);
     c.get("points").map_or(0.0, |p| p.as_float().or(p.as_integer().map(|i| i as f64)).expect("a number"))
 }
 
@@ -179,9 +184,13 @@ fn the_learned_file_is_rules_that_differ_only_in_learned_values() {
     // Caps and thresholds carried over: max keeps three units of the new points.
     let doc = parse(&new);
     let views = doc["criteria"].as_array().unwrap().iter().find(|c| c["name"].as_str() == Some("views")).unwrap();
-    let (p, m) = (points_of(&doc, "views"), views["max"].as_float().or(views["max"].as_integer().map(|i| i as f64)).unwrap());
+    let (p, m) =
+        (points_of(&doc, "views"), views["max"].as_float().or(views["max"].as_integer().map(|i| i as f64)).unwrap());
     assert!((m - 3.0 * p.abs()).abs() < 0.006, "max {m} for points {p}");
-    assert!(points_of(&doc, "spam") == 0.0 && new.contains("name = \"spam\"\ncolumn = \"List\"\nequals = \"spam\"\ndisqualify = true"));
+    assert!(
+        points_of(&doc, "spam") == 0.0
+            && new.contains("name = \"spam\"\ncolumn = \"List\"\nequals = \"spam\"\ndisqualify = true")
+    );
 }
 
 #[test]
