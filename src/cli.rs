@@ -38,7 +38,8 @@ pub enum Command {
     #[command(after_help = "Examples:
   leadroute score -r rules.toml -o scored.csv leads.csv
   leadroute score -r rules.toml --as-of 2026-11-01 --summary-json summary.json leads.csv > scored.csv
-  leadroute score -r rules.toml --set stages.sql.min_score=70 -o scored.csv leads.csv")]
+  leadroute score -r rules.toml --set stages.sql.min_score=70 -o scored.csv leads.csv
+  leadroute score -r rules.toml --outcome Converted --report calibration.html -o /dev/null leads.csv")]
     Score(ScoreArgs),
     /// Validate the rules; with LEADS also the header and every value the rules read.
     #[command(after_help = "Examples:
@@ -55,13 +56,15 @@ pub enum Command {
     #[command(after_help = "Examples:
   leadroute compare -r rules.toml --set stages.sql.min_score=70 leads.csv
   leadroute compare -r rules.toml --candidate rules-new.toml --outcome Converted leads.csv
-  leadroute compare -r rules.toml --set reps.Brent.active=false --summary-json diff.json leads.csv")]
+  leadroute compare -r rules.toml --set reps.Brent.active=false --summary-json diff.json leads.csv
+  leadroute compare -r rules.toml --set stages.sql.min_score=70 --outcome Converted --report diff.html leads.csv")]
     Compare(CompareArgs),
     /// Where should a stage's min_score be? Sweep it over every score against a known outcome.
     #[command(after_help = "Examples:
   leadroute tune -r rules.toml --outcome Won --stage sql --target-precision 0.9 leads.csv
   leadroute tune -r rules.toml --outcome Won --stage mql --target-recall 0.8 -o s.csv leads.csv
   leadroute tune -r rules.toml --outcome Won --stage sql --target-leads 500 leads.csv
+  leadroute tune -r rules.toml --outcome Won --stage sql --target-precision 0.9 --report tune.html leads.csv
 
 The answer is the lowest threshold with precision >= P, the highest with recall >= R, or the one
 whose number of leads at or above the stage is closest to N (ties: the higher); it ends with the
@@ -281,6 +284,11 @@ pub struct ScoreArgs {
     /// by lead id (the file's first column). A lead missing from it counts as not converted.
     #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
     pub outcomes: Option<String>,
+    /// With --outcome: write the calibration as one self-contained HTML page here (tables and
+    /// charts: conversion by score decile, precision and recall per stage threshold, leads per
+    /// stage, lift per criterion; no script, nothing loaded from the network).
+    #[arg(long = "report", value_name = "FILE.html", requires = "outcome")]
+    pub report: Option<String>,
     /// The lead export (CSV), or `-` for standard input.
     #[arg(value_name = "LEADS")]
     pub leads: String,
@@ -351,6 +359,10 @@ pub struct CompareArgs {
     /// Write the comparison as JSON here, for scripts.
     #[arg(long = "summary-json", value_name = "FILE")]
     pub summary_json: Option<String>,
+    /// Write the comparison as one self-contained HTML page here (tables and charts: leads per
+    /// stage and per rep under both rule sets, with --outcome the conversion per stage).
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<String>,
 
     /// No progress bar.
     #[arg(short, long)]
@@ -402,6 +414,10 @@ pub struct TuneArgs {
     /// Write the sweep and the answer as JSON here, for scripts.
     #[arg(long = "summary-json", value_name = "FILE")]
     pub summary_json: Option<String>,
+    /// Write the sweep as one self-contained HTML page here (precision, recall and leads against
+    /// the threshold as charts, the answer and the current threshold marked; the whole sweep).
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<String>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,

@@ -32,6 +32,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
         outcome: None,
         converted: None,
         outcomes: None,
+        report: None,
         ledger: args.ledger.ledger.is_some(),
     };
     let opening = super::open(&args.common, &args.out, sources, Mode::Assign)?;

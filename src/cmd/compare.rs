@@ -26,7 +26,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     inputs.extend(args.owners.as_deref().map(|o| ("--owners", o)));
     inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
     inputs.extend(args.ledger.as_deref().map(|o| ("--ledger", o)));
-    output::check_paths(&inputs, &[("--summary-json", args.summary_json.as_deref())])?;
+    output::check_paths(
+        &inputs,
+        &[("--summary-json", args.summary_json.as_deref()), ("--report", args.report.as_deref())],
+    )?;
 
     // The base is RULES as written; `--set` changes the candidate.
     let base = Config::load(&common.rules, &[], common.as_of.as_deref(), args.quiet)?;
@@ -61,10 +64,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     }
     let mut outputs = Outputs::new(false);
     let json_out = args.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
-    let mut cand_label = cand_path.to_string();
-    if !common.set.is_empty() {
-        cand_label = format!("{cand_label} with --set {}", common.set.join(" --set "));
-    }
+    let html_out = args.report.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let cand_label = super::rules_label(cand_path, &common.set);
     let a = Side { label: common.rules.clone(), rules: &base.rules, batch: &ba, routed: ra.as_ref() };
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
     let cmp = analyze::compare(&a, &b, args.outcome.is_some());
@@ -72,6 +73,17 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         let mut j = serde_json::to_string_pretty(&cmp)?;
         j.push('\n');
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
+    }
+    if let Some(i) = html_out {
+        let rules = format!("A {}, B {}", cmp.base_rules, cmp.candidate_rules);
+        let head = output::html::Head {
+            command: "compare",
+            export: &name,
+            rules: &rules,
+            as_of: crate::date::format_day(base.as_of),
+        };
+        let page = output::html::comparison(&head, &cmp);
+        outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written.

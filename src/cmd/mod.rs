@@ -35,6 +35,9 @@ pub struct Opening<'a> {
     out: &'a OutArgs,
     mode: Mode,
     outcome: Option<&'a str>,
+    report: Option<&'a str>,
+    /// The rules file and its `--set` overrides, as the report names them.
+    rules_path: String,
     started: Instant,
     leads: &'a str,
 }
@@ -50,6 +53,8 @@ pub struct Sources<'a> {
     pub converted: Option<&'a str>,
     /// `--outcomes FILE`.
     pub outcomes: Option<&'a str>,
+    /// `--report FILE.html` (with `--outcome`).
+    pub report: Option<&'a str>,
     /// `--ledger FILE` was given (`id = "@line"` is then a rules error).
     pub ledger: bool,
 }
@@ -65,6 +70,7 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
             ("-o", out.output.as_deref()),
             ("--rejects", out.rejects.as_deref()),
             ("--summary-json", out.summary_json.as_deref()),
+            ("--report", src.report),
         ],
     )?;
     let cfg = Config::from_common(common, out.quiet)?;
@@ -77,7 +83,18 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     }
     let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
     crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
-    Ok(Opening { cfg, opened, out, mode, outcome: src.outcome, started, leads: src.leads })
+    let rules_path = rules_label(&common.rules, &common.set);
+    Ok(Opening {
+        cfg,
+        opened,
+        out,
+        mode,
+        outcome: src.outcome,
+        report: src.report,
+        rules_path,
+        started,
+        leads: src.leads,
+    })
 }
 
 /// The outputs of a batch run, created before the work (an unwritable folder
@@ -93,13 +110,16 @@ pub struct Scored<'a> {
     csv: Option<usize>,
     rejects: Option<usize>,
     json: Option<usize>,
+    /// `--report FILE.html`: the calibration as a page.
+    html: Option<usize>,
+    rules_path: String,
     leads: &'a str,
 }
 
 impl<'a> Opening<'a> {
     /// Creates the outputs, then scores, stages and ranks every row.
     pub fn score(self) -> anyhow::Result<(Scored<'a>, Batch)> {
-        let Opening { cfg, opened, out, mode, outcome, started, leads } = self;
+        let Opening { cfg, opened, out, mode, outcome, report, rules_path, started, leads } = self;
         let mut outputs = Outputs::new(out.no_sync);
         let csv = match Target::from_arg(out.output.as_deref()) {
             Target::File(p) => Some(outputs.create(&p)?),
@@ -107,6 +127,7 @@ impl<'a> Opening<'a> {
         };
         let rejects = out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
         let json = out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+        let html = report.map(|p| outputs.create(p.as_ref())).transpose()?;
         let mut phases = Phases::new(started);
         phases.mark("read");
         let bar = cfg.decoration.progress_bar(opened.input.text.len() as u64);
@@ -115,7 +136,10 @@ impl<'a> Opening<'a> {
         phases.mark("score");
         crate::rank::rank(&mut batch.leads);
         phases.mark("rank");
-        Ok((Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json, leads }, batch))
+        Ok((
+            Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json, html, rules_path, leads },
+            batch,
+        ))
     }
 }
 
@@ -181,6 +205,16 @@ impl Scored<'_> {
         if let Some(i) = self.json {
             self.outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
         }
+        if let (Some(i), Some(c)) = (self.html, &summary.calibration) {
+            let head = output::html::Head {
+                command: name,
+                export: &batch.input.name,
+                rules: &self.rules_path,
+                as_of: crate::date::format_day(self.cfg.as_of),
+            };
+            let page = output::html::calibration(&head, c);
+            self.outputs.write(i, |w| w.write_all(page.as_bytes()))?;
+        }
         self.phases.mark("write");
         // The summary comes before the commit: a summary that cannot be printed
         // fails the run with nothing written.
@@ -228,6 +262,11 @@ impl Scored<'_> {
         let _ = output::write_stderr(&text);
         Ok(Exit::after(batch.rejects.len()))
     }
+}
+
+/// A rules file as a report names it: with its `--set` overrides.
+pub fn rules_label(rules: &str, set: &[String]) -> String {
+    if set.is_empty() { rules.to_string() } else { format!("{rules} with --set {}", set.join(" --set ")) }
 }
 
 /// `[input] id = "@line"` with `--ledger` (exit 2).

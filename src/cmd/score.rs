@@ -12,6 +12,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
         outcome: args.outcome.as_deref(),
         converted: args.converted.as_deref(),
         outcomes: args.outcomes.as_deref(),
+        report: args.report.as_deref(),
         ledger: false,
     };
     let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;

@@ -15,7 +15,14 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
     let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
     inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
-    output::check_paths(&inputs, &[("-o", args.output.as_deref()), ("--summary-json", args.summary_json.as_deref())])?;
+    output::check_paths(
+        &inputs,
+        &[
+            ("-o", args.output.as_deref()),
+            ("--summary-json", args.summary_json.as_deref()),
+            ("--report", args.report.as_deref()),
+        ],
+    )?;
     let goal = goal_of(args)?;
     let cfg = Config::from_common(common, args.quiet)?;
     let k = stage_index(&cfg.rules, &args.stage, &common.rules)?;
@@ -36,6 +43,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         (Some(_), Target::File(p)) => Some(Some(outputs.create(&p)?)),
     };
     let json = args.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let html = args.report.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
     let bar = cfg.decoration.progress_bar(opened.input.text.len() as u64);
     let batch = opened.process(&probe, &bar);
     bar.finish_and_clear();
@@ -52,6 +60,17 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         let mut j = serde_json::to_string_pretty(&sweep.to_json(&args.outcome, missing))?;
         j.push('\n');
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
+    }
+    if let Some(i) = html {
+        let rules_path = super::rules_label(&common.rules, &common.set);
+        let head = output::html::Head {
+            command: "tune",
+            export: &batch.input.name,
+            rules: &rules_path,
+            as_of: crate::date::format_day(cfg.as_of),
+        };
+        let page = output::html::sweep(&head, &sweep, &args.outcome);
+        outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written. It goes to standard error when the CSV

@@ -4,6 +4,7 @@
 
 mod atomic;
 pub mod csv;
+pub mod html;
 pub mod report;
 pub mod summary;
 pub mod table;

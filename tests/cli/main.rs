@@ -17,6 +17,7 @@ mod model;
 mod outputs;
 mod props;
 mod reliability;
+mod report;
 mod score;
 mod snapshots;
 mod tune;
