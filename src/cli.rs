@@ -187,6 +187,19 @@ pub struct LedgerPruneArgs {
     pub wait: u64,
 }
 
+/// What says which leads converted, beside `--outcome COLUMN` (SPEC §7.4).
+#[derive(Args, Debug, Clone)]
+pub struct OutcomeOptions {
+    /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
+    /// case-insensitively [default: 1,true,yes,y,won,converted].
+    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
+    pub converted: Option<String>,
+    /// With --outcome: read the outcome column from this file instead of the export, matched
+    /// by lead id (the file's first column). A lead missing from it counts as not converted.
+    #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
+    pub outcomes: Option<String>,
+}
+
 /// `--ledger` and what goes with it, for assign.
 #[derive(Args, Debug, Clone)]
 pub struct LedgerOptions {
@@ -276,14 +289,8 @@ pub struct ScoreArgs {
     /// Calibrate against this column (1/true/yes/y/won/converted means converted).
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: Option<String>,
-    /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
-    /// case-insensitively [default: 1,true,yes,y,won,converted].
-    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
-    pub converted: Option<String>,
-    /// With --outcome: read the outcome column from this file instead of the export, matched
-    /// by lead id (the file's first column). A lead missing from it counts as not converted.
-    #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
-    pub outcomes: Option<String>,
+    #[command(flatten)]
+    pub outcome_options: OutcomeOptions,
     /// With --outcome: write the calibration as one self-contained HTML page here (tables and
     /// charts: conversion by score decile, precision and recall per stage threshold, leads per
     /// stage, lift per criterion; no script, nothing loaded from the network).
@@ -340,14 +347,8 @@ pub struct CompareArgs {
     /// Also compare conversion per stage against this column.
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: Option<String>,
-    /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
-    /// case-insensitively [default: 1,true,yes,y,won,converted].
-    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
-    pub converted: Option<String>,
-    /// With --outcome: read the outcome column from this file instead of the export, matched
-    /// by lead id (the file's first column). A lead missing from it counts as not converted.
-    #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
-    pub outcomes: Option<String>,
+    #[command(flatten)]
+    pub outcome_options: OutcomeOptions,
 
     /// CSV with header `account,rep`: existing account owners (both sides).
     #[arg(long = "owners", value_name = "FILE")]
@@ -398,14 +399,8 @@ pub struct TuneArgs {
     /// The outcome column (1/true/yes/y/won/converted means converted).
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: String,
-    /// The values that count as converted, comma-separated, compared trimmed and
-    /// case-insensitively [default: 1,true,yes,y,won,converted].
-    #[arg(long = "converted", value_name = "VALUES")]
-    pub converted: Option<String>,
-    /// Read the outcome column from this file instead of the export, matched by lead id (the
-    /// file's first column). A lead missing from it counts as not converted.
-    #[arg(long = "outcomes", value_name = "FILE")]
-    pub outcomes: Option<String>,
+    #[command(flatten)]
+    pub outcome_options: OutcomeOptions,
 
     /// Write the whole sweep as CSV (threshold,leads,converted,precision,recall), one row per
     /// distinct score, highest first; `-` for standard output (the report then goes to standard error).
@@ -435,14 +430,8 @@ pub struct LearnArgs {
     /// The outcome column (1/true/yes/y/won/converted means converted).
     #[arg(long = "outcome", value_name = "COLUMN")]
     pub outcome: String,
-    /// The values that count as converted, comma-separated, compared trimmed and
-    /// case-insensitively [default: 1,true,yes,y,won,converted].
-    #[arg(long = "converted", value_name = "VALUES")]
-    pub converted: Option<String>,
-    /// Read the outcome column from this file instead of the export, matched by lead id (the
-    /// file's first column). A lead missing from it counts as not converted.
-    #[arg(long = "outcomes", value_name = "FILE")]
-    pub outcomes: Option<String>,
+    #[command(flatten)]
+    pub outcome_options: OutcomeOptions,
 
     /// Where the learned rules go; `-` or absent means standard output (the report then goes
     /// to standard error).

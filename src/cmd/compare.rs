@@ -24,7 +24,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
     inputs.extend(args.candidate.as_deref().map(|c| ("--candidate", c)));
     inputs.extend(args.owners.as_deref().map(|o| ("--owners", o)));
-    inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    inputs.extend(args.outcome_options.outcomes.as_deref().map(|o| ("--outcomes", o)));
     inputs.extend(args.ledger.as_deref().map(|o| ("--ledger", o)));
     output::check_paths(
         &inputs,
@@ -109,7 +109,12 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
     let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
-        opened = crate::pipeline::with_outcome_options(opened, c, args.converted.as_deref(), args.outcomes.as_deref())?;
+        opened = crate::pipeline::with_outcome_options(
+            opened,
+            c,
+            args.outcome_options.converted.as_deref(),
+            args.outcome_options.outcomes.as_deref(),
+        )?;
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
     crate::rank::rank(&mut batch.leads);

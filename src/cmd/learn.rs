@@ -12,7 +12,7 @@ use crate::plan::Mode;
 pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
     let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
-    inputs.extend(args.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    inputs.extend(args.outcome_options.outcomes.as_deref().map(|o| ("--outcomes", o)));
     output::check_paths(&inputs, &[("-o", args.output.as_deref())])?;
     let cfg = Config::from_common(common, args.quiet)?;
     // The rules loaded: their text is readable UTF-8.
@@ -22,8 +22,8 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     let opened = crate::pipeline::with_outcome_options(
         opened,
         &args.outcome,
-        args.converted.as_deref(),
-        args.outcomes.as_deref(),
+        args.outcome_options.converted.as_deref(),
+        args.outcome_options.outcomes.as_deref(),
     )?;
 
     // The output is created before the work: an unwritable folder fails at once.
