@@ -153,6 +153,11 @@ pub struct LedgerImportArgs {
     /// The column with the account (the owner of an account is the rep of its earliest lead).
     #[arg(long = "account", value_name = "COL")]
     pub account: Option<String>,
+    /// The column with the lead's email: with `[input] email`, a new lead with that email keeps
+    /// the imported rep (and with `account_match = "normalized"`, an empty account is the
+    /// email's company).
+    #[arg(long = "email", value_name = "COL")]
+    pub email: Option<String>,
     /// How long to wait for a run that holds the ledger, in seconds.
     #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
     pub wait: u64,

@@ -202,12 +202,14 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let (id_col, rep_col) = (column(&a.id, "--id")?, column(&a.rep, "--rep")?);
     let team_col = a.team.as_deref().map(|c| column(c, "--team")).transpose()?;
     let account_col = a.account.as_deref().map(|c| column(c, "--account")).transpose()?;
+    let email_col = a.email.as_deref().map(|c| column(c, "--email")).transpose()?;
 
     struct Import<'a> {
         lead_id: &'a str,
         rep: &'a str,
         team: Option<&'a str>,
         account: Option<&'a str>,
+        email: Option<&'a str>,
     }
     let (mut no_rep, mut no_id, mut repeated) = (0usize, 0usize, 0usize);
     let mut seen = HashSet::new();
@@ -222,7 +224,8 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             repeated += 1;
         } else {
             let cell = |c: Option<usize>| c.map(|c| cells[c].trim()).filter(|s| !s.is_empty());
-            rows.push(Import { lead_id, rep, team: cell(team_col), account: cell(account_col) });
+            let (team, account, email) = (cell(team_col), cell(account_col), cell(email_col));
+            rows.push(Import { lead_id, rep, team, account, email });
         }
     }
     let mut skipped = Vec::new();
@@ -269,18 +272,21 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let reason = l.name_id(IMPORTED, &mut names)?;
     let mut taken: foldhash::HashMap<i64, u64> = foldhash::HashMap::default();
     let mut range: Option<(i64, i64)> = None;
+    let mut email_buf = String::new();
     for row in &rows {
         let rep = l.name_id(row.rep, &mut names)?;
         let team = row.team.map(|t| l.name_id(t, &mut names)).transpose()?;
-        let account_key = row.account.and_then(|acc| lookup_key(acc, None));
+        // As a run records them: an empty account is keyed by the email's company.
+        let account_key = lookup_key(row.account.unwrap_or(""), row.email);
+        let email_key = row.email.map(|e| crate::identity::email_key(e, &mut email_buf).to_string());
         let id = l.add_assignment(&Row {
             run,
             as_of_day,
             lead_id: row.lead_id,
             account: row.account,
             account_key: account_key.as_deref(),
-            email: None,
-            email_key: None,
+            email: row.email,
+            email_key: email_key.as_deref(),
             team,
             rep,
             reason,

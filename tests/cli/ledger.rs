@@ -681,3 +681,31 @@ fn a_pipe_output_closed_early_records_nothing() {
         assert_eq!(sql(&wd, "SELECT count(*) FROM runs"), [["0"]]);
     }
 }
+
+#[test]
+fn an_imported_email_keeps_its_rep_for_a_new_id() {
+    let wd = Workdir::new();
+    let rules = RULES.replace("account = \"company\"", "account = \"company\"\nemail = \"email\"");
+    wd.write("rules.toml", &rules);
+    wd.write("crm.csv", "Lead,Owner,Mail\nC1,C,jane.doe+crm@gmail.com\n");
+    wd.run(&[
+        "ledger",
+        "import",
+        "led.db",
+        "--as-of",
+        "2026-11-19",
+        "--id",
+        "Lead",
+        "--rep",
+        "Owner",
+        "--email",
+        "Mail",
+        "crm.csv",
+    ])
+    .code(0);
+    // The same person under a new id (gmail dots and +tags ignored) keeps C.
+    wd.write("leads.csv", "id,company,views,email\nN1,x,1,Jane.Doe@gmail.com\nN2,y,1,other@x.fi\n");
+    let rows = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&rows, "rep"), ["C", "A"]);
+    assert_eq!(column(&rows, "reason"), ["assigned_before", "balanced"]);
+}
