@@ -539,6 +539,20 @@ fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: Option<(f64
         top - 4.0,
         height - 12.0
     );
+    // The reference line goes under the bars and their labels.
+    if let Some((r, name)) = reference {
+        let x = x_of(r);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>\
+             <text x=\"{:.1}\" y=\"16\" font-size=\"11\" fill=\"#c00\" text-anchor=\"end\">{} {}</text>",
+            top - 4.0,
+            height - 12.0,
+            x1 + 60.0,
+            esc(name),
+            esc(&format!("({})", scale.show(r)))
+        );
+    }
     if bars.is_empty() {
         let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">no data</text>", x0 + 8.0, top + 16.0);
     }
@@ -561,7 +575,8 @@ fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: Option<(f64
                         svg,
                         "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{}\">\
                          <title>{}: {}</title></rect>\
-                         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#333\">{}</text>",
+                         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#333\" stroke=\"#fff\" \
+                         stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
                         bar_h - 2.0,
                         COLOURS[k % COLOURS.len()],
                         esc(&b.label),
@@ -581,19 +596,6 @@ fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: Option<(f64
                 }
             }
         }
-    }
-    if let Some((r, name)) = reference {
-        let x = x_of(r);
-        let _ = writeln!(
-            svg,
-            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>\
-             <text x=\"{:.1}\" y=\"16\" font-size=\"11\" fill=\"#c00\" text-anchor=\"end\">{} {}</text>",
-            top - 4.0,
-            height - 12.0,
-            x1 + 60.0,
-            esc(name),
-            esc(&format!("({})", scale.show(r)))
-        );
     }
     svg.push_str("</svg>\n");
     svg
