@@ -7,24 +7,16 @@ use crate::config::Config;
 use crate::error::{Error, Exit};
 use crate::learn::{self, Options};
 use crate::output::{self, Outputs, Target};
-use crate::plan::Mode;
 
 pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
-    let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
-    inputs.extend(args.outcome_options.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    let inputs = super::outcome_inputs(&args.leads, &common.rules, &args.outcome_options);
     output::check_paths(&inputs, &[("-o", args.output.as_deref())])?;
     let cfg = Config::from_common(common, args.quiet)?;
     // The rules loaded: their text is readable UTF-8.
     let text = std::fs::read_to_string(&common.rules)
         .map_err(|e| Error::Rules(format!("{}: cannot read the rules file: {e}", common.rules)))?;
-    let opened = crate::pipeline::open(&cfg.rules, &args.leads, Mode::Score, cfg.as_of)?;
-    let opened = crate::pipeline::with_outcome_options(
-        opened,
-        &args.outcome,
-        args.outcome_options.converted.as_deref(),
-        args.outcome_options.outcomes.as_deref(),
-    )?;
+    let opened = super::open_with_outcome(&cfg.rules, &args.leads, cfg.as_of, &args.outcome, &args.outcome_options)?;
 
     // The output is created before the work: an unwritable folder fails at once.
     let mut outputs = Outputs::new(false);

@@ -14,7 +14,7 @@ pub mod tune;
 
 use std::time::Instant;
 
-use crate::cli::{Common, Outputs as OutArgs};
+use crate::cli::{Common, OutcomeOptions, Outputs as OutArgs};
 use crate::config::Config;
 use crate::error::{Error, Exit};
 use crate::output::{self, Outputs, Target, summary};
@@ -267,6 +267,26 @@ impl Scored<'_> {
 /// A rules file as a report names it: with its `--set` overrides.
 pub fn rules_label(rules: &str, set: &[String]) -> String {
     if set.is_empty() { rules.to_string() } else { format!("{rules} with --set {}", set.join(" --set ")) }
+}
+
+/// The inputs of an analyst command that reads an outcome (no output may
+/// replace them): the export, the rules and `--outcomes`.
+pub fn outcome_inputs<'a>(leads: &'a str, rules: &'a str, o: &'a OutcomeOptions) -> Vec<(&'static str, &'a str)> {
+    let mut inputs = vec![("the lead export", leads), ("the rules file", rules)];
+    inputs.extend(o.outcomes.as_deref().map(|p| ("--outcomes", p)));
+    inputs
+}
+
+/// Opens the export of an analyst command with its outcome (SPEC §7.4).
+pub fn open_with_outcome(
+    rules: &crate::rules::Rules,
+    leads: &str,
+    as_of: i32,
+    outcome: &str,
+    o: &OutcomeOptions,
+) -> Result<Opened, Error> {
+    let opened = pipeline::open(rules, leads, Mode::Score, as_of)?;
+    pipeline::with_outcome_options(opened, outcome, o.converted.as_deref(), o.outcomes.as_deref())
 }
 
 /// `[input] id = "@line"` with `--ledger` (exit 2).

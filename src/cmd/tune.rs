@@ -7,14 +7,12 @@ use crate::config::Config;
 use crate::error::{Error, Exit};
 use crate::num::Dec;
 use crate::output::{self, Outputs, Target};
-use crate::plan::Mode;
 use crate::rules::Rules;
 use crate::tune::{self, Goal};
 
 pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
-    let mut inputs = vec![("the lead export", args.leads.as_str()), ("the rules file", common.rules.as_str())];
-    inputs.extend(args.outcome_options.outcomes.as_deref().map(|o| ("--outcomes", o)));
+    let inputs = super::outcome_inputs(&args.leads, &common.rules, &args.outcome_options);
     output::check_paths(
         &inputs,
         &[
@@ -27,13 +25,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(common, args.quiet)?;
     let k = stage_index(&cfg.rules, &args.stage, &common.rules)?;
     let probe = tune::probe_rules(&cfg.rules, k);
-    let opened = crate::pipeline::open(&probe, &args.leads, Mode::Score, cfg.as_of)?;
-    let opened = crate::pipeline::with_outcome_options(
-        opened,
-        &args.outcome,
-        args.outcome_options.converted.as_deref(),
-        args.outcome_options.outcomes.as_deref(),
-    )?;
+    let opened = super::open_with_outcome(&probe, &args.leads, cfg.as_of, &args.outcome, &args.outcome_options)?;
 
     // The outputs are created before the work: an unwritable folder fails at once.
     let mut outputs = Outputs::new(false);

@@ -82,9 +82,10 @@ pub fn read_memory(
             |r| r.get(0),
         )
         .map_err(|e| l.sql(e))?;
-    before(l, rules, batch, &names, &days, size, &mut m)?;
+    let reading = Reading { l, rules, batch, names, days, size, rep_of };
+    before(&reading, &mut m)?;
     if batch.plan.account_col.is_some() {
-        owners(l, rules, batch, &names, &days, size, &rep_of, &mut m)?;
+        owners(&reading, &mut m)?;
     }
     Ok(m)
 }
@@ -218,6 +219,22 @@ fn run_days(l: &Ledger) -> Result<HashMap<i64, i32>, crate::error::Error> {
     Ok(days)
 }
 
+/// What the look-ups of one run share.
+struct Reading<'a> {
+    l: &'a Ledger,
+    rules: &'a Rules,
+    batch: &'a Batch,
+    /// `names`: id to name.
+    names: HashMap<i64, String>,
+    /// Each run's as-of date as a day number.
+    days: HashMap<i64, i32>,
+    /// About how many rows `assigned` holds: look-ups go one by one when it
+    /// is large beside the batch.
+    size: i64,
+    /// The rules' reps by name.
+    rep_of: HashMap<&'a str, usize>,
+}
+
 /// Where a row of run `run` sorts.
 fn order(days: &HashMap<i64, i32>, run: i64, row: i64) -> Order {
     (days.get(&run).copied().unwrap_or(i32::MIN), run, row)
@@ -225,15 +242,9 @@ fn order(days: &HashMap<i64, i32>, run: i64, row: i64) -> Order {
 
 /// Leads assigned before: by trimmed id, then (with `[input] email`) by email
 /// key; the latest ledger row wins (a later import corrects an earlier one).
-fn before(
-    l: &Ledger,
-    rules: &Rules,
-    batch: &Batch,
-    names: &HashMap<i64, String>,
-    days: &HashMap<i64, i32>,
-    size: i64,
-    m: &mut Memory,
-) -> Result<(), crate::error::Error> {
+fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
+    let Reading { l, rules, batch, names, days, .. } = r;
+    let size = r.size;
     // `id = "@line"` never reaches a ledger (a rules error): line numbers change.
     let Some(id_col) = batch.plan.id_col else { return Ok(()) };
     // The leads that reach the check (not missing_id or duplicate): their
@@ -387,17 +398,9 @@ fn current_key(rules: &Rules, account: Option<&str>, email: Option<&str>, buf: &
 
 /// Owners from the ledger: for each account of the batch, the rep who took
 /// its earliest lead in the ledger (as-of date, then run, then row).
-#[allow(clippy::too_many_arguments)]
-fn owners(
-    l: &Ledger,
-    rules: &Rules,
-    batch: &Batch,
-    names: &HashMap<i64, String>,
-    days: &HashMap<i64, i32>,
-    size: i64,
-    rep_of: &HashMap<&str, usize>,
-    m: &mut Memory,
-) -> Result<(), crate::error::Error> {
+fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
+    let Reading { l, rules, batch, names, days, rep_of, .. } = r;
+    let size = r.size;
     // Only the accounts of leads this run routes: a lead assigned before
     // keeps its rep whoever owns its account.
     let mut needed = vec![false; batch.accounts.len()];

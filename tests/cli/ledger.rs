@@ -200,39 +200,13 @@ fn a_rep_back_from_away_gets_leads_at_the_pace_of_the_others() {
     // Without the presence scaling A (2 leads) would have won: with away removed it does.
     let plain = rules.replace("away = [{ from = \"2026-11-11\", to = \"2026-11-16\" }]", "");
     wd.write("rules2.toml", plain);
-    let run = wd.run(&[
-        "assign",
-        "-r",
-        "rules2.toml",
-        "--ledger",
-        "led.db",
-        "--dry-run",
-        "--as-of",
-        "2026-11-20",
-        "-q",
-        "-o",
-        "dry.csv",
-        "leads.csv",
-    ]);
-    run.code(0);
+    let args = ["assign", "-r", "rules2.toml", "--ledger", "led.db", "--dry-run", "--as-of", "2026-11-20"];
+    let dry_run = || wd.run(&[&args[..], &["-q", "-o", "dry.csv", "leads.csv"]].concat()).code(0).code;
+    dry_run();
     // N1 is recorded (to B) by the first run, so the dry run sees it assigned before.
     assert_eq!(column(&wd.csv("dry.csv"), "reason"), ["assigned_before"]);
     wd.write("leads.csv", leads(&[("N2", "n2")]));
-    wd.run(&[
-        "assign",
-        "-r",
-        "rules2.toml",
-        "--ledger",
-        "led.db",
-        "--dry-run",
-        "--as-of",
-        "2026-11-20",
-        "-q",
-        "-o",
-        "dry.csv",
-        "leads.csv",
-    ])
-    .code(0);
+    dry_run();
     assert_eq!(column(&wd.csv("dry.csv"), "rep"), ["A"]);
     wd.run(&[
         "assign",
