@@ -462,6 +462,35 @@ fn an_output_that_names_an_input_or_an_empty_path_is_refused_before_reading() {
     }
 }
 
+/// Issue 18, item 3: `- < leads.csv` reads the export through a redirection;
+/// an output naming that file (by name, or as /dev/stdin) would replace the
+/// export and lose its rows. Refused before anything is read (exit 2).
+#[test]
+fn an_output_that_names_the_file_behind_redirected_stdin_is_refused() {
+    let wd = wd();
+    for out in ["leads.csv", "./leads.csv", "/dev/stdin"] {
+        for flag in ["-o", "--rejects"] {
+            let stdin = std::fs::File::open(wd.path("leads.csv")).unwrap();
+            let out_of = command(&wd, &[&ASSIGN[..], &[flag, out, "-"]].concat()).stdin(stdin).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out_of.stderr);
+            assert_eq!(out_of.status.code(), Some(2), "{flag} {out}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{flag} {out}: the same file as the lead export (read from standard input)")),
+                "{stderr}"
+            );
+            assert_eq!(wd.read("leads.csv"), LEADS);
+        }
+    }
+    // A pipe on standard input is not a file: the outputs are free.
+    wd.run_stdin(&[&ASSIGN[..], &["-q", "-o", "out.csv", "-"]].concat(), Some(LEADS.as_bytes())).code(0);
+    // Another file on standard input does not clash with leads.csv as an output.
+    wd.write("other.csv", LEADS);
+    let stdin = std::fs::File::open(wd.path("other.csv")).unwrap();
+    let status = command(&wd, &[&ASSIGN[..], &["-q", "-o", "leads.csv", "-"]].concat()).stdin(stdin).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(wd.read("other.csv"), LEADS);
+}
+
 // --- Defect 6: the umask ----------------------------------------------------------
 
 fn run_with_umask(wd: &Workdir, mask: libc::mode_t, args: &[&str]) -> i32 {
