@@ -123,10 +123,21 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `printable` line by line: a report of many lines keeps its line breaks,
+/// and nothing else in it can move the cursor, recolour the terminal or
+/// reorder the text.
+pub fn printable_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(printable).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 /// Whether `printable` escapes a character: an ASCII control, or what
 /// `str::escape_debug` escapes after a first character (so not a combining
 /// mark, which belongs to the character before it).
-fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_control();
     }
@@ -183,6 +194,12 @@ mod tests {
         assert_eq!(printable("\u{202e}x\u{feff}y\u{85}z\u{7f}"), "\\u{202e}x\\u{feff}y\\u{85}z\\u{7f}");
         // Letters, accents (combining ones too) and symbols stay as they are.
         assert_eq!(printable("Päivi e\u{301} ≥ … 漢"), "Päivi e\u{301} ≥ … 漢");
+    }
+
+    #[test]
+    fn printable_lines_keep_line_breaks_only() {
+        assert!(matches!(printable_lines("a\nb ≥ c\n"), Cow::Borrowed(_)));
+        assert_eq!(printable_lines("a\x1b]0;x\x07\nb\rc\n"), "a\\u{1b}]0;x\\u{7}\nb\\rc\n");
     }
 
     #[test]

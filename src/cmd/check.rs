@@ -27,6 +27,6 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         export = Some((batch, clash.map(|e| e.to_string())));
     }
     let text = report::check(&args.common.rules, rules, &warnings, export.as_ref().map(|(b, c)| (b, c.as_deref())));
-    output::write_stdout(|w| w.write_all(text.as_bytes()))?;
+    output::write_report(&text)?;
     Ok(Exit::Success)
 }

@@ -88,7 +88,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written.
     let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
-    output::write_stdout(|w| w.write_all(report.as_bytes()))?;
+    output::write_report(&report)?;
     outputs.commit()?;
     Ok(Exit::after(ba.rejects.len()))
 }

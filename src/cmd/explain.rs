@@ -29,7 +29,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     let e = crate::explain::explain(rules, &batch, &hits, &owners, &memory);
     let width = (!args.wide).then_some(crate::output::report::EXPLAIN_WIDTH);
     let report = crate::output::report::explanation(&e, cfg.decoration.stdout_plain, width);
-    crate::output::write_stdout(|w| w.write_all(report.as_bytes()))?;
+    crate::output::write_report(&report)?;
     Ok(Exit::Success)
 }
 

@@ -56,13 +56,13 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     let plain = if file.is_some() { cfg.decoration.stdout_plain } else { cfg.decoration.stderr_plain };
     let report = learn::report::render(&learned, &name, &common.rules, args.seed, plain);
     match file {
-        Some(_) => output::write_stdout(|w| w.write_all(report.as_bytes()))?,
+        Some(_) => output::write_report(&report)?,
         None => output::write_stderr(&report)?,
     }
     outputs.commit()?;
 
     let problems = output::warnings::problems(&cfg.rules, &batch, None, None, None);
-    let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
+    let text = output::warning_lines(&problems);
     // The outputs are written: a warning that cannot be printed changes nothing.
     let _ = output::write_stderr(&text);
     Ok(Exit::after(batch.rejects.len()))

@@ -21,17 +21,16 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use comfy_table::Cell;
 use rusqlite::{OptionalExtension, params};
 
 use crate::cli::{LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs};
 use crate::config::Decoration;
 use crate::date::{format_day, parse_as_of};
-use crate::error::{Error, Exit, printable, thousands};
+use crate::error::{Error, Exit, thousands};
 use crate::input::{find_column, read_side_file};
 use crate::ledger::{Ledger, Row, RunInfo, lookup_key, started_utc};
 use crate::num::Cents;
-use crate::output::table::{right, table};
+use crate::output::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
 
 /// The columns of `ledger export`, in order.
@@ -90,14 +89,7 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
     let mut any = false;
     for row in rows {
         let (run, started, as_of, input, rows_read, assigned) = row.map_err(|e| l.sql(e))?;
-        t.add_row(vec![
-            right(run),
-            Cell::new(started),
-            Cell::new(as_of),
-            Cell::new(printable(&input)),
-            right(rows_read),
-            right(assigned),
-        ]);
+        t.add_row(vec![right(run), text(started), text(as_of), text(&input), right(rows_read), right(assigned)]);
         any = true;
     }
     if !any {
@@ -441,7 +433,7 @@ fn date_arg(flag: &str, value: &str) -> Result<String, Error> {
 
 /// What a command did, on standard output.
 fn print(text: &str) -> Result<(), Error> {
-    output::write_stdout(|w| w.write_all(text.as_bytes()))
+    output::write_report(&text)
 }
 
 /// `1 assignment`, `1,234 assignments`.

@@ -257,7 +257,7 @@ impl Scored<'_> {
             crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect()
         };
         problems.extend(summary.calibration.as_ref().and_then(|c| c.warning.clone()));
-        let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
+        let text = output::warning_lines(&problems);
         // The outputs are written: a warning that cannot be printed changes nothing.
         let _ = output::write_stderr(&text);
         Ok(Exit::after(batch.rejects.len()))
@@ -303,7 +303,7 @@ fn print_summary(s: &summary::Summary, csv_on_stdout: bool, cfg: &Config) -> Res
         output::write_stderr(&summary::render(s, cfg.decoration.stderr_plain))
     } else {
         let text = summary::render(s, cfg.decoration.stdout_plain);
-        output::write_stdout(|w| w.write_all(text.as_bytes()))
+        output::write_report(&text)
     }
 }
 

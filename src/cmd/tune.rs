@@ -71,7 +71,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         output::write_stderr(&output::tune::report(&sweep, &args.outcome, missing, cfg.decoration.stderr_plain))?;
     } else {
         let text = output::tune::report(&sweep, &args.outcome, missing, cfg.decoration.stdout_plain);
-        output::write_stdout(|w| w.write_all(text.as_bytes()))?;
+        output::write_report(&text)?;
     }
     outputs.commit()?;
 
@@ -81,7 +81,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         // staged this batch).
         problems.extend(crate::analyze::calibrate(&probe, &batch, &args.outcome).warning);
     }
-    let text: String = problems.iter().map(|p| format!("leadroute: warning: {p}\n")).collect();
+    let text = output::warning_lines(&problems);
     // The outputs are written: a warning that cannot be printed changes nothing.
     let _ = output::write_stderr(&text);
     Ok(Exit::after(batch.rejects.len()))

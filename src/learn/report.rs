@@ -2,10 +2,8 @@
 //! values that changed, the stages, and the out-of-sample AUC per fold and
 //! on average. Pure: returns the text, drawn for a terminal or plain.
 
-use comfy_table::Cell;
-
 use super::Learned;
-use crate::output::table::{pct, push_table, right, table};
+use crate::output::table::{pct, push_table, right, table, text};
 use crate::rules::Group;
 
 fn auc(v: Option<f64>) -> String {
@@ -45,8 +43,8 @@ pub fn render(l: &Learned, input: &str, rules: &str, seed: u64, plain: bool) -> 
             _ => ("(kept)".to_string(), "disqualify".to_string()),
         };
         t.add_row(vec![
-            Cell::new(&c.name),
-            Cell::new(group),
+            text(&c.name),
+            text(group),
             right(c.old_points),
             right(learned),
             right(coef),
@@ -69,7 +67,7 @@ pub fn render(l: &Learned, input: &str, rules: &str, seed: u64, plain: bool) -> 
                 super::rewrite::Place::Named(top, name) => format!("{top}.{name}.{}", e.key),
                 super::rewrite::Place::Band(group, i) => format!("grades.{group}[{}].{}", i + 1, e.key),
             };
-            t.add_row(vec![Cell::new(at), right(cents(e.old)), right(e.value)]);
+            t.add_row(vec![text(at), right(cents(e.old)), right(e.value)]);
         }
         push_table(&mut out, &t);
     }
@@ -77,7 +75,7 @@ pub fn render(l: &Learned, input: &str, rules: &str, seed: u64, plain: bool) -> 
     t.set_header(vec!["stage", "min_score", "learned", "leads at or above", "learned"]);
     for s in &l.stages {
         t.add_row(vec![
-            Cell::new(&s.name),
+            text(&s.name),
             right(cents(s.old_min_score)),
             right(cents(s.new_min_score)),
             right(s.leads_old),

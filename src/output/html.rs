@@ -30,6 +30,9 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in XML (the SVG) and mean
+            // nothing in HTML: shown escaped, as on the terminal.
+            c if crate::error::needs_escape(c) => out.extend(c.escape_debug()),
             c => out.push(c),
         }
     }
@@ -697,6 +700,7 @@ mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(esc("<b>&\"x\"'"), "&lt;b&gt;&amp;&quot;x&quot;&#39;");
+        assert_eq!(esc("a\0b\x1b[1mc\nd"), "a\\0b\\u{1b}[1mc\\nd");
     }
 
     #[test]

@@ -54,9 +54,24 @@ fn is_stdout(_path: &std::path::Path) -> bool {
     false
 }
 
+/// Warning lines for standard error: `leadroute: warning: ` and one problem
+/// per line, each made printable whole (a line break in a team name or a
+/// cell cannot split one problem into two lines).
+pub fn warning_lines<S: AsRef<str>>(problems: &[S]) -> String {
+    problems.iter().map(|p| format!("leadroute: warning: {}\n", crate::error::printable(p.as_ref()))).collect()
+}
+
+/// Writes a report for people (tables, `explain`, what a command did) to
+/// standard output, with every character that could steer a terminal
+/// escaped (export cells and rule names are untrusted text).
+pub fn write_report(text: &str) -> Result<(), Error> {
+    let text = crate::error::printable_lines(text);
+    write_stdout(|w| w.write_all(text.as_bytes()))
+}
+
 /// Writes a report to standard output; a closed pipe (`| head`) is not an
 /// error: the reader has what it wanted.
-pub fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Error> {
+fn write_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), Error> {
     let mut w = BufWriter::with_capacity(1 << 16, io::stdout());
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),
@@ -78,6 +93,7 @@ pub fn write_csv_stdout(f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()
 
 /// Writes the summary table to standard error (when the CSV went to standard output).
 pub fn write_stderr(text: &str) -> Result<(), Error> {
+    let text = crate::error::printable_lines(text);
     match io::stderr().write_all(text.as_bytes()).and_then(|_| io::stderr().flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),

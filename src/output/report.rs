@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 
-use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::table::{num, pct, push_table, right, table};
+use super::table::{num, pct, push_table, right, table, text};
 use crate::analyze::{Auc, Calibration, Comparison, Conversion};
 use crate::error::shorten;
 use crate::explain::Explanation;
@@ -17,7 +17,7 @@ fn conversion_table<'a>(plain: bool, title: &str, rows: impl Iterator<Item = (&'
     let mut t = table(plain);
     t.set_header(vec![title, "leads", "converted", "rate"]);
     for (name, c) in rows {
-        t.add_row(vec![Cell::new(name), right(c.leads), right(c.converted), right(pct(c.rate))]);
+        t.add_row(vec![text(name), right(c.leads), right(c.converted), right(pct(c.rate))]);
     }
     t
 }
@@ -59,7 +59,7 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         t.set_header(vec!["at or above stage", "leads", "converted", "recall", "precision"]);
         for th in &c.thresholds {
             t.add_row(vec![
-                Cell::new(&th.stage),
+                text(&th.stage),
                 right(th.leads),
                 right(th.converted),
                 right(pct(th.recall)),
@@ -73,13 +73,13 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         t.set_header(vec!["criterion", "held", "converted", "rate held", "rate not held", "lift", "flags"]);
         for k in &c.criteria {
             t.add_row(vec![
-                Cell::new(&k.criterion),
+                text(&k.criterion),
                 right(k.held),
                 right(k.held_converted),
                 right(pct(k.held_rate)),
                 right(pct(k.not_held_rate)),
                 right(k.lift.map_or("-".to_string(), |l| format!("{l:.2}"))),
-                Cell::new(k.flags.join(" ")),
+                text(k.flags.join(" ")),
             ]);
         }
         push_table(&mut out, &t);
@@ -128,12 +128,12 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
     header.push("total".into());
     t.set_header(header);
     for (i, row) in c.matrix.iter().enumerate() {
-        let mut cells = vec![Cell::new(&c.base_stages[i])];
+        let mut cells = vec![text(&c.base_stages[i])];
         cells.extend(row.iter().map(right));
         cells.push(right(row.iter().sum::<u64>()));
         t.add_row(cells);
     }
-    let mut totals = vec![Cell::new("total")];
+    let mut totals = vec![text("total")];
     for j in 0..c.candidate_stages.len() {
         totals.push(right(c.matrix.iter().map(|r| r[j]).sum::<u64>()));
     }
@@ -148,7 +148,7 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec![title, "base", "candidate", "difference"]);
         for d in rows {
-            t.add_row(vec![Cell::new(&d.name), right(d.base), right(d.candidate), right(signed(d.difference))]);
+            t.add_row(vec![text(&d.name), right(d.base), right(d.candidate), right(signed(d.difference))]);
         }
         push_table(&mut out, &t);
     }
@@ -162,7 +162,7 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
         for p in conv {
             let (a, b) = cells(&p.base);
             let (x, y) = cells(&p.candidate);
-            t.add_row(vec![Cell::new(&p.stage), a, b, x, y]);
+            t.add_row(vec![text(&p.stage), a, b, x, y]);
         }
         push_table(&mut out, &t);
     }
@@ -262,8 +262,8 @@ pub fn explanation(e: &Explanation, plain: bool, width: Option<usize>) -> String
 
 fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> String {
     let cut = |s: &str, max: usize| match width {
-        Some(_) => Cell::new(shorten(s, max)),
-        None => Cell::new(s),
+        Some(_) => text(shorten(s, max)),
+        None => text(s),
     };
     let name = |s: &str| cut(s, NAME_MAX);
     let id = |s: &str| match width {
@@ -317,11 +317,11 @@ fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> Stri
         };
         t.add_row(vec![
             name(&c.criterion),
-            Cell::new(c.group),
+            text(c.group),
             name(&c.column),
             cut(&c.cell, CELL_MAX),
             cut(&c.test, TEST_MAX),
-            Cell::new(held),
+            text(held),
             right(&c.points),
         ]);
     }
@@ -343,7 +343,7 @@ fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> Stri
             cut(&s.test, TEST_MAX),
             right(&s.value),
             right(&s.needed),
-            Cell::new(if s.holds { "yes" } else { "no" }),
+            text(if s.holds { "yes" } else { "no" }),
         ]);
     }
     push_table(&mut out, &t);

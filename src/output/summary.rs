@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use comfy_table::Cell;
 use serde::Serialize;
 
 use super::REJECTS_SHOWN;
-use super::table::{num, right, table};
+use super::table::{num, right, table, text};
+use crate::error::printable;
 use crate::num::Cents;
 use crate::pipeline::Batch;
 use crate::route::{Assignment, Reason, Routed};
@@ -356,25 +356,25 @@ pub fn render(s: &Summary, plain: bool) -> String {
     let mut out = String::new();
     let mut t = table(plain);
     t.set_header(vec!["rows", "count"]);
-    t.add_row(vec![Cell::new("read"), right(s.rows_read)]);
-    t.add_row(vec![Cell::new("well-formed"), right(s.well_formed)]);
-    t.add_row(vec![Cell::new("rejected (malformed)"), right(s.rejected)]);
+    t.add_row(vec![text("read"), right(s.rows_read)]);
+    t.add_row(vec![text("well-formed"), right(s.well_formed)]);
+    t.add_row(vec![text("rejected (malformed)"), right(s.rejected)]);
     match s.duplicate_emails {
-        None => t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates)]),
+        None => t.add_row(vec![text("duplicate ids"), right(s.duplicates)]),
         Some(by_email) => {
-            t.add_row(vec![Cell::new("duplicate ids"), right(s.duplicates - by_email)]);
-            t.add_row(vec![Cell::new("duplicate emails"), right(by_email)])
+            t.add_row(vec![text("duplicate ids"), right(s.duplicates - by_email)]);
+            t.add_row(vec![text("duplicate emails"), right(by_email)])
         }
     };
-    t.add_row(vec![Cell::new("missing ids"), right(s.missing_ids)]);
-    out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, s.input, s.as_of));
+    t.add_row(vec![text("missing ids"), right(s.missing_ids)]);
+    out.push_str(&format!("leadroute {} {} (as of {})\n", s.command, printable(&s.input), s.as_of));
     out.push_str(&t.to_string());
     out.push('\n');
     if !s.rejected_rows.is_empty() {
         let mut t = table(plain);
         t.set_header(vec!["rejected line", "error"]);
         for r in &s.rejected_rows {
-            t.add_row(vec![right(r.line), Cell::new(&r.error)]);
+            t.add_row(vec![right(r.line), text(&r.error)]);
         }
         out.push('\n');
         out.push_str(&t.to_string());
@@ -389,7 +389,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
     let mut t = table(plain);
     t.set_header(vec!["stage", "leads"]);
     for st in &s.stages {
-        t.add_row(vec![Cell::new(&st.stage), right(st.leads)]);
+        t.add_row(vec![text(&st.stage), right(st.leads)]);
     }
     out.push('\n');
     out.push_str(&t.to_string());
@@ -398,8 +398,9 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push_str(&format!("leads held up by their CRM stage: {}", c.held_up));
         if let (Some(line), Some(value)) = (c.first_unknown_line, &c.first_unknown_value) {
             out.push_str(&format!(
-                "; CRM stage values no stage lists: {} (first at line {line}: '{value}')",
-                c.unknown_values
+                "; CRM stage values no stage lists: {} (first at line {line}: '{}')",
+                c.unknown_values,
+                printable(value)
             ));
         }
         out.push('\n');
@@ -408,7 +409,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
         let mut t = table(plain);
         t.set_header(vec!["grade", "leads"]);
         for g in grades {
-            t.add_row(vec![Cell::new(&g.grade), right(g.leads)]);
+            t.add_row(vec![text(&g.grade), right(g.leads)]);
         }
         out.push('\n');
         out.push_str(&t.to_string());
@@ -434,7 +435,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
                 (true, true) => format!("{} (away)", rep.rep),
                 (true, false) => rep.rep.clone(),
             };
-            let mut row = vec![Cell::new(name), Cell::new(&rep.team), right(rep.taken)];
+            let mut row = vec![text(name), text(&rep.team), right(rep.taken)];
             if let Some(w) = rep.window_taken {
                 row.push(right(w));
             }
@@ -457,7 +458,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
         header.extend(Reason::UNASSIGNED.iter().map(|r| r.as_str().to_string()));
         t.set_header(header);
         for team in &r.teams {
-            let mut row = vec![Cell::new(team.team.as_deref().unwrap_or("(no team)")), right(team.assigned)];
+            let mut row = vec![text(team.team.as_deref().unwrap_or("(no team)")), right(team.assigned)];
             for reason in Reason::UNASSIGNED {
                 row.push(right(team.not_assigned.get(reason.as_str()).copied().unwrap_or(0)));
             }
@@ -478,11 +479,14 @@ pub fn render(s: &Summary, plain: bool) -> String {
         for k in &r.kept_unavailable {
             out.push_str(&format!(
                 "kept rep {} ({}) for {} leads assigned before (first: {})\n",
-                k.rep, k.why, k.leads, k.first_id
+                printable(&k.rep),
+                k.why,
+                k.leads,
+                printable(&k.first_id)
             ));
         }
         if !r.away.is_empty() {
-            out.push_str(&format!("away on {}: {}\n", s.as_of, r.away.join(", ")));
+            out.push_str(&format!("away on {}: {}\n", s.as_of, printable(&r.away.join(", "))));
         }
         if r.no_team_by_stage.values().any(|&n| n > 0) {
             let parts: Vec<String> = s
@@ -490,7 +494,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
                 .iter()
                 .filter_map(|st| r.no_team_by_stage.get(&st.stage).map(|n| format!("{} {n}", st.stage)))
                 .collect();
-            out.push_str(&format!("no_team by stage: {}\n", parts.join(", ")));
+            out.push_str(&format!("no_team by stage: {}\n", printable(&parts.join(", "))));
         }
     }
     if let Some(c) = &s.calibration {
@@ -501,10 +505,10 @@ pub fn render(s: &Summary, plain: bool) -> String {
         t.set_header(vec!["column", "value warnings", "first line", "first value"]);
         for w in &s.warnings {
             t.add_row(vec![
-                Cell::new(&w.column),
+                text(&w.column),
                 right(w.count),
                 right(w.first_line),
-                Cell::new(crate::error::shorten(&w.first_value, 40)),
+                text(crate::error::shorten(&w.first_value, 40)),
             ]);
         }
         out.push('\n');

@@ -22,6 +22,13 @@ pub fn table(plain: bool) -> Table {
     t
 }
 
+/// A cell of text that may come from an export or a rules file: control
+/// and invisible characters escaped (`\u{1b}`, `\n`), so that a cell can
+/// neither steer the terminal nor break the table's lines.
+pub fn text(s: impl AsRef<str>) -> Cell {
+    Cell::new(crate::error::printable(s.as_ref()))
+}
+
 /// A right-aligned cell (numbers).
 pub fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)

@@ -3,9 +3,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::Cell;
-
-use super::table::{push_table, right, table};
+use super::table::{push_table, right, table, text};
 use crate::tune::{Goal, Step, Sweep};
 
 /// Steps shown above and below the answer in the report's table.
@@ -64,7 +62,7 @@ pub fn report(s: &Sweep, outcome_column: &str, outcomes_missing: Option<u64>, pl
                 right(step.converted),
                 right(pct2(s.precision(step.leads, step.converted))),
                 right(pct2(s.recall(step.converted))),
-                Cell::new(mark),
+                text(mark),
             ]);
         }
         push_table(&mut out, &t);

@@ -263,3 +263,25 @@ fn a_failed_run_writes_no_report() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Issue 18, item 8: a control character in a name (here U+0000 and ESC in
+/// the criterion, a newline in a rep) made an SVG that was not well-formed
+/// XML. Every control character is written escaped, as on the terminal.
+#[test]
+fn control_characters_in_names_are_escaped_on_the_page() {
+    let wd = Workdir::new();
+    let rules = RULES
+        .replace(r#"name = '<b>&"x"'"#, r#"name = "big\u0000\u001b[1m""#)
+        .replace("name = \"Olli\"", "name = \"Ol\\nli\"");
+    wd.write("rules.toml", &rules).write("leads.csv", LEADS);
+    score(&wd, &["--report", "page.html"]).code(0);
+    compare(&wd, &["--report", "cmp.html"]).code(0);
+    for page in ["page.html", "cmp.html"] {
+        let html = wd.read(page);
+        let bad: Vec<char> = html.chars().filter(|&c| c.is_control() && c != '\n').collect();
+        assert!(bad.is_empty(), "{page}: control characters {bad:?}");
+        check_page(&html, if page == "page.html" { 4 } else { 2 });
+    }
+    assert!(wd.read("page.html").contains("big\\0\\u{1b}[1m"));
+    assert!(wd.read("cmp.html").contains("Ol\\nli"));
+}

@@ -265,3 +265,49 @@ fn a_team_whose_reps_are_all_away_or_at_a_limit_is_reported() {
         ]
     );
 }
+
+/// Issue 18, item 8: export cells and rule names are untrusted text. An
+/// ESC/OSC sequence or a bidi override in a cell or a name reaches neither the
+/// terminal nor the cron mail raw, and a line break in a team name cannot split
+/// one problem into two lines: each is escaped as error lines are (`\u{1b}`).
+#[test]
+fn cells_and_names_cannot_steer_the_terminal_or_split_a_warning_line() {
+    // A team name with a line break and an OSC title sequence; a rep with a
+    // bidi override; a capacity of 1 so that the team reports no_capacity.
+    let rules = RULES
+        .replace("name = \"product\"\nstages", "name = \"prod\\nuct\\u001b]0;pwned\\u0007\"\nstages")
+        .replace("team = \"product\"", "team = \"prod\\nuct\\u001b]0;pwned\\u0007\"")
+        .replace("name = \"Bo\"", "name = \"B\\u202eo\"");
+    // An id with ESC (the first no_capacity lead) and an unreadable number with
+    // a colour sequence (a value warning showing its first value).
+    let leads = "id,company,views,interest\nL1,Acme,9,product\n\"L\x1b[31m2\",Beta,6,product\nL3,Gamma,8,product\n\
+                 L4,Delta,\"7\x1b[2J\",\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules).write("leads.csv", leads);
+    let run = wd.run(&["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "-o", "out.csv", "leads.csv"]);
+    run.code(0);
+    for (what, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'), "{what}: {text:?}");
+    }
+    let lines = warnings(&run);
+    assert!(lines.iter().all(|l| l.starts_with("leadroute: warning: ")), "{lines:#?}");
+    assert!(
+        lines.contains(
+            &"leadroute: warning: 1 leads for team 'prod\\nuct\\u{1b}]0;pwned\\u{7}' got no_capacity: no rep there \
+              (or in its overflow) could take them (first: L\\u{1b}[31m2)"
+                .to_string()
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("values in column 'views' could not be read (first at line 5: '7\\u{1b}[2J')")),
+        "{lines:#?}"
+    );
+    // The summary shows the names escaped, each table row on one line.
+    assert!(run.stdout.contains("prod\\nuct\\u{1b}]0;pwned\\u{7}"), "{}", run.stdout);
+    assert!(run.stdout.contains("B\\u{202e}o"), "{}", run.stdout);
+    // The CSV keeps the names and cells exactly as given.
+    let out = wd.read("out.csv");
+    assert!(out.contains("\"prod\nuct\x1b]0;pwned\x07\""), "{out:?}");
+    assert!(out.contains("L\x1b[31m2"), "{out:?}");
+}
