@@ -115,10 +115,25 @@ fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
+/// The longest physical line an export (or a side file) may have: 64 MiB.
+/// A CSV line that long is not a lead (Excel's cell limit is 32,767
+/// characters); refusing it before any parsing keeps the memory a broken
+/// file costs at its own size.
+pub const MAX_LINE: usize = 64 << 20;
+
 /// Drops a UTF-8 BOM; checks UTF-8 or decodes windows-1252 (WHATWG).
+/// A line longer than `MAX_LINE` is an error.
 pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<Input, Error> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
+    }
+    if let Some(at) = overlong_line(&bytes, MAX_LINE) {
+        let line = LineCounter::default().line_at(&bytes, at);
+        return Err(Error::input(format!(
+            "{name}:{line}: the line is longer than {} MiB, the most leadroute reads in one line; is this a CSV \
+             export? Check that the file is complete and that its line breaks are LF or CRLF",
+            MAX_LINE >> 20
+        )));
     }
     let text = match encoding {
         // SAFETY: simdutf8 has just checked that the bytes are valid UTF-8.
@@ -137,6 +152,22 @@ pub fn decode(name: String, mut bytes: Vec<u8>, encoding: Encoding) -> Result<In
         Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes).0.into_owned(),
     };
     Ok(Input { name, text })
+}
+
+/// Where the first line longer than `max` bytes starts, if there is one. A
+/// look back from `max` bytes ahead finds the last line break of each window
+/// (LF or a lone CR), so a file of short lines costs one step per `max`
+/// bytes, not one per line.
+fn overlong_line(text: &[u8], max: usize) -> Option<usize> {
+    let mut start = 0;
+    while text.len() - start > max {
+        // A line of exactly `max` bytes ends at `start + max`.
+        match memchr::memrchr2(b'\n', b'\r', &text[start..=start + max]) {
+            Some(i) => start += i + 1,
+            None => return Some(start),
+        }
+    }
+    None
 }
 
 /// Counts physical lines (LF, CRLF or a lone CR each end one) up to a byte
@@ -531,6 +562,18 @@ pub fn find_column(input_name: &str, header: &[String], column: &str, used_by: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlong_line_is_found_by_its_start() {
+        assert_eq!(overlong_line(b"", 4), None);
+        assert_eq!(overlong_line(b"abcd", 4), None);
+        assert_eq!(overlong_line(b"abcd\nefgh\r\nij\rklmn", 4), None);
+        assert_eq!(overlong_line(b"abcde", 4), Some(0));
+        assert_eq!(overlong_line(b"ab\ncdefg\nh", 4), Some(3));
+        assert_eq!(overlong_line(b"ab\rcdef\rghijk", 4), Some(8));
+        // A long file of short lines: no line is too long.
+        assert_eq!(overlong_line("ab\n".repeat(1000).as_bytes(), 4), None);
+    }
 
     fn records(text: &str) -> Vec<(usize, Vec<String>)> {
         let mut r = RecordReader::new(b',');

@@ -430,3 +430,28 @@ fn at_line_may_name_no_column() {
         .code(2)
         .stderr_has("'column' in [[criteria]] 'contact' is '@line'");
 }
+
+/// Issue 18, item 16: a line longer than 64 MiB (a broken export, or not a
+/// CSV at all) is refused with its line number before any parsing, instead of
+/// holding several copies of it in memory. A line of exactly 64 MiB is read.
+#[test]
+fn a_line_longer_than_64_mib_is_refused_naming_it() {
+    const LIMIT: usize = 64 << 20;
+    let long_line = |len: usize| {
+        let mut leads = LEADS.as_bytes().to_vec();
+        leads.extend_from_slice(b"Z1,");
+        leads.resize(LEADS.len() + len, b'x');
+        leads.push(b'\n');
+        leads
+    };
+    let line = LEADS.lines().count() + 1;
+    // Exactly 64 MiB: read (a malformed row of one field, rejected: exit 3).
+    let (_, run) = score_bytes(RULES, &long_line(LIMIT), &[]);
+    run.code(3);
+    // One byte more: refused, nothing written.
+    let (wd, run) = score_bytes(RULES, &long_line(LIMIT + 1), &[]);
+    run.code(1).stderr_has(&format!(
+        "leads.csv:{line}: the line is longer than 64 MiB, the most leadroute reads in one line; is this a CSV export?"
+    ));
+    assert!(!wd.exists("out.csv"));
+}
