@@ -433,7 +433,7 @@ fn date_arg(flag: &str, value: &str) -> Result<String, Error> {
 
 /// What a command did, on standard output.
 fn print(text: &str) -> Result<(), Error> {
-    output::write_report(&text)
+    output::write_report(text)
 }
 
 /// `1 assignment`, `1,234 assignments`.
