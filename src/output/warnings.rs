@@ -39,10 +39,20 @@ pub fn problems(
             u.count, u.first_line, u.first_rep
         ));
     }
+    let mut lint = crate::rules::lint::lint(rules);
     if let Some(r) = routed {
         out.extend(routing_problems(rules, batch, r));
+        // The untaken stages' lines say how many of this run's leads they cost.
+        for s in crate::rules::lint::untaken_stages(rules) {
+            let plain = crate::rules::lint::untaken_stage(rules, s, None);
+            let mut leads = batch.leads.iter().filter(|l| l.stage as usize == s);
+            if let (Some(line), Some(first)) = (lint.iter_mut().find(|w| **w == plain), leads.next()) {
+                let id = batch.lead_id(first);
+                *line = crate::rules::lint::untaken_stage(rules, s, Some((1 + leads.count() as u64, &id)));
+            }
+        }
     }
-    out.extend(crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")));
+    out.extend(lint.into_iter().map(|w| format!("rules: {w}")));
     out
 }
 

@@ -70,6 +70,9 @@ pub fn lint(rules: &Rules) -> Vec<String> {
         }
         _ => {}
     }
+    for st in untaken_stages(rules) {
+        w.push(untaken_stage(rules, st, None));
+    }
     let overflow_of_some = |t: usize| rules.teams.iter().any(|o| o.overflow == Some(t));
     for (t, team) in rules.teams.iter().enumerate() {
         let reps: Vec<_> = rules.reps.iter().filter(|r| r.team == t).collect();
@@ -107,4 +110,28 @@ pub fn lint(rules: &Rules) -> Vec<String> {
         }
     }
     w
+}
+
+/// The stages above the lowest that no team takes, when the rules route at
+/// all (they have teams): their leads can only ever get `no_team`. For the
+/// top stage this is almost always a mistake (`stages = ["mql"]` on the only
+/// team). A team takes a stage when its `stages` lists it or it has none.
+pub fn untaken_stages(rules: &Rules) -> Vec<usize> {
+    if rules.teams.is_empty() {
+        return Vec::new();
+    }
+    (1..rules.stages.len()).filter(|&s| !rules.teams.iter().any(|t| t.stages[s])).collect()
+}
+
+/// The warning for an untaken stage; `run` adds a run's count of leads in the
+/// stage and the first one's id in rank order (`assign`).
+pub fn untaken_stage(rules: &Rules, stage: usize, run: Option<(u64, &str)>) -> String {
+    let name = rules.stage_name(stage);
+    let leads = match run {
+        Some((n, first)) => format!(" ({n} in this run, first: {first})"),
+        None => String::new(),
+    };
+    format!(
+        "stage '{name}' is taken by no team: its leads{leads} can only ever get no_team; list it in a team's `stages`"
+    )
 }

@@ -311,3 +311,32 @@ fn cells_and_names_cannot_steer_the_terminal_or_split_a_warning_line() {
     assert!(out.contains("\"prod\nuct\x1b]0;pwned\x07\""), "{out:?}");
     assert!(out.contains("L\x1b[31m2"), "{out:?}");
 }
+
+/// Issue 18, item 6: a stage above the lowest that no team takes (here the
+/// top stage, `sql`, with the only team taking `mql`) sends its leads to
+/// no_team silently. `check`, `score` and `assign -q` warn; `assign` adds the
+/// run's count of such leads and the first in rank order.
+#[test]
+fn a_stage_no_team_takes_is_a_warning_with_its_leads() {
+    let rules = RULES.replace("[[teams]]", "[[stages]]\nname = \"sql\"\nmin_score = 7\n[[teams]]");
+    // L1 (9 points) and L4 (8) reach sql; L1 ranks first.
+    let leads = format!("{CLEAN}L4,Delta,8,product\n");
+    let want = "stage 'sql' is taken by no team: its leads can only ever get no_team; list it in a team's `stages`";
+    let run = cron(&rules, &leads, &[]);
+    run.code(0);
+    assert_eq!(
+        warnings(&run),
+        ["leadroute: warning: rules: stage 'sql' is taken by no team: its leads (2 in this run, first: L1) can only \
+          ever get no_team; list it in a team's `stages`"]
+    );
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules).write("leads.csv", &leads);
+    let score = wd.run(&["score", "-r", "rules.toml", "-q", "-o", "s.csv", "leads.csv"]);
+    score.code(0);
+    assert_eq!(warnings(&score), [format!("leadroute: warning: rules: {want}")]);
+    wd.run(&["check", "-r", "rules.toml"]).code(0).stdout_has(want);
+    // Taken by a team: no warning; the lowest stage is never one.
+    let run = cron(&rules.replace("stages = [\"mql\"]", "stages = [\"mql\", \"sql\"]"), CLEAN, &[]);
+    run.code(0);
+    assert_eq!(warnings(&run), Vec::<String>::new());
+}
