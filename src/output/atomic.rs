@@ -468,14 +468,17 @@ fn remove_stale(target: &Path) {
             removed.join(", ")
         );
     }
-    for file in kept {
-        eprintln!(
-            "leadroute: warning: '{}' in '{}' is a previous {name} that a run killed while committing (or unable to \
-             put it back) left; leadroute keeps it: compare it with {name} and delete it",
-            file,
-            dir.display()
-        );
-    }
+    let kept: Vec<String> = kept
+        .iter()
+        .map(|file| {
+            format!(
+                "'{file}' in '{}' is a previous {name} that a run killed while committing (or unable to put it \
+                 back) left; leadroute keeps it: compare it with {name} and delete it",
+                dir.display()
+            )
+        })
+        .collect();
+    let _ = super::write_stderr(&super::warning_lines(&kept));
 }
 
 /// Whether a process with this id exists (one we may not signal still counts).
