@@ -83,6 +83,30 @@ old and learned points and the out-of-sample ROC AUC of both, averaged over the 
     /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  leadroute completions bash > ~/.local/share/bash-completion/completions/leadroute
+  leadroute completions zsh > ~/.zfunc/_leadroute
+  leadroute completions fish > ~/.config/fish/completions/leadroute.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of leadroute or of one of its commands.
+    #[command(after_help = "Examples:
+  leadroute man | man -l -
+  leadroute man assign > leadroute-assign.1
+  sudo sh -c 'leadroute man > /usr/local/share/man/man1/leadroute.1'")]
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A command (`assign`, `ledger`, ...) for its own page; left out, the page of leadroute.
+    pub command: Option<String>,
 }
 
 /// `leadroute ledger ...`: look at and maintain a ledger (SPEC §6.3).

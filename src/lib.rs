@@ -43,5 +43,7 @@ pub fn run() -> anyhow::Result<error::Exit> {
         cli::Command::Tune(a) => cmd::tune::run(a),
         cli::Command::Learn(a) => cmd::learn::run(a),
         cli::Command::Ledger(a) => cmd::ledger::run(a),
+        cli::Command::Completions(a) => cmd::docs::completions(a),
+        cli::Command::Man(a) => cmd::docs::man(a),
     }
 }

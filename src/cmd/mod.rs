@@ -6,6 +6,7 @@
 pub mod assign;
 pub mod check;
 pub mod compare;
+pub mod docs;
 pub mod explain;
 pub mod learn;
 pub mod ledger;

@@ -5,6 +5,7 @@ mod analyst;
 mod assign;
 mod calibration;
 mod check;
+mod completions;
 mod errors;
 mod fixtures;
 mod fuzz;
