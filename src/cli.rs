@@ -78,7 +78,9 @@ whose number of leads at or above the stage is closest to N (ties: the higher); 
 
 The learned file is RULES with only the points, max, max_fit, max_engagement, min_fit,
 min_engagement and min_score values changed (comments and order kept); the report gives the
-old and learned points and the out-of-sample ROC AUC of both, averaged over the folds.")]
+old and learned points and the out-of-sample ROC AUC of both, averaged over the folds.
+Stage thresholds move so that each stage keeps its number of leads; a stage that cannot (more
+than 1% or 5 leads apart) is a warning: read it before comparing or adopting the file.")]
     Learn(LearnArgs),
     /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
     #[command(subcommand)]

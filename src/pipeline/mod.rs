@@ -66,6 +66,12 @@ fn saturate(c: Cents) -> i32 {
     c.0.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
+/// The score a lead with this fit and engagement keeps, and the CSV writes:
+/// each saturated as `Lead` keeps it, then summed.
+pub fn kept_score(fit: Cents, engagement: Cents) -> Cents {
+    Cents(saturate(fit) as i64 + saturate(engagement) as i64)
+}
+
 const _: () = assert!(std::mem::size_of::<Lead>() == 32, "a lead is 32 bytes: 10M leads in 320 MB");
 
 /// A malformed row: not in the output, counted, listed, optionally written.
