@@ -342,28 +342,55 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
 }
 
 /// The warning when no lead (or every lead) counts as converted: the five
-/// values of the outcome column seen most often, with their counts.
+/// values seen most often among the leads' outcomes, with their counts (the
+/// export's outcome column, or with `--outcomes` the matched leads' values).
 fn all_or_none(batch: &Batch, column: &str, none: bool) -> String {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut rr = crate::input::RecordReader::new(batch.delimiter);
-    if let Some(col) = batch.plan.outcome_col {
-        for l in &batch.leads {
-            if let Some(rec) = rr.read(&batch.input.text, l.offset) {
-                *counts.entry(rec.fields.cell(col).to_string()).or_default() += 1;
+    let text = &batch.input.text;
+    let plan = &batch.plan;
+    match (plan.outcome_col, &plan.outcomes) {
+        (Some(col), _) => {
+            for l in &batch.leads {
+                if let Some(rec) = rr.read(text, l.offset) {
+                    *counts.entry(rec.fields.cell(col).to_string()).or_default() += 1;
+                }
             }
         }
+        (None, Some(file)) => {
+            // In input order: under `id = "@line"` the line counter only moves forward.
+            let mut offsets: Vec<usize> = batch.leads.iter().map(|l| l.offset).collect();
+            offsets.sort_unstable();
+            let mut lines = crate::input::LineCounter::default();
+            for offset in offsets {
+                let value = match plan.id_col {
+                    Some(col) => rr.read(text, offset).and_then(|rec| file.get(rec.fields.cell(col))),
+                    None => file.get(&lines.line_at(text.as_bytes(), offset).to_string()),
+                };
+                if let Some(v) = value {
+                    *counts.entry(v.clone()).or_default() += 1;
+                }
+            }
+        }
+        (None, None) => {}
     }
     let mut top: Vec<(String, u64)> = counts.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let seen: Vec<String> =
         top.iter().take(5).map(|(v, n)| format!("'{}' ({n})", crate::error::shorten(v, 40))).collect();
-    let seen = if seen.is_empty() {
-        " (in the outcomes file)".to_string()
-    } else {
-        format!(": the values seen most often are {}", seen.join(", "))
+    let (source, seen) = match (&plan.outcomes, seen.is_empty()) {
+        (None, _) => ("", format!(": the values seen most often are {}", seen.join(", "))),
+        (Some(_), false) => (
+            " (--outcomes)",
+            format!(": the values seen most often among the leads found there are {}", seen.join(", ")),
+        ),
+        (Some(_), true) => (
+            " (--outcomes)",
+            ": no lead of the export is in the outcomes file (its first column holds the lead ids)".to_string(),
+        ),
     };
     format!(
-        "{} lead counts as converted in '{column}'{seen}; name the ones that mean converted with --converted",
+        "{} lead counts as converted in '{column}'{source}{seen}; name the ones that mean converted with --converted",
         if none { "no" } else { "every" },
     )
 }

@@ -112,7 +112,7 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         opened = crate::pipeline::with_outcome_options(
             opened,
             c,
-            args.outcome_options.converted.as_deref(),
+            args.outcome_options.converted.as_ref(),
             args.outcome_options.outcomes.as_deref(),
         )?;
     }

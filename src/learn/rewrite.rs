@@ -214,7 +214,9 @@ mod tests {
     #[test]
     fn a_comment_quotes_a_number_only_as_a_whole_number() {
         assert!(quotes("a perfect profile is worth at most 60 ...", Cents(6000)));
-        assert!(quotes("up to 60.", Cents(6000)) && quotes("-10 if so", Cents(-1000)) && quotes("1.5 each", Cents(150)));
+        assert!(
+            quotes("up to 60.", Cents(6000)) && quotes("-10 if so", Cents(-1000)) && quotes("1.5 each", Cents(150))
+        );
         assert!(!quotes("600 or v60 or 60a1", Cents(6000)) && !quotes("10 if so", Cents(-1000)));
     }
 
