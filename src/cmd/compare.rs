@@ -90,6 +90,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
     output::write_stdout(|w| w.write_all(report.as_bytes()))?;
     outputs.commit()?;
+    let text: String = cmp.warnings.iter().map(|w| format!("leadroute: warning: {w}\n")).collect();
+    // The outputs are written: a warning that cannot be printed changes nothing.
+    let _ = output::write_stderr(&text);
     Ok(Exit::after(ba.rejects.len()))
 }
 

@@ -121,7 +121,7 @@ fn signed(d: i64) -> String {
 pub fn comparison(c: &Comparison, plain: bool) -> String {
     let mut out =
         format!("leadroute compare: base {} vs candidate {} over {} leads\n", c.base_rules, c.candidate_rules, c.leads);
-    out.push_str(&format!("{} leads change stage, {} leads change rep\n", c.stage_changed, c.rep_changed));
+    out.push_str(&format!("{} leads change stage, {}\n", c.stage_changed, rep_changes(c)));
     let mut t = table(plain);
     let mut header = vec!["base \\ candidate".to_string()];
     header.extend(c.candidate_stages.iter().cloned());
@@ -171,6 +171,20 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
         for (side, a) in [("base", &auc.base), ("candidate", &auc.candidate)] {
             out.push_str(&format!("{side}: {}", auc_line(a)));
         }
+    }
+    out
+}
+
+/// How many leads change rep, and why: their stage, team or owner changed,
+/// or only their place in the rotation (same stage and team).
+pub fn rep_changes(c: &Comparison) -> String {
+    let mut out = format!("{} leads change rep", c.rep_changed);
+    if c.rep_changed > 0 {
+        out.push_str(&format!(
+            ": {} because their stage, team or owner changed, {} only their place in the rotation (same stage and \
+             team)",
+            c.rep_changed_by_stage_team_or_owner, c.rep_changed_in_rotation
+        ));
     }
     out
 }

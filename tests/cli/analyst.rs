@@ -233,3 +233,114 @@ fn explain_fits_100_columns_and_wide_shows_long_cells_whole() {
     assert!(wide.contains(&format!("| {senior} |")), "{wide}");
     assert!(wide.lines().any(|l| l.chars().count() > 400), "{wide}");
 }
+
+const ROTATION_RULES: &str = r#"[input]
+id = "id"
+account = "co"
+
+[[criteria]]
+name = "v"
+column = "v"
+per = 1
+points = 1
+
+[[stages]]
+name = "lead"
+[[stages]]
+name = "hot"
+min_score = 5
+
+[[teams]]
+name = "hot desk"
+stages = ["hot"]
+[[teams]]
+name = "nurture"
+stages = ["lead"]
+
+[[reps]]
+name = "Ann"
+team = "hot desk"
+[[reps]]
+name = "Bob"
+team = "hot desk"
+[[reps]]
+name = "Cy"
+team = "nurture"
+"#;
+
+const ROTATION_LEADS: &str =
+    "id,co,v,b\nL1,One,9,y\nL2,Acme,6,n\nL3,Three,5,n\nL4,Four,5,n\nL5,Five,1,n\nL7,Acme,5,n\n";
+
+fn warning_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.starts_with("leadroute: warning: ")).collect()
+}
+
+/// `compare` splits the leads that change rep: those whose stage, team or
+/// owner changed, and those that only changed places in the rotation.
+///
+/// By hand, in rank order (score, then input order): under RULES L1 (9) Ann,
+/// L2 (6) Bob (Acme's owner from now on), L3 (5) Ann, L4 (5) Bob, L7 (5, Acme)
+/// Bob as the account's owner; L5 (1) is a lead: Cy. The candidate
+/// disqualifies L1 (no team takes it), so L2 goes to Ann (and makes her Acme's
+/// owner), L3 to Bob, L4 to Ann, L7 to Ann as the owner. Five leads change
+/// rep: L1 (stage) and L7 (owner), and L2, L3, L4 (same stage and team, only
+/// their turn).
+#[test]
+fn compare_splits_rep_changes_into_moves_and_rotation() {
+    let cand = ROTATION_RULES.replacen(
+        "[[stages]]",
+        "[[criteria]]\nname = \"blocked\"\ncolumn = \"b\"\nequals = \"y\"\ndisqualify = true\n\n[[stages]]",
+        1,
+    );
+    let wd = Workdir::new();
+    wd.write("rules.toml", ROTATION_RULES).write("cand.toml", cand).write("leads.csv", ROTATION_LEADS);
+    let args = ["compare", "-r", "rules.toml", "--candidate", "cand.toml", "--summary-json", "c.json"];
+    let run = wd.run(&[&args[..], &["--report", "c.html", "leads.csv"]].concat());
+    run.code(0).stdout_has(
+        "1 leads change stage, 5 leads change rep: 2 because their stage, team or owner changed, 3 only their \
+         place in the rotation (same stage and team)\n",
+    );
+    let c: serde_json::Value = serde_json::from_str(&wd.read("c.json")).unwrap();
+    assert_eq!(
+        (&c["rep_changed"], &c["rep_changed_by_stage_team_or_owner"], &c["rep_changed_in_rotation"]),
+        (&serde_json::json!(5), &serde_json::json!(2), &serde_json::json!(3))
+    );
+    let html = wd.read("c.html");
+    assert!(html.contains("<td>… only their place in the rotation (same stage and team)</td><td class=\"n\">3</td>"));
+    assert!(html.contains("<td>… because their stage, team or owner changed</td><td class=\"n\">2</td>"));
+    // SPEC §8.3: a stage with leads under one rule set and none under the other is a warning.
+    assert_eq!(
+        warning_lines(&run.stderr),
+        ["leadroute: warning: stage 'disqualified' holds 1 leads under cand.toml and none under rules.toml"]
+    );
+}
+
+/// SPEC §8.3 (last sentence of the caps bullet): for any two rule sets, a
+/// stage that holds leads under one and none under the other is a warning
+/// line (exit 0), also when the other has no stage of that name.
+#[test]
+fn compare_warns_when_a_stage_empties() {
+    let wd = Workdir::new();
+    let renamed = ROTATION_RULES.replace("\"hot\"", "\"warm\"");
+    wd.write("rules.toml", ROTATION_RULES).write("warm.toml", renamed).write("leads.csv", ROTATION_LEADS);
+    let run = wd.run(&["compare", "-r", "rules.toml", "--set", "stages.hot.min_score=100", "leads.csv"]);
+    run.code(0);
+    assert_eq!(
+        warning_lines(&run.stderr),
+        ["leadroute: warning: stage 'hot' holds 5 leads under rules.toml and none under rules.toml with --set \
+          stages.hot.min_score=100"]
+    );
+    let run = wd.run(&["compare", "-r", "rules.toml", "--candidate", "warm.toml", "leads.csv"]);
+    run.code(0);
+    assert_eq!(
+        warning_lines(&run.stderr),
+        [
+            "leadroute: warning: stage 'hot' holds 5 leads under rules.toml and none under warm.toml (it has no stage 'hot')",
+            "leadroute: warning: stage 'warm' holds 5 leads under warm.toml and none under rules.toml (it has no stage 'warm')",
+        ]
+    );
+    // Nothing empties: no warning.
+    let run = wd.run(&["compare", "-r", "rules.toml", "--set", "stages.hot.min_score=6", "leads.csv"]);
+    run.code(0);
+    assert!(warning_lines(&run.stderr).is_empty(), "{}", run.stderr);
+}
