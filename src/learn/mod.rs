@@ -529,11 +529,14 @@ fn closest(values: &[(Cents, u64)], base: u64, want: u64) -> Option<Cents> {
     Some(best.1)
 }
 
+/// Per band of a `[grades]` list: its learned minimum (none on the last).
+type BandMinimums = Vec<Option<Cents>>;
+
 /// The learned thresholds: each stage's, and each `[grades]` band's minimum.
 struct Moved {
     stages: Vec<StageResult>,
-    /// Per band of `[grades]` fit and engagement: its learned minimum.
-    grades: Option<(Vec<Option<Cents>>, Vec<Option<Cents>>)>,
+    /// The fit and engagement bands of `[grades]`.
+    grades: Option<(BandMinimums, BandMinimums)>,
 }
 
 /// Stages moved from the top down (SPEC §8.3): each stage's `min_fit` and

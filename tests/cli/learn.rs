@@ -437,3 +437,20 @@ fn a_stage_the_learned_points_cannot_keep_is_a_warning() {
     assert_eq!(sql, 55);
     wd.run(&["check", "-r", "learned.toml"]).code(0);
 }
+
+/// `learn` compares and ranks scores as a lead keeps them (the CSV's): a score
+/// beyond ±21,474,836.47 neither trips its own consistency check (a panic in
+/// debug builds) nor fails the run.
+#[test]
+fn learn_takes_a_saturated_score_as_the_csv_writes_it() {
+    let rules = "[input]\nid = \"id\"\n[[criteria]]\nname = \"big\"\ncolumn = \"n\"\nper = 1\npoints = 1\n\
+                 [[criteria]]\nname = \"flag\"\ncolumn = \"f\"\nequals = \"y\"\npoints = 5\n\
+                 [[stages]]\nname = \"lead\"\n[[stages]]\nname = \"hot\"\nmin_score = 10\n";
+    let leads = "id,n,f,won\nA,1000000000000,y,1\nB,5,n,0\nC,3,y,1\nD,0,n,0\nE,20,y,0\nF,1,n,1\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", leads);
+    let run = wd.run(&["learn", "-r", "rules.toml", "--outcome", "won", "-o", "learned.toml", "leads.csv"]);
+    run.code(0).stdout_has("so that scores span 21474836.47 points as under the rules");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    wd.run(&["check", "-r", "learned.toml", "leads.csv"]).code(0);
+}
