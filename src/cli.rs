@@ -331,8 +331,8 @@ pub struct ExplainArgs {
     /// Read this ledger (never written): routing as `assign --ledger` would do it.
     #[arg(long = "ledger", value_name = "FILE")]
     pub ledger: Option<String>,
-    /// Show long cells whole [default: the report fits 100 columns, long
-    /// cells shortened with …].
+    /// Show long cells whole, one line each [default: the report fits 100
+    /// columns, long cells wrapped at spaces, very long ones shortened with …].
     #[arg(long = "wide")]
     pub wide: bool,
     /// The lead export (CSV), or `-` for standard input.
