@@ -219,9 +219,9 @@ fn explain_cell(s: &str, max: usize, width: Option<usize>) -> String {
 
 /// An `explain` table. With `width` (`--wide` not given) it fits that many
 /// characters, or the terminal when narrower: the columns that do not fit
-/// whole share the room, each at least as wide as its longest word (within
-/// reason), and their cells wrap at spaces, never inside a word (a word wider
-/// than its column is shortened with `…`). With `None` it is as wide as its
+/// whole share the room, each at least as wide as its longest word when the
+/// width allows, and their cells wrap at spaces (only a word wider than its
+/// column, in a narrow terminal, is broken). With `None` it is as wide as its
 /// cells. `right`: the columns aligned right; `floor`: (column, least width).
 fn fitted_table(
     plain: bool,
@@ -297,8 +297,9 @@ fn column_widths(width: usize, header: &[&str], rows: &[Vec<String>], floor: &[(
     widths
 }
 
-/// `text` wrapped at spaces into lines of at most `width` characters; a word
-/// longer than that is shortened with `…`. A line that fits is left as it is.
+/// `text` wrapped at spaces into lines of at most `width` characters; only a
+/// word longer than that is broken (nothing of a cell is lost). A line that
+/// fits is left as it is.
 fn wrap(text: &str, width: usize) -> String {
     let width = width.max(1);
     let mut out = String::with_capacity(text.len() + 8);
@@ -312,11 +313,6 @@ fn wrap(text: &str, width: usize) -> String {
         }
         let mut used = 0;
         for word in line.split(' ') {
-            let word = match word.chars().count() {
-                n if n <= width => Cow::Borrowed(word),
-                _ if width == 1 => Cow::Borrowed("…"),
-                _ => shorten(word, width - 1),
-            };
             let len = word.chars().count();
             if used > 0 && used + 1 + len > width {
                 out.push('\n');
@@ -329,8 +325,14 @@ fn wrap(text: &str, width: usize) -> String {
                 out.push(' ');
                 used += 1;
             }
-            out.push_str(&word);
-            used += len;
+            for (k, c) in word.chars().enumerate() {
+                if k > 0 && used == width {
+                    out.push('\n');
+                    used = 0;
+                }
+                out.push(c);
+                used += 1;
+            }
         }
     }
     out
@@ -565,7 +567,29 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
 
 #[cfg(test)]
 mod tests {
-    use super::fit_lines;
+    use super::{column_widths, fit_lines, wrap};
+
+    #[test]
+    fn cells_wrap_at_spaces_and_only_a_word_wider_than_its_column_breaks() {
+        assert_eq!(wrap("Total Time Spent on Website", 14), "Total Time\nSpent on\nWebsite");
+        assert_eq!(wrap("Specialization", 14), "Specialization");
+        assert_eq!(wrap("Interested  in full time MBA", 40), "Interested  in full time MBA");
+        assert_eq!(wrap("an Unemployed one", 5), "an\nUnemp\nloyed\none");
+    }
+
+    #[test]
+    fn columns_get_their_longest_word_and_share_the_rest() {
+        let rows = |cells: &[&str]| vec![cells.iter().map(|c| c.to_string()).collect::<Vec<_>>()];
+        // Everything fits (3 × 3 + 1 = 10 characters of borders): whole.
+        assert_eq!(column_widths(30, &["a", "b", "c"], &rows(&["xx", "yyyy", "z z"]), &[]), [2, 4, 3]);
+        // 24 characters for three columns: the short one whole, the long word
+        // whole, the rest to the last; 21: each its longest word; 20: not
+        // room for every longest word: the widest cut by one.
+        let r = rows(&["ok", "Specialization", "one two three four five six"]);
+        assert_eq!(column_widths(34, &["a", "b", "c"], &r, &[]), [2, 14, 8]);
+        assert_eq!(column_widths(31, &["a", "b", "c"], &r, &[]), [2, 14, 5]);
+        assert_eq!(column_widths(30, &["a", "b", "c"], &r, &[]), [2, 13, 5]);
+    }
 
     #[test]
     fn long_lines_wrap_at_spaces_with_a_hanging_indent_and_long_words_are_shortened() {
