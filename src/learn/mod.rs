@@ -1,9 +1,10 @@
 //! `leadroute learn` (SPEC §8.3): points from the data. A logistic regression
 //! of the outcome on each criterion's contribution in units, its coefficients
 //! scaled so that the learned scores span the range RULES' scores span, caps
-//! and thresholds carried over, each stage's `min_score` moved so that as many
-//! leads reach it as under RULES; and the out-of-sample AUC of the old and the
-//! learned points over K folds.
+//! carried over, each stage's `min_fit` and `min_engagement` moved so that as
+//! many leads meet each as under RULES and its `min_score` so that as many
+//! leads reach it; and the out-of-sample AUC of the old and the learned
+//! points over K folds.
 //!
 //! `patterns` reduces the export to distinct patterns, `fit` fits the model,
 //! `folds` places leads in folds, `rewrite` writes the file, `report` renders
@@ -100,7 +101,7 @@ pub struct Learned {
     pub patterns: usize,
     pub edits: Vec<Edit>,
     /// Learned values that went past what a rules file allows and were
-    /// clamped to it, said in the report: `scoring.max_fit: 103460000 ...`.
+    /// clamped to it, one line each for the report (`scoring.max_fit: ...`).
     pub clamped: Vec<String>,
 }
 
