@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::input::RecordReader;
 use crate::pipeline::Batch;
-use crate::route::Routed;
+use crate::route::{Reason, Routed};
 use crate::rules::{Group, Rules};
 use crate::score::Scratch;
 
@@ -342,28 +342,55 @@ pub fn calibrate(rules: &Rules, batch: &Batch, outcome_column: &str) -> Calibrat
 }
 
 /// The warning when no lead (or every lead) counts as converted: the five
-/// values of the outcome column seen most often, with their counts.
+/// values seen most often among the leads' outcomes, with their counts (the
+/// export's outcome column, or with `--outcomes` the matched leads' values).
 fn all_or_none(batch: &Batch, column: &str, none: bool) -> String {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut rr = crate::input::RecordReader::new(batch.delimiter);
-    if let Some(col) = batch.plan.outcome_col {
-        for l in &batch.leads {
-            if let Some(rec) = rr.read(&batch.input.text, l.offset) {
-                *counts.entry(rec.fields.cell(col).to_string()).or_default() += 1;
+    let text = &batch.input.text;
+    let plan = &batch.plan;
+    match (plan.outcome_col, &plan.outcomes) {
+        (Some(col), _) => {
+            for l in &batch.leads {
+                if let Some(rec) = rr.read(text, l.offset) {
+                    *counts.entry(rec.fields.cell(col).to_string()).or_default() += 1;
+                }
             }
         }
+        (None, Some(file)) => {
+            // In input order: under `id = "@line"` the line counter only moves forward.
+            let mut offsets: Vec<usize> = batch.leads.iter().map(|l| l.offset).collect();
+            offsets.sort_unstable();
+            let mut lines = crate::input::LineCounter::default();
+            for offset in offsets {
+                let value = match plan.id_col {
+                    Some(col) => rr.read(text, offset).and_then(|rec| file.get(rec.fields.cell(col))),
+                    None => file.get(&lines.line_at(text.as_bytes(), offset).to_string()),
+                };
+                if let Some(v) = value {
+                    *counts.entry(v.clone()).or_default() += 1;
+                }
+            }
+        }
+        (None, None) => {}
     }
     let mut top: Vec<(String, u64)> = counts.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let seen: Vec<String> =
         top.iter().take(5).map(|(v, n)| format!("'{}' ({n})", crate::error::shorten(v, 40))).collect();
-    let seen = if seen.is_empty() {
-        " (in the outcomes file)".to_string()
-    } else {
-        format!(": the values seen most often are {}", seen.join(", "))
+    let (source, seen) = match (&plan.outcomes, seen.is_empty()) {
+        (None, _) => ("", format!(": the values seen most often are {}", seen.join(", "))),
+        (Some(_), false) => (
+            " (--outcomes)",
+            format!(": the values seen most often among the leads found there are {}", seen.join(", ")),
+        ),
+        (Some(_), true) => (
+            " (--outcomes)",
+            ": no lead of the export is in the outcomes file (its first column holds the lead ids)".to_string(),
+        ),
     };
     format!(
-        "{} lead counts as converted in '{column}'{seen}; name the ones that mean converted with --converted",
+        "{} lead counts as converted in '{column}'{source}{seen}; name the ones that mean converted with --converted",
         if none { "no" } else { "every" },
     )
 }
@@ -397,7 +424,14 @@ pub struct Comparison {
     pub stage_changed: u64,
     pub teams: Vec<Diff>,
     pub reps: Vec<Diff>,
+    /// Leads whose rep differs: `rep_changed_by_stage_team_or_owner` plus
+    /// `rep_changed_in_rotation`.
     pub rep_changed: u64,
+    /// Of those, leads whose stage or team differs, or that went to an owner
+    /// (`account_owner`, `assigned_before`) under either rule set.
+    pub rep_changed_by_stage_team_or_owner: u64,
+    /// The others: same stage and team, taken in turn by another teammate.
+    pub rep_changed_in_rotation: u64,
     /// Leads per grade under each, when either side has `[grades]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grades: Option<Vec<Diff>>,
@@ -405,6 +439,10 @@ pub struct Comparison {
     /// With `--outcome`: the AUCs under each rule set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auc: Option<AucPair>,
+    /// Stages that hold leads under one rule set and none under the other
+    /// (SPEC §8.3): warning lines.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -421,16 +459,18 @@ pub struct Side<'a> {
     pub routed: Option<&'a Routed>,
 }
 
-/// Per input row (by `Lead::index`): stage, team and rep names.
+/// Per input row (by `Lead::index`): stage, team and rep names, and whether
+/// an owner took it (its account's, or its rep from an earlier run).
 struct Outcome {
     stage: Vec<usize>,
     team: Vec<Option<String>>,
     rep: Vec<Option<String>>,
+    owner: Vec<bool>,
 }
 
 fn per_index(side: &Side) -> Outcome {
     let n = side.batch.leads.len();
-    let mut o = Outcome { stage: vec![0; n], team: vec![None; n], rep: vec![None; n] };
+    let mut o = Outcome { stage: vec![0; n], team: vec![None; n], rep: vec![None; n], owner: vec![false; n] };
     for (k, l) in side.batch.leads.iter().enumerate() {
         let i = l.index as usize;
         o.stage[i] = l.stage as usize;
@@ -439,9 +479,33 @@ fn per_index(side: &Side) -> Outcome {
                 o.team[i] = a.team().map(|t| routed.team_name(side.rules, t).to_string());
             }
             o.rep[i] = a.rep().map(|r| routed.rep_name(side.rules, r).to_string());
+            o.owner[i] = matches!(a.reason, Reason::AccountOwner | Reason::AssignedBefore);
         }
     }
     o
+}
+
+/// Stages that hold leads under one rule set and none under the other, by
+/// name: the leads per stage are the matrix's row and column sums.
+fn empty_stage_warnings(c: &Comparison) -> Vec<String> {
+    let base = |name: &str| c.base_stages.iter().position(|s| s == name).map(|i| c.matrix[i].iter().sum::<u64>());
+    let candidate = |name: &str| {
+        c.candidate_stages.iter().position(|s| s == name).map(|j| c.matrix.iter().map(|r| r[j]).sum::<u64>())
+    };
+    let mut names: Vec<&String> = c.base_stages.iter().collect();
+    names.extend(c.candidate_stages.iter().filter(|s| !c.base_stages.contains(s)));
+    let mut out = Vec::new();
+    for name in names {
+        let (a, b) = (base(name), candidate(name));
+        let (held, full, empty, none) = match (a.unwrap_or(0), b.unwrap_or(0)) {
+            (n, 0) if n > 0 => (n, &c.base_rules, &c.candidate_rules, b.is_none()),
+            (0, n) if n > 0 => (n, &c.candidate_rules, &c.base_rules, a.is_none()),
+            _ => continue,
+        };
+        let missing = if none { format!(" (it has no stage '{name}')") } else { String::new() };
+        out.push(format!("stage '{name}' holds {held} leads under {full} and none under {empty}{missing}"));
+    }
+    out
 }
 
 fn stage_labels(rules: &Rules) -> Vec<String> {
@@ -483,6 +547,16 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
     }
     let stage_changed = (0..n).filter(|&i| sa[oa.stage[i]] != sb[ob.stage[i]]).count() as u64;
     let rep_changed = (0..n).filter(|&i| oa.rep[i] != ob.rep[i]).count() as u64;
+    // Same stage and team, no owner on either side: another teammate's turn.
+    let rotation = (0..n)
+        .filter(|&i| {
+            oa.rep[i] != ob.rep[i]
+                && sa[oa.stage[i]] == sb[ob.stage[i]]
+                && oa.team[i] == ob.team[i]
+                && !oa.owner[i]
+                && !ob.owner[i]
+        })
+        .count() as u64;
     let names = |f: &dyn Fn(&Rules) -> Vec<String>| {
         let mut v = f(a.rules);
         for x in f(b.rules) {
@@ -546,7 +620,7 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
             })
             .collect()
     });
-    Comparison {
+    let mut c = Comparison {
         base_rules: a.label.clone(),
         candidate_rules: b.label.clone(),
         leads: n as u64,
@@ -557,10 +631,15 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         teams,
         reps,
         rep_changed,
+        rep_changed_by_stage_team_or_owner: rep_changed - rotation,
+        rep_changed_in_rotation: rotation,
         grades,
         conversion,
         auc: outcome.then(|| AucPair { base: aucs(a.batch), candidate: aucs(b.batch) }),
-    }
+        warnings: Vec::new(),
+    };
+    c.warnings = empty_stage_warnings(&c);
+    c
 }
 
 #[cfg(test)]

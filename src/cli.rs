@@ -78,7 +78,9 @@ whose number of leads at or above the stage is closest to N (ties: the higher); 
 
 The learned file is RULES with only the points, max, max_fit, max_engagement, min_fit,
 min_engagement and min_score values changed (comments and order kept); the report gives the
-old and learned points and the out-of-sample ROC AUC of both, averaged over the folds.")]
+old and learned points and the out-of-sample ROC AUC of both, averaged over the folds.
+Stage thresholds move so that each stage keeps its number of leads; a stage that cannot (more
+than 1% or 5 leads apart) is a warning: read it before comparing or adopting the file.")]
     Learn(LearnArgs),
     /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
     #[command(subcommand)]
@@ -220,9 +222,9 @@ pub struct LedgerPruneArgs {
 #[derive(Args, Debug, Clone)]
 pub struct OutcomeOptions {
     /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
-    /// case-insensitively [default: 1,true,yes,y,won,converted].
-    #[arg(long = "converted", value_name = "VALUES", requires = "outcome")]
-    pub converted: Option<String>,
+    /// case-insensitively [default: 1,true,yes,y,won,converted]; '*' alone: every non-empty value.
+    #[arg(long = "converted", value_name = "VALUES", requires = "outcome", value_parser = crate::outcomes::Converted::parse)]
+    pub converted: Option<crate::outcomes::Converted>,
     /// With --outcome: read the outcome column from this file instead of the export, matched
     /// by lead id (the file's first column). A lead missing from it counts as not converted.
     #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]
@@ -353,8 +355,8 @@ pub struct ExplainArgs {
     /// Read this ledger (never written): routing as `assign --ledger` would do it.
     #[arg(long = "ledger", value_name = "FILE")]
     pub ledger: Option<String>,
-    /// Show long cells whole [default: the report fits 100 columns, long
-    /// cells shortened with …].
+    /// Show long cells whole, one line each [default: the report fits 100
+    /// columns, long cells wrapped at spaces, very long ones shortened with …].
     #[arg(long = "wide")]
     pub wide: bool,
     /// The lead export (CSV), or `-` for standard input.

@@ -54,10 +54,15 @@ pub struct Explanation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_email: Option<SameEmail>,
     pub criteria: Vec<CriterionLine>,
+    /// Fit: the sum of the criteria, then capped by `max_fit`, then as the
+    /// lead keeps it and the CSV writes it (saturated, see `pipeline::Lead`).
     pub fit_sum: String,
+    pub fit_capped: String,
     pub fit: String,
     pub engagement_sum: String,
+    pub engagement_capped: String,
     pub engagement: String,
+    /// As the CSV writes it.
     pub score: String,
     pub stage_tests: Vec<StageTest>,
     /// With `[input] current_stage`: what the CRM stage cell did.
@@ -269,13 +274,16 @@ pub fn explain(
         if i == 0 {
             push("(default stage)".into(), String::new(), String::new(), true);
         }
-        for (name, min, v) in [
-            ("min_score", st.min_score, s.score),
-            ("min_fit", st.min_fit, s.fit),
-            ("min_engagement", st.min_engagement, s.engagement),
+        // The values as the CSV writes them; the tests compare them before a
+        // lead keeps them (the same but beyond ±21,474,836.47: then both).
+        for (name, min, v, shown) in [
+            ("min_score", st.min_score, s.score, lead.score()),
+            ("min_fit", st.min_fit, s.fit, lead.fit()),
+            ("min_engagement", st.min_engagement, s.engagement, lead.engagement()),
         ] {
             if let Some(m) = min {
-                push(name.into(), v.to_string(), format!("≥ {m}"), v >= m);
+                let value = if v == shown { v.to_string() } else { format!("{shown} ({v} before clamping)") };
+                push(name.into(), value, format!("≥ {m}"), v >= m);
             }
         }
         for &c in &st.require {
@@ -339,10 +347,12 @@ pub fn explain(
         same_email: same_email(batch, lead),
         criteria,
         fit_sum: sum(Group::Fit).to_string(),
-        fit: s.fit.to_string(),
+        fit_capped: s.fit.to_string(),
+        fit: lead.fit().to_string(),
         engagement_sum: sum(Group::Engagement).to_string(),
-        engagement: s.engagement.to_string(),
-        score: s.score.to_string(),
+        engagement_capped: s.engagement.to_string(),
+        engagement: lead.engagement().to_string(),
+        score: lead.score().to_string(),
         stage_tests,
         crm_stage,
         stage: rules.stage_name(lead.stage as usize).to_string(),

@@ -138,7 +138,7 @@ pub struct Plan {
     /// `--outcome`: the column that says whether a lead converted, and the
     /// values (lower-cased) that mean it did.
     pub outcome_col: Option<usize>,
-    pub converted: Vec<String>,
+    pub converted: crate::outcomes::Converted,
     /// `--outcomes FILE`: the outcome by lead id, instead of a column.
     pub outcomes: Option<std::sync::Arc<crate::outcomes::Outcomes>>,
     /// `[input] current_stage`: its slot, and the stage each of the stages'
@@ -157,9 +157,7 @@ pub struct Plan {
 impl Plan {
     /// Whether an outcome cell (trimmed) counts as converted.
     pub fn is_converted(&self, cell: &str) -> bool {
-        self.converted
-            .iter()
-            .any(|v| if cell.is_ascii() { cell.eq_ignore_ascii_case(v) } else { cell.to_lowercase() == *v })
+        self.converted.holds(cell)
     }
 
     /// 64-bit words of routing-condition bits per lead.
@@ -363,7 +361,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         as_of,
         header: header.to_vec(),
         outcome_col: None,
-        converted: Vec::new(),
+        converted: crate::outcomes::Converted::default(),
         outcomes: None,
         crm_slot,
         crm_stage,

@@ -90,6 +90,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
+    let text: String = cmp.warnings.iter().map(|w| format!("leadroute: warning: {w}\n")).collect();
+    // The outputs are written: a warning that cannot be printed changes nothing.
+    let _ = output::write_stderr(&text);
     Ok(Exit::after(ba.rejects.len()))
 }
 
@@ -112,7 +115,7 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         opened = crate::pipeline::with_outcome_options(
             opened,
             c,
-            args.outcome_options.converted.as_deref(),
+            args.outcome_options.converted.as_ref(),
             args.outcome_options.outcomes.as_deref(),
         )?;
     }

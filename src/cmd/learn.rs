@@ -61,7 +61,15 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     }
     outputs.commit()?;
 
-    let problems = output::warnings::problems(&cfg.rules, &batch, None, None, None);
+    let mut problems = output::warnings::problems(&cfg.rules, &batch, None, None, None);
+    let rules = super::rules_label(&common.rules, &common.set);
+    problems.extend(learned.stages.iter().filter(|s| s.off()).map(|s| {
+        format!(
+            "stage '{}' holds {} leads (at or above it) under the learned file, {} under {}: more than 1% (or 5 \
+             leads) apart; compare the two before adopting it",
+            s.name, s.leads_new, s.leads_old, rules
+        )
+    }));
     let text = output::warning_lines(&problems);
     // The outputs are written: a warning that cannot be printed changes nothing.
     let _ = output::write_stderr(&text);

@@ -51,7 +51,7 @@ pub struct Sources<'a> {
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
     /// `--converted VALUES`.
-    pub converted: Option<&'a str>,
+    pub converted: Option<&'a crate::outcomes::Converted>,
     /// `--outcomes FILE`.
     pub outcomes: Option<&'a str>,
     /// `--report FILE.html` (with `--outcome`).
@@ -287,7 +287,7 @@ pub fn open_with_outcome(
     o: &OutcomeOptions,
 ) -> Result<Opened, Error> {
     let opened = pipeline::open(rules, leads, Mode::Score, as_of)?;
-    pipeline::with_outcome_options(opened, outcome, o.converted.as_deref(), o.outcomes.as_deref())
+    pipeline::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
 }
 
 /// `[input] id = "@line"` with `--ledger` (exit 2).

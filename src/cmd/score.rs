@@ -10,7 +10,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
         leads: &args.leads,
         inputs: &[],
         outcome: args.outcome.as_deref(),
-        converted: args.outcome_options.converted.as_deref(),
+        converted: args.outcome_options.converted.as_ref(),
         outcomes: args.outcome_options.outcomes.as_deref(),
         report: args.report.as_deref(),
         ledger: false,

@@ -1,9 +1,10 @@
 //! `leadroute learn` (SPEC §8.3): points from the data. A logistic regression
 //! of the outcome on each criterion's contribution in units, its coefficients
 //! scaled so that the learned scores span the range RULES' scores span, caps
-//! and thresholds carried over, each stage's `min_score` moved so that as many
-//! leads reach it as under RULES; and the out-of-sample AUC of the old and the
-//! learned points over K folds.
+//! carried over, each stage's `min_fit` and `min_engagement` moved so that as
+//! many leads meet each as under RULES and its `min_score` so that as many
+//! leads reach it; and the out-of-sample AUC of the old and the learned
+//! points over K folds.
 //!
 //! `patterns` reduces the export to distinct patterns, `fit` fits the model,
 //! `folds` places leads in folds, `rewrite` writes the file, `report` renders
@@ -17,8 +18,8 @@ pub mod rewrite;
 
 use rayon::prelude::*;
 
-use crate::num::{Cents, DEC_SCALE};
-use crate::pipeline::Batch;
+use crate::num::{CENTS_LIMIT, Cents, DEC_SCALE};
+use crate::pipeline::{Batch, Lead};
 use crate::rules::{Group, Rules};
 use patterns::{NO_CRM, NO_DATE, Patterns};
 use rewrite::{Edit, Place};
@@ -56,8 +57,21 @@ pub struct StageResult {
     pub name: String,
     pub old_min_score: Option<Cents>,
     pub new_min_score: Option<Cents>,
+    pub old_min_fit: Option<Cents>,
+    pub new_min_fit: Option<Cents>,
+    pub old_min_engagement: Option<Cents>,
+    pub new_min_engagement: Option<Cents>,
     pub leads_old: u64,
     pub leads_new: u64,
+}
+
+impl StageResult {
+    /// Whether the learned file moves the stage's size by more than 1% of
+    /// RULES' count, or 5 leads, whichever is more (SPEC §8.3).
+    pub fn off(&self) -> bool {
+        let d = self.leads_old.abs_diff(self.leads_new);
+        d > 5 && d * 100 > self.leads_old
+    }
 }
 
 /// One fold's held-out leads and AUCs.
@@ -86,6 +100,9 @@ pub struct Learned {
     pub disqualified: u64,
     pub patterns: usize,
     pub edits: Vec<Edit>,
+    /// Learned values that went past what a rules file allows and were
+    /// clamped to it, one line each for the report (`scoring.max_fit: ...`).
+    pub clamped: Vec<String>,
 }
 
 /// The model's view of the rules: which criteria are features, their caps
@@ -109,6 +126,31 @@ struct Points {
     max_fit: Option<Cents>,
     max_engagement: Option<Cents>,
     scale: f64,
+    /// The values clamped to what a rules file allows (see `Clamp`).
+    clamped: Vec<String>,
+}
+
+/// Learned values kept within what a rules file allows (`num::CENTS_LIMIT`),
+/// so that the learned file always passes `check`; each value clamped is noted.
+#[derive(Default)]
+struct Clamp {
+    notes: Vec<String>,
+}
+
+impl Clamp {
+    /// `v` within -limit ..= limit (0 ..= limit when `nonnegative`).
+    fn value(&mut self, what: impl FnOnce() -> String, v: Cents, nonnegative: bool) -> Cents {
+        let (lo, hi) = (if nonnegative { 0 } else { -CENTS_LIMIT.0 }, CENTS_LIMIT.0);
+        let c = Cents(v.0.clamp(lo, hi));
+        if c != v {
+            self.notes.push(format!(
+                "{}: the learned value {v} is beyond what a rules file allows (-{CENTS_LIMIT} to {CENTS_LIMIT}): \
+                 written as {c}",
+                what()
+            ));
+        }
+        c
+    }
 }
 
 /// A stage's tests under some points.
@@ -128,8 +170,14 @@ struct Scored {
 }
 
 impl Scored {
+    /// The score the stages test.
     fn score(&self) -> Cents {
         self.fit + self.engagement
+    }
+
+    /// The score `score` writes (fit and engagement as a lead keeps them).
+    fn kept(&self) -> Cents {
+        crate::pipeline::kept_score(self.fit, self.engagement)
     }
 }
 
@@ -208,6 +256,7 @@ impl<'a> Model<'a> {
             max_fit: r.max_fit,
             max_engagement: r.max_engagement,
             scale: 1.0,
+            clamped: Vec::new(),
         }
     }
 
@@ -270,30 +319,30 @@ impl<'a> Model<'a> {
         let scale = if range > 0.0 && range.is_finite() { range_old / range } else { 1.0 };
         let mut points = Vec::new();
         let mut max = Vec::new();
+        let mut clamp = Clamp::default();
         for (j, c) in r.criteria.iter().enumerate() {
             if c.disqualify {
                 points.push(c.points);
                 max.push(c.max);
                 continue;
             }
-            let p = to_cents(beta[j] * scale);
+            let p = clamp.value(|| format!("criteria.{}.points", c.name), to_cents(beta[j] * scale), false);
             points.push(p);
             max.push(c.max.map(|m| match p.0 {
                 0 => m,
                 _ => {
                     let base = if c.points.0 == 0 { 100 } else { c.points.0.abs() } as i128;
                     let v = (2 * m.0 as i128 * p.0.abs() as i128 + base) / (2 * base);
-                    Cents(v.min(i64::MAX as i128) as i64)
+                    let v = Cents(v.min(i64::MAX as i128) as i64);
+                    clamp.value(|| format!("criteria.{}.max", c.name), v, true)
                 }
             }));
         }
-        Points {
-            points,
-            max,
-            max_fit: r.max_fit.map(|c| times(c, scale)),
-            max_engagement: r.max_engagement.map(|c| times(c, scale)),
-            scale,
-        }
+        let mut group_cap =
+            |key: &str, c: Option<Cents>| c.map(|c| clamp.value(|| format!("scoring.{key}"), times(c, scale), false));
+        let (max_fit, max_engagement) =
+            (group_cap("max_fit", r.max_fit), group_cap("max_engagement", r.max_engagement));
+        Points { points, max, max_fit, max_engagement, scale, clamped: clamp.notes }
     }
 }
 
@@ -342,7 +391,7 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
     let k = opts.folds as usize;
     debug_assert!({
         let old = model.old_points();
-        (0..pats.len()).all(|i| model.score(pats.key(i), &old).score() == pats.old_score(i))
+        (0..pats.len()).all(|i| model.score(pats.key(i), &old).kept() == pats.old_score(i))
     });
     // Fold fits and the fit on every lead, in parallel; each is deterministic.
     let fits: Vec<Option<(fit::Fit, Points)>> = (0..=k)
@@ -379,13 +428,14 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
         } else {
             fitted += n;
         }
-        lo_hi = (lo_hi.0.min(s.score().0), lo_hi.1.max(s.score().0));
+        lo_hi = (lo_hi.0.min(s.kept().0), lo_hi.1.max(s.kept().0));
         let o = pats.old_score(i).0;
         old_lo_hi = (old_lo_hi.0.min(o), old_lo_hi.1.max(o));
     }
     let span = |(lo, hi): (i64, i64)| Cents(if hi >= lo { hi - lo } else { 0 });
 
-    let stages = thresholds(rules, batch, &pats, &scored, pts);
+    let mut clamp = Clamp { notes: pts.clamped.clone() };
+    let moved = thresholds(rules, batch, &pats, &scored, &mut clamp);
     let criteria: Vec<CriterionResult> = rules
         .criteria
         .iter()
@@ -401,10 +451,10 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
             new_max: pts.max[j],
         })
         .collect();
-    let edits = edits(rules, &criteria, &stages, pts);
+    let edits = edits(rules, &criteria, &moved, pts);
     Ok(Learned {
         criteria,
-        stages,
+        stages: moved.stages,
         folds,
         auc_old,
         auc_new,
@@ -417,6 +467,7 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
         disqualified,
         patterns: pats.len(),
         edits,
+        clamped: clamp.notes,
     })
 }
 
@@ -438,7 +489,7 @@ fn fold_result(model: &Model, pats: &Patterns, f: usize, pts: Option<&Points>) -
         };
         expand(&mut old, pats.old_score(i));
         if let Some(p) = pts {
-            expand(&mut new, model.score(pats.key(i), p).score());
+            expand(&mut new, model.score(pats.key(i), p).kept());
         }
     }
     FoldResult {
@@ -449,19 +500,77 @@ fn fold_result(model: &Model, pats: &Patterns, f: usize, pts: Option<&Points>) -
     }
 }
 
-/// Each stage's `min_score` moved so that as many leads reach the stage under
-/// the learned points as under RULES (closest count; ties: the higher
-/// threshold). Highest stage first: whether a lead reaches a stage depends on
-/// the stages above it, never on those below.
-fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], pts: &Points) -> Vec<StageResult> {
+/// Leads per value, highest value first, one entry per distinct value.
+fn by_value(mut v: Vec<(Cents, u64)>) -> Vec<(Cents, u64)> {
+    v.sort_unstable_by_key(|o| std::cmp::Reverse(o.0));
+    let mut out: Vec<(Cents, u64)> = Vec::with_capacity(v.len());
+    for (c, n) in v {
+        match out.last_mut() {
+            Some(last) if last.0 == c => last.1 += n,
+            _ => out.push((c, n)),
+        }
+    }
+    out
+}
+
+/// The threshold at which `base` leads plus those of `values` (distinct,
+/// highest first) at or above it come closest to `want`: one of the values,
+/// or one hundredth above the highest (`base` alone); of two as close, the
+/// higher. None without values.
+fn closest(values: &[(Cents, u64)], base: u64, want: u64) -> Option<Cents> {
+    let top = values.first()?.0;
+    let mut best = (base.abs_diff(want), Cents(top.0.saturating_add(1)));
+    let mut count = base;
+    for &(t, n) in values {
+        count += n;
+        if count.abs_diff(want) < best.0 {
+            best = (count.abs_diff(want), t);
+        }
+    }
+    Some(best.1)
+}
+
+/// Per band of a `[grades]` list: its learned minimum (none on the last).
+type BandMinimums = Vec<Option<Cents>>;
+
+/// The learned thresholds: each stage's, and each `[grades]` band's minimum.
+struct Moved {
+    stages: Vec<StageResult>,
+    /// The fit and engagement bands of `[grades]`.
+    grades: Option<(BandMinimums, BandMinimums)>,
+}
+
+/// Stages moved from the top down (SPEC §8.3): each stage's `min_fit` and
+/// `min_engagement` (where RULES sets them) so that as many leads that are
+/// not disqualified meet each under the learned points as under RULES, then
+/// its `min_score` so that as many leads reach the stage (its other tests,
+/// the stages above and the CRM stage included) as under RULES. Closest
+/// count; ties: the higher threshold. Highest stage first: whether a lead
+/// reaches a stage depends on the stages above it, never on those below.
+/// `[grades]` bands keep the number of leads (all of them: disqualified
+/// leads are graded too) meeting their minimum the same way.
+fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], clamp: &mut Clamp) -> Moved {
     let ns = rules.stages.len();
+    let dq = rules.disqualified_stage();
+    let total = |i: usize| train_counts(pats, i, None).0;
+    // Learned values of the leads (all, or those not disqualified), highest first.
+    let learned = |of: fn(&Scored) -> Cents, all: bool| {
+        by_value(
+            scored.iter().enumerate().filter(|(_, s)| all || !s.disqualified).map(|(i, s)| (of(s), total(i))).collect(),
+        )
+    };
+    // Leads meeting a minimum under RULES.
+    let meeting = |of: fn(&Lead) -> Cents, m: Cents, all: bool| {
+        batch.leads.iter().filter(|l| (all || l.stage as usize != dq) && of(l) >= m).count() as u64
+    };
+    let (fits, engagements) = (learned(|s| s.fit, false), learned(|s| s.engagement, false));
     let mut tests: Vec<StageTests> = rules
         .stages
         .iter()
         .map(|st| StageTests {
             min_score: st.min_score,
-            min_fit: st.min_fit.map(|c| times(c, pts.scale)),
-            min_engagement: st.min_engagement.map(|c| times(c, pts.scale)),
+            min_fit: st.min_fit,
+            min_engagement: st.min_engagement,
             require: st.require.clone(),
         })
         .collect();
@@ -473,8 +582,18 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
             old_at[..=s].iter_mut().for_each(|c| *c += 1);
         }
     }
-    let total = |i: usize| train_counts(pats, i, None).0;
     for s in (1..ns).rev() {
+        let name = &rules.stages[s].name;
+        if let Some(m) = rules.stages[s].min_fit
+            && let Some(t) = closest(&fits, 0, meeting(Lead::fit, m, false))
+        {
+            tests[s].min_fit = Some(clamp.value(|| format!("stages.{name}.min_fit"), t, false));
+        }
+        if let Some(m) = rules.stages[s].min_engagement
+            && let Some(t) = closest(&engagements, 0, meeting(Lead::engagement, m, false))
+        {
+            tests[s].min_engagement = Some(clamp.value(|| format!("stages.{name}.min_engagement"), t, false));
+        }
         if tests[s].min_score.is_none() {
             continue;
         }
@@ -482,6 +601,7 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
         // those whose other tests of this stage hold: (score, leads).
         let mut base = 0u64;
         let mut open: Vec<(Cents, u64)> = Vec::new();
+        let other = StageTests { min_score: None, ..copy(&tests[s]) };
         for (i, sc) in scored.iter().enumerate() {
             let key = pats.key(i);
             if sc.disqualified {
@@ -490,31 +610,14 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
             let crm = key[key.len() - 2];
             if (crm != NO_CRM && crm as usize >= s) || tests[s + 1..].iter().any(|t| holds(t, sc, key)) {
                 base += total(i);
-                continue;
-            }
-            let other = StageTests { min_score: None, ..copy(&tests[s]) };
-            if holds(&other, sc, key) {
+            } else if holds(&other, sc, key) {
                 open.push((sc.score(), total(i)));
             }
         }
-        open.sort_unstable_by_key(|o| std::cmp::Reverse(o.0));
-        let want = old_at[s];
-        let Some(top) = open.first().map(|o| o.0) else { continue };
-        // Above every score: only the leads above anyway.
-        let mut best = (base.abs_diff(want), Cents(top.0 + 1));
-        let mut count = base;
-        let mut i = 0;
-        while i < open.len() {
-            let t = open[i].0;
-            while i < open.len() && open[i].0 == t {
-                count += open[i].1;
-                i += 1;
-            }
-            if count.abs_diff(want) < best.0 {
-                best = (count.abs_diff(want), t);
-            }
+        // No lead reaches the stage by its score: it keeps its `min_score`.
+        if let Some(t) = closest(&by_value(open), base, old_at[s]) {
+            tests[s].min_score = Some(clamp.value(|| format!("stages.{name}.min_score"), t, false));
         }
-        tests[s].min_score = Some(best.1);
     }
     let mut new_at = vec![0u64; ns];
     for (i, sc) in scored.iter().enumerate() {
@@ -523,7 +626,22 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
             new_at[..=st].iter_mut().for_each(|c| *c += total(i));
         }
     }
-    rules
+    let grades = rules.grades.as_ref().map(|g| {
+        let mut band = |group: &str, bands: &[crate::rules::Band], of: fn(&Lead) -> Cents, values: &[(Cents, u64)]| {
+            let mut out = Vec::new();
+            for (i, b) in bands.iter().enumerate() {
+                out.push(b.min.map(|m| match closest(values, 0, meeting(of, m, true)) {
+                    Some(t) => clamp.value(|| format!("grades.{group}[{}].min_{group}", i + 1), t, false),
+                    None => m,
+                }));
+            }
+            out
+        };
+        let fit = band("fit", &g.fit, Lead::fit, &learned(|s| s.fit, true));
+        let engagement = band("engagement", &g.engagement, Lead::engagement, &learned(|s| s.engagement, true));
+        (fit, engagement)
+    });
+    let stages = rules
         .stages
         .iter()
         .enumerate()
@@ -531,10 +649,15 @@ fn thresholds(rules: &Rules, batch: &Batch, pats: &Patterns, scored: &[Scored], 
             name: st.name.clone(),
             old_min_score: st.min_score,
             new_min_score: tests[s].min_score,
+            old_min_fit: st.min_fit,
+            new_min_fit: tests[s].min_fit,
+            old_min_engagement: st.min_engagement,
+            new_min_engagement: tests[s].min_engagement,
             leads_old: old_at[s],
             leads_new: new_at[s],
         })
-        .collect()
+        .collect();
+    Moved { stages, grades }
 }
 
 fn copy(t: &StageTests) -> StageTests {
@@ -548,7 +671,7 @@ fn copy(t: &StageTests) -> StageTests {
 
 /// The values of the learned file that differ from RULES (and every point
 /// that rounds to 0, with its comment).
-fn edits(rules: &Rules, criteria: &[CriterionResult], stages: &[StageResult], pts: &Points) -> Vec<Edit> {
+fn edits(rules: &Rules, criteria: &[CriterionResult], moved: &Moved, pts: &Points) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut push = |at: Place, key: &'static str, old: Option<Cents>, new: Cents, note: Option<String>| {
         if old != Some(new) || note.is_some() {
@@ -573,22 +696,24 @@ fn edits(rules: &Rules, criteria: &[CriterionResult], stages: &[StageResult], pt
             push(Place::Table("scoring"), key, old, new, None);
         }
     }
-    for (st, r) in rules.stages.iter().zip(stages) {
-        let at = || Place::Named("stages", st.name.clone());
-        if let Some(new) = r.new_min_score {
-            push(at(), "min_score", st.min_score, new, None);
-        }
-        for (key, old) in [("min_fit", st.min_fit), ("min_engagement", st.min_engagement)] {
-            if let Some(o) = old {
-                push(at(), key, old, times(o, pts.scale), None);
+    for (st, r) in rules.stages.iter().zip(&moved.stages) {
+        for (key, old, new) in [
+            ("min_score", r.old_min_score, r.new_min_score),
+            ("min_fit", r.old_min_fit, r.new_min_fit),
+            ("min_engagement", r.old_min_engagement, r.new_min_engagement),
+        ] {
+            if let (Some(_), Some(new)) = (old, new) {
+                push(Place::Named("stages", st.name.clone()), key, old, new, None);
             }
         }
     }
-    if let Some(g) = &rules.grades {
-        for (group, key, bands) in [("fit", "min_fit", &g.fit), ("engagement", "min_engagement", &g.engagement)] {
-            for (i, b) in bands.iter().enumerate() {
-                if let Some(m) = b.min {
-                    push(Place::Band(group, i), key, b.min, times(m, pts.scale), None);
+    if let (Some(g), Some((fit, engagement))) = (&rules.grades, &moved.grades) {
+        for (group, key, bands, new) in
+            [("fit", "min_fit", &g.fit, fit), ("engagement", "min_engagement", &g.engagement, engagement)]
+        {
+            for (i, (b, new)) in bands.iter().zip(new).enumerate() {
+                if let (Some(_), Some(new)) = (b.min, *new) {
+                    push(Place::Band(group, i), key, b.min, new, None);
                 }
             }
         }

@@ -71,6 +71,9 @@ pub fn render(l: &Learned, input: &str, rules: &str, seed: u64, plain: bool) -> 
         }
         push_table(&mut out, &t);
     }
+    for note in &l.clamped {
+        out.push_str(&format!("clamped: {note}\n"));
+    }
     let mut t = table(plain);
     t.set_header(vec!["stage", "min_score", "learned", "leads at or above", "learned"]);
     for s in &l.stages {

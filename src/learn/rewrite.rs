@@ -44,7 +44,8 @@ pub fn rewrite(text: &str, sets: &[String], edits: &[Edit]) -> Result<String, St
         let Some((table, inline)) = locate(&mut doc, &e.at) else {
             return Err(format!("no table {:?} in the rules file", e.at));
         };
-        put(table, e.key, value, if inline { None } else { e.note.as_deref() }, inline);
+        let was = e.old.filter(|&o| o != e.value);
+        put(table, e.key, value, if inline { None } else { e.note.as_deref() }, was, inline);
     }
     Ok(doc.to_string())
 }
@@ -87,16 +88,21 @@ fn named<'a>(item: &'a mut Item, name: &str) -> Option<(&'a mut dyn TableLike, b
 }
 
 /// Sets `key` to `value`, keeping the old value's surrounding spaces and
-/// comment; a note goes into the comment.
-fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str>, inline: bool) {
+/// comment; a note goes into the comment, and so does `was` (the value
+/// replaced) when the comment quotes it: `max_fit = 620.76 # was 60; worth at most 60`.
+fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str>, was: Option<Cents>, inline: bool) {
     match table.get_mut(key).and_then(|i| i.as_value_mut()) {
         Some(old) => {
             let decor = old.decor().clone();
             *value.decor_mut() = decor;
-            if let Some(note) = note {
-                let suffix = value.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
-                let rest = suffix.trim_start().strip_prefix('#').map(|c| format!("; {}", c.trim())).unwrap_or_default();
-                value.decor_mut().set_suffix(format!(" # {note}{rest}"));
+            let suffix = value.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+            let comment = suffix.trim_start().strip_prefix('#').map(str::trim);
+            let was = was.filter(|&w| !inline && comment.is_some_and(|c| quotes(c, w))).map(|w| format!("was {w}"));
+            let notes: Vec<&str> = note.into_iter().chain(was.as_deref()).chain(comment).collect();
+            if notes.len() > comment.iter().len() {
+                let space = &suffix[..suffix.len() - suffix.trim_start().len()];
+                let space = if space.is_empty() || comment.is_none() { " " } else { space };
+                value.decor_mut().set_suffix(format!("{space}# {}", notes.join("; ")));
             }
             *old = value;
         }
@@ -113,6 +119,32 @@ fn put(table: &mut dyn TableLike, key: &str, mut value: Value, note: Option<&str
             table.insert(key, Item::Value(value));
         }
     }
+}
+
+/// Whether a comment quotes the number `v` (`worth at most 60 ...` quotes
+/// 60; `600`, `v60` and `60a` do not).
+fn quotes(comment: &str, v: Cents) -> bool {
+    let b = comment.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let from = if i > 0 && b[i - 1] == b'-' { i - 1 } else { i };
+        let mut j = i;
+        while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+            j += 1;
+        }
+        let number = comment[from..j].trim_end_matches('.');
+        let whole = b.get(j).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if whole && crate::num::parse_cell_number(number, b'.').and_then(|d| d.to_cents()) == Some(v.0) {
+            return true;
+        }
+        i = j;
+    }
+    false
 }
 
 /// Applies one `--set KEY=VALUE` (already checked when the rules loaded) to the document.
@@ -138,7 +170,7 @@ fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), String> {
         }
         None => return Err(fail()),
     };
-    put(table, key, value, None, inline);
+    put(table, key, value, None, None, inline);
     Ok(())
 }
 
@@ -177,6 +209,15 @@ mod tests {
             .replace("present = true\n\n[[stages]]", "present = true\npoints = -2.5\n\n[[stages]]")
             .replace("min_score = 40", "min_score = 37.05");
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn a_comment_quotes_a_number_only_as_a_whole_number() {
+        assert!(quotes("a perfect profile is worth at most 60 ...", Cents(6000)));
+        assert!(
+            quotes("up to 60.", Cents(6000)) && quotes("-10 if so", Cents(-1000)) && quotes("1.5 each", Cents(150))
+        );
+        assert!(!quotes("600 or v60 or 60a1", Cents(6000)) && !quotes("10 if so", Cents(-1000)));
     }
 
     #[test]

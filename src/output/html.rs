@@ -173,6 +173,8 @@ pub fn comparison(head: &Head, c: &Comparison) -> String {
         row(["leads", &c.leads.to_string()]),
         row(["leads that change stage", &c.stage_changed.to_string()]),
         row(["leads that change rep", &c.rep_changed.to_string()]),
+        row(["… because their stage, team or owner changed", &c.rep_changed_by_stage_team_or_owner.to_string()]),
+        row(["… only their place in the rotation (same stage and team)", &c.rep_changed_in_rotation.to_string()]),
     ];
     if let Some(a) = &c.auc {
         let auc = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{a:.4}"));

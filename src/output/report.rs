@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{Cell, ContentArrangement, Table};
 
 use super::table::{num, pct, push_table, right, table, text};
 use crate::analyze::{Auc, Calibration, Comparison, Conversion};
@@ -121,7 +121,7 @@ fn signed(d: i64) -> String {
 pub fn comparison(c: &Comparison, plain: bool) -> String {
     let mut out =
         format!("leadroute compare: base {} vs candidate {} over {} leads\n", c.base_rules, c.candidate_rules, c.leads);
-    out.push_str(&format!("{} leads change stage, {} leads change rep\n", c.stage_changed, c.rep_changed));
+    out.push_str(&format!("{} leads change stage, {}\n", c.stage_changed, rep_changes(c)));
     let mut t = table(plain);
     let mut header = vec!["base \\ candidate".to_string()];
     header.extend(c.candidate_stages.iter().cloned());
@@ -175,40 +175,170 @@ pub fn comparison(c: &Comparison, plain: bool) -> String {
     out
 }
 
+/// How many leads change rep, and why: their stage, team or owner changed,
+/// or only their place in the rotation (same stage and team).
+pub fn rep_changes(c: &Comparison) -> String {
+    let mut out = format!("{} leads change rep", c.rep_changed);
+    if c.rep_changed > 0 {
+        out.push_str(&format!(
+            ": {} because their stage, team or owner changed, {} only their place in the rotation (same stage and \
+             team)",
+            c.rep_changed_by_stage_team_or_owner, c.rep_changed_in_rotation
+        ));
+    }
+    out
+}
+
 /// The width `explain` fits its report to, unless `--wide`.
 pub const EXPLAIN_WIDTH: usize = 100;
 
-/// The most characters of a cell of the export that `explain` shows, unless `--wide`.
-const CELL_MAX: usize = 32;
-
-/// The most characters of a name (a criterion, a column, a stage) that
-/// `explain`'s tables show, and of an id in its lines, unless `--wide`.
-const NAME_MAX: usize = 24;
-
-/// The least width of the column of tests, so that their words (`starts_with_any`)
-/// are not broken.
-const TEST_MIN: u16 = 20;
+/// The most characters of a cell of the export or a name (a criterion, a
+/// column, a stage) that `explain`'s tables show, wrapped over a few lines,
+/// unless `--wide`.
+const CELL_MAX: usize = 120;
 
 /// The most characters of a test's description `explain` shows (wrapped over
 /// a few lines), unless `--wide`: only long needles make it longer.
 const TEST_MAX: usize = 240;
 
-/// An `explain` table: within `width` (wrapping cells at white space where
-/// they do not fit), or with `None` (`--wide`) as wide as its cells.
-fn fitted_table(plain: bool, width: Option<usize>) -> Table {
-    let mut t = table(plain);
+/// The most characters of an id in `explain`'s lines, unless `--wide`.
+const ID_MAX: usize = 24;
+
+/// The least width of the column of tests, so that their words (`starts_with_any`)
+/// are not broken and a test takes few lines.
+const TEST_MIN: usize = 18;
+
+/// A cell of an `explain` table as it is shown: whole with `None` (`--wide`),
+/// else at most `max` characters (the table wraps it).
+fn explain_cell(s: &str, max: usize, width: Option<usize>) -> String {
+    // Control characters escaped first: a cell can neither steer the
+    // terminal nor break the table's lines.
+    let s = crate::error::printable(s);
     match width {
-        Some(w) => {
-            // A narrower terminal keeps its own width.
-            let w = t.width().map_or(w, |tw| (tw as usize).clamp(40, w));
-            t.set_width(w as u16);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
+        Some(_) => shorten(&s, max).into_owned(),
+        None => s.into_owned(),
+    }
+}
+
+/// An `explain` table. With `width` (`--wide` not given) it fits that many
+/// characters, or the terminal when narrower: the columns that do not fit
+/// whole share the room, each at least as wide as its longest word when the
+/// width allows, and their cells wrap at spaces (only a word wider than its
+/// column, in a narrow terminal, is broken). With `None` it is as wide as its
+/// cells. `right`: the columns aligned right; `floor`: (column, least width).
+fn fitted_table(
+    plain: bool,
+    width: Option<usize>,
+    header: &[&str],
+    mut rows: Vec<Vec<String>>,
+    right: &[usize],
+    floor: &[(usize, usize)],
+) -> Table {
+    let mut t = table(plain);
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    if let Some(w) = width {
+        // A narrower terminal keeps its own width.
+        let w = t.width().map_or(w, |tw| (tw as usize).clamp(40, w));
+        let widths = column_widths(w, header, &rows, floor);
+        for row in &mut rows {
+            for (cell, &cw) in row.iter_mut().zip(&widths) {
+                *cell = wrap(cell, cw);
+            }
         }
     }
+    t.set_header(header.to_vec());
+    for row in rows {
+        t.add_row(
+            row.into_iter()
+                .enumerate()
+                .map(|(c, text)| if right.contains(&c) { super::table::right(text) } else { Cell::new(text) }),
+        );
+    }
     t
+}
+
+/// The width of each column of a table that is to fit `width` characters
+/// (borders and padding take 3 per column and 1): every column whole when
+/// they all fit; else the room is shared out evenly (a column narrower than
+/// its share keeps its width), each column at least its longest word, or
+/// failing that as wide as the widest word all columns can have.
+fn column_widths(width: usize, header: &[&str], rows: &[Vec<String>], floor: &[(usize, usize)]) -> Vec<usize> {
+    let n = header.len();
+    let budget = width.saturating_sub(3 * n + 1);
+    let chars = |s: &str| s.chars().count();
+    let column = |c: usize| std::iter::once(header[c]).chain(rows.iter().map(move |r| r[c].as_str()));
+    let whole: Vec<usize> = (0..n).map(|c| column(c).flat_map(str::lines).map(chars).max().unwrap_or(0)).collect();
+    if whole.iter().sum::<usize>() <= budget {
+        return whole;
+    }
+    let word: Vec<usize> =
+        (0..n).map(|c| column(c).flat_map(|s| s.split([' ', '\n'])).map(chars).max().unwrap_or(0)).collect();
+    let least = |c: usize| floor.iter().find(|f| f.0 == c).map_or(1, |f| f.1).min(whole[c]);
+    // The widest word every column can show whole.
+    let lower_at = |cap: usize| -> Vec<usize> { (0..n).map(|c| word[c].min(cap).max(least(c))).collect() };
+    let mut cap = word.iter().copied().max().unwrap_or(1);
+    while cap > 1 && lower_at(cap).iter().sum::<usize>() > budget {
+        cap -= 1;
+    }
+    let lower = lower_at(cap);
+    // The highest even share that fits: each column gets it, or less when its
+    // cells are narrower, or more when its longest word needs it.
+    let at = |level: usize| -> Vec<usize> { (0..n).map(|c| whole[c].min(level.max(lower[c]))).collect() };
+    let mut level = 1;
+    while level < budget && at(level + 1).iter().sum::<usize>() <= budget {
+        level += 1;
+    }
+    let mut widths = at(level);
+    // What is left goes, one character each, to the columns still wrapped, first first.
+    let mut left = budget.saturating_sub(widths.iter().sum());
+    for c in 0..n {
+        if left > 0 && widths[c] < whole[c] {
+            widths[c] += 1;
+            left -= 1;
+        }
+    }
+    widths
+}
+
+/// `text` wrapped at spaces into lines of at most `width` characters; only a
+/// word longer than that is broken (nothing of a cell is lost). A line that
+/// fits is left as it is.
+fn wrap(text: &str, width: usize) -> String {
+    let width = width.max(1);
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let mut used = 0;
+        for word in line.split(' ') {
+            let len = word.chars().count();
+            if used > 0 && used + 1 + len > width {
+                out.push('\n');
+                used = 0;
+            }
+            if used == 0 && len == 0 {
+                continue;
+            }
+            if used > 0 {
+                out.push(' ');
+                used += 1;
+            }
+            for (k, c) in word.chars().enumerate() {
+                if k > 0 && used == width {
+                    out.push('\n');
+                    used = 0;
+                }
+                out.push(c);
+                used += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Fits every line of `text` within `width` characters: a longer line is
@@ -261,15 +391,8 @@ pub fn explanation(e: &Explanation, plain: bool, width: Option<usize>) -> String
 }
 
 fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> String {
-    let cut = |s: &str, max: usize| match width {
-        Some(_) => text(shorten(s, max)),
-        None => text(s),
-    };
-    let name = |s: &str| cut(s, NAME_MAX);
-    let id = |s: &str| match width {
-        Some(_) => shorten(s, NAME_MAX).into_owned(),
-        None => s.to_string(),
-    };
+    let cell = |s: &str| explain_cell(s, CELL_MAX, width);
+    let id = |s: &str| explain_cell(s, ID_MAX, width);
     let mut out = format!("lead {} ({} line {}), rank {} of {}\n", id(&e.id), e.input, e.line, e.rank, e.of);
     if !e.duplicate_lines.is_empty() {
         let lines: Vec<String> = e.duplicate_lines.iter().map(|l| l.to_string()).collect();
@@ -302,85 +425,97 @@ fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> Stri
             ));
         }
     }
-    let mut t = fitted_table(plain, width);
-    t.set_header(vec!["criterion", "group", "column", "cell", "test", "held", "points"]);
-    if width.is_some()
-        && let Some(c) = t.column_mut(4)
-    {
-        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(TEST_MIN)));
-    }
+    let mut rows = Vec::new();
     for c in &e.criteria {
         let held = match (c.held, c.disqualify) {
             (true, true) => "yes: disqualifies",
             (true, false) => "yes",
             (false, _) => "no",
         };
-        t.add_row(vec![
-            name(&c.criterion),
-            text(c.group),
-            name(&c.column),
-            cut(&c.cell, CELL_MAX),
-            cut(&c.test, TEST_MAX),
-            text(held),
-            right(&c.points),
+        rows.push(vec![
+            cell(&c.criterion),
+            c.group.to_string(),
+            cell(&c.column),
+            cell(&c.cell),
+            explain_cell(&c.test, TEST_MAX, width),
+            held.to_string(),
+            c.points.clone(),
         ]);
     }
-    push_table(&mut out, &t);
-    let capped = |sum: &str, v: &str| {
-        if sum == v { v.to_string() } else { format!("{v} (sum {sum}, capped)") }
+    let header = ["criterion", "group", "column", "cell", "test", "held", "points"];
+    push_table(&mut out, &fitted_table(plain, width, &header, rows, &[6], &[(4, TEST_MIN)]));
+    // A sum the group cap lowered, and one beyond what a lead keeps (the CSV's value).
+    let capped = |sum: &str, capped: &str, kept: &str| {
+        let mut notes = Vec::new();
+        if sum != capped {
+            notes.push(format!("sum {sum}, capped"));
+        }
+        if capped != kept {
+            notes.push(format!("{capped} clamped to what a lead keeps, as the CSV writes it"));
+        }
+        if notes.is_empty() { kept.to_string() } else { format!("{kept} ({})", notes.join("; ")) }
     };
     out.push_str(&format!(
         "fit {}, engagement {}, score {}\n",
-        capped(&e.fit_sum, &e.fit),
-        capped(&e.engagement_sum, &e.engagement),
+        capped(&e.fit_sum, &e.fit_capped, &e.fit),
+        capped(&e.engagement_sum, &e.engagement_capped, &e.engagement),
         e.score
     ));
-    let mut t = fitted_table(plain, width);
-    t.set_header(vec!["stage", "test", "value", "needed", "holds"]);
-    for s in &e.stage_tests {
-        t.add_row(vec![
-            name(&s.stage),
-            cut(&s.test, TEST_MAX),
-            right(&s.value),
-            right(&s.needed),
-            text(if s.holds { "yes" } else { "no" }),
-        ]);
-    }
-    push_table(&mut out, &t);
+    let rows = e
+        .stage_tests
+        .iter()
+        .map(|s| {
+            let holds = if s.holds { "yes" } else { "no" };
+            let test = explain_cell(&s.test, TEST_MAX, width);
+            vec![cell(&s.stage), test, s.value.clone(), s.needed.clone(), holds.to_string()]
+        })
+        .collect();
+    let header = ["stage", "test", "value", "needed", "holds"];
+    push_table(&mut out, &fitted_table(plain, width, &header, rows, &[2, 3], &[]));
     if let Some(crm) = &e.crm_stage {
-        out.push_str(&format!("CRM stage: {crm}\n"));
+        line(&mut out, format!("CRM stage: {crm}"));
     }
-    out.push_str(&format!("stage: {}\n", e.stage));
+    line(&mut out, format!("stage: {}", e.stage));
     if let Some(grade) = &e.grade {
-        out.push_str(&format!("grade: {grade}\n"));
+        line(&mut out, format!("grade: {grade}"));
     }
     if let Some(r) = &e.routing {
         out.push_str("\nrouting, as in the full batch run (higher-ranked leads were routed first):\n");
         if r.steps.is_empty() {
-            out.push_str("  not routed\n");
+            line(&mut out, "  not routed".into());
         }
         for (i, s) in r.steps.iter().enumerate() {
-            out.push_str(&format!("  {}. team '{}': {}\n", i + 1, s.team, s.note));
+            line(&mut out, format!("  {}. team '{}': {}", i + 1, s.team, s.note));
             if !s.candidates.is_empty() {
                 let c: Vec<String> =
-                    s.candidates.iter().map(|c| format!("{} (fit {}, load {})", c.rep, c.fit, c.load)).collect();
-                out.push_str(&format!("     candidates: {}\n", c.join(", ")));
+                    s.candidates.iter().map(|c| format!("{} (prefer {}, load {})", c.rep, c.fit, c.load)).collect();
+                line(&mut out, format!("     candidates: {}", c.join(", ")));
             }
             if !s.excluded.is_empty() {
-                out.push_str(&format!("     not candidates: {}\n", s.excluded.join(", ")));
+                line(&mut out, format!("     not candidates: {}", s.excluded.join(", ")));
             }
             if let Some(ch) = &s.chosen {
-                out.push_str(&format!("     chosen: {ch}\n"));
+                line(&mut out, format!("     chosen: {ch}"));
             }
         }
-        out.push_str(&format!(
-            "result: team {}, rep {}, reason {}\n",
-            r.team.as_deref().unwrap_or("-"),
-            r.rep.as_deref().unwrap_or("-"),
-            r.reason
-        ));
+        line(
+            &mut out,
+            format!(
+                "result: team {}, rep {}, reason {}",
+                r.team.as_deref().unwrap_or("-"),
+                r.rep.as_deref().unwrap_or("-"),
+                r.reason
+            ),
+        );
     }
     out
+}
+
+/// One line of a report built from names and cells: made printable whole, so
+/// a line break in a team name cannot start a line of its own.
+fn line(out: &mut String, text: String) {
+    out.push_str(&crate::error::printable(&text));
+    out.push('\n');
 }
 
 /// The `check` report: the rules in brief, doubtful-rules warnings, and with an
@@ -442,7 +577,29 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
 
 #[cfg(test)]
 mod tests {
-    use super::fit_lines;
+    use super::{column_widths, fit_lines, wrap};
+
+    #[test]
+    fn cells_wrap_at_spaces_and_only_a_word_wider_than_its_column_breaks() {
+        assert_eq!(wrap("Total Time Spent on Website", 14), "Total Time\nSpent on\nWebsite");
+        assert_eq!(wrap("Specialization", 14), "Specialization");
+        assert_eq!(wrap("Interested  in full time MBA", 40), "Interested  in full time MBA");
+        assert_eq!(wrap("an Unemployed one", 5), "an\nUnemp\nloyed\none");
+    }
+
+    #[test]
+    fn columns_get_their_longest_word_and_share_the_rest() {
+        let rows = |cells: &[&str]| vec![cells.iter().map(|c| c.to_string()).collect::<Vec<_>>()];
+        // Everything fits (3 × 3 + 1 = 10 characters of borders): whole.
+        assert_eq!(column_widths(30, &["a", "b", "c"], &rows(&["xx", "yyyy", "z z"]), &[]), [2, 4, 3]);
+        // 24 characters for three columns: the short one whole, the long word
+        // whole, the rest to the last; 21: each its longest word; 20: not
+        // room for every longest word: the widest cut by one.
+        let r = rows(&["ok", "Specialization", "one two three four five six"]);
+        assert_eq!(column_widths(34, &["a", "b", "c"], &r, &[]), [2, 14, 8]);
+        assert_eq!(column_widths(31, &["a", "b", "c"], &r, &[]), [2, 14, 5]);
+        assert_eq!(column_widths(30, &["a", "b", "c"], &r, &[]), [2, 13, 5]);
+    }
 
     #[test]
     fn long_lines_wrap_at_spaces_with_a_hanging_indent_and_long_words_are_shortened() {

@@ -172,9 +172,9 @@ impl Ctx<'_> {
             if let Some(file) = &plan.outcomes {
                 // Under `id = "@line"` the merge, which knows the lines, looks them up.
                 if let Some(col) = plan.id_col {
-                    let converted = file.get(fields.cell(col)).copied();
-                    c.outcomes_missing += u64::from(converted.is_none());
-                    c.outcomes.push(converted.unwrap_or(false));
+                    let value = file.get(fields.cell(col));
+                    c.outcomes_missing += u64::from(value.is_none());
+                    c.outcomes.push(value.is_some_and(|v| plan.is_converted(v)));
                 }
             } else if let Some(col) = plan.outcome_col {
                 c.outcomes.push(plan.is_converted(fields.cell(col)));

@@ -90,7 +90,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         None => (0, 0),
     };
     if let (None, Some(file)) = (plan.id_col, &plan.outcomes) {
-        (outcomes, outcomes_missing) = outcomes_by_line(text, &leads, file);
+        (outcomes, outcomes_missing) = outcomes_by_line(text, &leads, file, &plan);
     }
     // With `[input] email`: a lead whose email an earlier lead has is a duplicate too.
     let email_duplicates = match plan.email_col {
@@ -154,15 +154,15 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
 
 /// Under `id = "@line"`, `--outcomes FILE` keyed by line numbers: each lead's
 /// outcome (leads in input order), and how many leads the file lacks.
-fn outcomes_by_line(text: &str, leads: &[Lead], file: &crate::outcomes::Outcomes) -> (Vec<bool>, u64) {
+fn outcomes_by_line(text: &str, leads: &[Lead], file: &crate::outcomes::Outcomes, plan: &Plan) -> (Vec<bool>, u64) {
     let mut lc = LineCounter::default();
     let mut missing = 0;
     let outcomes = leads
         .iter()
         .map(|lead| {
-            let converted = file.get(lc.line_at(text.as_bytes(), lead.offset).to_string().as_str()).copied();
-            missing += u64::from(converted.is_none());
-            converted.unwrap_or(false)
+            let value = file.get(lc.line_at(text.as_bytes(), lead.offset).to_string().as_str());
+            missing += u64::from(value.is_none());
+            value.is_some_and(|v| plan.is_converted(v))
         })
         .collect();
     (outcomes, missing)

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::input::{self, Input, LineCounter, RecordReader, ends_in_quote};
 use crate::num::Cents;
+use crate::outcomes::Converted;
 use crate::plan::{self, Mode, Plan};
 use crate::rules::Rules;
 use chunk::{Chunk, Ctx};
@@ -64,6 +65,12 @@ impl Lead {
 
 fn saturate(c: Cents) -> i32 {
     c.0.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// The score a lead with this fit and engagement keeps, and the CSV writes:
+/// each saturated as `Lead` keeps it, then summed.
+pub fn kept_score(fit: Cents, engagement: Cents) -> Cents {
+    Cents(saturate(fit) as i64 + saturate(engagement) as i64)
 }
 
 const _: () = assert!(std::mem::size_of::<Lead>() == 32, "a lead is 32 bytes: 10M leads in 320 MB");
@@ -137,32 +144,21 @@ pub struct Batch {
     pub outcomes_missing: u64,
 }
 
-/// The values that count as converted by default (compared trimmed and case-insensitively).
-pub const CONVERTED: [&str; 6] = ["1", "true", "yes", "y", "won", "converted"];
-
 /// Opens the outcome of a run: the column `column` of the export, or with
 /// `file` (`--outcomes`) that column of the file, matched by lead id.
 pub fn with_outcome_options(
     opened: Opened,
     column: &str,
-    converted: Option<&str>,
+    converted: Option<&Converted>,
     file: Option<&str>,
 ) -> Result<Opened, Error> {
-    let converted = converted_values(converted);
+    let converted = converted.cloned().unwrap_or_default();
     match file {
         Some(path) => {
-            let outcomes = crate::outcomes::read(path, column, &converted)?;
-            Ok(opened.with_outcomes(std::sync::Arc::new(outcomes)))
+            let outcomes = crate::outcomes::read(path, column)?;
+            Ok(opened.with_outcomes(std::sync::Arc::new(outcomes), converted))
         }
         None => opened.with_outcome(column, converted),
-    }
-}
-
-/// `--converted a,b,c`: the values, trimmed and lower-cased; the default list without it.
-pub fn converted_values(arg: Option<&str>) -> Vec<String> {
-    match arg {
-        Some(list) => list.split(',').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect(),
-        None => CONVERTED.iter().map(|v| v.to_string()).collect(),
     }
 }
 
@@ -202,15 +198,20 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
 }
 
 impl Opened {
-    /// Adds the `--outcome` column (exit 1 when the export lacks it).
-    /// The outcomes from `--outcomes FILE`, by lead id.
-    pub fn with_outcomes(mut self, outcomes: std::sync::Arc<crate::outcomes::Outcomes>) -> Opened {
+    /// The outcomes from `--outcomes FILE`, by lead id; `converted`: the
+    /// values that count as converted.
+    pub fn with_outcomes(
+        mut self,
+        outcomes: std::sync::Arc<crate::outcomes::Outcomes>,
+        converted: Converted,
+    ) -> Opened {
         self.plan.outcomes = Some(outcomes);
+        self.plan.converted = converted;
         self
     }
 
-    /// `converted`: the values that count as converted (see `converted_values`).
-    pub fn with_outcome(mut self, column: &str, converted: Vec<String>) -> Result<Opened, Error> {
+    /// Adds the `--outcome` column (exit 1 when the export lacks it).
+    pub fn with_outcome(mut self, column: &str, converted: Converted) -> Result<Opened, Error> {
         self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
         self.plan.converted = converted;
         Ok(self)

@@ -240,6 +240,64 @@ fn outcomes_from_a_file_matched_by_lead_id() {
     .stderr_has("deals.csv");
 }
 
+/// SPEC §7.4: `--converted '*'` counts every value that is non-empty after
+/// trimming (a won date; with `--outcomes`, even the file's id column); `*`
+/// must be the whole argument and an empty list is an error (exit 2). With
+/// `--outcomes`, the all-or-none warning names the matched leads' values.
+#[test]
+fn converted_star_and_the_warning_names_the_outcomes_files_values() {
+    let rules = "[input]\nid = \"id\"\n[[stages]]\nname = \"lead\"\n";
+    let wd = Workdir::new();
+    wd.write("rules.toml", rules).write("leads.csv", "id,won\nA,2018-01-02\nB,  \nC,\nD,x\n");
+    wd.write("deals.csv", b"deal id;Status\n A ;Won\nA;Lost\nB;Kyll\xE4\nZ;won\n".as_slice());
+    let score = |extra: &[&str]| {
+        let args = ["score", "-r", "rules.toml", "-q", "--summary-json", "s.json", "-o", "out.csv"];
+        wd.run(&[&args[..], extra, &["leads.csv"]].concat())
+    };
+    let converted = || -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&wd.read("s.json")).unwrap()["calibration"]["converted"].clone()
+    };
+    // A's date and D's x; B's spaces and C's empty cell do not count.
+    score(&["--outcome", "won", "--converted", "*"]).code(0);
+    assert_eq!(converted(), 2);
+    // The file's id column as the outcome: the leads the file has (A, B) converted.
+    score(&["--outcome", "deal id", "--outcomes", "deals.csv", "--converted", " * "]).code(0);
+    assert_eq!(converted(), 2);
+    for (arg, why) in
+        [("won,*", "'*' (every non-empty value) must be the whole argument"), (" , ", "no values"), ("", "no values")]
+    {
+        wd.run(&[
+            "score",
+            "-r",
+            "rules.toml",
+            "-q",
+            "-o",
+            "bad.csv",
+            "--outcome",
+            "won",
+            "--converted",
+            arg,
+            "leads.csv",
+        ])
+        .code(2)
+        .stderr_has(why);
+        assert!(!wd.exists("bad.csv"));
+    }
+    // No lead converted: the values of the leads the file has (A: its first row, Won;
+    // B: Kyllä), not Z's, which is no lead of the export.
+    let run = score(&["--outcome", "status", "--outcomes", "deals.csv", "--converted", "closed won"]);
+    run.code(0);
+    assert_eq!(
+        warnings(&run),
+        ["leadroute: warning: no lead counts as converted in 'status' (--outcomes): the values seen most often among \
+          the leads found there are 'Kyllä' (1), 'Won' (1); name the ones that mean converted with --converted"]
+    );
+    wd.write("other.csv", "id,status\nQ,won\n");
+    score(&["--outcome", "status", "--outcomes", "other.csv"]).code(0).stderr_has(
+        "(--outcomes): no lead of the export is in the outcomes file (its first column holds the lead ids)",
+    );
+}
+
 #[test]
 fn a_team_whose_reps_are_all_away_or_at_a_limit_is_reported() {
     // Ada is away on the as-of date and Bo has used up his per_day in an earlier run.
@@ -306,6 +364,13 @@ fn cells_and_names_cannot_steer_the_terminal_or_split_a_warning_line() {
     // The summary shows the names escaped, each table row on one line.
     assert!(run.stdout.contains("prod\\nuct\\u{1b}]0;pwned\\u{7}"), "{}", run.stdout);
     assert!(run.stdout.contains("B\\u{202e}o"), "{}", run.stdout);
+    // `explain` shows the cell escaped, and its team and rep names.
+    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", "L3", "leads.csv"]);
+    run.code(0).stdout_has("prod\\nuct\\u{1b}]0;pwned\\u{7}");
+    assert!(!run.stdout.contains('\x1b') && !run.stdout.contains('\u{202e}'), "{}", run.stdout);
+    let run = wd.run(&["explain", "-r", "rules.toml", "--as-of", "2026-11-01", "--id", "L4", "leads.csv"]);
+    run.code(0).stdout_has("7\\u{1b}[2J");
+    assert!(!run.stdout.contains('\x1b'), "{}", run.stdout);
     // The CSV keeps the names and cells exactly as given.
     let out = wd.read("out.csv");
     assert!(out.contains("\"prod\nuct\x1b]0;pwned\x07\""), "{out:?}");
