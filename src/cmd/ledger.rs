@@ -29,7 +29,7 @@ use crate::config::Decoration;
 use crate::date::{format_day, parse_as_of};
 use crate::error::{Error, Exit, printable, thousands};
 use crate::input::{find_column, read_side_file};
-use crate::ledger::{Ledger, Row, RunInfo, lookup_key, started_utc};
+use crate::ledger::{Ledger, Row, RunInfo, RunRep, lookup_key, started_utc};
 use crate::num::Cents;
 use crate::output::table::{right, table};
 use crate::output::{self, Outputs, Target};
@@ -266,11 +266,13 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         rules_sha256: String::new(),
         rows_read: file.rows.len() as u64,
         assigned: rows.len() as u64,
+        kind: crate::ledger::kind::IMPORT,
     };
     let run = l.add_run(&info)?;
     let mut names = foldhash::HashMap::default();
     let reason = l.name_id(IMPORTED, &mut names)?;
-    let mut taken: foldhash::HashMap<i64, u64> = foldhash::HashMap::default();
+    // Per (team, rep): leads imported (team 0: none given).
+    let mut taken: std::collections::BTreeMap<(i64, i64), u64> = std::collections::BTreeMap::new();
     let mut range: Option<(i64, i64)> = None;
     let mut email_buf = String::new();
     for row in &rows {
@@ -294,10 +296,12 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             stage: None,
         })?;
         range = Some((range.map_or(id, |(first, _)| first), id));
-        *taken.entry(rep).or_default() += 1;
+        *taken.entry((team.unwrap_or(0), rep)).or_default() += 1;
     }
     l.set_rows(run, range)?;
-    l.add_run_reps(run, &taken)?;
+    let reps: Vec<RunRep> =
+        taken.into_iter().map(|((team, rep), taken)| RunRep { team, rep, taken, weight: None }).collect();
+    l.add_run_reps(run, &reps)?;
     print(&format!(
         "{}: imported {} as run {run} (as of {as_of}){skipped}\n",
         a.ledger,

@@ -184,6 +184,7 @@ impl Scored<'_> {
                     rules_sha256: rules.digest.clone(),
                     rows_read: batch.rows_read,
                     assigned: 0,
+                    kind: crate::ledger::kind::ASSIGN,
                 };
                 Some(l.record(rules, batch, routed, info)?)
             }

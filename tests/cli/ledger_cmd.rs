@@ -222,15 +222,16 @@ fn imported_leads_keep_their_rep_and_make_it_their_accounts_owner() {
     assert_eq!(column(&out, "team"), ["sales", "sales", "sales", "old sales"]);
     assert_eq!(column(&out, "reason"), ["account_owner", "balanced", "assigned_before", "assigned_before"]);
 
-    // Imported leads count in loads: B and C took one each on 2026-11-01, so
-    // in a fresh ledger importing only those, A takes the next lead.
+    // Imported leads count in loads, each entitling its rep to itself: B and
+    // C took one each (1/1), A none (0/0): A takes N1; then A is at 1/⅓,
+    // B and C at 1/1⅓: B takes N2.
     let wd2 = Workdir::new();
     wd2.write("rules.toml", RULES).write("crm.csv", "id,rep\nX1,B\nX2,C\n");
     wd2.run(&["ledger", "import", "led.db", "--as-of", "2026-11-19", "--id", "id", "--rep", "rep", "crm.csv"])
         .code(0)
         .stdout_has("led.db: imported 2 assignments as run 1 (as of 2026-11-19)\n");
     let out = assign(&wd2, "2026-11-20", "id,company,views,kind\nN1,Acme,1,\nN2,Acme2,1,\n");
-    assert_eq!(column(&out, "rep"), ["A", "A"]);
+    assert_eq!(column(&out, "rep"), ["A", "B"]);
 }
 
 #[test]
