@@ -239,7 +239,9 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         skipped
             .push(format!("{} whose id came earlier in the file (the first row of an id is kept)", rows_of(repeated)));
     }
-    let skipped = if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) };
+    let joined = |skipped: &[String]| {
+        if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) }
+    };
 
     if rows.is_empty() {
         // Nothing to record: no empty run is added. A file that is not a
@@ -248,17 +250,47 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
         }
         let _ = output::write_stderr(&format!(
-            "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){skipped}; \
+            "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){}; \
              the ledger was not changed\n",
             a.ledger,
             a.csv,
-            rows_of(file.rows.len())
+            rows_of(file.rows.len()),
+            joined(&skipped)
         ));
         return Ok(());
     }
 
     let mut l = Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
     l.lock()?;
+    // An id the ledger has (assigned, or remembered after a prune) keeps
+    // what it has: importing it again would count it twice.
+    let known = |id: &str| -> rusqlite::Result<bool> {
+        let mut st = l.conn().prepare_cached("SELECT 1 FROM assigned WHERE lead_id = ?1 LIMIT 1")?;
+        Ok(st.query_row([id], |_| Ok(())).optional()?.is_some())
+    };
+    let mut already = 0usize;
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in rows {
+        if known(row.lead_id).map_err(|e| l.sql(e))? {
+            already += 1;
+        } else {
+            fresh.push(row);
+        }
+    }
+    let rows = fresh;
+    if already > 0 {
+        skipped.push(format!("{} already in the ledger", rows_of(already)));
+    }
+    let skipped = joined(&skipped);
+    if rows.is_empty() {
+        // Nothing new: no empty run (the transaction is dropped, not committed).
+        let _ = output::write_stderr(&format!(
+            "leadroute: warning: {}: nothing imported from {}: every row with an id and a rep is already in the \
+             ledger{skipped}; the ledger was not changed\n",
+            a.ledger, a.csv
+        ));
+        return Ok(());
+    }
     let info = RunInfo {
         started: started_utc(Duration::ZERO),
         as_of: as_of.clone(),

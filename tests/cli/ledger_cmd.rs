@@ -368,3 +368,31 @@ fn a_file_that_is_not_a_ledger_is_refused_by_every_subcommand() {
         std::fs::read_dir(wd.path(".")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert!(names.iter().all(|n| n == "text.db" || n == "crm.csv"), "left behind: {names:?}");
 }
+
+#[test]
+fn import_skips_ids_already_in_the_ledger() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("crm.csv", "id,rep\nX1,B\nX2,C\n");
+    let import =
+        |csv: &str| wd.run(&["ledger", "import", "led.db", "--as-of", "2026-11-19", "--id", "id", "--rep", "rep", csv]);
+    import("crm.csv").code(0).stdout_has("led.db: imported 2 assignments as run 1 (as of 2026-11-19)\n");
+    // The same file again: nothing new, no empty run, the ledger unchanged.
+    let before = std::fs::read(wd.path("led.db")).unwrap();
+    let run = import("crm.csv");
+    run.code(0).stderr_has(
+        "leadroute: warning: led.db: nothing imported from crm.csv: every row with an id and a rep is already in \
+         the ledger; skipped 2 rows already in the ledger; the ledger was not changed",
+    );
+    assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
+    // X1 with another rep, and a new X3: only X3 is recorded; X1 stays B's.
+    wd.write("crm2.csv", "id,rep\nX1,A\nX3,A\n");
+    import("crm2.csv")
+        .code(0)
+        .stdout_has("led.db: imported 1 assignment as run 2 (as of 2026-11-19); skipped 1 row already in the ledger\n");
+    assert_eq!(column(&export(&wd, &[]), "lead_id"), ["X1", "X2", "X3"]);
+    assert_eq!(column(&export(&wd, &[]), "rep"), ["B", "C", "A"]);
+    // Loads count X1 once: A 1/1, B 1/1, C 1/1, so A takes N1 (listed first).
+    let out = assign(&wd, "2026-11-20", "id,company,views,kind\nN1,Acme,1,\nX1,Acme2,1,\n");
+    assert_eq!(column(&out, "rep"), ["A", "B"]);
+    assert_eq!(column(&out, "reason"), ["balanced", "assigned_before"]);
+}
