@@ -468,6 +468,32 @@ impl Ledger {
         steps()
     }
 
+    /// The warnings (kind, subject) that runs dated `day` have printed (SPEC §7.1).
+    pub fn warned(&self, day: i32) -> Result<std::collections::HashSet<(String, String)>, Error> {
+        let mut st =
+            self.conn.prepare("SELECT kind, subject FROM warned WHERE as_of_day = ?1").map_err(|e| self.sql(e))?;
+        let rows = st.query_map([day], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Records that run `run`, dated `day`, printed these warnings: the runs
+    /// after it that day do not print them again. Removed with the run.
+    pub fn add_warned<'a>(
+        &self,
+        run: i64,
+        day: i32,
+        keys: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), Error> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO warned (as_of_day, kind, subject, run) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(|e| self.sql(e))?;
+        for (kind, subject) in keys {
+            st.execute(params![day, kind, subject, run]).map_err(|e| self.sql(e))?;
+        }
+        Ok(())
+    }
+
     /// Inserts one assignment row; returns its row id.
     pub fn add_assignment(&self, row: &Row) -> Result<i64, Error> {
         let mut st = self

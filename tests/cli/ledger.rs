@@ -187,6 +187,59 @@ fn daily_runs(
 }
 
 #[test]
+fn a_warning_is_printed_once_per_as_of_date() {
+    // SPEC §7.1: a five-minute job that reaches an intended per_day limit
+    // mails once, not every five minutes until midnight.
+    let wd = Workdir::new();
+    let one = RULES
+        .replace("[[reps]]\nname = \"B\"\nteam = \"sales\"\n", "")
+        .replace("[[reps]]\nname = \"C\"\nteam = \"sales\"\n", "");
+    wd.write(
+        "rules.toml",
+        one.replace("name = \"A\"\nteam = \"sales\"", "name = \"A\"\nteam = \"sales\"\nper_day = 1"),
+    );
+    let run = |day: &str, leads_csv: &str, extra: &[&str]| {
+        wd.write("leads.csv", leads_csv);
+        let mut args = vec!["assign", "-r", "rules.toml", "--ledger", "led.db", "--as-of", day, "-q", "-o", "o.csv"];
+        args.extend_from_slice(extra);
+        args.push("leads.csv");
+        wd.run(&args)
+    };
+    let no_capacity = |n: u32, first: &str| {
+        format!(
+            "leadroute: warning: {n} leads for team 'sales' got no_capacity: no rep there (or in its overflow) could \
+             take them (first: {first})\n"
+        )
+    };
+    let unserved = "leadroute: warning: team 'sales' received leads, but none of its reps could take one in this run \
+                    (all inactive, away, at capacity 0 or at a limit)\n";
+    // 10:00: A takes L1 and reaches her limit; L2 waits. Said once.
+    let first = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b")]), &[]);
+    assert_eq!(first.code(0).stderr, no_capacity(1, "L2"));
+    // 10:05, the same day: the same condition (with the team no rep could
+    // serve, one condition with it): silent; the summary still counts.
+    let later = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &["--summary-json", "s.json"]);
+    assert_eq!(later.code(0).stderr, "");
+    let json: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    assert_eq!(json["routing"]["reasons"]["no_capacity"], 2);
+    // A dry run, and a run without a ledger, print every warning.
+    let dry = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &["--dry-run"]);
+    assert_eq!(dry.code(0).stderr, format!("{}{unserved}", no_capacity(2, "L2")));
+    // A malformed row is said on every run; the rest stays quiet.
+    let bad = run("2026-11-20", "id,company,views\nL2,b,1\nL9,x,1,extra\n", &[]);
+    bad.code(3).stderr_has("1 malformed rows were rejected (first at line 3");
+    assert!(!bad.stderr.contains("no_capacity"), "{}", bad.stderr);
+    // The next day it is said again (A takes L2 there, L3 waits).
+    let next = run("2026-11-21", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &[]);
+    assert_eq!(next.code(0).stderr, no_capacity(1, "L3"));
+    assert_eq!(sql(&wd, "SELECT as_of_day, kind, subject, run FROM warned ORDER BY run").len(), 2);
+    // Undoing the run that said it forgets that it was said.
+    wd.run(&["ledger", "undo", "led.db", "--run", "4"]).code(0);
+    let again = run("2026-11-21", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &[]);
+    assert_eq!(again.code(0).stderr, no_capacity(1, "L3"));
+}
+
+#[test]
 fn a_rep_back_from_two_weeks_away_takes_her_share_not_the_whole_day() {
     // Three equal reps, nine leads a day; C away 2026-11-05 to 11-18.
     let wd = Workdir::new();
