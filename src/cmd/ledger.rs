@@ -53,6 +53,9 @@ ORDER BY a.run, a.rowid";
 /// The reason `import` records.
 const IMPORTED: &str = "imported";
 
+/// The reason of what `prune` keeps of a lead (run 0).
+const REMEMBERED: &str = "remembered";
+
 pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
     match cmd {
         LedgerCommand::Runs(a) => runs(a),
@@ -369,42 +372,136 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
     commit(&mut l)
 }
 
-/// `ledger prune`: removes the assignments of the runs dated before a day.
+/// `ledger prune`: removes the assignments of the runs dated before a day;
+/// a lead whose latest row goes is remembered (SPEC §6.3) unless `--forget`.
 fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let before = date_arg("--before", &a.before)?;
+    let before_day = parse_as_of(&before).unwrap_or(0);
     let nothing =
         || print(&format!("{}: nothing to prune: no assignments with an as-of date before {before}\n", a.ledger));
     let Some(mut l) = open_to_change(&a.ledger, a.wait)? else { return nothing() };
     l.lock()?;
-    let steps = |l: &Ledger| -> rusqlite::Result<(usize, i64)> {
+    let mut names = foldhash::HashMap::default();
+    let remembered = l.name_id(REMEMBERED, &mut names)?;
+    let steps = |l: &Ledger| -> rusqlite::Result<Pruned> {
         let conn = l.conn();
-        // Run by run, each by its row range: no scan of the table.
-        let old: Vec<i64> = conn
-            .prepare("SELECT run FROM runs WHERE as_of < ?1")?
-            .query_map([&before], |r| r.get(0))?
+        // The rows that go: the old runs' (each by its row range: no scan
+        // of the table), and the memories of earlier prunes.
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, \
+             as_of_day INTEGER NOT NULL, run INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS temp.gone_lead ON gone (lead_id);
+             DELETE FROM temp.gone;",
+        )?;
+        let old: Vec<(i64, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT run, first_row, last_row FROM runs WHERE as_of < ?1")?
+            .query_map([&before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut n = 0;
-        for &run in &old {
-            n += crate::ledger::delete_run_rows(conn, run)?;
+        let mut removed = 0;
+        for &(run, first, last) in &old {
+            let (first, last) = (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN));
+            removed += conn.execute(
+                "INSERT INTO temp.gone SELECT rowid, lead_id, as_of_day, run FROM assigned \
+                 WHERE rowid BETWEEN ?1 AND ?2 AND run = ?3",
+                params![first, last, run],
+            )?;
         }
-        conn.execute("UPDATE runs SET first_row = NULL, last_row = NULL WHERE as_of < ?1", [&before])?;
-        Ok((n, old.len() as i64))
+        conn.execute("INSERT INTO temp.gone SELECT rowid, lead_id, as_of_day, 0 FROM assigned WHERE run = 0", [])?;
+        // What is kept of a lead: its latest row, when no row of it stays
+        // (and, with --forget, only when dated on or after DATE).
+        // A lead's latest row, when no row of it stays: its memory (with
+        // --forget, only when dated on or after DATE).
+        conn.execute_batch(
+            "CREATE TEMP TABLE latest AS SELECT g.id, g.as_of_day, g.run FROM temp.gone g \
+             WHERE NOT EXISTS (SELECT 1 FROM temp.gone h WHERE h.lead_id = g.lead_id \
+                 AND (h.as_of_day, h.run, h.id) > (g.as_of_day, g.run, g.id)) \
+             AND NOT EXISTS (SELECT 1 FROM assigned x WHERE x.lead_id = g.lead_id \
+                 AND x.rowid NOT IN (SELECT id FROM temp.gone))",
+        )?;
+        if a.forget {
+            conn.execute("DELETE FROM temp.latest WHERE as_of_day < ?1", [before_day])?;
+        }
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n.max(0) as usize);
+        let new_memories = count("SELECT count(*) FROM temp.latest WHERE run <> 0")?;
+        conn.execute(
+            "UPDATE assigned SET run = 0, reason = ?1, score = NULL, stage = NULL \
+             WHERE rowid IN (SELECT id FROM temp.latest WHERE run <> 0)",
+            [remembered],
+        )?;
+        let forgotten = conn.execute(
+            "DELETE FROM assigned WHERE run = 0 AND rowid IN (SELECT id FROM temp.gone) \
+             AND rowid NOT IN (SELECT id FROM temp.latest)",
+            [],
+        )?;
+        conn.execute(
+            "DELETE FROM assigned WHERE run <> 0 AND rowid IN (SELECT id FROM temp.gone) \
+             AND rowid NOT IN (SELECT id FROM temp.latest)",
+            [],
+        )?;
+        for &(run, _, _) in &old {
+            // The per-rep counts and rosters that loads and limits read, and
+            // the warnings printed: nothing of these rows is left there.
+            conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+            conn.execute("DELETE FROM warned WHERE run = ?1", [run])?;
+        }
+        // `ledger runs` shows what each run still has: nothing.
+        conn.execute("UPDATE runs SET first_row = NULL, last_row = NULL, assigned = 0 WHERE as_of < ?1", [&before])?;
+        conn.execute_batch("DROP TABLE temp.latest; DELETE FROM temp.gone;")?;
+        Ok(Pruned { removed, runs: old.len(), remembered: new_memories, forgotten })
     };
-    let (n, runs) = steps(&l).map_err(|e| l.sql(e))?;
-    if n == 0 {
+    let p = steps(&l).map_err(|e| l.sql(e))?;
+    if p.removed == 0 && p.forgotten == 0 {
         // The per-rep counts of runs without assignments (all pruned
         // before) are gone too; nothing else changed.
         nothing()?;
         return commit(&mut l);
     }
-    print(&format!(
-        "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads, limits, \
-         as `assigned_before` or as account owners (`ledger runs` still lists those runs)\n",
+    let size = |l: &Ledger| std::fs::metadata(&l.name).map(|m| m.len()).unwrap_or(0);
+    let was = size(&l);
+    let remembered = p.remembered;
+    let mut what = format!(
+        "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads or limits",
         a.ledger,
-        assignments(n as u64),
-        if runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(runs.max(0) as usize)) }
-    ))?;
-    commit(&mut l)
+        assignments(p.removed as u64),
+        if p.runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(p.runs)) }
+    );
+    if remembered > 0 {
+        what.push_str(&format!(
+            "; {} remembered (id, keys, team, rep): an export that still holds them keeps them `assigned_before`, \
+             and their accounts keep their owners",
+            leads_of(remembered)
+        ));
+    }
+    if p.forgotten > 0 {
+        what.push_str(&format!("; forgot {} (routed again when they come back)", leads_of(p.forgotten)));
+    }
+    commit(&mut l)?;
+    // Give the space back (outside the transaction; the lock is still held).
+    let vacuumed = l.conn().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+    let now = size(&l);
+    match vacuumed {
+        Ok(()) => what.push_str(&format!(
+            "; the file went from {} to {} bytes\n",
+            thousands(was as usize),
+            thousands(now as usize)
+        )),
+        Err(e) => what.push_str(&format!("; the space was not given back ({e}): it is reused by later runs\n")),
+    }
+    print(&what)
+}
+
+/// What `prune` did: rows of old runs removed, runs pruned, leads newly
+/// remembered, memories dropped (forgotten, or a lead with a newer row).
+struct Pruned {
+    removed: usize,
+    runs: usize,
+    remembered: usize,
+    forgotten: usize,
+}
+
+/// `1 lead`, `3 leads`.
+fn leads_of(n: usize) -> String {
+    if n == 1 { "1 lead".into() } else { format!("{} leads", thousands(n)) }
 }
 
 /// A ledger to read: an error when the file does not exist; `None` when it

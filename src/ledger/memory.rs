@@ -316,7 +316,12 @@ struct Reading<'a> {
 }
 
 /// Where a row of run `run` sorts.
-fn order(days: &HashMap<i64, i32>, run: i64, row: i64) -> Order {
+/// A memory that `prune` kept (run 0) sorts by its own date, before any run
+/// of that day.
+fn order(days: &HashMap<i64, i32>, run: i64, row: i64, day: i32) -> Order {
+    if run == 0 {
+        return (day, 0, row);
+    }
     (days.get(&run).copied().unwrap_or(i32::MIN), run, row)
 }
 
@@ -369,8 +374,10 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
         let by_id = KeyIndex::new(keys.iter().map(|(_, id, _)| id.hash()));
         let by_email = KeyIndex::new(keys.iter().map(|(_, _, e)| e.hash()));
         drop(keys);
-        let mut st =
-            l.conn().prepare("SELECT lead_id, email_key, team, rep, run, rowid FROM assigned").map_err(|e| l.sql(e))?;
+        let mut st = l
+            .conn()
+            .prepare("SELECT lead_id, email_key, team, rep, run, rowid, as_of_day FROM assigned")
+            .map_err(|e| l.sql(e))?;
         let mut rows = st.query([]).map_err(|e| l.sql(e))?;
         while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
             let mut step = || -> rusqlite::Result<()> {
@@ -383,7 +390,7 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
                     return Ok(());
                 }
                 let (team, rep) = (row.get(2)?, row.get(3)?);
-                let order = order(days, row.get(4)?, row.get(5)?);
+                let order = order(days, row.get(4)?, row.get(5)?, row.get(6)?);
                 if let Some(k) = hit_id {
                     keep(&mut by_id_found, k, order, team, rep);
                 }
@@ -395,13 +402,13 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
             step().map_err(|e| l.sql(e))?;
         }
     } else {
-        let query = |column: &str| format!("SELECT team, rep, run, rowid FROM assigned WHERE {column} = ?1");
+        let query = |column: &str| format!("SELECT team, rep, run, rowid, as_of_day FROM assigned WHERE {column} = ?1");
         let mut by_id = l.conn().prepare(&query("lead_id")).map_err(|e| l.sql(e))?;
         let mut by_email = l.conn().prepare(&query("email_key")).map_err(|e| l.sql(e))?;
         let lookup = |st: &mut rusqlite::Statement, key: &str, k: usize, into: &mut Found| -> rusqlite::Result<()> {
             let mut rows = st.query([key])?;
             while let Some(row) = rows.next()? {
-                keep(into, k, order(days, row.get(2)?, row.get(3)?), row.get(0)?, row.get(1)?);
+                keep(into, k, order(days, row.get(2)?, row.get(3)?, row.get(4)?), row.get(0)?, row.get(1)?);
             }
             Ok(())
         };
@@ -519,7 +526,7 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     // than that account's earliest so far.
     // Returns whether the row was the first found for its account.
     let mut consider = |row: &rusqlite::Row, buf: &mut String| -> rusqlite::Result<bool> {
-        let order = order(days, row.get(3)?, row.get(4)?);
+        let order = order(days, row.get(3)?, row.get(4)?, row.get(6)?);
         let account = row.get_ref(0)?.as_str_or_null()?;
         let email = row.get_ref(1)?.as_str_or_null()?;
         if current_key(rules, account, email, buf)
@@ -530,7 +537,7 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
         }
         Ok(false)
     };
-    let columns = "SELECT account, email, rep, run, rowid, account_key FROM assigned";
+    let columns = "SELECT account, email, rep, run, rowid, account_key, as_of_day FROM assigned";
     if size <= wanted.len() as i64 * POINT_LOOKUP_RATIO {
         let mut st = l.conn().prepare(&format!("{columns} WHERE account_key IS NOT NULL")).map_err(|e| l.sql(e))?;
         let mut rows = st.query([]).map_err(|e| l.sql(e))?;

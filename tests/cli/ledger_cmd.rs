@@ -293,24 +293,49 @@ fn undo_routes_the_runs_leads_again_and_its_number_is_never_reused() {
 }
 
 #[test]
-fn prune_forgets_old_assignments_but_keeps_the_runs() {
+fn prune_removes_old_rows_from_loads_but_remembers_their_leads() {
     let wd = two_runs();
-    wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"])
-        .code(0)
-        .stdout_has("led.db: removed 3 assignments of 1 run with an as-of date before 2026-11-21");
+    let run = wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"]);
+    run.code(0)
+        .stdout_has(
+            "led.db: removed 3 assignments of 1 run with an as-of date before 2026-11-21: they no longer count in \
+             loads or limits; 3 leads remembered (id, keys, team, rep): an export that still holds them keeps them \
+             `assigned_before`, and their accounts keep their owners; the file went from ",
+        )
+        .stdout_has(" bytes\n");
+    // The export shows assignments only; `runs` keeps run 1 with what it still has.
     assert_eq!(column(&export(&wd, &[]), "lead_id"), ["L4"]);
-    // `runs` still lists run 1 with what it assigned.
     let table = runs_table(&wd);
-    assert_eq!((table[0][0].as_str(), table[0][5].as_str()), ("1", "3"));
+    assert_eq!((table[0][0].as_str(), table[0][5].as_str()), ("1", "0"));
+    assert_eq!((table[1][0].as_str(), table[1][5].as_str()), ("2", "1"));
     wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"])
         .code(0)
         .stdout_has("led.db: nothing to prune: no assignments with an as-of date before 2026-11-21");
-    // L1 is routed again; loads forget run 1 too (C took the only lead
-    // left in the ledger, so A takes L1, and then Acme's L3 follows it).
-    let out = assign(&wd, "2026-11-22", FIRST);
+    // The CRM export still holds L1-L3: they keep their reps; N1 of Acme goes
+    // to Acme's owner, A. Loads forget run 1: run 2's roster (A, B, C) is
+    // entitled to a third of L4 each; A took N1 here (A 1/⅔, B 0/⅔, C 1/⅔):
+    // N2 goes to B.
+    let out = assign(
+        &wd,
+        "2026-11-22",
+        "id,company,views,kind\nL1,Acme,10,\nL2,\"Beta, Inc\",0,spam\nL3,Acme,8,\nN1,Acme,9,\nN2,Zeta,0,form\n",
+    );
+    assert_eq!(column(&out, "id"), ["L1", "N1", "L3", "N2", "L2"]);
+    assert_eq!(column(&out, "rep"), ["A", "A", "A", "B", "B"]);
+    assert_eq!(
+        column(&out, "reason"),
+        ["assigned_before", "account_owner", "assigned_before", "balanced", "assigned_before"]
+    );
+    // --forget: runs 1 and 2 go, L4 is not remembered, the memories of L1-L3
+    // (dated 2026-11-20) are dropped. L1 and L3 are routed again, to Acme's
+    // owner now (A, by N1 of run 3); L2 afresh.
+    wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-22", "--forget"])
+        .code(0)
+        .stdout_has("removed 1 assignment of 2 runs with an as-of date before 2026-11-22")
+        .stdout_has("; forgot 3 leads (routed again when they come back)");
+    let out = assign(&wd, "2026-11-23", FIRST);
     assert_eq!(column(&out, "id"), ["L1", "L3", "L2"]);
-    assert_eq!(column(&out, "rep"), ["A", "A", "B"]);
-    assert_eq!(column(&out, "reason"), ["balanced", "account_owner", "balanced"]);
+    assert_eq!(column(&out, "reason"), ["account_owner", "account_owner", "balanced"]);
     wd.run(&["ledger", "prune", "led.db", "--before", "yesterday"]).code(2).stderr_has("--before 'yesterday'");
 }
 
