@@ -481,8 +481,8 @@ fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let now = size(&l);
     match vacuumed {
         Ok(()) => what.push_str(&format!(
-            "; the file went from {} to {} bytes\n",
-            thousands(was as usize),
+            "; gave back {} bytes (the file has {})\n",
+            thousands(was.saturating_sub(now) as usize),
             thousands(now as usize)
         )),
         Err(e) => what.push_str(&format!("; the space was not given back ({e}): it is reused by later runs\n")),
