@@ -5,14 +5,15 @@
 //! interleave with a run, and a failure or a kill leaves the ledger as it was.
 //!
 //! What the contract leaves open, settled here:
-//! - `prune` removes the assignments (and the per-rep counts that loads and
-//!   limits read) of the runs dated before DATE, and keeps those runs' rows in
-//!   `runs` unchanged, `assigned` included: run numbers are never reused, and
-//!   `ledger runs` stays the history of what each run did, while `ledger
-//!   export` shows what the ledger still remembers.
+//! - `prune` removes the assignments (and the per-rep counts and rosters that
+//!   loads and limits read) of the runs dated before DATE and keeps those
+//!   runs' rows in `runs` with `assigned` 0: run numbers are never reused. A
+//!   lead whose latest row goes keeps it as a memory (run 0, reason
+//!   `remembered`, no score or stage), which `ledger export` does not show.
 //! - `import` keeps the first row of a lead id, as an owners file keeps the
-//!   first row of an account; later rows of that id are skipped and counted.
-//!   Its run has an empty `rules_sha256`: no rules were used.
+//!   first row of an account; later rows of that id, and ids the ledger
+//!   already has, are skipped and counted. Its run has an empty
+//!   `rules_sha256` (no rules were used) and kind `import`.
 //! - `export --run N` and `undo --run N` of a run the ledger does not have
 //!   fail (exit 1) and list the last runs.
 
