@@ -312,8 +312,8 @@ fn a_rep_in_another_team_starts_at_zero_and_imports_entitle_their_rep() {
     ])
     .code(0);
     // A: 2 taken / 2 entitled = 1; B: its lead was under another team: 0/0;
-    // C: 0/0. B first (listed before C), then C (B is at 1/⅔ ... C 0/⅓ = 0),
-    // then A 2/2⅔, B 1/⅔, C 1/⅔: A.
+    // C: 0/0. B first (listed before C); then each is entitled to a third
+    // more: A 2/2⅓, B 1/⅓, C 0/⅓ = 0: C; then A 2/2⅔ (lowest), B 1/⅔, C 1/⅔: A.
     wd.write("leads.csv", leads(&[("N1", "n1"), ("N2", "n2"), ("N3", "n3")]));
     let rows = assign(&wd, "2026-11-20", &[]);
     assert_eq!(column(&rows, "rep"), ["B", "C", "A"]);
