@@ -210,9 +210,13 @@ pub struct LedgerPruneArgs {
     /// The ledger file.
     #[arg(value_name = "FILE")]
     pub ledger: String,
-    /// Remove assignments with an as-of date before this date.
+    /// Remove assignments with an as-of date before this date (a lead whose latest is removed is
+    /// remembered: it stays assigned_before and its account keeps its owner).
     #[arg(long = "before", value_name = "YYYY-MM-DD")]
     pub before: String,
+    /// Also forget the leads remembered with a date before DATE: they are routed again.
+    #[arg(long = "forget")]
+    pub forget: bool,
     /// How long to wait for a run that holds the ledger, in seconds.
     #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
     pub wait: u64,

@@ -24,6 +24,7 @@ mod rank;
 mod route;
 mod rules;
 mod score;
+mod shares;
 mod stage;
 mod timings;
 mod tune;

@@ -372,6 +372,99 @@ fn cmp_fractions((mut a, mut b): (u128, u128), (mut c, mut d): (u128, u128)) -> 
     }
 }
 
+/// A non-negative integer of any size (64-bit limbs, least significant
+/// first, no zero limb at the top): fair shares summed over many rosters
+/// (SPEC §6.1) stay exact whatever the weights. Only what loads need: add,
+/// multiply, compare.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Big(Vec<u64>);
+
+impl Big {
+    pub fn from_u128(v: u128) -> Big {
+        let mut b = Big(vec![v as u64, (v >> 64) as u64]);
+        b.trim();
+        b
+    }
+
+    fn trim(&mut self) {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn to_u128(&self) -> Option<u128> {
+        match self.0.as_slice() {
+            [] => Some(0),
+            [a] => Some(u128::from(*a)),
+            [a, b] => Some(u128::from(*a) | u128::from(*b) << 64),
+            _ => None,
+        }
+    }
+
+    /// About the value, for people (`explain`).
+    pub fn to_f64(&self) -> f64 {
+        self.0.iter().rev().fold(0.0, |acc, &l| acc * 18_446_744_073_709_551_616.0 + l as f64)
+    }
+
+    pub fn add(&self, o: &Big) -> Big {
+        let (long, short) = if self.0.len() >= o.0.len() { (self, o) } else { (o, self) };
+        let mut out = Vec::with_capacity(long.0.len() + 1);
+        let mut carry = 0u128;
+        for (i, &l) in long.0.iter().enumerate() {
+            let sum = u128::from(l) + u128::from(short.0.get(i).copied().unwrap_or(0)) + carry;
+            out.push(sum as u64);
+            carry = sum >> 64;
+        }
+        if carry > 0 {
+            out.push(carry as u64);
+        }
+        Big(out)
+    }
+
+    pub fn mul(&self, o: &Big) -> Big {
+        if self.is_zero() || o.is_zero() {
+            return Big::default();
+        }
+        let mut out = vec![0u64; self.0.len() + o.0.len()];
+        for (i, &a) in self.0.iter().enumerate() {
+            let mut carry = 0u128;
+            for (j, &b) in o.0.iter().enumerate() {
+                let t = u128::from(a) * u128::from(b) + u128::from(out[i + j]) + carry;
+                out[i + j] = t as u64;
+                carry = t >> 64;
+            }
+            out[i + o.0.len()] = carry as u64;
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+}
+
+impl PartialOrd for Big {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Big {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.len().cmp(&o.0.len()).then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
+    }
+}
+
+/// Greatest common divisor (gcd(0, b) = b).
+pub fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,5 +608,35 @@ mod tests {
         assert!(x < y);
         assert!(Ratio { num: big, den: w + 1 } < x);
         assert_eq!(Ratio { num: 2 * big, den: 2 * w }, x);
+    }
+
+    proptest::proptest! {
+        /// Big agrees with u128 arithmetic wherever that does not overflow,
+        /// and its products compare as the exact values do.
+        #[test]
+        fn big_integers_add_multiply_and_compare_exactly(a in 0u128..u128::MAX / 2, b in 0u128..u128::MAX / 2, c in proptest::num::u64::ANY) {
+            let (ba, bb) = (Big::from_u128(a), Big::from_u128(b));
+            proptest::prop_assert_eq!(ba.add(&bb).to_u128(), Some(a + b));
+            proptest::prop_assert_eq!(ba.cmp(&bb), a.cmp(&b));
+            let (x, y) = (a as u64 as u128, c as u128);
+            proptest::prop_assert_eq!(Big::from_u128(x).mul(&Big::from_u128(y)).to_u128(), Some(x * y));
+            // (a × c) vs (b × c): beyond 128 bits, the order of a and b.
+            let (pa, pb) = (ba.mul(&Big::from_u128(y)), bb.mul(&Big::from_u128(y)));
+            proptest::prop_assert_eq!(pa.cmp(&pb), if c == 0 { Ordering::Equal } else { a.cmp(&b) });
+        }
+    }
+
+    #[test]
+    fn big_products_carry_across_limbs() {
+        let max = Big::from_u128(u128::MAX);
+        // (2^128 - 1)^2 = 2^256 - 2^129 + 1: limbs 1, 0, 2^64 - 2, 2^64 - 1.
+        assert_eq!(max.mul(&max), Big(vec![1, 0, u64::MAX - 1, u64::MAX]));
+        assert_eq!(max.add(&Big::from_u128(1)), Big(vec![0, 0, 1]));
+        assert!(max.mul(&max) > max);
+        assert_eq!(Big::from_u128(0).mul(&max), Big::default());
+        assert_eq!(max.to_u128(), Some(u128::MAX));
+        assert_eq!(max.add(&max).to_u128(), None);
+        assert_eq!(gcd(12, 18), 6);
+        assert_eq!(gcd(0, 7), 7);
     }
 }

@@ -1,16 +1,16 @@
 //! Routing: each lead, best first, to a team and a rep (SPEC §3.5). Teams are
 //! tried in file order; candidates are active reps whose hard constraints hold
 //! and who have capacity left; an account's owner takes its leads; otherwise
-//! expertise (`prefer`) and then the lowest exact load (taken / weight) win;
-//! full teams overflow along their chain. With a ledger (`Memory`), leads
-//! routed before keep their rep, and loads and limits count earlier runs
-//! (SPEC §6.1).
+//! expertise (`prefer`) and then the lowest exact load (taken / entitled,
+//! `shares`) win; full teams overflow along their chain. With a ledger
+//! (`Memory`), leads routed before keep their rep, and loads and limits count
+//! earlier runs (SPEC §6.1).
 
 use serde::Serialize;
 
-use crate::num::Ratio;
 use crate::pipeline::{Batch, Lead, NONE};
 use crate::rules::Rules;
+use crate::shares::{Earlier, Shares};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -112,15 +112,16 @@ enum Owner {
 pub struct Memory {
     /// The as-of date (a day number).
     pub as_of: i32,
-    /// Whether a ledger was read (loads then scale by presence).
+    /// Whether a ledger was read.
     pub ledger: bool,
-    /// Per rep of the rules: leads taken in the balance window in earlier runs.
+    /// Per rep of the rules: leads taken in the balance window in earlier
+    /// runs, under the rep's current team.
     pub window_taken: Vec<u64>,
     /// Per rep of the rules: leads taken in earlier runs in the periods of
     /// `rules::LIMIT_DAYS` (day, week, month ending on the as-of date).
     pub period_taken: Vec<[u64; 3]>,
-    /// Per rep of the rules: the balance window's days it is present (not away).
-    pub present_days: Vec<u64>,
+    /// What earlier runs in the balance window entitle each rep to.
+    pub earlier: Earlier,
     /// Leads assigned before, by `Lead::index` (empty without a ledger):
     /// (team, rep) in the names of `Routed::team_name` and `Routed::rep_name`.
     pub before: Vec<Option<(Option<usize>, usize)>>,
@@ -133,7 +134,7 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// No ledger: this run alone; every rep is present all the window.
+    /// No ledger: this run alone.
     pub fn none(rules: &Rules, as_of: i32) -> Memory {
         let n = rules.reps.len();
         Memory {
@@ -141,7 +142,7 @@ impl Memory {
             ledger: false,
             window_taken: vec![0; n],
             period_taken: vec![[0; 3]; n],
-            present_days: vec![u64::from(rules.balance_days); n],
+            earlier: Earlier::new(rules),
             ..Memory::default()
         }
     }
@@ -198,6 +199,8 @@ pub struct Router<'a> {
     owners: Vec<Owner>,
     /// The reps of each team, in file order.
     team_reps: Vec<Vec<usize>>,
+    /// What each rep is entitled to: loads are `taken / entitled`.
+    shares: Shares,
     /// A reusable buffer: routing a lead allocates nothing.
     candidates: std::cell::RefCell<Vec<usize>>,
 }
@@ -220,7 +223,17 @@ impl<'a> Router<'a> {
         let team_reps = (0..rules.teams.len())
             .map(|t| (0..rules.reps.len()).filter(|&r| rules.reps[r].team == t).collect())
             .collect();
-        Router { rules, memory, taken: vec![0; rules.reps.len()], owners, team_reps, candidates: Default::default() }
+        let on_roster: Vec<bool> = rules.reps.iter().map(|r| on_roster(r, memory.as_of)).collect();
+        let shares = Shares::new(rules, &memory.earlier, &on_roster);
+        Router {
+            rules,
+            memory,
+            taken: vec![0; rules.reps.len()],
+            owners,
+            team_reps,
+            shares,
+            candidates: Default::default(),
+        }
     }
 
     pub fn taken(&self) -> &[u64] {
@@ -277,6 +290,8 @@ impl<'a> Router<'a> {
         while let Some(t) = team {
             if let Some((rep, reason)) = self.try_team(batch, lead, t, bits, trace.as_deref_mut()) {
                 self.taken[rep] += 1;
+                // The roster's shares of this lead count for the leads after it.
+                self.shares.took(t);
                 if lead.account != NONE && self.owners[lead.account as usize] == Owner::Unset {
                     self.owners[lead.account as usize] = Owner::InRun(rep);
                 }
@@ -314,37 +329,18 @@ impl<'a> Router<'a> {
         self.memory.window_taken[r] + self.taken[r]
     }
 
-    /// A candidate's load: taken / (weight × present), present being the
-    /// share of the balance window's days the rep is not away (1 without a
-    /// ledger); exact.
-    fn load(&self, r: usize) -> Ratio {
-        let days = u64::from(self.rules.balance_days);
-        let present = self.memory.present_days[r].clamp(1, days);
-        let num = self.window_taken(r) as i128 * crate::num::DEC_SCALE;
-        let weight = self.rules.reps[r].weight.0;
-        if present == days {
-            // Present all the window (always without a ledger): taken / weight.
-            return Ratio { num, den: weight };
-        }
-        // taken × days / (weight × present); a weight near the largest allowed
-        // (10^20) times `present` would not fit: then the days are divided
-        // out of the numerator instead (rounded down).
-        match (num.checked_mul(days as i128), weight.checked_mul(present as i128)) {
-            (Some(n), Some(d)) => Ratio { num: n, den: d },
-            _ => Ratio { num: num * days as i128 / present as i128, den: weight },
-        }
+    /// Rep `r` against rep `o` of team `t` by load (taken / entitled), exactly.
+    fn cmp_load(&self, t: usize, r: usize, o: usize) -> std::cmp::Ordering {
+        self.shares.cmp(t, (r, self.window_taken(r)), (o, self.window_taken(o)))
     }
 
-    /// The load as `explain` shows it: `taken/weight`, and `/present` with a ledger.
-    fn load_text(&self, r: usize) -> String {
-        let rep = &self.rules.reps[r];
-        let base = format!("{}/{}", self.window_taken(r), rep.weight);
-        let days = u64::from(self.rules.balance_days);
-        let present = self.memory.present_days[r];
-        if present == days {
-            base
+    /// The load as `explain` shows it: `taken/entitled` with a ledger;
+    /// without one `taken/weight`, which orders the reps the same way.
+    fn load_text(&self, t: usize, r: usize) -> String {
+        if self.memory.ledger {
+            format!("{}/{}", self.window_taken(r), self.shares.entitled_text(t, r))
         } else {
-            format!("{} / ({} × {present}/{days} days present)", self.window_taken(r), rep.weight)
+            format!("{}/{}", self.window_taken(r), self.rules.reps[r].weight)
         }
     }
 
@@ -398,7 +394,6 @@ impl<'a> Router<'a> {
             why.is_none()
         }));
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
-        let load = |r: usize| self.load(r);
         let owner = match (lead.account, plan.account_col) {
             (a, Some(_)) if a != NONE => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
@@ -415,7 +410,7 @@ impl<'a> Router<'a> {
             let mut best = candidates[0];
             for &r in &candidates[1..] {
                 let (fr, fb) = (fit(r), fit(best));
-                if fr > fb || fr == fb && load(r) < load(best) {
+                if fr > fb || fr == fb && self.cmp_load(t, r, best) == std::cmp::Ordering::Less {
                     best = r;
                 }
             }
@@ -427,7 +422,7 @@ impl<'a> Router<'a> {
                 team: self.rules.teams[t].name.clone(),
                 candidates: candidates
                     .iter()
-                    .map(|&r| CandidateView { rep: name(r), fit: fit(r), load: self.load_text(r) })
+                    .map(|&r| CandidateView { rep: name(r), fit: fit(r), load: self.load_text(t, r) })
                     .collect(),
                 excluded,
                 chosen: choice.map(|(r, _)| name(r)),
@@ -480,4 +475,11 @@ pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::owners::Owners, m
     let assignments = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
     let taken = router.taken().to_vec();
     Routed { assignments, taken, memory }
+}
+
+/// Whether rep `rep` is on a run's roster of its team on `day`: it could take
+/// leads (active, not away, `capacity` and every limit above 0). Its shares
+/// of the team's leads count for it (SPEC §6.1).
+pub fn on_roster(rep: &crate::rules::Rep, day: i32) -> bool {
+    rep.active && !rep.away_on(day) && rep.limits.iter().all(|(_, v)| v > 0)
 }

@@ -53,6 +53,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     let memory = match &mut ledger {
         Some(RunLedger::Write(l)) => {
             l.lock()?;
+            l.settle_rosters(rules)?;
             read_memory(Some(l), rules, &batch, as_of)?
         }
         Some(RunLedger::Read(l, _)) => read_memory(l.as_ref(), rules, &batch, as_of)?,

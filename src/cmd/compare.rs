@@ -90,7 +90,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
-    let text: String = cmp.warnings.iter().map(|w| format!("leadroute: warning: {w}\n")).collect();
+    let text = output::warning_lines(&cmp.warnings);
     // The outputs are written: a warning that cannot be printed changes nothing.
     let _ = output::write_stderr(&text);
     Ok(Exit::after(ba.rejects.len()))

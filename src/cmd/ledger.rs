@@ -5,14 +5,15 @@
 //! interleave with a run, and a failure or a kill leaves the ledger as it was.
 //!
 //! What the contract leaves open, settled here:
-//! - `prune` removes the assignments (and the per-rep counts that loads and
-//!   limits read) of the runs dated before DATE, and keeps those runs' rows in
-//!   `runs` unchanged, `assigned` included: run numbers are never reused, and
-//!   `ledger runs` stays the history of what each run did, while `ledger
-//!   export` shows what the ledger still remembers.
+//! - `prune` removes the assignments (and the per-rep counts and rosters that
+//!   loads and limits read) of the runs dated before DATE and keeps those
+//!   runs' rows in `runs` with `assigned` 0: run numbers are never reused. A
+//!   lead whose latest row goes keeps it as a memory (run 0, reason
+//!   `remembered`, no score or stage), which `ledger export` does not show.
 //! - `import` keeps the first row of a lead id, as an owners file keeps the
-//!   first row of an account; later rows of that id are skipped and counted.
-//!   Its run has an empty `rules_sha256`: no rules were used.
+//!   first row of an account; later rows of that id, and ids the ledger
+//!   already has, are skipped and counted. Its run has an empty
+//!   `rules_sha256` (no rules were used) and kind `import`.
 //! - `export --run N` and `undo --run N` of a run the ledger does not have
 //!   fail (exit 1) and list the last runs.
 
@@ -28,7 +29,7 @@ use crate::config::Decoration;
 use crate::date::{format_day, parse_as_of};
 use crate::error::{Error, Exit, thousands};
 use crate::input::{find_column, read_side_file};
-use crate::ledger::{Ledger, Row, RunInfo, lookup_key, started_utc};
+use crate::ledger::{Ledger, Row, RunInfo, RunRep, lookup_key, started_utc};
 use crate::num::Cents;
 use crate::output::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
@@ -51,6 +52,9 @@ ORDER BY a.run, a.rowid";
 
 /// The reason `import` records.
 const IMPORTED: &str = "imported";
+
+/// The reason of what `prune` keeps of a lead (run 0).
+const REMEMBERED: &str = "remembered";
 
 pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
     match cmd {
@@ -231,7 +235,9 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         skipped
             .push(format!("{} whose id came earlier in the file (the first row of an id is kept)", rows_of(repeated)));
     }
-    let skipped = if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) };
+    let joined = |skipped: &[String]| {
+        if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) }
+    };
 
     if rows.is_empty() {
         // Nothing to record: no empty run is added. A file that is not a
@@ -240,17 +246,47 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
         }
         let _ = output::write_stderr(&format!(
-            "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){skipped}; \
+            "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){}; \
              the ledger was not changed\n",
             a.ledger,
             a.csv,
-            rows_of(file.rows.len())
+            rows_of(file.rows.len()),
+            joined(&skipped)
         ));
         return Ok(());
     }
 
     let mut l = Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
     l.lock()?;
+    // An id the ledger has (assigned, or remembered after a prune) keeps
+    // what it has: importing it again would count it twice.
+    let known = |id: &str| -> rusqlite::Result<bool> {
+        let mut st = l.conn().prepare_cached("SELECT 1 FROM assigned WHERE lead_id = ?1 LIMIT 1")?;
+        Ok(st.query_row([id], |_| Ok(())).optional()?.is_some())
+    };
+    let mut already = 0usize;
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in rows {
+        if known(row.lead_id).map_err(|e| l.sql(e))? {
+            already += 1;
+        } else {
+            fresh.push(row);
+        }
+    }
+    let rows = fresh;
+    if already > 0 {
+        skipped.push(format!("{} already in the ledger", rows_of(already)));
+    }
+    let skipped = joined(&skipped);
+    if rows.is_empty() {
+        // Nothing new: no empty run (the transaction is dropped, not committed).
+        let _ = output::write_stderr(&format!(
+            "leadroute: warning: {}: nothing imported from {}: every row with an id and a rep is already in the \
+             ledger{skipped}; the ledger was not changed\n",
+            a.ledger, a.csv
+        ));
+        return Ok(());
+    }
     let info = RunInfo {
         started: started_utc(Duration::ZERO),
         as_of: as_of.clone(),
@@ -258,11 +294,13 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         rules_sha256: String::new(),
         rows_read: file.rows.len() as u64,
         assigned: rows.len() as u64,
+        kind: crate::ledger::kind::IMPORT,
     };
     let run = l.add_run(&info)?;
     let mut names = foldhash::HashMap::default();
     let reason = l.name_id(IMPORTED, &mut names)?;
-    let mut taken: foldhash::HashMap<i64, u64> = foldhash::HashMap::default();
+    // Per (team, rep): leads imported (team 0: none given).
+    let mut taken: std::collections::BTreeMap<(i64, i64), u64> = std::collections::BTreeMap::new();
     let mut range: Option<(i64, i64)> = None;
     let mut email_buf = String::new();
     for row in &rows {
@@ -286,10 +324,12 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             stage: None,
         })?;
         range = Some((range.map_or(id, |(first, _)| first), id));
-        *taken.entry(rep).or_default() += 1;
+        *taken.entry((team.unwrap_or(0), rep)).or_default() += 1;
     }
     l.set_rows(run, range)?;
-    l.add_run_reps(run, &taken)?;
+    let reps: Vec<RunRep> =
+        taken.into_iter().map(|((team, rep), taken)| RunRep { team, rep, taken, weight: None }).collect();
+    l.add_run_reps(run, &reps)?;
     print(&format!(
         "{}: imported {} as run {run} (as of {as_of}){skipped}\n",
         a.ledger,
@@ -325,42 +365,136 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
     commit(&mut l)
 }
 
-/// `ledger prune`: removes the assignments of the runs dated before a day.
+/// `ledger prune`: removes the assignments of the runs dated before a day;
+/// a lead whose latest row goes is remembered (SPEC §6.3) unless `--forget`.
 fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let before = date_arg("--before", &a.before)?;
+    let before_day = parse_as_of(&before).unwrap_or(0);
     let nothing =
         || print(&format!("{}: nothing to prune: no assignments with an as-of date before {before}\n", a.ledger));
     let Some(mut l) = open_to_change(&a.ledger, a.wait)? else { return nothing() };
     l.lock()?;
-    let steps = |l: &Ledger| -> rusqlite::Result<(usize, i64)> {
+    let mut names = foldhash::HashMap::default();
+    let remembered = l.name_id(REMEMBERED, &mut names)?;
+    let steps = |l: &Ledger| -> rusqlite::Result<Pruned> {
         let conn = l.conn();
-        // Run by run, each by its row range: no scan of the table.
-        let old: Vec<i64> = conn
-            .prepare("SELECT run FROM runs WHERE as_of < ?1")?
-            .query_map([&before], |r| r.get(0))?
+        // The rows that go: the old runs' (each by its row range: no scan
+        // of the table), and the memories of earlier prunes.
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, \
+             as_of_day INTEGER NOT NULL, run INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS temp.gone_lead ON gone (lead_id);
+             DELETE FROM temp.gone;",
+        )?;
+        let old: Vec<(i64, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT run, first_row, last_row FROM runs WHERE as_of < ?1")?
+            .query_map([&before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut n = 0;
-        for &run in &old {
-            n += crate::ledger::delete_run_rows(conn, run)?;
+        let mut removed = 0;
+        for &(run, first, last) in &old {
+            let (first, last) = (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN));
+            removed += conn.execute(
+                "INSERT INTO temp.gone SELECT rowid, lead_id, as_of_day, run FROM assigned \
+                 WHERE rowid BETWEEN ?1 AND ?2 AND run = ?3",
+                params![first, last, run],
+            )?;
         }
-        conn.execute("UPDATE runs SET first_row = NULL, last_row = NULL WHERE as_of < ?1", [&before])?;
-        Ok((n, old.len() as i64))
+        conn.execute("INSERT INTO temp.gone SELECT rowid, lead_id, as_of_day, 0 FROM assigned WHERE run = 0", [])?;
+        // What is kept of a lead: its latest row, when no row of it stays
+        // (and, with --forget, only when dated on or after DATE).
+        // A lead's latest row, when no row of it stays: its memory (with
+        // --forget, only when dated on or after DATE).
+        conn.execute_batch(
+            "CREATE TEMP TABLE latest AS SELECT g.id, g.as_of_day, g.run FROM temp.gone g \
+             WHERE NOT EXISTS (SELECT 1 FROM temp.gone h WHERE h.lead_id = g.lead_id \
+                 AND (h.as_of_day, h.run, h.id) > (g.as_of_day, g.run, g.id)) \
+             AND NOT EXISTS (SELECT 1 FROM assigned x WHERE x.lead_id = g.lead_id \
+                 AND x.rowid NOT IN (SELECT id FROM temp.gone))",
+        )?;
+        if a.forget {
+            conn.execute("DELETE FROM temp.latest WHERE as_of_day < ?1", [before_day])?;
+        }
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n.max(0) as usize);
+        let new_memories = count("SELECT count(*) FROM temp.latest WHERE run <> 0")?;
+        conn.execute(
+            "UPDATE assigned SET run = 0, reason = ?1, score = NULL, stage = NULL \
+             WHERE rowid IN (SELECT id FROM temp.latest WHERE run <> 0)",
+            [remembered],
+        )?;
+        let forgotten = conn.execute(
+            "DELETE FROM assigned WHERE run = 0 AND rowid IN (SELECT id FROM temp.gone) \
+             AND rowid NOT IN (SELECT id FROM temp.latest)",
+            [],
+        )?;
+        conn.execute(
+            "DELETE FROM assigned WHERE run <> 0 AND rowid IN (SELECT id FROM temp.gone) \
+             AND rowid NOT IN (SELECT id FROM temp.latest)",
+            [],
+        )?;
+        for &(run, _, _) in &old {
+            // The per-rep counts and rosters that loads and limits read, and
+            // the warnings printed: nothing of these rows is left there.
+            conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+            conn.execute("DELETE FROM warned WHERE run = ?1", [run])?;
+        }
+        // `ledger runs` shows what each run still has: nothing.
+        conn.execute("UPDATE runs SET first_row = NULL, last_row = NULL, assigned = 0 WHERE as_of < ?1", [&before])?;
+        conn.execute_batch("DROP TABLE temp.latest; DELETE FROM temp.gone;")?;
+        Ok(Pruned { removed, runs: old.len(), remembered: new_memories, forgotten })
     };
-    let (n, runs) = steps(&l).map_err(|e| l.sql(e))?;
-    if n == 0 {
+    let p = steps(&l).map_err(|e| l.sql(e))?;
+    if p.removed == 0 && p.forgotten == 0 {
         // The per-rep counts of runs without assignments (all pruned
         // before) are gone too; nothing else changed.
         nothing()?;
         return commit(&mut l);
     }
-    print(&format!(
-        "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads, limits, \
-         as `assigned_before` or as account owners (`ledger runs` still lists those runs)\n",
+    let size = |l: &Ledger| std::fs::metadata(&l.name).map(|m| m.len()).unwrap_or(0);
+    let was = size(&l);
+    let remembered = p.remembered;
+    let mut what = format!(
+        "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads or limits",
         a.ledger,
-        assignments(n as u64),
-        if runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(runs.max(0) as usize)) }
-    ))?;
-    commit(&mut l)
+        assignments(p.removed as u64),
+        if p.runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(p.runs)) }
+    );
+    if remembered > 0 {
+        what.push_str(&format!(
+            "; {} remembered (id, keys, team, rep): an export that still holds them keeps them `assigned_before`, \
+             and their accounts keep their owners",
+            leads_of(remembered)
+        ));
+    }
+    if p.forgotten > 0 {
+        what.push_str(&format!("; forgot {} (routed again when they come back)", leads_of(p.forgotten)));
+    }
+    commit(&mut l)?;
+    // Give the space back (outside the transaction; the lock is still held).
+    let vacuumed = l.conn().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+    let now = size(&l);
+    match vacuumed {
+        Ok(()) => what.push_str(&format!(
+            "; gave back {} bytes (the file has {})\n",
+            thousands(was.saturating_sub(now) as usize),
+            thousands(now as usize)
+        )),
+        Err(e) => what.push_str(&format!("; the space was not given back ({e}): it is reused by later runs\n")),
+    }
+    print(&what)
+}
+
+/// What `prune` did: rows of old runs removed, runs pruned, leads newly
+/// remembered, memories dropped (forgotten, or a lead with a newer row).
+struct Pruned {
+    removed: usize,
+    runs: usize,
+    remembered: usize,
+    forgotten: usize,
+}
+
+/// `1 lead`, `3 leads`.
+fn leads_of(n: usize) -> String {
+    if n == 1 { "1 lead".into() } else { format!("{} leads", thousands(n)) }
 }
 
 /// A ledger to read: an error when the file does not exist; `None` when it

@@ -173,6 +173,14 @@ impl Scored<'_> {
         if let Some(i) = self.rejects {
             self.outputs.write(i, |w| output::csv::write_rejects(w, rules, batch))?;
         }
+        // The problems to print after the commit (SPEC §7.1).
+        let mut warnings = match routed {
+            Some(_) => {
+                let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
+                output::warnings::warnings(rules, batch, routed, unknown.as_ref(), path)
+            }
+            None => Vec::new(),
+        };
         // The run's rows go into the ledger's open transaction now; it is
         // committed below, after every output is complete and just before
         // they are renamed into place.
@@ -185,8 +193,25 @@ impl Scored<'_> {
                     rules_sha256: rules.digest.clone(),
                     rows_read: batch.rows_read,
                     assigned: 0,
+                    kind: crate::ledger::kind::ASSIGN,
                 };
-                Some(l.record(rules, batch, routed, info)?)
+                let run = l.record(rules, batch, routed, info)?;
+                // A condition is printed once per as-of date: what earlier
+                // runs of the day printed is left out, and what this one
+                // prints is recorded with it.
+                let day = self.cfg.as_of;
+                let printed = l.warned(day)?;
+                warnings.retain(|w| {
+                    w.key
+                        .as_ref()
+                        .is_none_or(|(k, subject)| !printed.contains(&(k.as_str().to_string(), subject.clone())))
+                });
+                l.add_warned(
+                    run,
+                    day,
+                    warnings.iter().filter_map(|w| w.key.as_ref()).map(|(k, s)| (k.as_str(), s.as_str())),
+                )?;
+                Some(run)
             }
             _ => None,
         };
@@ -251,9 +276,8 @@ impl Scored<'_> {
         }
         self.phases.mark("commit");
         self.phases.report();
-        let mut problems = if routed.is_some() {
-            let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
-            output::warnings::problems(rules, batch, routed, unknown.as_ref(), path)
+        let mut problems: Vec<String> = if routed.is_some() {
+            warnings.into_iter().map(|w| w.text).collect()
         } else {
             crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect()
         };

@@ -10,10 +10,11 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use rusqlite::params;
 
-use super::Ledger;
+use super::{Ledger, kind};
 use crate::date::{format_day, parse_as_of};
 use crate::identity::{account_key, email_account, email_key, lower_into};
 use crate::input::RecordReader;
+use crate::num::{Dec, parse_cell_number};
 use crate::pipeline::Batch;
 use crate::route::Memory;
 use crate::rules::{AccountMatch, LIMIT_DAYS, Rules};
@@ -35,42 +36,10 @@ pub fn read_memory(
 ) -> Result<Memory, crate::error::Error> {
     let mut m = Memory::none(rules, as_of);
     m.ledger = true;
-    let first_day = as_of - (rules.balance_days as i32 - 1);
-    // Dates are compared as the ledger writes them: from 0001-01-01.
-    let earliest = crate::date::day_number(1, 1, 1).unwrap_or(i32::MIN);
-    m.present_days = rules.reps.iter().map(|r| r.days_present(first_day, as_of)).collect();
     let Some(l) = ledger else { return Ok(m) };
     let rep_of: HashMap<&str, usize> = rules.reps.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-
-    // Loads and limits: leads per rep per day, from the runs in the longest period.
-    let longest = LIMIT_DAYS.iter().map(|&(_, d)| d as i32).max().unwrap_or(1).max(rules.balance_days as i32);
-    let mut st = l
-        .conn()
-        .prepare(
-            "SELECT r.as_of, n.name, sum(c.taken) FROM run_reps c JOIN runs r ON r.run = c.run \
-             JOIN names n ON n.id = c.rep WHERE r.as_of BETWEEN ?1 AND ?2 GROUP BY r.as_of, n.name",
-        )
-        .map_err(|e| l.sql(e))?;
-    let from = (as_of - (longest - 1)).max(earliest);
-    let mut rows = st.query(params![format_day(from), format_day(as_of)]).map_err(|e| l.sql(e))?;
-    while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
-        let (day, rep, n): (String, String, i64) =
-            (row.get(0).map_err(|e| l.sql(e))?, row.get(1).map_err(|e| l.sql(e))?, row.get(2).map_err(|e| l.sql(e))?);
-        let (Some(day), Some(&r)) = (parse_as_of(&day), rep_of.get(rep.as_str())) else { continue };
-        let n = n.max(0) as u64;
-        if day >= first_day {
-            m.window_taken[r] += n;
-        }
-        for (k, &(_, days)) in LIMIT_DAYS.iter().enumerate() {
-            if day > as_of - days as i32 {
-                m.period_taken[r][k] += n;
-            }
-        }
-    }
-    drop(rows);
-    drop(st);
-
     let names = names(l)?;
+    loads(l, rules, &names, &rep_of, &mut m)?;
     let days = run_days(l)?;
     let size: i64 = l
         .conn()
@@ -88,6 +57,117 @@ pub fn read_memory(
         owners(&reading, &mut m)?;
     }
     Ok(m)
+}
+
+/// Loads and limits (SPEC §6.1): per rep, the leads taken in each limit's
+/// period, and in the balance window under its current team with what the
+/// window's rosters entitle it to; from the runs of the longest period.
+fn loads(
+    l: &Ledger,
+    rules: &Rules,
+    names: &HashMap<i64, String>,
+    rep_of: &HashMap<&str, usize>,
+    m: &mut Memory,
+) -> Result<(), crate::error::Error> {
+    let as_of = m.as_of;
+    let first_day = as_of - (rules.balance_days as i32 - 1);
+    // Dates are compared as the ledger writes them: from 0001-01-01.
+    let earliest = crate::date::day_number(1, 1, 1).unwrap_or(i32::MIN);
+    let longest = LIMIT_DAYS.iter().map(|&(_, d)| d as i32).max().unwrap_or(1).max(rules.balance_days as i32);
+    let team_of: HashMap<&str, usize> = rules.teams.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let name = |id: i64| names.get(&id).map(String::as_str);
+    // The rules' rep a row's rep is now, when it is in the row's team (or
+    // the row has none: an import without --team).
+    let current = |team: i64, rep: i64| -> Option<usize> {
+        let r = *rep_of.get(name(rep)?)?;
+        (team == 0 || name(team).and_then(|t| team_of.get(t)) == Some(&rules.reps[r].team)).then_some(r)
+    };
+    let mut st = l
+        .conn()
+        .prepare(
+            "SELECT r.run, r.as_of, r.kind, c.team, c.rep, c.taken, c.weight FROM runs r \
+             JOIN run_reps c ON c.run = r.run WHERE r.as_of BETWEEN ?1 AND ?2 ORDER BY r.run, c.team",
+        )
+        .map_err(|e| l.sql(e))?;
+    let from = (as_of - (longest - 1)).max(earliest);
+    let mut rows = st.query(params![format_day(from), format_day(as_of)]).map_err(|e| l.sql(e))?;
+    // One run's rows of one team: (run, team) and its roster, leads taken.
+    let mut group: Option<(i64, i64)> = None;
+    let mut roster: Vec<(Option<usize>, Dec)> = Vec::new();
+    let mut team_taken = 0u64;
+    let flush = |earlier: &mut crate::shares::Earlier,
+                 group: Option<(i64, i64)>,
+                 roster: &mut Vec<(Option<usize>, Dec)>,
+                 n: &mut u64| {
+        if let Some((_, team)) = group
+            && let Some(&t) = name(team).and_then(|t| team_of.get(t))
+        {
+            earlier.add_roster(t, *n, roster);
+        }
+        roster.clear();
+        *n = 0;
+    };
+    while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+        let read = || -> rusqlite::Result<_> {
+            let kind = row.get_ref(2)?.as_str()?.to_string();
+            let weight = row.get_ref(6)?.as_str_or_null()?.and_then(|w| parse_cell_number(w, b'.'));
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, kind, row.get(3)?, row.get(4)?, row.get(5)?, weight))
+        };
+        let (run, day, kind, team, rep, n, weight): (i64, String, String, i64, i64, i64, Option<Dec>) =
+            read().map_err(|e| l.sql(e))?;
+        let Some(day) = parse_as_of(&day) else { continue };
+        let n = n.max(0) as u64;
+        let r = name(rep).and_then(|n| rep_of.get(n).copied());
+        if let Some(r) = r {
+            for (k, &(_, days)) in LIMIT_DAYS.iter().enumerate() {
+                if day > as_of - days as i32 {
+                    m.period_taken[r][k] += n;
+                }
+            }
+        }
+        if day < first_day {
+            continue;
+        }
+        let now = current(team, rep);
+        if let Some(r) = now {
+            m.window_taken[r] += n;
+        }
+        match kind.as_str() {
+            kind::IMPORT => {
+                if let Some(r) = now {
+                    m.earlier.add_imported(r, n);
+                }
+            }
+            _ => {
+                if group != Some((run, team)) {
+                    flush(&mut m.earlier, group, &mut roster, &mut team_taken);
+                    group = Some((run, team));
+                    // A run of schema version 1: its roster is every rep of
+                    // these rules in the team, not away on its date.
+                    if kind == kind::V1
+                        && let Some(&t) = name(team).and_then(|t| team_of.get(t))
+                    {
+                        roster.extend(
+                            rules
+                                .reps
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, p)| p.team == t && !p.away_on(day))
+                                .map(|(i, p)| (Some(i), p.weight)),
+                        );
+                    }
+                }
+                team_taken += n;
+                if kind != kind::V1
+                    && let Some(w) = weight
+                {
+                    roster.push((now, w));
+                }
+            }
+        }
+    }
+    flush(&mut m.earlier, group, &mut roster, &mut team_taken);
+    Ok(())
 }
 
 /// `names`: id to name.
@@ -236,7 +316,12 @@ struct Reading<'a> {
 }
 
 /// Where a row of run `run` sorts.
-fn order(days: &HashMap<i64, i32>, run: i64, row: i64) -> Order {
+/// A memory that `prune` kept (run 0) sorts by its own date, before any run
+/// of that day.
+fn order(days: &HashMap<i64, i32>, run: i64, row: i64, day: i32) -> Order {
+    if run == 0 {
+        return (day, 0, row);
+    }
     (days.get(&run).copied().unwrap_or(i32::MIN), run, row)
 }
 
@@ -289,8 +374,10 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
         let by_id = KeyIndex::new(keys.iter().map(|(_, id, _)| id.hash()));
         let by_email = KeyIndex::new(keys.iter().map(|(_, _, e)| e.hash()));
         drop(keys);
-        let mut st =
-            l.conn().prepare("SELECT lead_id, email_key, team, rep, run, rowid FROM assigned").map_err(|e| l.sql(e))?;
+        let mut st = l
+            .conn()
+            .prepare("SELECT lead_id, email_key, team, rep, run, rowid, as_of_day FROM assigned")
+            .map_err(|e| l.sql(e))?;
         let mut rows = st.query([]).map_err(|e| l.sql(e))?;
         while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
             let mut step = || -> rusqlite::Result<()> {
@@ -303,7 +390,7 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
                     return Ok(());
                 }
                 let (team, rep) = (row.get(2)?, row.get(3)?);
-                let order = order(days, row.get(4)?, row.get(5)?);
+                let order = order(days, row.get(4)?, row.get(5)?, row.get(6)?);
                 if let Some(k) = hit_id {
                     keep(&mut by_id_found, k, order, team, rep);
                 }
@@ -315,13 +402,13 @@ fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
             step().map_err(|e| l.sql(e))?;
         }
     } else {
-        let query = |column: &str| format!("SELECT team, rep, run, rowid FROM assigned WHERE {column} = ?1");
+        let query = |column: &str| format!("SELECT team, rep, run, rowid, as_of_day FROM assigned WHERE {column} = ?1");
         let mut by_id = l.conn().prepare(&query("lead_id")).map_err(|e| l.sql(e))?;
         let mut by_email = l.conn().prepare(&query("email_key")).map_err(|e| l.sql(e))?;
         let lookup = |st: &mut rusqlite::Statement, key: &str, k: usize, into: &mut Found| -> rusqlite::Result<()> {
             let mut rows = st.query([key])?;
             while let Some(row) = rows.next()? {
-                keep(into, k, order(days, row.get(2)?, row.get(3)?), row.get(0)?, row.get(1)?);
+                keep(into, k, order(days, row.get(2)?, row.get(3)?, row.get(4)?), row.get(0)?, row.get(1)?);
             }
             Ok(())
         };
@@ -439,7 +526,7 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     // than that account's earliest so far.
     // Returns whether the row was the first found for its account.
     let mut consider = |row: &rusqlite::Row, buf: &mut String| -> rusqlite::Result<bool> {
-        let order = order(days, row.get(3)?, row.get(4)?);
+        let order = order(days, row.get(3)?, row.get(4)?, row.get(6)?);
         let account = row.get_ref(0)?.as_str_or_null()?;
         let email = row.get_ref(1)?.as_str_or_null()?;
         if current_key(rules, account, email, buf)
@@ -450,7 +537,7 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
         }
         Ok(false)
     };
-    let columns = "SELECT account, email, rep, run, rowid, account_key FROM assigned";
+    let columns = "SELECT account, email, rep, run, rowid, account_key, as_of_day FROM assigned";
     if size <= wanted.len() as i64 * POINT_LOOKUP_RATIO {
         let mut st = l.conn().prepare(&format!("{columns} WHERE account_key IS NOT NULL")).map_err(|e| l.sql(e))?;
         let mut rows = st.query([]).map_err(|e| l.sql(e))?;

@@ -23,11 +23,15 @@ use crate::error::Error;
 pub const APPLICATION_ID: i64 = 0x4C52_444C;
 
 /// The schema version this leadroute writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
-/// Version 1. Names (teams, reps, reasons, stages) are stored once in
+/// Version 2. Names (teams, reps, reasons, stages) are stored once in
 /// `names`; `assigned` refers to them by id, which keeps a row near 60 bytes.
 /// The `assignments` view shows the rows with their names, for people.
+/// `run_reps` holds, per run, team and rep, the leads taken and (`weight`
+/// not NULL) the run's roster: what loads count (SPEC §6.1). Rows of
+/// `assigned` with run 0 are what `prune` keeps of a lead (§6.3); `warned`
+/// is what the runs of a day have printed (§7.1).
 const SCHEMA: &str = "
 CREATE TABLE runs (
     run          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,7 +42,8 @@ CREATE TABLE runs (
     rows_read    INTEGER NOT NULL,
     assigned     INTEGER NOT NULL,
     first_row    INTEGER,
-    last_row     INTEGER
+    last_row     INTEGER,
+    kind         TEXT NOT NULL DEFAULT 'assign'
 );
 CREATE INDEX runs_as_of ON runs (as_of);
 CREATE TABLE names (
@@ -62,11 +67,21 @@ CREATE TABLE assigned (
 CREATE INDEX assigned_lead ON assigned (lead_id);
 CREATE INDEX assigned_account ON assigned (account_key, as_of_day, run) WHERE account_key IS NOT NULL;
 CREATE INDEX assigned_email ON assigned (email_key) WHERE email_key IS NOT NULL;
+CREATE INDEX assigned_memory ON assigned (as_of_day) WHERE run = 0;
 CREATE TABLE run_reps (
-    run   INTEGER NOT NULL,
-    rep   INTEGER NOT NULL,
-    taken INTEGER NOT NULL,
-    PRIMARY KEY (run, rep)
+    run    INTEGER NOT NULL,
+    team   INTEGER NOT NULL,
+    rep    INTEGER NOT NULL,
+    taken  INTEGER NOT NULL,
+    weight TEXT,
+    PRIMARY KEY (run, team, rep)
+) WITHOUT ROWID;
+CREATE TABLE warned (
+    as_of_day INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    run       INTEGER NOT NULL,
+    PRIMARY KEY (as_of_day, kind, subject)
 ) WITHOUT ROWID;
 CREATE VIEW assignments AS
 SELECT a.run, r.as_of, a.lead_id, a.account, a.email, t.name AS team, p.name AS rep,
@@ -78,6 +93,46 @@ JOIN names p ON p.id = a.rep
 JOIN names w ON w.id = a.reason
 LEFT JOIN names s ON s.id = a.stage;
 ";
+
+/// Version 1 to 2: leads taken per run, team and rep (from `assigned`, the
+/// team of each row); runs of version 1 are of kind `v1` until a run with
+/// rules gives them their roster (`settle_rosters`); imports (no rules
+/// digest) are of kind `import`; the memory index and `warned` are new.
+const UPGRADE_FROM_1: &str = "
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'assign';
+UPDATE runs SET kind = CASE WHEN rules_sha256 = '' THEN 'import' ELSE 'v1' END;
+CREATE TABLE run_reps_2 (
+    run    INTEGER NOT NULL,
+    team   INTEGER NOT NULL,
+    rep    INTEGER NOT NULL,
+    taken  INTEGER NOT NULL,
+    weight TEXT,
+    PRIMARY KEY (run, team, rep)
+) WITHOUT ROWID;
+INSERT INTO run_reps_2 (run, team, rep, taken)
+    SELECT run, coalesce(team, 0), rep, count(*) FROM assigned GROUP BY run, coalesce(team, 0), rep;
+DROP TABLE run_reps;
+ALTER TABLE run_reps_2 RENAME TO run_reps;
+CREATE INDEX assigned_memory ON assigned (as_of_day) WHERE run = 0;
+CREATE TABLE warned (
+    as_of_day INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    run       INTEGER NOT NULL,
+    PRIMARY KEY (as_of_day, kind, subject)
+) WITHOUT ROWID;
+PRAGMA user_version = 2;
+";
+
+/// What kind of run a `runs` row is.
+pub mod kind {
+    /// `assign`: its roster is in `run_reps`.
+    pub const ASSIGN: &str = "assign";
+    /// `ledger import`: each lead entitles its rep to itself.
+    pub const IMPORT: &str = "import";
+    /// Recorded by schema version 1, its roster not yet given (see `settle_rosters`).
+    pub const V1: &str = "v1";
+}
 
 /// An open ledger.
 pub struct Ledger {
@@ -267,9 +322,13 @@ impl Ledger {
     }
 
     /// Upgrades an older schema in place (inside the run's transaction).
-    /// Version 1 is the first; later versions add their steps here.
     fn upgrade(&self, from: i64) -> Result<(), Error> {
-        Err(self.fail(format!("has schema version {from}, which no leadroute wrote; it was left untouched")))
+        if from != 1 {
+            return Err(
+                self.fail(format!("has schema version {from}, which no leadroute wrote; it was left untouched"))
+            );
+        }
+        self.conn.execute_batch(UPGRADE_FROM_1).map_err(|e| self.sql(e))
     }
 
     /// Makes the transaction durable: the run is recorded.
@@ -325,8 +384,17 @@ impl Ledger {
     pub fn add_run(&self, run: &RunInfo) -> Result<i64, Error> {
         self.conn
             .execute(
-                "INSERT INTO runs (started, as_of, input, rules_sha256, rows_read, assigned) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![run.started, run.as_of, run.input, run.rules_sha256, run.rows_read as i64, run.assigned as i64],
+                "INSERT INTO runs (started, as_of, input, rules_sha256, rows_read, assigned, kind) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    run.started,
+                    run.as_of,
+                    run.input,
+                    run.rules_sha256,
+                    run.rows_read as i64,
+                    run.assigned as i64,
+                    run.kind
+                ],
             )
             .map_err(|e| self.sql(e))?;
         Ok(self.conn.last_insert_rowid())
@@ -343,16 +411,85 @@ impl Ledger {
         Ok(())
     }
 
-    /// Records how many leads each rep took in a run (what loads and limits count).
-    pub fn add_run_reps(&self, run: i64, counts: &foldhash::HashMap<i64, u64>) -> Result<(), Error> {
+    /// Records, per team and rep (name ids; team 0: none), the leads the rep
+    /// took in a run and, when it was on the run's roster, its weight: what
+    /// loads and limits count.
+    pub fn add_run_reps(&self, run: i64, reps: &[RunRep]) -> Result<(), Error> {
         let mut st = self
             .conn
-            .prepare_cached("INSERT INTO run_reps (run, rep, taken) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT INTO run_reps (run, team, rep, taken, weight) VALUES (?1, ?2, ?3, ?4, ?5)")
             .map_err(|e| self.sql(e))?;
-        for (&rep, &n) in counts {
-            if n > 0 {
-                st.execute(params![run, rep, n as i64]).map_err(|e| self.sql(e))?;
+        for r in reps {
+            if r.taken > 0 || r.weight.is_some() {
+                st.execute(params![run, r.team, r.rep, r.taken as i64, r.weight]).map_err(|e| self.sql(e))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Gives the runs recorded by schema version 1 their rosters: every rep
+    /// of `rules` not away on the run's as-of date, under its team, with its
+    /// weight (SPEC §6.1). Once, in the run's transaction.
+    pub fn settle_rosters(&self, rules: &crate::rules::Rules) -> Result<(), Error> {
+        let steps = || -> Result<(), Error> {
+            let pending: Vec<(i64, String)> = self
+                .conn
+                .prepare("SELECT run, as_of FROM runs WHERE kind = ?1")
+                .and_then(|mut st| st.query_map([kind::V1], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(|e| self.sql(e))?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let mut cache = foldhash::HashMap::default();
+            let mut ids = Vec::with_capacity(rules.reps.len());
+            for r in &rules.reps {
+                ids.push((self.name_id(&rules.teams[r.team].name, &mut cache)?, self.name_id(&r.name, &mut cache)?));
+            }
+            let mut st = self
+                .conn
+                .prepare(
+                    "INSERT INTO run_reps (run, team, rep, taken, weight) VALUES (?1, ?2, ?3, 0, ?4) \
+                     ON CONFLICT (run, team, rep) DO UPDATE SET weight = excluded.weight",
+                )
+                .map_err(|e| self.sql(e))?;
+            for (run, as_of) in pending {
+                let Some(day) = crate::date::parse_as_of(&as_of) else { continue };
+                for (r, &(team, rep)) in rules.reps.iter().zip(&ids) {
+                    if !r.away_on(day) {
+                        st.execute(params![run, team, rep, r.weight.to_string()]).map_err(|e| self.sql(e))?;
+                    }
+                }
+            }
+            self.conn
+                .execute("UPDATE runs SET kind = ?1 WHERE kind = ?2", [kind::ASSIGN, kind::V1])
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        };
+        steps()
+    }
+
+    /// The warnings (kind, subject) that runs dated `day` have printed (SPEC §7.1).
+    pub fn warned(&self, day: i32) -> Result<std::collections::HashSet<(String, String)>, Error> {
+        let mut st =
+            self.conn.prepare("SELECT kind, subject FROM warned WHERE as_of_day = ?1").map_err(|e| self.sql(e))?;
+        let rows = st.query_map([day], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Records that run `run`, dated `day`, printed these warnings: the runs
+    /// after it that day do not print them again. Removed with the run.
+    pub fn add_warned<'a>(
+        &self,
+        run: i64,
+        day: i32,
+        keys: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), Error> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO warned (as_of_day, kind, subject, run) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(|e| self.sql(e))?;
+        for (kind, subject) in keys {
+            st.execute(params![day, kind, subject, run]).map_err(|e| self.sql(e))?;
         }
         Ok(())
     }
@@ -444,13 +581,19 @@ impl Ledger {
             rows = Some((rows.map_or(id, |(first, _)| first), id));
         }
         self.set_rows(run, rows)?;
-        let mut counts = foldhash::HashMap::default();
-        for (r, &n) in routed.taken.iter().enumerate() {
-            if n > 0 {
-                counts.insert(self.name_id(&rules.reps[r].name, &mut cache)?, n);
-            }
+        // Per rep: what it took (always in its own team) and, on the
+        // roster, its weight.
+        let day = routed.memory.as_of;
+        let mut reps = Vec::with_capacity(rules.reps.len());
+        for (r, rep) in rules.reps.iter().enumerate() {
+            reps.push(RunRep {
+                team: self.name_id(&rules.teams[rep.team].name, &mut cache)?,
+                rep: self.name_id(&rep.name, &mut cache)?,
+                taken: routed.taken[r],
+                weight: crate::route::on_roster(rep, day).then(|| rep.weight.to_string()),
+            });
         }
-        self.add_run_reps(run, &counts)?;
+        self.add_run_reps(run, &reps)?;
         Ok(run)
     }
 }
@@ -470,6 +613,7 @@ pub fn delete_run_rows(conn: &Connection, run: i64) -> rusqlite::Result<usize> {
         None => conn.execute("DELETE FROM assigned WHERE run = ?1", [run])?,
     };
     conn.execute("DELETE FROM run_reps WHERE run = ?1", [run])?;
+    conn.execute("DELETE FROM warned WHERE run = ?1", [run])?;
     Ok(n)
 }
 
@@ -482,6 +626,17 @@ pub struct RunInfo {
     pub rules_sha256: String,
     pub rows_read: u64,
     pub assigned: u64,
+    /// `kind::ASSIGN` or `kind::IMPORT`.
+    pub kind: &'static str,
+}
+
+/// One row of `run_reps`: name ids (team 0: none), leads taken, and the
+/// weight (as written in the rules) when the rep was on the run's roster.
+pub struct RunRep {
+    pub team: i64,
+    pub rep: i64,
+    pub taken: u64,
+    pub weight: Option<String>,
 }
 
 /// One row of `assigned`.

@@ -290,23 +290,6 @@ impl Rep {
     pub fn away_on(&self, day: i32) -> bool {
         self.away.iter().any(|&(from, to)| from <= day && day <= to)
     }
-
-    /// The days of `from..=to` on which the rep is not away (overlapping
-    /// ranges count once).
-    pub fn days_present(&self, from: i32, to: i32) -> u64 {
-        let mut ranges: Vec<(i32, i32)> =
-            self.away.iter().map(|&(a, b)| (a.max(from), b.min(to))).filter(|(a, b)| a <= b).collect();
-        ranges.sort_unstable();
-        let (mut away, mut end) = (0i64, i64::from(from) - 1);
-        for (a, b) in ranges {
-            let (a, b) = (i64::from(a).max(end + 1), i64::from(b));
-            if a <= b {
-                away += b - a + 1;
-                end = b;
-            }
-        }
-        (i64::from(to) - i64::from(from) + 1 - away).max(0) as u64
-    }
 }
 
 /// A rep's limits; `None` is no limit.
@@ -506,34 +489,4 @@ fn digest(text: &str, sets: &[String]) -> String {
         h.update(s.as_bytes());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rep(away: Vec<(i32, i32)>) -> Rep {
-        Rep {
-            name: "A".into(),
-            team: 0,
-            limits: Limits::default(),
-            weight: crate::num::Dec::from_int(1),
-            active: true,
-            require: vec![],
-            prefer: vec![],
-            reserve: 0,
-            away,
-        }
-    }
-
-    #[test]
-    fn days_present_counts_overlapping_and_clipped_ranges_once() {
-        // Window 1..=10: away 0..=2 (clipped to 1..=2), 4..=6 and 5..=8 (4..=8), 20..=30 (outside).
-        let r = rep(vec![(5, 8), (0, 2), (4, 6), (20, 30)]);
-        assert_eq!(r.days_present(1, 10), 10 - 2 - 5);
-        assert_eq!(rep(vec![]).days_present(1, 10), 10);
-        assert_eq!(rep(vec![(i32::MIN, i32::MAX)]).days_present(1, 10), 0);
-        // The largest window at the edges of the calendar: no overflow.
-        assert_eq!(rep(vec![(-800_000, -700_000)]).days_present(-719_162 - 36_499, -719_162), 36_500 - 36_500);
-    }
 }

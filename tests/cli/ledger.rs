@@ -166,21 +166,100 @@ fn per_day_holds_across_runs_and_the_leftovers_go_the_next_day() {
     );
 }
 
+/// Runs `days` daily runs of `per_day` leads each (ids `D<day>-<n>`, each
+/// its own account), day 1 being 2026-11-01, with the rules `rules(day)`;
+/// returns each day's reps in rank order.
+fn daily_runs(
+    wd: &Workdir,
+    days: std::ops::RangeInclusive<u32>,
+    per_day: usize,
+    rules: impl Fn(u32) -> String,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for day in days {
+        wd.write("rules.toml", rules(day));
+        let ids: Vec<String> = (0..per_day).map(|n| format!("D{day}-{n}")).collect();
+        wd.write("leads.csv", leads(&ids.iter().map(|i| (i.as_str(), i.as_str())).collect::<Vec<_>>()));
+        let rows = assign(wd, &format!("2026-11-{day:02}"), &[]);
+        out.push(column(&rows, "rep").concat());
+    }
+    out
+}
+
 #[test]
-fn a_rep_back_from_away_gets_leads_at_the_pace_of_the_others() {
-    // balance_days = 10; A was away 6 of the 10 days and took 2 leads: load
-    // 2 / 0.4 = 5. B was there all along and took 4: load 4. B takes the next.
+fn a_warning_is_printed_once_per_as_of_date() {
+    // SPEC §7.1: a five-minute job that reaches an intended per_day limit
+    // mails once, not every five minutes until midnight.
     let wd = Workdir::new();
-    let rules = RULES.replace("[[teams]]", "[routing]\nbalance_days = 10\n\n[[teams]]").replace(
-        "name = \"A\"\nteam = \"sales\"",
-        "name = \"A\"\nteam = \"sales\"\naway = [{ from = \"2026-11-11\", to = \"2026-11-16\" }]",
+    let one = RULES
+        .replace("[[reps]]\nname = \"B\"\nteam = \"sales\"\n", "")
+        .replace("[[reps]]\nname = \"C\"\nteam = \"sales\"\n", "");
+    wd.write(
+        "rules.toml",
+        one.replace("name = \"A\"\nteam = \"sales\"", "name = \"A\"\nteam = \"sales\"\nper_day = 1"),
     );
-    let rules = rules.replace("[[reps]]\nname = \"C\"\nteam = \"sales\"\n", "");
-    wd.write("rules.toml", &rules);
-    wd.write("leads.csv", "id,company,rep\nP1,x,A\nP2,x,A\nP3,y,B\nP4,y,B\nP5,z,B\nP6,z,B\n");
-    wd.run(&["ledger", "import", "led.db", "--as-of", "2026-11-18", "--id", "id", "--rep", "rep", "leads.csv"]).code(0);
-    wd.write("leads.csv", leads(&[("N1", "n1")]));
-    // explain shows both loads, A's with its presence.
+    let run = |day: &str, leads_csv: &str, extra: &[&str]| {
+        wd.write("leads.csv", leads_csv);
+        let mut args = vec!["assign", "-r", "rules.toml", "--ledger", "led.db", "--as-of", day, "-q", "-o", "o.csv"];
+        args.extend_from_slice(extra);
+        args.push("leads.csv");
+        wd.run(&args)
+    };
+    let no_capacity = |n: u32, first: &str| {
+        format!(
+            "leadroute: warning: {n} leads for team 'sales' got no_capacity: no rep there (or in its overflow) could \
+             take them (first: {first})\n"
+        )
+    };
+    let unserved = "leadroute: warning: team 'sales' received leads, but none of its reps could take one in this run \
+                    (all inactive, away, at capacity 0 or at a limit)\n";
+    // 10:00: A takes L1 and reaches her limit; L2 waits. Said once.
+    let first = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b")]), &[]);
+    assert_eq!(first.code(0).stderr, no_capacity(1, "L2"));
+    // 10:05, the same day: the same condition (with the team no rep could
+    // serve, one condition with it): silent; the summary still counts.
+    let later = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &["--summary-json", "s.json"]);
+    assert_eq!(later.code(0).stderr, "");
+    let json: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
+    assert_eq!(json["routing"]["reasons"]["no_capacity"], 2);
+    // A dry run, and a run without a ledger, print every warning.
+    let dry = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &["--dry-run"]);
+    assert_eq!(dry.code(0).stderr, format!("{}{unserved}", no_capacity(2, "L2")));
+    // A malformed row is said on every run; the rest stays quiet.
+    let bad = run("2026-11-20", "id,company,views\nL2,b,1\nL9,x,1,extra\n", &[]);
+    bad.code(3).stderr_has("1 malformed rows were rejected (first at line 3");
+    assert!(!bad.stderr.contains("no_capacity"), "{}", bad.stderr);
+    // The next day it is said again (A takes L2 there, L3 waits).
+    let next = run("2026-11-21", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &[]);
+    assert_eq!(next.code(0).stderr, no_capacity(1, "L3"));
+    assert_eq!(sql(&wd, "SELECT as_of_day, kind, subject, run FROM warned ORDER BY run").len(), 2);
+    // Undoing the run that said it forgets that it was said.
+    wd.run(&["ledger", "undo", "led.db", "--run", "4"]).code(0);
+    let again = run("2026-11-21", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &[]);
+    assert_eq!(again.code(0).stderr, no_capacity(1, "L3"));
+}
+
+#[test]
+fn a_rep_back_from_two_weeks_away_takes_her_share_not_the_whole_day() {
+    // Three equal reps, nine leads a day; C away 2026-11-05 to 11-18.
+    let wd = Workdir::new();
+    let away = RULES.replace(
+        "name = \"C\"\nteam = \"sales\"",
+        "name = \"C\"\nteam = \"sales\"\naway = [{ from = \"2026-11-05\", to = \"2026-11-18\" }]",
+    );
+    let days = daily_runs(&wd, 1..=19, 9, |_| away.clone());
+    assert_eq!(days[0], "ABCABCABC");
+    // While C is away A and B share the days: 63 leads each in 14 days.
+    assert!(days[4..18].iter().all(|d| !d.contains('C') && d.len() == 9), "{days:?}");
+    // Day 19, C is back. Before it: A 75 taken / 75 entitled (12 of days
+    // 1-4, 63 of days 5-18), B the same, C 12 / 12 (C was on no roster while
+    // away): all at 1, A first. Then each is entitled to a third more: A
+    // 76/75⅓, B 75/75⅓, C 12/12⅓ (the lowest): C; then A 76/75⅔, B 75/75⅔
+    // (lowest), C 13/12⅔: B. And so on: three each. (`taken / (weight ×
+    // present)` gave C all nine: 12 × 30/16 days = 22.5 against 75.)
+    assert_eq!(days[18], "ACBACBACB");
+    // explain shows taken / entitled.
+    wd.write("leads.csv", leads(&[("E1", "e1")]));
     let run = wd.run(&[
         "explain",
         "-r",
@@ -188,42 +267,135 @@ fn a_rep_back_from_away_gets_leads_at_the_pace_of_the_others() {
         "--ledger",
         "led.db",
         "--as-of",
-        "2026-11-20",
+        "2026-11-19",
         "--id",
-        "N1",
+        "E1",
         "leads.csv",
     ]);
-    run.code(0);
-    assert!(run.stdout.contains("4/10 days present"), "{}", run.stdout);
-    let rows = assign(&wd, "2026-11-20", &[]);
-    assert_eq!(column(&rows, "rep"), ["B"]);
-    // Without the presence scaling A (2 leads) would have won: with away removed it does.
-    let plain = rules.replace("away = [{ from = \"2026-11-11\", to = \"2026-11-16\" }]", "");
-    wd.write("rules2.toml", plain);
-    let args = ["assign", "-r", "rules2.toml", "--ledger", "led.db", "--dry-run", "--as-of", "2026-11-20"];
-    let dry_run = || wd.run(&[&args[..], &["-q", "-o", "dry.csv", "leads.csv"]].concat()).code(0).code;
-    dry_run();
-    // N1 is recorded (to B) by the first run, so the dry run sees it assigned before.
-    assert_eq!(column(&wd.csv("dry.csv"), "reason"), ["assigned_before"]);
-    wd.write("leads.csv", leads(&[("N2", "n2")]));
-    dry_run();
-    assert_eq!(column(&wd.csv("dry.csv"), "rep"), ["A"]);
+    run.code(0).stdout_has("candidates: A (prefer 0, load 78/78), B (prefer 0, load 78/78), C (prefer 0, load 15/15)");
+}
+
+#[test]
+fn a_rep_added_mid_window_continues_at_the_pace_of_the_others() {
+    // A and B take six leads a day for four days (12 each); C joins on day 5.
+    let wd = Workdir::new();
+    let without_c = RULES.replace("[[reps]]\nname = \"C\"\nteam = \"sales\"\n", "");
+    let days = daily_runs(&wd, 1..=4, 6, |_| without_c.clone());
+    assert_eq!(days, ["ABABAB"; 4]);
+    // Day 5: A 12/12, B 12/12, C 0/0 (0 / 0 is 0): C first; then C 1/⅓ = 3,
+    // A and B 12/12⅓: A; B 12/12⅔; A 13/13, B 13/13, C 1/1: A (listed first);
+    // then A 14/13⅓, B 13/13⅓, C 1/1⅓ (lowest): C; B 13/13⅔; A, C, B.
+    let days = daily_runs(&wd, 5..=5, 9, |_| RULES.to_string());
+    assert_eq!(days, ["CABACBACB"]);
+}
+
+#[test]
+fn a_rep_in_another_team_starts_at_zero_and_imports_entitle_their_rep() {
+    // SPEC §6.1: loads count only rows and rosters under the rep's current
+    // team; an imported lead entitles its rep to exactly that lead.
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    wd.write("crm.csv", "id,rep,team\nX1,A,sales\nX2,A,sales\nX3,B,old team\n");
     wd.run(&[
-        "assign",
-        "-r",
-        "rules.toml",
-        "--ledger",
+        "ledger",
+        "import",
         "led.db",
         "--as-of",
-        "2026-11-20",
-        "-q",
-        "-o",
-        "o.csv",
-        "leads.csv",
+        "2026-11-19",
+        "--id",
+        "id",
+        "--rep",
+        "rep",
+        "--team",
+        "team",
+        "crm.csv",
     ])
     .code(0);
-    // B has 5 now against A's 5 (2 / 0.4): a tie goes to the rep listed first.
-    assert_eq!(column(&wd.csv("o.csv"), "rep"), ["A"]);
+    // A: 2 taken / 2 entitled = 1; B: its lead was under another team: 0/0;
+    // C: 0/0. B first (listed before C); then each is entitled to a third
+    // more: A 2/2⅓, B 1/⅓, C 0/⅓ = 0: C; then A 2/2⅔ (lowest), B 1/⅔, C 1/⅔: A.
+    wd.write("leads.csv", leads(&[("N1", "n1"), ("N2", "n2"), ("N3", "n3")]));
+    let rows = assign(&wd, "2026-11-20", &[]);
+    assert_eq!(column(&rows, "rep"), ["B", "C", "A"]);
+}
+
+#[test]
+fn a_version_1_ledger_is_upgraded_in_place_and_its_runs_get_rosters() {
+    // Made by leadroute at commit 92f8cbb (schema version 1) with the rules
+    // below: run 1 on 2026-11-01 (L1-L6: A B C A B C), run 2 `ledger import`
+    // of X1 for A on 2026-11-02, run 3 on 2026-11-03 with C away (L7-L10:
+    // B A B A).
+    let wd = Workdir::new();
+    wd.write("led.db", include_bytes!("../fixtures/ledger-v1.db"));
+    let rules = RULES.replace(
+        "name = \"C\"\nteam = \"sales\"",
+        "name = \"C\"\nteam = \"sales\"\naway = [{ from = \"2026-11-03\", to = \"2026-11-03\" }]",
+    );
+    wd.write("rules.toml", &rules);
+    // A reader of an old ledger says what upgrades it, and changes nothing.
+    let before = std::fs::read(wd.path("led.db")).unwrap();
+    wd.write("leads.csv", leads(&[("N1", "n1"), ("N2", "n2"), ("N3", "n3"), ("L1", "c1")]));
+    wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--dry-run", "-q", "-o", "o.csv", "leads.csv"])
+        .code(1)
+        .stderr_has("led.db: is a ledger of schema version 1; a run with --ledger upgrades it");
+    assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
+    // The upgrading run. Rosters of the old runs: run 1 A, B, C; run 3 A and
+    // B (C is away on 2026-11-03 in these rules). Entitled: A 2 + 1 (the
+    // import) + 2 = 5 for 5 taken, B 2 + 2 = 4 for 4, C 2 for 2: all at 1,
+    // so A; then A 6/5⅓, B 4/4⅓, C 2/2⅓ (lowest): C; then B. L1 is kept.
+    let rows = assign(&wd, "2026-11-04", &[]);
+    assert_eq!(column(&rows, "rep"), ["A", "C", "B", "A"]);
+    assert_eq!(column(&rows, "reason"), ["balanced", "balanced", "balanced", "assigned_before"]);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["2"]]);
+    assert_eq!(
+        sql(&wd, "SELECT run, kind, assigned FROM runs ORDER BY run"),
+        [["1", "assign", "6"], ["2", "import", "1"], ["3", "assign", "4"], ["4", "assign", "3"]]
+    );
+    assert_eq!(
+        sql(
+            &wd,
+            "SELECT c.run, coalesce(t.name, ''), p.name, c.taken, coalesce(c.weight, '-') FROM run_reps c \
+             LEFT JOIN names t ON t.id = c.team JOIN names p ON p.id = c.rep ORDER BY c.run, p.name"
+        ),
+        [
+            ["1", "sales", "A", "2", "1"],
+            ["1", "sales", "B", "2", "1"],
+            ["1", "sales", "C", "2", "1"],
+            ["2", "", "A", "1", "-"],
+            ["3", "sales", "A", "2", "1"],
+            ["3", "sales", "B", "2", "1"],
+            ["4", "sales", "A", "1", "1"],
+            ["4", "sales", "B", "1", "1"],
+            ["4", "sales", "C", "1", "1"],
+        ]
+    );
+    // Everything else is as it was: the history, the view.
+    assert_eq!(sql(&wd, "SELECT count(*), count(DISTINCT lead_id) FROM assignments"), [["14", "14"]]);
+    assert_eq!(sql(&wd, "PRAGMA integrity_check"), [["ok"]]);
+}
+
+#[test]
+fn a_version_1_upgrade_is_undone_with_a_command_that_fails() {
+    // The upgrade runs inside the transaction of whatever took the lock: a
+    // `ledger undo` of a run that is not there fails, and the file is left
+    // byte for byte as it was, still version 1.
+    let wd = Workdir::new();
+    wd.write("led.db", include_bytes!("../fixtures/ledger-v1.db"));
+    let before = std::fs::read(wd.path("led.db")).unwrap();
+    wd.run(&["ledger", "undo", "led.db", "--run", "9"]).code(1).stderr_has("there is no run 9");
+    assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["1"]]);
+    // An undo that works upgrades it; the next run gives the old runs their rosters.
+    wd.run(&["ledger", "undo", "led.db", "--run", "3"]).code(0);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["2"]]);
+    assert_eq!(sql(&wd, "SELECT run, kind FROM runs ORDER BY run"), [["1", "v1"], ["2", "import"]]);
+    wd.write("rules.toml", RULES).write("leads.csv", leads(&[("N1", "n1")]));
+    // A 3/3 (2 + the import), B 2/2, C 2/2: A.
+    assert_eq!(column(&assign(&wd, "2026-11-04", &[]), "rep"), ["A"]);
+    assert_eq!(
+        sql(&wd, "SELECT run, kind FROM runs ORDER BY run"),
+        [["1", "assign"], ["2", "import"], ["4", "assign"]]
+    );
 }
 
 #[test]

@@ -222,15 +222,16 @@ fn imported_leads_keep_their_rep_and_make_it_their_accounts_owner() {
     assert_eq!(column(&out, "team"), ["sales", "sales", "sales", "old sales"]);
     assert_eq!(column(&out, "reason"), ["account_owner", "balanced", "assigned_before", "assigned_before"]);
 
-    // Imported leads count in loads: B and C took one each on 2026-11-01, so
-    // in a fresh ledger importing only those, A takes the next lead.
+    // Imported leads count in loads, each entitling its rep to itself: B and
+    // C took one each (1/1), A none (0/0): A takes N1; then A is at 1/⅓,
+    // B and C at 1/1⅓: B takes N2.
     let wd2 = Workdir::new();
     wd2.write("rules.toml", RULES).write("crm.csv", "id,rep\nX1,B\nX2,C\n");
     wd2.run(&["ledger", "import", "led.db", "--as-of", "2026-11-19", "--id", "id", "--rep", "rep", "crm.csv"])
         .code(0)
         .stdout_has("led.db: imported 2 assignments as run 1 (as of 2026-11-19)\n");
     let out = assign(&wd2, "2026-11-20", "id,company,views,kind\nN1,Acme,1,\nN2,Acme2,1,\n");
-    assert_eq!(column(&out, "rep"), ["A", "A"]);
+    assert_eq!(column(&out, "rep"), ["A", "B"]);
 }
 
 #[test]
@@ -292,24 +293,49 @@ fn undo_routes_the_runs_leads_again_and_its_number_is_never_reused() {
 }
 
 #[test]
-fn prune_forgets_old_assignments_but_keeps_the_runs() {
+fn prune_removes_old_rows_from_loads_but_remembers_their_leads() {
     let wd = two_runs();
-    wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"])
-        .code(0)
-        .stdout_has("led.db: removed 3 assignments of 1 run with an as-of date before 2026-11-21");
+    let run = wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"]);
+    run.code(0)
+        .stdout_has(
+            "led.db: removed 3 assignments of 1 run with an as-of date before 2026-11-21: they no longer count in \
+             loads or limits; 3 leads remembered (id, keys, team, rep): an export that still holds them keeps them \
+             `assigned_before`, and their accounts keep their owners; gave back ",
+        )
+        .stdout_has(" bytes (the file has ");
+    // The export shows assignments only; `runs` keeps run 1 with what it still has.
     assert_eq!(column(&export(&wd, &[]), "lead_id"), ["L4"]);
-    // `runs` still lists run 1 with what it assigned.
     let table = runs_table(&wd);
-    assert_eq!((table[0][0].as_str(), table[0][5].as_str()), ("1", "3"));
+    assert_eq!((table[0][0].as_str(), table[0][5].as_str()), ("1", "0"));
+    assert_eq!((table[1][0].as_str(), table[1][5].as_str()), ("2", "1"));
     wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"])
         .code(0)
         .stdout_has("led.db: nothing to prune: no assignments with an as-of date before 2026-11-21");
-    // L1 is routed again; loads forget run 1 too (C took the only lead
-    // left in the ledger, so A takes L1, and then Acme's L3 follows it).
-    let out = assign(&wd, "2026-11-22", FIRST);
+    // The CRM export still holds L1-L3: they keep their reps; N1 of Acme goes
+    // to Acme's owner, A. Loads forget run 1: run 2's roster (A, B, C) is
+    // entitled to a third of L4 each; A took N1 here (A 1/⅔, B 0/⅔, C 1/⅔):
+    // N2 goes to B.
+    let out = assign(
+        &wd,
+        "2026-11-22",
+        "id,company,views,kind\nL1,Acme,10,\nL2,\"Beta, Inc\",0,spam\nL3,Acme,8,\nN1,Acme,9,\nN2,Zeta,0,form\n",
+    );
+    assert_eq!(column(&out, "id"), ["L1", "N1", "L3", "N2", "L2"]);
+    assert_eq!(column(&out, "rep"), ["A", "A", "A", "B", "B"]);
+    assert_eq!(
+        column(&out, "reason"),
+        ["assigned_before", "account_owner", "assigned_before", "balanced", "assigned_before"]
+    );
+    // --forget: runs 1 and 2 go, L4 is not remembered, the memories of L1-L3
+    // (dated 2026-11-20) are dropped. L1 and L3 are routed again, to Acme's
+    // owner now (A, by N1 of run 3); L2 afresh.
+    wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-22", "--forget"])
+        .code(0)
+        .stdout_has("removed 1 assignment of 2 runs with an as-of date before 2026-11-22")
+        .stdout_has("; forgot 3 leads (routed again when they come back)");
+    let out = assign(&wd, "2026-11-23", FIRST);
     assert_eq!(column(&out, "id"), ["L1", "L3", "L2"]);
-    assert_eq!(column(&out, "rep"), ["A", "A", "B"]);
-    assert_eq!(column(&out, "reason"), ["balanced", "account_owner", "balanced"]);
+    assert_eq!(column(&out, "reason"), ["account_owner", "account_owner", "balanced"]);
     wd.run(&["ledger", "prune", "led.db", "--before", "yesterday"]).code(2).stderr_has("--before 'yesterday'");
 }
 
@@ -366,4 +392,32 @@ fn a_file_that_is_not_a_ledger_is_refused_by_every_subcommand() {
     let names: Vec<String> =
         std::fs::read_dir(wd.path(".")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert!(names.iter().all(|n| n == "text.db" || n == "crm.csv"), "left behind: {names:?}");
+}
+
+#[test]
+fn import_skips_ids_already_in_the_ledger() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("crm.csv", "id,rep\nX1,B\nX2,C\n");
+    let import =
+        |csv: &str| wd.run(&["ledger", "import", "led.db", "--as-of", "2026-11-19", "--id", "id", "--rep", "rep", csv]);
+    import("crm.csv").code(0).stdout_has("led.db: imported 2 assignments as run 1 (as of 2026-11-19)\n");
+    // The same file again: nothing new, no empty run, the ledger unchanged.
+    let before = std::fs::read(wd.path("led.db")).unwrap();
+    let run = import("crm.csv");
+    run.code(0).stderr_has(
+        "leadroute: warning: led.db: nothing imported from crm.csv: every row with an id and a rep is already in \
+         the ledger; skipped 2 rows already in the ledger; the ledger was not changed",
+    );
+    assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
+    // X1 with another rep, and a new X3: only X3 is recorded; X1 stays B's.
+    wd.write("crm2.csv", "id,rep\nX1,A\nX3,A\n");
+    import("crm2.csv")
+        .code(0)
+        .stdout_has("led.db: imported 1 assignment as run 2 (as of 2026-11-19); skipped 1 row already in the ledger\n");
+    assert_eq!(column(&export(&wd, &[]), "lead_id"), ["X1", "X2", "X3"]);
+    assert_eq!(column(&export(&wd, &[]), "rep"), ["B", "C", "A"]);
+    // Loads count X1 once: A 1/1, B 1/1, C 1/1, so A takes N1 (listed first).
+    let out = assign(&wd, "2026-11-20", "id,company,views,kind\nN1,Acme,1,\nX1,Acme2,1,\n");
+    assert_eq!(column(&out, "rep"), ["A", "B"]);
+    assert_eq!(column(&out, "reason"), ["balanced", "assigned_before"]);
 }

@@ -405,3 +405,25 @@ fn a_stage_no_team_takes_is_a_warning_with_its_leads() {
     run.code(0);
     assert_eq!(warnings(&run), Vec::<String>::new());
 }
+
+/// With a ledger, the untaken-stage line is one condition per stage, printed
+/// once per as-of date although its count changes from run to run.
+#[test]
+fn a_stage_no_team_takes_is_warned_once_a_day_with_a_ledger() {
+    let rules = RULES.replace("[[teams]]", "[[stages]]\nname = \"sql\"\nmin_score = 7\n[[teams]]");
+    let wd = Workdir::new();
+    wd.write("rules.toml", &rules);
+    let run = |leads: &str, as_of: &str| {
+        wd.write("leads.csv", leads);
+        let args =
+            ["assign", "-r", "rules.toml", "--as-of", as_of, "-q", "--ledger", "l.db", "-o", "o.csv", "leads.csv"];
+        let run = wd.run(&args);
+        run.code(0);
+        warnings(&run).into_iter().filter(|w| w.contains("taken by no team")).collect::<Vec<_>>()
+    };
+    assert_eq!(run("id,company,views,interest\nL1,Acme,9,product\n", "2026-11-01").len(), 1);
+    assert_eq!(run("id,company,views,interest\nL1,Acme,9,product\nL2,Beta,8,\n", "2026-11-01"), Vec::<String>::new());
+    let next_day = run("id,company,views,interest\nL3,Gamma,9,product\n", "2026-11-02");
+    assert_eq!(next_day.len(), 1);
+    assert!(next_day[0].contains("(1 in this run, first: L3)"), "{next_day:?}");
+}
