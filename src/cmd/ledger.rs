@@ -361,18 +361,16 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
     if !later.is_empty() {
         let (runs, they, them) = match later.as_slice() {
             [one] => (format!("run {one} was"), "it keeps its", "it"),
-            [first, .., last] if later.len() > 2 => (
-                format!("the {} runs after it ({first} to {last}) were", thousands(later.len())),
-                "they keep their",
-                "them",
-            ),
+            [first, .., last] if later.len() > 2 => {
+                (format!("{} runs ({first} to {last}) were", thousands(later.len())), "they keep their", "them")
+            }
             _ => (format!("runs {} and {} were", later[0], later[1]), "they keep their", "them"),
         };
         // Undone: a warning that cannot be printed changes nothing.
         let _ = output::write_stderr(&format!(
-            "leadroute: warning: {}: {runs} routed with run {} counted (its leads as assigned before, in loads, \
-             limits and account owners); {they} assignments. To route those leads again without run {}, undo \
-             {them} too, the last first\n",
+            "leadroute: warning: {}: {runs} made after run {} with its leads counted (as assigned before, in \
+             loads, limits and account owners); {they} assignments. To route those leads again without run {}, \
+             undo {them} too, the last first\n",
             a.ledger, a.run, a.run
         ));
     }
