@@ -92,6 +92,28 @@ pub fn read_only_reason(path: &str) -> Option<String> {
     None
 }
 
+/// Why this user cannot read the ledger, when that is so: the file is not
+/// readable, or its folder is read-only and `FILE-wal` holds runs not yet in
+/// the file, which SQLite reads only with a `FILE-shm` it cannot create.
+pub fn unreadable_reason(path: &str) -> Option<String> {
+    if let Err(e) = File::open(path) {
+        return Some(format!("{e}; make it readable for this user"));
+    }
+    let dir = folder_of(Path::new(path));
+    let wal_holds_runs = std::fs::metadata(format!("{path}-wal")).is_ok_and(|m| m.len() > 0);
+    if wal_holds_runs && !writable(&dir) && !Path::new(&format!("{path}-shm")).exists() {
+        let name = file_name(path);
+        return Some(format!(
+            "its folder '{}' is read-only for this user, and {name}-wal holds recent runs that SQLite reads only \
+             with a {name}-shm beside it, which it cannot create there; have a user who may write the folder move \
+             them into {name} once (the next run does, or `sqlite3 {path} 'PRAGMA wal_checkpoint(TRUNCATE)'`), \
+             or make the folder writable",
+            dir.display()
+        ));
+    }
+    None
+}
+
 /// Why a write in the ledger's folder fails: the folder is read-only.
 fn folder_read_only(path: &str, dir: &Path) -> String {
     let name = file_name(path);

@@ -20,6 +20,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use check::check;
+pub use files::BESIDE;
 pub use memory::read_memory;
 
 use crate::error::Error;
@@ -179,13 +180,20 @@ impl Ledger {
     /// Opens `target` (the path, or a URI for it) as the ledger `path`.
     fn open(target: &str, path: &str, flags: OpenFlags, writable: bool, wait: Duration) -> Result<Ledger, Error> {
         let conn = Connection::open_with_flags(target, flags).map_err(|e| {
-            let why = files::read_only_reason(path).unwrap_or_else(|| e.to_string());
-            Error::input(format!("{path}: cannot open the ledger: {why}"))
+            let why = match files::unreadable_reason(path) {
+                Some(why) => format!("cannot read the ledger: {why}"),
+                None if writable => files::read_only_reason(path).map_or_else(
+                    || format!("cannot open the ledger: {e}"),
+                    |why| format!("cannot write the ledger: {why}"),
+                ),
+                None => format!("cannot open the ledger: {e}"),
+            };
+            Error::input(format!("{path}: {why}"))
         })?;
         let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None };
         ledger.conn.busy_timeout(wait).map_err(|e| ledger.sql(e))?;
-        // Each b-tree page is checked as it is read (cheap): damage is met
-        // as an error sooner, never as a wrong value.
+        // Each b-tree page's cells are checked as it is read (cheap): damage
+        // is met as an error sooner.
         ledger.conn.execute_batch("PRAGMA cell_size_check = ON").map_err(|e| ledger.sql(e))?;
         Ok(ledger)
     }
@@ -220,15 +228,17 @@ impl Ledger {
                 "the ledger is in use by another run; waited {} s for it (--wait SECONDS waits longer)",
                 self.wait.as_secs()
             ),
-            _ if is_permission(&e) => {
-                let doing = if self.writable { "write" } else { "read" };
-                match files::read_only_reason(&self.name) {
-                    Some(why) => format!("cannot {doing} the ledger: {why}"),
-                    None => {
-                        format!("cannot {doing} the ledger: {e} (check the permissions of the file and its folder)")
-                    }
-                }
-            }
+            _ if is_permission(&e) => match files::unreadable_reason(&self.name) {
+                Some(why) => format!("cannot read the ledger: {why}"),
+                None => match files::read_only_reason(&self.name).filter(|_| self.writable) {
+                    Some(why) => format!("cannot write the ledger: {why}"),
+                    None => format!(
+                        "cannot {} the ledger: {e} (check the permissions of the file, its folder, and the files \
+                         beside it)",
+                        if self.writable { "write" } else { "read" }
+                    ),
+                },
+            },
             Some(C::DiskFull) => format!("cannot write the ledger: {e}; free some space and run again"),
             _ => format!("ledger error: {e}"),
         };
