@@ -213,10 +213,7 @@ pub fn check(path: &str) -> Result<Verdict, Error> {
         )));
     }
     let mut problems = Vec::new();
-    let l = match Ledger::open_snapshot(path) {
-        Ok(l) => l,
-        Err(e) => return Err(e),
-    };
+    let l = Ledger::open_snapshot(path)?;
     // What each damaged b-tree is: `Tree 8` is the root page of a table or index.
     let trees: Vec<(i64, String, String)> = l
         .conn()

@@ -251,7 +251,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -435,7 +435,18 @@ fn a_read_only_folder_or_file_is_read_and_a_write_says_what_is_read_only() {
             assert_eq!(list(), files, "{dir}: the runner left files");
         }
     }
-    // A new ledger in a read-only folder.
+    // A new ledger in a folder that does not exist, and in a read-only one.
+    let r = runner.run(
+        &wd,
+        &["assign", "-r", "rules.toml", "--ledger", "nodir/led.db", "-q", "-o", "out/n.csv", "first.csv"],
+        None,
+    );
+    r.code(1);
+    assert_eq!(
+        r.stderr,
+        "leadroute: error: nodir/led.db: cannot create the ledger: its folder 'nodir' does not exist; create it, or \
+         give the ledger a path in an existing folder\n"
+    );
     let _restore = Writable(vec![wd.path("ro2")]);
     chmod(&wd.path("ro2"), if root { 0o755 } else { 0o555 });
     let r = runner.run(
