@@ -96,7 +96,7 @@ pub struct Ledger {
     wait: Duration,
     /// `FILE.lock`, locked from `lock` until this is dropped: after the
     /// outputs are renamed, or the run removed again (SQLite's own lock ends
-    /// at the commit).
+    /// at the commit). A reader of an immutable file holds it shared.
     lock_file: Option<std::fs::File>,
 }
 
