@@ -82,7 +82,7 @@ old and learned points and the out-of-sample ROC AUC of both, averaged over the 
 Stage thresholds move so that each stage keeps its number of leads; a stage that cannot (more
 than 1% or 5 leads apart) is a warning: read it before comparing or adopting the file.")]
     Learn(LearnArgs),
-    /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune.
+    /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune, check.
     #[command(subcommand)]
     Ledger(LedgerCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -131,6 +131,11 @@ leadroute ledger export ledger.db --since 2026-11-01 --run 12")]
     /// Remove run N and its assignments (a run made with the wrong rules): its leads are routed again.
     #[command(after_help = "Example:\n  leadroute ledger undo ledger.db --run 41")]
     Undo(LedgerUndoArgs),
+    /// A full integrity check of the ledger (every page and index, then leadroute's own checks):
+    /// exit 0 when sound, 1 when corrupt, naming what. It reads the whole file.
+    #[command(after_help = "Example (cron, after the nightly backup):\n  \
+leadroute ledger check ledger.db > /dev/null")]
+    Check(LedgerCheckArgs),
     /// Remove assignments with an as-of date before DATE: they no longer count anywhere.
     #[command(after_help = "Example:\n  leadroute ledger prune ledger.db --before 2026-01-01")]
     Prune(LedgerPruneArgs),
@@ -184,12 +189,23 @@ pub struct LedgerImportArgs {
     /// email's company).
     #[arg(long = "email", value_name = "COL")]
     pub email: Option<String>,
+    /// The rules the runs use: a warning names the rows whose rep they do not have (imported
+    /// all the same).
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Option<String>,
     /// How long to wait for a run that holds the ledger, in seconds.
     #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
     pub wait: u64,
     /// The CSV to import (UTF-8, else windows-1252; the delimiter is detected).
     #[arg(value_name = "CSV")]
     pub csv: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerCheckArgs {
+    /// The ledger file.
+    #[arg(value_name = "FILE")]
+    pub ledger: String,
 }
 
 #[derive(Args, Debug)]

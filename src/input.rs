@@ -46,9 +46,13 @@ pub fn read_side_file(path: &str, what: &str, expected: &str) -> Result<SideFile
         pos = rec.end;
         let line = lc.line_at(text.as_bytes(), rec.start);
         let f = rec.fields;
-        if f.len() != header.len()
-            || rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter)
-        {
+        if rec.end == text.len() && ends_in_quote(&text.as_bytes()[rec.start..rec.end], delimiter) {
+            return Err(Error::input(format!(
+                "{path}:{line}: unterminated quote in {what}: a quoted cell (\") of this row is never closed, so \
+                 it runs to the end of the file; close the quote, or remove it"
+            )));
+        }
+        if f.len() != header.len() {
             return Err(Error::input(format!(
                 "{path}:{line}: malformed row in {what}: expected {} fields, found {}; fix the row",
                 header.len(),

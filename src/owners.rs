@@ -27,13 +27,20 @@ pub struct UnknownReps {
     pub first_rep: String,
 }
 
+impl UnknownReps {
+    /// The rows, (rep, line) in file order, whose rep is not one of `reps`.
+    pub fn of<'a>(rows: impl Iterator<Item = (&'a str, usize)>, reps: &[crate::rules::Rep]) -> Option<UnknownReps> {
+        let known: std::collections::HashSet<&str> = reps.iter().map(|r| r.name.as_str()).collect();
+        let mut unknown = rows.filter(|(rep, _)| !known.contains(rep));
+        let (first_rep, first_line) = unknown.next()?;
+        Some(UnknownReps { count: 1 + unknown.count(), first_line, first_rep: first_rep.to_string() })
+    }
+}
+
 impl OwnersFile {
     /// The rows whose rep is not one of `reps` (they never take a lead).
     pub fn unknown_reps(&self, reps: &[crate::rules::Rep]) -> Option<UnknownReps> {
-        let known: std::collections::HashSet<&str> = reps.iter().map(|r| r.name.as_str()).collect();
-        let mut unknown = self.rows.iter().zip(&self.lines).filter(|((_, rep), _)| !known.contains(rep.as_str()));
-        let ((_, first_rep), &first_line) = unknown.next()?;
-        Some(UnknownReps { count: 1 + unknown.count(), first_line, first_rep: first_rep.clone() })
+        UnknownReps::of(self.rows.iter().map(|(_, rep)| rep.as_str()).zip(self.lines.iter().copied()), reps)
     }
 
     /// The owners by account key, as `account_match` keys the export's

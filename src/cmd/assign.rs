@@ -18,12 +18,8 @@ pub enum RunLedger {
 
 pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     // The ledger and the files SQLite and leadroute keep beside it.
-    let beside: Vec<String> = args
-        .ledger
-        .ledger
-        .iter()
-        .flat_map(|l| ["-wal", "-shm", "-journal", ".lock"].map(|s| format!("{l}{s}")))
-        .collect();
+    let beside: Vec<String> =
+        args.ledger.ledger.iter().flat_map(|l| crate::ledger::BESIDE.map(|s| format!("{l}{s}"))).collect();
     let mut inputs = vec![("--owners", args.owners.as_deref()), ("--ledger", args.ledger.ledger.as_deref())];
     inputs.extend(beside.iter().map(|p| ("a file of the ledger", Some(p.as_str()))));
     let sources = super::Sources {

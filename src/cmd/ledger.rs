@@ -1,6 +1,6 @@
-//! `leadroute ledger runs|export|import|undo|prune` (SPEC §6.3): look at a
-//! ledger and maintain it. `runs` and `export` read a snapshot and take no
-//! lock; `import`, `undo` and `prune` change the ledger in one transaction
+//! `leadroute ledger runs|export|import|undo|prune|check` (SPEC §6.3): look
+//! at a ledger and maintain it. `runs`, `export` and `check` read a snapshot
+//! and take no lock; `import`, `undo` and `prune` change the ledger in one transaction
 //! under the write lock a run takes (waiting up to `--wait`), so they never
 //! interleave with a run, and a failure or a kill leaves the ledger as it was.
 //!
@@ -24,15 +24,18 @@ use std::time::Duration;
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::cli::{LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs};
+use crate::cli::{
+    LedgerCheckArgs, LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs,
+};
 use crate::config::Decoration;
 use crate::date::{format_day, parse_as_of};
-use crate::error::{Error, Exit, thousands};
+use crate::error::{Error, Exit, printable, thousands};
 use crate::input::{find_column, read_side_file};
 use crate::ledger::{Ledger, Row, RunInfo, RunRep, lookup_key, started_utc};
 use crate::num::Cents;
 use crate::output::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
+use crate::owners::UnknownReps;
 
 /// The columns of `ledger export`, in order.
 const EXPORT_HEADER: [&str; 9] = ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage"];
@@ -63,6 +66,7 @@ pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
         LedgerCommand::Import(a) => import(a),
         LedgerCommand::Undo(a) => undo(a),
         LedgerCommand::Prune(a) => prune(a),
+        LedgerCommand::Check(a) => check(a),
     }?;
     Ok(Exit::Success)
 }
@@ -193,6 +197,7 @@ fn write_export(
 fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let as_of = date_arg("--as-of", &a.as_of)?;
     let as_of_day = parse_as_of(&as_of).unwrap_or(0);
+    let rules = a.rules.as_deref().map(|r| crate::rules::load(Path::new(r), &[])).transpose()?;
     let file = read_side_file(&a.csv, "the CSV to import", "a header that holds the --id and --rep columns")?;
     let column = |name: &str, flag: &str| find_column(&a.csv, &file.header, name, flag);
     let (id_col, rep_col) = (column(&a.id, "--id")?, column(&a.rep, "--rep")?);
@@ -201,6 +206,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let email_col = a.email.as_deref().map(|c| column(c, "--email")).transpose()?;
 
     struct Import<'a> {
+        line: usize,
         lead_id: &'a str,
         rep: &'a str,
         team: Option<&'a str>,
@@ -210,7 +216,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let (mut no_rep, mut no_id, mut repeated) = (0usize, 0usize, 0usize);
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
-    for (_, cells) in &file.rows {
+    for (line, cells) in &file.rows {
         let (lead_id, rep) = (cells[id_col].trim(), cells[rep_col].trim());
         if rep.is_empty() {
             no_rep += 1;
@@ -221,7 +227,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         } else {
             let cell = |c: Option<usize>| c.map(|c| cells[c].trim()).filter(|s| !s.is_empty());
             let (team, account, email) = (cell(team_col), cell(account_col), cell(email_col));
-            rows.push(Import { lead_id, rep, team, account, email });
+            rows.push(Import { line: *line, lead_id, rep, team, account, email });
         }
     }
     let mut skipped = Vec::new();
@@ -335,7 +341,22 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         a.ledger,
         assignments(rows.len() as u64)
     ))?;
-    commit(&mut l)
+    commit(&mut l)?;
+    let unknown = rules.as_ref().and_then(|r| UnknownReps::of(rows.iter().map(|i| (i.rep, i.line)), &r.reps));
+    if let (Some(u), Some(path)) = (unknown, &a.rules) {
+        // Imported: a warning that cannot be printed changes nothing.
+        let _ = output::write_stderr(&format!(
+            "leadroute: warning: {}: {} name a rep that {} does not have (first at line {}: '{}'); they were \
+             imported: a run keeps those leads with that rep (assigned_before) and gives it no new ones. Check \
+             the names against the rules' [[reps]]\n",
+            printable(&a.csv),
+            rows_of(u.count),
+            printable(path),
+            u.first_line,
+            printable(&u.first_rep)
+        ));
+    }
+    Ok(())
 }
 
 /// `ledger undo`: removes a run and its assignments.
@@ -356,13 +377,36 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
     let Some(n) = steps(&l).map_err(|e| l.sql(e))? else {
         return Err(no_such_run(&a.ledger, Some(&l), a.run));
     };
+    // The runs recorded after it were routed with its leads counted.
+    let later: Vec<i64> = l
+        .conn()
+        .prepare("SELECT run FROM runs WHERE run > ?1 ORDER BY run")
+        .and_then(|mut st| st.query_map([a.run], |r| r.get(0))?.collect())
+        .map_err(|e| l.sql(e))?;
     print(&format!(
         "{}: removed run {} ({}); their leads are routed again by the next run\n",
         a.ledger,
         a.run,
         assignments(n as u64)
     ))?;
-    commit(&mut l)
+    commit(&mut l)?;
+    if !later.is_empty() {
+        let (runs, they, them) = match later.as_slice() {
+            [one] => (format!("run {one} was"), "it keeps its", "it"),
+            [first, .., last] if later.len() > 2 => {
+                (format!("{} runs ({first} to {last}) were", thousands(later.len())), "they keep their", "them")
+            }
+            _ => (format!("runs {} and {} were", later[0], later[1]), "they keep their", "them"),
+        };
+        // Undone: a warning that cannot be printed changes nothing.
+        let _ = output::write_stderr(&format!(
+            "leadroute: warning: {}: {runs} made after run {} with its leads counted (as assigned before, in \
+             loads, limits and account owners); {they} assignments. To route those leads again without run {}, \
+             undo {them} too, the last first\n",
+            a.ledger, a.run, a.run
+        ));
+    }
+    Ok(())
 }
 
 /// `ledger prune`: removes the assignments of the runs dated before a day;
@@ -495,6 +539,28 @@ struct Pruned {
 /// `1 lead`, `3 leads`.
 fn leads_of(n: usize) -> String {
     if n == 1 { "1 lead".into() } else { format!("{} leads", thousands(n)) }
+}
+
+/// `ledger check`: the verdict on standard output; exit 1 when corrupt,
+/// naming the first problem.
+fn check(a: &LedgerCheckArgs) -> Result<(), Error> {
+    must_exist(&a.ledger)?;
+    let verdict = crate::ledger::check(&a.ledger)?;
+    print(&verdict.text)?;
+    match verdict.problems.as_slice() {
+        [] => Ok(()),
+        [first, rest @ ..] => {
+            let more = match rest.len() {
+                0 => String::new(),
+                n => format!(" and {} more, listed above", thousands(n)),
+            };
+            Err(Error::input(format!(
+                "{}: the ledger is corrupt: {first}{more}. Restore it from a backup (and check that too) before \
+                 the next run",
+                a.ledger
+            )))
+        }
+    }
 }
 
 /// A ledger to read: an error when the file does not exist; `None` when it

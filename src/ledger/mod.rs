@@ -6,15 +6,21 @@
 //! `explain`, `compare`, `ledger runs|export`) read a snapshot.
 //!
 //! The schema is in `SCHEMA` and in the README. A file is recognised by its
-//! `application_id`; `user_version` is the schema version.
+//! `application_id`; `user_version` is the schema version. A damaged file is
+//! one clear error (`check`); a read-only one is read all the same, and a
+//! write to it says what is read-only (`files`).
 
+mod check;
+mod files;
 mod memory;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+pub use check::check;
+pub use files::BESIDE;
 pub use memory::read_memory;
 
 use crate::error::Error;
@@ -145,7 +151,7 @@ pub struct Ledger {
     wait: Duration,
     /// `FILE.lock`, locked from `lock` until this is dropped: after the
     /// outputs are renamed, or the run removed again (SQLite's own lock ends
-    /// at the commit).
+    /// at the commit). A reader of an immutable file holds it shared.
     lock_file: Option<std::fs::File>,
 }
 
@@ -159,24 +165,60 @@ enum State {
 }
 
 impl Ledger {
-    /// Opens the ledger a run will write (created when absent). The file is
-    /// checked before anything is written: a file that is not a leadroute
-    /// ledger, is corrupt, or is newer is an error (exit 1), left untouched.
+    /// Opens the ledger a run will write (created when absent, with mode
+    /// 0666 less the umask). The file is checked before anything is written:
+    /// a file that is not a leadroute ledger, is corrupt, is newer, or cannot
+    /// be written is an error (exit 1), left untouched.
     pub fn open_for_writing(path: &str, wait: Duration) -> Result<Ledger, Error> {
+        check_path(path)?;
+        files::create(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let ledger = Ledger::open(path, flags, true, wait)?;
+        let ledger = Ledger::open(path, path, flags, true, wait)?;
+        // SQLite opens a file it may not write read-only, without a word.
+        if ledger.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            let why = files::read_only_reason(path).unwrap_or_else(|| "the file is read-only for this user".into());
+            return Err(ledger.fail(format!("cannot write the ledger: {why}")));
+        }
         ledger.state()?;
+        Ok(ledger)
+    }
+
+    /// Opens a ledger to read a snapshot of it, in a read transaction, as
+    /// it is (any schema version); what `ledger check` reads. A ledger in
+    /// a folder this user cannot write (where SQLite cannot create
+    /// `FILE-shm`) is read as an immutable file, under a shared lock on
+    /// `FILE.lock` that keeps a writer of another user out meanwhile.
+    pub fn open_snapshot(path: &str) -> Result<Ledger, Error> {
+        check_path(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let ledger = Ledger::open(path, path, flags, false, Duration::from_secs(60))?;
+        let probe = ledger.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()));
+        let ledger = match probe {
+            Err(e) if is_permission(&e) => {
+                let Some(uri) = files::immutable_uri(path) else { return Err(ledger.sql(e)) };
+                drop(ledger);
+                let lock = files::shared_lock(path)?;
+                let mut ledger =
+                    Ledger::open(&uri, path, flags | OpenFlags::SQLITE_OPEN_URI, false, Duration::from_secs(60))?;
+                ledger.lock_file = lock;
+                ledger
+            }
+            Err(e) => return Err(ledger.sql(e)),
+            Ok(()) => ledger,
+        };
+        // A read transaction: one snapshot for everything read below.
+        ledger.conn.execute_batch("BEGIN").map_err(|e| ledger.sql(e))?;
+        ledger.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|e| ledger.sql(e))?;
         Ok(ledger)
     }
 
     /// Opens a ledger to read a snapshot of it; `None` when the file does not
     /// exist (an empty ledger: nothing is created).
     pub fn open_for_reading(path: &str) -> Result<Option<Ledger>, Error> {
-        if !Path::new(path).exists() {
+        if !path.is_empty() && !Path::new(path).exists() {
             return Ok(None);
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut ledger = Ledger::open(path, flags, false, Duration::from_secs(60))?;
+        let ledger = Ledger::open_snapshot(path)?;
         match ledger.state()? {
             State::New => return Ok(None),
             State::Older(v) => {
@@ -187,25 +229,27 @@ impl Ledger {
             }
             State::Current => {}
         }
-        // A read transaction: one snapshot for everything read below.
-        ledger.conn.execute_batch("BEGIN").map_err(|e| ledger.sql(e))?;
-        ledger.conn.query_row("SELECT count(*) FROM runs", [], |_| Ok(())).map_err(|e| ledger.sql(e))?;
-        ledger.writable = false;
         Ok(Some(ledger))
     }
 
-    fn open(path: &str, flags: OpenFlags, writable: bool, wait: Duration) -> Result<Ledger, Error> {
-        if path.is_empty() {
-            return Err(Error::usage("--ledger: give a file name"));
-        }
-        if Path::new(path).is_dir() {
-            return Err(Error::input(format!("{path}: is a folder; give the ledger's file name")));
-        }
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-            Error::input(format!("{path}: cannot open the ledger: {e} (check that its folder exists and is writable)"))
+    /// Opens `target` (the path, or a URI for it) as the ledger `path`.
+    fn open(target: &str, path: &str, flags: OpenFlags, writable: bool, wait: Duration) -> Result<Ledger, Error> {
+        let conn = Connection::open_with_flags(target, flags).map_err(|e| {
+            let why = match files::unreadable_reason(path) {
+                Some(why) => format!("cannot read the ledger: {why}"),
+                None if writable => files::read_only_reason(path).map_or_else(
+                    || format!("cannot open the ledger: {e}"),
+                    |why| format!("cannot write the ledger: {why}"),
+                ),
+                None => format!("cannot open the ledger: {e}"),
+            };
+            Error::input(format!("{path}: {why}"))
         })?;
         let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None };
         ledger.conn.busy_timeout(wait).map_err(|e| ledger.sql(e))?;
+        // Each b-tree page's cells are checked as it is read (cheap): damage
+        // is met as an error sooner.
+        ledger.conn.execute_batch("PRAGMA cell_size_check = ON").map_err(|e| ledger.sql(e))?;
         Ok(ledger)
     }
 
@@ -214,24 +258,42 @@ impl Ledger {
         Error::input(format!("{}: {what}", self.name))
     }
 
+    /// The ledger is damaged (exit 1): what was found, and what to do.
+    fn corrupt(&self, what: &str) -> Error {
+        self.fail(format!(
+            "the ledger is corrupt ({what}); it was left untouched. Restore it from a backup; `leadroute ledger \
+             check {}` lists what is damaged",
+            self.name
+        ))
+    }
+
     pub(crate) fn sql(&self, e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode as C;
+        if let Some(what) = check::damage(&e, &self.name) {
+            return self.corrupt(&what);
+        }
         let what = match e.sqlite_error_code() {
             Some(C::NotADatabase) => {
-                "is not a leadroute ledger (not an SQLite database); it was left untouched. Give --ledger a new \
-                 file name, or the ledger your runs use"
+                "is not a leadroute ledger (not an SQLite database, or a ledger so corrupt that its header is \
+                 gone); it was left untouched. Give --ledger a new file name, or the ledger your runs use; if \
+                 this is that ledger, restore it from a backup"
                     .to_string()
-            }
-            Some(C::DatabaseCorrupt) => {
-                format!("the ledger is corrupt ({e}); it was left untouched. Restore it from a backup")
             }
             Some(C::DatabaseBusy | C::DatabaseLocked) => format!(
                 "the ledger is in use by another run; waited {} s for it (--wait SECONDS waits longer)",
                 self.wait.as_secs()
             ),
-            Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied) => {
-                format!("cannot write the ledger: {e} (check the file's and its folder's permissions)")
-            }
+            _ if is_permission(&e) => match files::unreadable_reason(&self.name) {
+                Some(why) => format!("cannot read the ledger: {why}"),
+                None => match files::read_only_reason(&self.name).filter(|_| self.writable) {
+                    Some(why) => format!("cannot write the ledger: {why}"),
+                    None => format!(
+                        "cannot {} the ledger: {e} (check the permissions of the file, its folder, and the files \
+                         beside it)",
+                        if self.writable { "write" } else { "read" }
+                    ),
+                },
+            },
             Some(C::DiskFull) => format!("cannot write the ledger: {e}; free some space and run again"),
             _ => format!("ledger error: {e}"),
         };
@@ -261,7 +323,12 @@ impl Ledger {
                 "was written by a newer leadroute (ledger schema version {v}; this one knows up to {VERSION}); it \
                  was left untouched. Run it with that newer leadroute"
             ))),
-            VERSION => Ok(State::Current),
+            VERSION => {
+                if let Some(first) = check::missing_objects(self)?.first() {
+                    return Err(self.corrupt(&format!("its {first} is missing")));
+                }
+                Ok(State::Current)
+            }
             v => Ok(State::Older(v)),
         }
     }
@@ -299,7 +366,10 @@ impl Ledger {
     fn take_lock_file(&self) -> Result<std::fs::File, Error> {
         let path = format!("{}.lock", self.name);
         let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| {
-            self.fail(format!("cannot create the lock file '{path}': {e} (check the folder's permissions)"))
+            match files::read_only_reason(&self.name) {
+                Some(why) => self.fail(format!("cannot write the ledger: {why}")),
+                None => self.fail(format!("cannot create the lock file '{path}': {e}")),
+            }
         })?;
         let deadline = std::time::Instant::now() + self.wait;
         loop {
@@ -521,13 +591,44 @@ impl Ledger {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The absolute path of a run's input, as recorded.
+    /// The absolute path of a run's input, as recorded: lexically
+    /// normalised (no `.` or `..`; symbolic links are not followed).
     pub fn input_path(leads: &str) -> String {
         if leads == "-" {
             return "-".into();
         }
-        std::path::absolute(leads).unwrap_or_else(|_| PathBuf::from(leads)).to_string_lossy().into_owned()
+        let absolute = std::path::absolute(leads).unwrap_or_else(|_| PathBuf::from(leads));
+        let mut normal = PathBuf::new();
+        for part in absolute.components() {
+            match part {
+                Component::CurDir => {}
+                // `/..` is `/`.
+                Component::ParentDir => {
+                    normal.pop();
+                }
+                other => normal.push(other),
+            }
+        }
+        normal.to_string_lossy().into_owned()
     }
+}
+
+/// An empty path or a folder is no ledger (checked before anything is created).
+fn check_path(path: &str) -> Result<(), Error> {
+    if path.is_empty() {
+        return Err(Error::usage("--ledger: give a file name"));
+    }
+    if Path::new(path).is_dir() {
+        return Err(Error::input(format!("{path}: is a folder; give the ledger's file name")));
+    }
+    Ok(())
+}
+
+/// Whether SQLite failed for want of permission (to write the file, or to
+/// create a file beside it).
+fn is_permission(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    matches!(e.sqlite_error_code(), Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied))
 }
 
 impl Ledger {

@@ -193,13 +193,17 @@ impl Outputs {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
+        // The temporary file's name means nothing to the user: the message
+        // names the target and its folder.
         let tmp = builder.tempfile_in(&dir).map_err(|e| {
-            Error::output(format!(
-                "{}: cannot write to folder '{}': {} (check that it exists and is writable)",
-                path.display(),
-                dir.display(),
-                e
-            ))
+            let why = match e.kind() {
+                io::ErrorKind::NotFound => "does not exist; create it, or give a path in an existing folder".into(),
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                    "is read-only for this user; make it writable, or give a path in a writable folder".into()
+                }
+                _ => format!("cannot take a new file ({}); check that it exists and is writable", os_error(&e)),
+            };
+            Error::output(format!("{}: cannot write the output: folder '{}' {why}", path.display(), dir.display()))
         })?;
         guard().temporary.push(tmp.path().to_path_buf());
         self.pending.push(Pending::Atomic { tmp, path: real });
@@ -344,6 +348,15 @@ fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// An I/O error as the system says it, without the path `tempfile` adds
+/// (a temporary file's name).
+fn os_error(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
+    }
 }
 
 /// Faults injected by the reliability tests through `LEADROUTE_FAULT`

@@ -14,6 +14,7 @@ mod input;
 mod learn;
 mod ledger;
 mod ledger_cmd;
+mod ledger_files;
 mod model;
 mod outputs;
 mod props;
