@@ -169,7 +169,11 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-duckdb-10m", action="store_true", help="skip DuckDB for sizes above 1M")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--bin", help="the leadroute binary to measure (default: the release build); e.g. an older build for a before/after")
     args = ap.parse_args()
+    if args.bin:
+        global BIN
+        BIN = os.path.abspath(args.bin)
 
     subprocess.run(["cargo", "build", "--release", "--locked", "--bins", "--examples"], cwd=ROOT, check=True)
     import duckdb  # noqa: F401  (fail early when it is missing: pip install duckdb)

@@ -131,7 +131,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--big-rows", type=int, default=10_000_000)
+    ap.add_argument("--bin", help="the leadroute binary to measure (default: the release build); e.g. an older build for a before/after")
     a = ap.parse_args()
+    if a.bin:
+        global BIN
+        BIN = os.path.abspath(a.bin)
     os.makedirs(DATA, exist_ok=True)
     subprocess.run(["cargo", "build", "--release", "--locked", "--examples", "--bin", "leadroute"], cwd=ROOT, check=True)
     med = lambda xs: statistics.median(x[0] for x in xs)
