@@ -220,16 +220,31 @@ impl Ledger {
         }
         let ledger = Ledger::open_snapshot(path)?;
         match ledger.state()? {
-            State::New => return Ok(None),
-            State::Older(v) => {
-                return Err(ledger.fail(format!(
-                    "is a ledger of schema version {v}; a run with --ledger upgrades it to version {VERSION}, \
-                     then it can be read"
-                )));
-            }
-            State::Current => {}
+            State::New => Ok(None),
+            State::Older(v) => ledger.upgraded_in_memory(v).map(Some),
+            State::Current => Ok(Some(ledger)),
         }
-        Ok(Some(ledger))
+    }
+
+    /// A ledger of an older schema, for a reader: a copy in memory upgraded
+    /// as a run would upgrade the file, which stays as it is (a reader never
+    /// writes; the next run upgrades it). Costs the ledger's size in memory,
+    /// once, until a run has upgraded the file.
+    fn upgraded_in_memory(mut self, from: i64) -> Result<Ledger, Error> {
+        let mut copy = Connection::open_in_memory().map_err(|e| self.sql(e))?;
+        rusqlite::backup::Backup::new(&self.conn, &mut copy)
+            .and_then(|b| b.run_to_completion(4096, Duration::ZERO, None))
+            .map_err(|e| self.sql(e))?;
+        let copy = Ledger {
+            conn: copy,
+            name: self.name.clone(),
+            writable: false,
+            wait: self.wait,
+            lock_file: self.lock_file.take(),
+        };
+        copy.conn.execute_batch("BEGIN").map_err(|e| copy.sql(e))?;
+        copy.upgrade(from)?;
+        Ok(copy)
     }
 
     /// Opens `target` (the path, or a URI for it) as the ledger `path`.

@@ -332,12 +332,19 @@ fn a_version_1_ledger_is_upgraded_in_place_and_its_runs_get_rosters() {
         "name = \"C\"\nteam = \"sales\"\naway = [{ from = \"2026-11-03\", to = \"2026-11-03\" }]",
     );
     wd.write("rules.toml", &rules);
-    // A reader of an old ledger says what upgrades it, and changes nothing.
+    // Readers of an old ledger read it upgraded in memory (the routing a run
+    // would make, the runs, an explanation) and change nothing: the first
+    // step after installing a new leadroute is often a dry run.
     let before = std::fs::read(wd.path("led.db")).unwrap();
     wd.write("leads.csv", leads(&[("N1", "n1"), ("N2", "n2"), ("N3", "n3"), ("L1", "c1")]));
-    wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "--dry-run", "-q", "-o", "o.csv", "leads.csv"])
-        .code(1)
-        .stderr_has("led.db: is a ledger of schema version 1; a run with --ledger upgrades it");
+    let args = ["assign", "-r", "rules.toml", "--as-of", "2026-11-04", "--ledger", "led.db", "--dry-run", "-q"];
+    wd.run(&[&args[..], &["-o", "dry.csv", "leads.csv"]].concat()).code(0);
+    assert_eq!(column(&wd.csv("dry.csv"), "rep"), ["A", "C", "B", "A"]);
+    wd.run(&["ledger", "runs", "led.db"]).code(0).stdout_has("2026-11-03");
+    wd.run(&["ledger", "export", "led.db", "-o", "export.csv"]).code(0);
+    assert_eq!(wd.csv("export.csv").len(), 1 + 11);
+    let explain = ["explain", "-r", "rules.toml", "--as-of", "2026-11-04", "--ledger", "led.db", "--id", "N2"];
+    wd.run(&[&explain[..], &["leads.csv"]].concat()).code(0).stdout_has("chosen: C");
     assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
     // The upgrading run. Rosters of the old runs: run 1 A, B, C; run 3 A and
     // B (C is away on 2026-11-03 in these rules). Entitled: A 2 + 1 (the
