@@ -176,20 +176,8 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<Warnin
             ));
         }
     }
-    for (t, (n, first)) in no_capacity.iter().enumerate() {
-        if let Some(first) = first {
-            let team = &rules.teams[t].name;
-            out.push(Warning::about(
-                Kind::NoCapacity,
-                team,
-                format!(
-                    "{n} leads for team '{team}' got no_capacity: no rep there (or in its overflow) could take them \
-                     (first: {})",
-                    id(first)
-                ),
-            ));
-        }
-    }
+    // Per team, one condition and one line: leads that got no_capacity, and
+    // whether the team received leads that none of its reps could take.
     for (t, team) in rules.teams.iter().enumerate() {
         let serves = rules.reps.iter().enumerate().any(|(i, r)| {
             let earlier = routed.memory.period_taken[i];
@@ -199,17 +187,26 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<Warnin
                 && r.limits.capacity != Some(0)
                 && r.limits.counted().iter().zip(earlier).all(|(limit, n)| limit.is_none_or(|l| n < l))
         });
-        if received[t] && !serves {
-            out.push(Warning::about(
-                Kind::NoCapacity,
-                &team.name,
-                format!(
-                    "team '{}' received leads, but none of its reps could take one in this run (all inactive, away, \
-                     at capacity 0 or at a limit)",
-                    team.name
-                ),
-            ));
-        }
+        let unserved = received[t] && !serves;
+        let name = &team.name;
+        let text = match (no_capacity[t], unserved) {
+            ((n, Some(first)), true) => format!(
+                "{n} leads for team '{name}' got no_capacity: none of its reps could take one in this run (all \
+                 inactive, away, at capacity 0 or at a limit) (first: {})",
+                id(first)
+            ),
+            ((n, Some(first)), false) => format!(
+                "{n} leads for team '{name}' got no_capacity: no rep there (or in its overflow) could take them \
+                 (first: {})",
+                id(first)
+            ),
+            ((_, None), true) => format!(
+                "team '{name}' received leads, but none of its reps could take one in this run (all inactive, away, \
+                 at capacity 0 or at a limit)"
+            ),
+            ((_, None), false) => continue,
+        };
+        out.push(Warning::about(Kind::NoCapacity, name, text));
     }
     out
 }

@@ -211,8 +211,13 @@ fn a_warning_is_printed_once_per_as_of_date() {
              take them (first: {first})\n"
         )
     };
-    let unserved = "leadroute: warning: team 'sales' received leads, but none of its reps could take one in this run \
-                    (all inactive, away, at capacity 0 or at a limit)\n";
+    // The same condition when the team could not serve from the start: one line.
+    let unserved = |n: u32, first: &str| {
+        format!(
+            "leadroute: warning: {n} leads for team 'sales' got no_capacity: none of its reps could take one in this \
+             run (all inactive, away, at capacity 0 or at a limit) (first: {first})\n"
+        )
+    };
     // 10:00: A takes L1 and reaches her limit; L2 waits. Said once.
     let first = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b")]), &[]);
     assert_eq!(first.code(0).stderr, no_capacity(1, "L2"));
@@ -224,7 +229,7 @@ fn a_warning_is_printed_once_per_as_of_date() {
     assert_eq!(json["routing"]["reasons"]["no_capacity"], 2);
     // A dry run, and a run without a ledger, print every warning.
     let dry = run("2026-11-20", &leads(&[("L1", "a"), ("L2", "b"), ("L3", "c")]), &["--dry-run"]);
-    assert_eq!(dry.code(0).stderr, format!("{}{unserved}", no_capacity(2, "L2")));
+    assert_eq!(dry.code(0).stderr, unserved(2, "L2"));
     // A malformed row is said on every run; the rest stays quiet.
     let bad = run("2026-11-20", "id,company,views\nL2,b,1\nL9,x,1,extra\n", &[]);
     bad.code(3).stderr_has("1 malformed rows were rejected (first at line 3");

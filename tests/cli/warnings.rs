@@ -88,7 +88,7 @@ fn a_team_no_rep_can_serve_and_doubtful_rules_are_reported() {
     run.code(0);
     let w = warnings(&run);
     assert!(
-        w.contains(&"leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit)".to_string()),
+        w.contains(&"leadroute: warning: 2 leads for team 'product' got no_capacity: none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit) (first: L1)".to_string()),
         "{w:?}"
     );
     assert!(
@@ -318,8 +318,7 @@ fn a_team_whose_reps_are_all_away_or_at_a_limit_is_reported() {
     assert_eq!(
         warnings(&run),
         [
-            "leadroute: warning: 2 leads for team 'product' got no_capacity: no rep there (or in its overflow) could take them (first: L1)",
-            "leadroute: warning: team 'product' received leads, but none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit)",
+            "leadroute: warning: 2 leads for team 'product' got no_capacity: none of its reps could take one in this run (all inactive, away, at capacity 0 or at a limit) (first: L1)",
         ]
     );
 }
