@@ -15,8 +15,6 @@ use crate::rules::Rules;
 /// What a warning line is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
-    /// `--owners` rows naming reps the rules lack (subject: the file).
-    OwnersUnknownRep,
     /// Leads of a stage some team takes that got `no_team` (subject: the stage).
     NoTeam,
     /// Leads that got `no_capacity`, and a team no rep could serve: one
@@ -32,7 +30,6 @@ impl Kind {
     /// As the ledger stores it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::OwnersUnknownRep => "owners_unknown_rep",
             Kind::NoTeam => "no_team",
             Kind::NoCapacity => "no_capacity",
             Kind::Rules => "rules",
@@ -93,19 +90,20 @@ pub fn warnings(
     for w in &batch.warnings {
         out.push(Warning::every_run(format!(
             "{name}: {} values in column '{}' could not be read (first at line {}: '{}')",
-            w.count, w.column, w.first_line, w.first_value
+            w.count,
+            w.column,
+            w.first_line,
+            crate::error::shorten(&w.first_value, 60)
         )));
     }
     if let (Some(u), Some(path)) = (unknown_reps, owners_path) {
-        out.push(Warning::about(
-            Kind::OwnersUnknownRep,
-            path,
-            format!(
-                "{path}: {} rows name a rep the rules do not have (first at line {}: '{}'); their accounts have no \
+        // Printed on every run, as rejected rows are: it is about a file's
+        // contents, and a new misspelt rep in tomorrow's file is a new problem.
+        out.push(Warning::every_run(format!(
+            "{path}: {} rows name a rep the rules do not have (first at line {}: '{}'); their accounts have no \
                  owner",
-                u.count, u.first_line, u.first_rep
-            ),
-        ));
+            u.count, u.first_line, u.first_rep
+        )));
     }
     // Doubtful rules, keyed by their text; a stage no team takes by its name
     // (in `assign` its line carries this run's count of leads in the stage).

@@ -426,3 +426,22 @@ fn a_stage_no_team_takes_is_warned_once_a_day_with_a_ledger() {
     assert_eq!(next_day.len(), 1);
     assert!(next_day[0].contains("(1 in this run, first: L3)"), "{next_day:?}");
 }
+
+/// Review of #18: the `--owners` line is about a file's contents and is printed
+/// on every run, also with a ledger (a new misspelt rep later that day is a new
+/// problem); an unreadable cell of 100 KB is shown cut, not whole.
+#[test]
+fn owners_problems_are_said_every_run_and_long_values_are_cut() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES).write("leads.csv", CLEAN);
+    let args = ["assign", "-r", "rules.toml", "--as-of", "2026-11-01", "--ledger", "l.db", "-q", "--owners", "own.csv"];
+    for rep in ["Zed", "Yan"] {
+        wd.write("own.csv", format!("account,rep\nGamma,{rep}\n"));
+        let run = wd.run(&[&args[..], &["-o", "o.csv", "leads.csv"]].concat());
+        run.code(0).stderr_has(&format!("own.csv: 1 rows name a rep the rules do not have (first at line 2: '{rep}')"));
+    }
+    let long = format!("{CLEAN}L9,Delta,{},\n", "9x".repeat(50_000));
+    let run = cron(RULES, &long, &[]);
+    let line = warnings(&run).into_iter().find(|w| w.contains("column 'views'")).expect("a value warning");
+    assert!(line.ends_with(&format!("(first at line 5: '{}…')", "9x".repeat(30))), "{line}");
+}
