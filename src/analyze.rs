@@ -463,20 +463,30 @@ pub struct Side<'a> {
 /// an owner took it (its account's, or its rep from an earlier run).
 struct Outcome {
     stage: Vec<usize>,
+    /// The team that took the lead (`None` when it was not assigned).
     team: Vec<Option<String>>,
+    /// The team the lead reached, assigned or not (`no_capacity` too).
+    reached: Vec<Option<String>>,
     rep: Vec<Option<String>>,
     owner: Vec<bool>,
 }
 
 fn per_index(side: &Side) -> Outcome {
     let n = side.batch.leads.len();
-    let mut o = Outcome { stage: vec![0; n], team: vec![None; n], rep: vec![None; n], owner: vec![false; n] };
+    let mut o = Outcome {
+        stage: vec![0; n],
+        team: vec![None; n],
+        reached: vec![None; n],
+        rep: vec![None; n],
+        owner: vec![false; n],
+    };
     for (k, l) in side.batch.leads.iter().enumerate() {
         let i = l.index as usize;
         o.stage[i] = l.stage as usize;
         if let Some((routed, a)) = side.routed.map(|r| (r, r.assignments[k])) {
+            o.reached[i] = a.team().map(|t| routed.team_name(side.rules, t).to_string());
             if a.reason.assigned() {
-                o.team[i] = a.team().map(|t| routed.team_name(side.rules, t).to_string());
+                o.team[i] = o.reached[i].clone();
             }
             o.rep[i] = a.rep().map(|r| routed.rep_name(side.rules, r).to_string());
             o.owner[i] = matches!(a.reason, Reason::AccountOwner | Reason::AssignedBefore);
@@ -547,12 +557,13 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
     }
     let stage_changed = (0..n).filter(|&i| sa[oa.stage[i]] != sb[ob.stage[i]]).count() as u64;
     let rep_changed = (0..n).filter(|&i| oa.rep[i] != ob.rep[i]).count() as u64;
-    // Same stage and team, no owner on either side: another teammate's turn.
+    // Same stage and team reached (a rep or `no_capacity` there), no owner on
+    // either side: another teammate's turn, or a capacity change.
     let rotation = (0..n)
         .filter(|&i| {
             oa.rep[i] != ob.rep[i]
                 && sa[oa.stage[i]] == sb[ob.stage[i]]
-                && oa.team[i] == ob.team[i]
+                && oa.reached[i] == ob.reached[i]
                 && !oa.owner[i]
                 && !ob.owner[i]
         })

@@ -340,6 +340,23 @@ fn compare_splits_rep_changes_into_moves_and_rotation() {
     );
 }
 
+/// Review of #18: a lead that reached the same team but found no rep free
+/// (`no_capacity`) under one rule set moved within the team's rotation, not
+/// because its stage, team or owner changed. By hand, with Bob at capacity 0
+/// and Ann at 2: L1 Ann, L2 Ann (was Bob), L3 and L4 no_capacity (were Ann,
+/// Bob), L7 no_capacity (was Bob as Acme's owner: an owner change).
+#[test]
+fn a_lead_left_without_a_rep_by_capacity_changed_in_the_rotation() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", ROTATION_RULES).write("leads.csv", ROTATION_LEADS);
+    let args = ["compare", "-r", "rules.toml", "--set", "reps.Bob.capacity=0", "--set", "reps.Ann.capacity=2"];
+    let run = wd.run(&[&args[..], &["leads.csv"]].concat());
+    run.code(0).stdout_has(
+        "0 leads change stage, 4 leads change rep: 1 because their stage, team or owner changed, 3 only their \
+         place in the rotation (same stage and team)\n",
+    );
+}
+
 /// SPEC §8.3 (last sentence of the caps bullet): for any two rule sets, a
 /// stage that holds leads under one and none under the other is a warning
 /// line (exit 0), also when the other has no stage of that name.
