@@ -26,7 +26,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
         export = Some((batch, clash.map(|e| e.to_string())));
     }
-    let text = report::check(&args.common.rules, rules, &warnings, export.as_ref().map(|(b, c)| (b, c.as_deref())));
+    let text = report::check(&args.common.rules, rules, export.as_ref().map(|(b, c)| (b, c.as_deref())));
     output::write_report(&text)?;
+    // Doubtful rules on standard error, as `score` and `assign` print them.
+    let warnings: Vec<String> = warnings.iter().map(|w| format!("rules: {w}")).collect();
+    let _ = output::write_stderr(&output::warning_lines(&warnings));
     Ok(Exit::Success)
 }

@@ -518,10 +518,10 @@ fn line(out: &mut String, text: String) {
     out.push('\n');
 }
 
-/// The `check` report: the rules in brief, doubtful-rules warnings, and with an
+/// The `check` report: the rules in brief, and with an
 /// export its rows, rejects and every read column's parse failures (with the
 /// prefix clash that would stop `assign`, if any).
-pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&Batch, Option<&str>)>) -> String {
+pub fn check(rules_path: &str, r: &Rules, export: Option<(&Batch, Option<&str>)>) -> String {
     let mut out = format!(
         "{}: rules are valid: {} criteria, {} stages ({}), {} teams, {} reps\n",
         rules_path,
@@ -531,9 +531,6 @@ pub fn check(rules_path: &str, r: &Rules, warnings: &[String], export: Option<(&
         r.teams.len(),
         r.reps.len()
     );
-    for warning in warnings {
-        out.push_str(&format!("warning: {warning}\n"));
-    }
     let Some((batch, clash)) = export else { return out };
     if let Some(clash) = clash {
         out.push_str(&format!("warning: `assign` would stop here: {clash}\n"));

@@ -36,11 +36,11 @@ fn doubtful_rules_are_warned_about_but_valid() {
     wd.run(&["check", "-r", "rules.toml"])
         .code(0)
         .stdout_has("rules are valid")
-        .stdout_has("warning: criterion 'size': the range is empty")
-        .stdout_has("warning: criterion 'competitor': a disqualify criterion scores no points")
-        .stdout_has("warning: stage 'sql' (min_score 20) starts below stage 'mql'")
+        .stderr_has("leadroute: warning: rules: criterion 'size': the range is empty")
+        .stderr_has("leadroute: warning: rules: criterion 'competitor': a disqualify criterion scores no points")
+        .stderr_has("leadroute: warning: rules: stage 'sql' (min_score 20) starts below stage 'mql'")
         .stdout_has("rules are valid");
     // 'inside' takes no stage of its own, but it is 'product''s overflow: it gets leads that way.
-    let out = wd.run(&["check", "-r", "rules.toml"]).stdout;
+    let out = wd.run(&["check", "-r", "rules.toml"]).stderr;
     assert!(!out.contains("team 'inside' takes no stage"), "{out}");
 }

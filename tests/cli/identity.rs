@@ -285,8 +285,8 @@ fn rules_errors_name_the_line_and_column() {
 fn check_warns_that_account_match_needs_an_account() {
     let wd = Workdir::new();
     wd.write("rules.toml", rules("account_match = \"normalized\""));
-    wd.run(&["check", "-r", "rules.toml"]).code(0).stdout_has(
-        "warning: [input] account_match = \"normalized\" has no effect without `account` (the column of the account \
+    wd.run(&["check", "-r", "rules.toml"]).code(0).stderr_has(
+        "leadroute: warning: rules: [input] account_match = \"normalized\" has no effect without `account` (the column of the account \
          key)\n",
     );
     wd.write("rules.toml", rules("account = \"company\"\naccount_match = \"normalized\""));

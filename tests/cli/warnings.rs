@@ -153,18 +153,18 @@ capacity = 0
     wd.write("rules.toml", rules);
     let run = wd.run(&["check", "-r", "rules.toml"]);
     run.code(0);
-    let w: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("warning: ")).collect();
+    let w: Vec<&str> = run.stderr.lines().filter_map(|l| l.strip_prefix("leadroute: warning: rules: ")).collect();
     assert_eq!(
         w,
         [
-            "warning: team 'shadowed' can never receive a lead: earlier teams without `when` take all of its stages",
-            "warning: team 'everything': every rep has capacity = 0, so no rep of it takes a lead",
-            "warning: team 'everything' has no `stages`: it takes every stage but disqualified, the lowest ('lead') included",
-            "warning: team 'idle' has no active rep and no overflow: its leads will all be no_capacity",
-            "warning: team 'idle' takes no stage (stages = []): it never gets a lead",
+            "team 'shadowed' can never receive a lead: earlier teams without `when` take all of its stages",
+            "team 'everything': every rep has capacity = 0, so no rep of it takes a lead",
+            "team 'everything' has no `stages`: it takes every stage but disqualified, the lowest ('lead') included",
+            "team 'idle' has no active rep and no overflow: its leads will all be no_capacity",
+            "team 'idle' takes no stage (stages = []): it never gets a lead",
         ],
         "'backup' is shadowed too, but it is an overflow team\n{}",
-        run.stdout
+        run.stderr
     );
 }
 
@@ -398,7 +398,7 @@ fn a_stage_no_team_takes_is_a_warning_with_its_leads() {
     let score = wd.run(&["score", "-r", "rules.toml", "-q", "-o", "s.csv", "leads.csv"]);
     score.code(0);
     assert_eq!(warnings(&score), [format!("leadroute: warning: rules: {want}")]);
-    wd.run(&["check", "-r", "rules.toml"]).code(0).stdout_has(want);
+    wd.run(&["check", "-r", "rules.toml"]).code(0).stderr_has(&format!("leadroute: warning: rules: {want}"));
     // Taken by a team: no warning; the lowest stage is never one.
     let run = cron(&rules.replace("stages = [\"mql\"]", "stages = [\"mql\", \"sql\"]"), CLEAN, &[]);
     run.code(0);
