@@ -75,6 +75,10 @@ pub struct Shares {
     big: Vec<(Big, Big)>,
     /// Per rep: the same in 64 bits each, when both fit.
     small: Vec<Option<(u64, u64)>>,
+    /// Per rep: the same as floating point, a filter before the exact
+    /// comparison when they do not fit: most comparisons are decided by
+    /// loads far more than rounding apart.
+    approx: Vec<(f64, f64)>,
     /// Per team: the common denominator (for people: `explain`).
     den: Vec<Big>,
     /// Per team: leads it took in this run.
@@ -126,7 +130,8 @@ impl Shares {
                 Some((fit(b)?, fit(s)?))
             })
             .collect();
-        Shares { big, small, den, team_taken: vec![0; rules.teams.len()] }
+        let approx = big.iter().map(|(b, s)| (b.to_f64(), s.to_f64())).collect();
+        Shares { big, small, approx, den, team_taken: vec![0; rules.teams.len()] }
     }
 
     /// Team `t` took a lead: its roster's shares of it are added.
@@ -147,8 +152,19 @@ impl Shares {
                 Ratio { num: i128::from(taken_r), den: na }.cmp(&Ratio { num: i128::from(taken_o), den: nb })
             });
         }
-        let (na, nb) = (self.entitled(r, m), self.entitled(o, m));
-        cmp_loads(taken_r, na.is_zero(), taken_o, nb.is_zero(), || {
+        // Entitlements are sums of terms ≥ 0: zero exactly when no term is.
+        let zero = |r: usize| self.big[r].0.is_zero() && (m == 0 || self.big[r].1.is_zero());
+        cmp_loads(taken_r, zero(r), taken_o, zero(o), || {
+            // taken_r / e_r against taken_o / e_o, as taken_r × e_o against
+            // taken_o × e_r: in floating point when the two are more than a
+            // billionth apart (far beyond its rounding: a few units in the
+            // 53rd bit per limb of the numbers), else exactly.
+            let e = |r: usize| self.approx[r].0 + self.approx[r].1 * m as f64;
+            let (x, y) = (taken_r as f64 * e(o), taken_o as f64 * e(r));
+            if x.is_finite() && y.is_finite() && (x - y).abs() > 1e-9 * x.max(y) {
+                return x.partial_cmp(&y).unwrap_or(Ordering::Equal);
+            }
+            let (na, nb) = (self.entitled(r, m), self.entitled(o, m));
             Big::from_u128(u128::from(taken_r)).mul(&nb).cmp(&Big::from_u128(u128::from(taken_o)).mul(&na))
         })
     }
@@ -258,6 +274,40 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Rosters with weights in odd hundredths make denominators past 64
+        /// bits: the floating-point filter decides as the exact comparison.
+        #[test]
+        fn the_floating_point_filter_agrees_with_the_exact_order(
+            w in proptest::collection::vec(101i128..199, 4),
+            rosters in proptest::collection::vec((proptest::collection::vec(proptest::bool::ANY, 4), 1u64..40), 1..12),
+            taken in proptest::collection::vec(0u64..200, 4),
+            m in 0u64..50,
+        ) {
+            let mut r = rules(&[1, 1, 1, 1]);
+            for (rep, &wi) in r.reps.iter_mut().zip(&w) {
+                rep.weight = Dec(wi * DEC_SCALE / 100);
+            }
+            let mut e = Earlier::new(&r);
+            for (on, n) in &rosters {
+                let roster: Vec<(Option<usize>, Dec)> =
+                    (0..4).map(|i| (Some(i), if on[i] { r.reps[i].weight } else { Dec(0) })).collect();
+                e.add_roster(0, *n, &roster);
+            }
+            let mut s = Shares::new(&r, &e, &[true; 4]);
+            for _ in 0..m {
+                s.took(0);
+            }
+            for a in 0..4 {
+                for b in 0..4 {
+                    let (na, nb) = (s.entitled(a, m), s.entitled(b, m));
+                    let exact = cmp_loads(taken[a], na.is_zero(), taken[b], nb.is_zero(), || {
+                        Big::from_u128(u128::from(taken[a])).mul(&nb).cmp(&Big::from_u128(u128::from(taken[b])).mul(&na))
+                    });
+                    proptest::prop_assert_eq!(s.cmp(0, (a, taken[a]), (b, taken[b])), exact);
+                }
+            }
+        }
+
         /// Without a ledger the order is exactly `taken / weight` (SPEC §3.5),
         /// ties included, whatever the weights and however many leads the
         /// team took.
