@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use crate::cli::AssignArgs;
+use crate::engine::plan::Mode;
+use crate::engine::route::Memory;
+use crate::engine::{owners, route};
 use crate::error::Exit;
 use crate::ledger::{Ledger, read_memory};
-use crate::plan::Mode;
-use crate::route::Memory;
-use crate::{owners, route};
 
 /// The ledger of a run: written, or (`--dry-run`) read; `None` inside `Read`
 /// is a ledger file that does not exist yet.

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use crate::analyze::{self, Side};
+use crate::analyst::analyze::{self, Side};
 use crate::cli::CompareArgs;
 use crate::config::{Config, Decoration};
+use crate::engine::batch::Batch;
+use crate::engine::owners::{Owners, OwnersFile};
+use crate::engine::plan::Mode;
+use crate::engine::route::{Memory, Routed};
 use crate::error::{Error, Exit};
 use crate::output::{self, Outputs};
-use crate::owners::{Owners, OwnersFile};
-use crate::pipeline::Batch;
-use crate::plan::Mode;
-use crate::route::{Memory, Routed};
 use crate::rules::Rules;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
@@ -38,9 +38,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     if args.ledger.is_some() && (base.rules.input.id_is_line() || candidate.input.id_is_line()) {
         return Err(super::line_ids_with_ledger(cand_path).into());
     }
-    let (name, bytes) = crate::input::read_raw(&args.leads, "the lead export")?;
+    let (name, bytes) = crate::engine::input::read_raw(&args.leads, "the lead export")?;
     let owners = match (&args.owners, base.rules.input.account.is_some() || candidate.input.account.is_some()) {
-        (Some(path), true) => Some(crate::owners::read(path)?),
+        (Some(path), true) => Some(crate::engine::owners::read(path)?),
         _ => None,
     };
     // One snapshot of the ledger for both sides.
@@ -76,18 +76,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     }
     if let Some(i) = html_out {
         let rules = format!("A {}, B {}", cmp.base_rules, cmp.candidate_rules);
-        let head = output::html::Head {
+        let head = output::render::html::Head {
             command: "compare",
             export: &name,
             rules: &rules,
-            as_of: crate::date::format_day(base.as_of),
+            as_of: crate::support::date::format_day(base.as_of),
         };
-        let page = output::html::comparison(&head, &cmp);
+        let page = output::render::html::comparison(&head, &cmp);
         outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written.
-    let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
+    let report = output::render::report::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
     let text = output::warning_lines(&cmp.warnings);
@@ -110,9 +110,9 @@ struct Context<'a> {
 fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Result<(Batch, Option<Routed>)> {
     let (args, as_of, owners, decoration) = (ctx.args, ctx.as_of, ctx.owners, ctx.decoration);
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
-    let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
+    let mut opened = crate::engine::batch::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
-        opened = crate::pipeline::with_outcome_options(
+        opened = crate::engine::batch::with_outcome_options(
             opened,
             c,
             args.outcome_options.converted.as_ref(),
@@ -120,7 +120,7 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         )?;
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
-    crate::rank::rank(&mut batch.leads);
+    crate::engine::rank::rank(&mut batch.leads);
     // Each side keys the owners' accounts as it keys the export's.
     let owners = match (owners, &rules.input.account) {
         (Some(file), Some(_)) => file.keyed(rules.input.account_match),
@@ -132,7 +132,7 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
                 Some(l) => crate::ledger::read_memory(l.as_ref(), rules, &batch, as_of)?,
                 None => Memory::none(rules, as_of),
             };
-            Some(crate::route::route_all(rules, &batch, &owners, memory))
+            Some(crate::engine::route::route_all(rules, &batch, &owners, memory))
         }
         _ => None,
     };

@@ -17,13 +17,13 @@ use std::time::Instant;
 
 use crate::cli::{Common, OutcomeOptions, Outputs as OutArgs};
 use crate::config::Config;
+use crate::engine::batch::{self, Batch, Opened};
+use crate::engine::owners::UnknownReps;
+use crate::engine::plan::Mode;
+use crate::engine::route::Routed;
 use crate::error::{Error, Exit};
-use crate::output::{self, Outputs, Target, summary};
-use crate::owners::UnknownReps;
-use crate::pipeline::{self, Batch, Opened};
-use crate::plan::Mode;
-use crate::route::Routed;
-use crate::timings::Phases;
+use crate::output::{self, Outputs, Target, render::summary};
+use crate::support::timings::Phases;
 
 pub use assign::RunLedger;
 
@@ -51,7 +51,7 @@ pub struct Sources<'a> {
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
     /// `--converted VALUES`.
-    pub converted: Option<&'a crate::outcomes::Converted>,
+    pub converted: Option<&'a crate::engine::outcomes::Converted>,
     /// `--outcomes FILE`.
     pub outcomes: Option<&'a str>,
     /// `--report FILE.html` (with `--outcome`).
@@ -78,12 +78,12 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     if src.ledger && cfg.rules.input.id_is_line() {
         return Err(line_ids_with_ledger(&common.rules).into());
     }
-    let mut opened = pipeline::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
+    let mut opened = batch::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
-        opened = pipeline::with_outcome_options(opened, column, src.converted, src.outcomes)?;
+        opened = batch::with_outcome_options(opened, column, src.converted, src.outcomes)?;
     }
-    let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
-    crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
+    let columns = crate::engine::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
+    crate::engine::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
     let rules_path = rules_label(&common.rules, &common.set);
     Ok(Opening {
         cfg,
@@ -135,7 +135,7 @@ impl<'a> Opening<'a> {
         let mut batch = opened.process(&cfg.rules, &bar);
         bar.finish_and_clear();
         phases.mark("score");
-        crate::rank::rank(&mut batch.leads);
+        crate::engine::rank::rank(&mut batch.leads);
         phases.mark("rank");
         Ok((
             Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json, html, rules_path, leads },
@@ -165,19 +165,19 @@ impl Scored<'_> {
         if let Some(RunLedger::Write(_)) = &ledger {
             self.outputs.recorded();
         }
-        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, batch, routed);
+        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::render::csv::write_leads(w, rules, batch, routed);
         match self.csv {
             Some(i) => self.outputs.write(i, write_csv)?,
             None => output::write_csv_stdout(write_csv)?,
         }
         if let Some(i) = self.rejects {
-            self.outputs.write(i, |w| output::csv::write_rejects(w, rules, batch))?;
+            self.outputs.write(i, |w| output::render::csv::write_rejects(w, rules, batch))?;
         }
         // The problems to print after the commit (SPEC §7.1).
         let mut warnings = match routed {
             Some(_) => {
                 let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
-                output::warnings::warnings(rules, batch, routed, unknown.as_ref(), path)
+                output::render::warnings::warnings(rules, batch, routed, unknown.as_ref(), path)
             }
             None => Vec::new(),
         };
@@ -188,7 +188,7 @@ impl Scored<'_> {
             (Some(RunLedger::Write(l)), Some(routed)) => {
                 let info = crate::ledger::RunInfo {
                     started: crate::ledger::started_utc(self.started.elapsed()),
-                    as_of: crate::date::format_day(self.cfg.as_of),
+                    as_of: crate::support::date::format_day(self.cfg.as_of),
                     input: crate::ledger::Ledger::input_path(self.leads),
                     rules_sha256: rules.digest.clone(),
                     rows_read: batch.rows_read,
@@ -226,19 +226,19 @@ impl Scored<'_> {
             dry_run: matches!(l, RunLedger::Read(..)),
         });
         if let Some(column) = self.outcome {
-            summary.calibration = Some(crate::analyze::calibrate(rules, batch, column));
+            summary.calibration = Some(crate::analyst::analyze::calibrate(rules, batch, column));
         }
         if let Some(i) = self.json {
             self.outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
         }
         if let (Some(i), Some(c)) = (self.html, &summary.calibration) {
-            let head = output::html::Head {
+            let head = output::render::html::Head {
                 command: name,
                 export: &batch.input.name,
                 rules: &self.rules_path,
-                as_of: crate::date::format_day(self.cfg.as_of),
+                as_of: crate::support::date::format_day(self.cfg.as_of),
             };
-            let page = output::html::calibration(&head, c);
+            let page = output::render::html::calibration(&head, c);
             self.outputs.write(i, |w| w.write_all(page.as_bytes()))?;
         }
         self.phases.mark("write");
@@ -310,8 +310,8 @@ pub fn open_with_outcome(
     outcome: &str,
     o: &OutcomeOptions,
 ) -> Result<Opened, Error> {
-    let opened = pipeline::open(rules, leads, Mode::Score, as_of)?;
-    pipeline::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
+    let opened = batch::open(rules, leads, Mode::Score, as_of)?;
+    batch::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
 }
 
 /// `[input] id = "@line"` with `--ledger` (exit 2).

@@ -2,8 +2,8 @@
 //! `--outcome`, a calibration report.
 
 use crate::cli::ScoreArgs;
+use crate::engine::plan::Mode;
 use crate::error::Exit;
-use crate::plan::Mode;
 
 pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
     let sources = super::Sources {
