@@ -615,11 +615,8 @@ fn no_such_run(path: &str, l: Option<&Ledger>, run: i64) -> Error {
 /// Commits the ledger's transaction with SIGINT, SIGTERM and SIGHUP held, as
 /// a run's commit is (SPEC §2): one that arrives meanwhile is reported after.
 fn commit(l: &mut Ledger) -> Result<(), Error> {
-    output::hold_interrupts();
-    if let Err(e) = l.commit() {
-        output::release_interrupts();
-        return Err(e);
-    }
+    let _held = output::InterruptsHeld::hold();
+    l.commit()?;
     // No file to rename: this ends the hold and reports an interrupt held.
     Outputs::new(true).commit()
 }

@@ -248,19 +248,19 @@ impl Scored<'_> {
             let csv_on_stdout = self.csv.is_none();
             print_summary(&summary, csv_on_stdout, &self.cfg)?;
         }
-        if let Some(RunLedger::Write(l)) = &mut ledger {
-            // Interrupts wait from the ledger's commit until the outputs are in place.
-            output::hold_interrupts();
-            if let Err(e) = l.commit() {
-                output::release_interrupts();
-                return Err(e.into());
+        // Interrupts wait from the ledger's commit until the outputs are in
+        // place (or, after a failed commit, until the run is removed again).
+        let _held = match &mut ledger {
+            Some(RunLedger::Write(l)) => {
+                let held = output::InterruptsHeld::hold();
+                l.commit()?;
+                Some(held)
             }
-        }
+            _ => None,
+        };
         if let Err(e) = self.outputs.commit() {
             if let (Some(RunLedger::Write(l)), Some(run)) = (&mut ledger, recorded) {
                 let removed = l.remove_run(run);
-                // Interrupts were held from the ledger's commit until now.
-                output::release_interrupts();
                 let undone = match removed {
                     Ok(_) => format!("run {run} was removed from the ledger again"),
                     Err(u) => format!(

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// How many rejected rows the summary and `check` list.
 pub const REJECTS_SHOWN: usize = 10;
 
-pub use commit::{Outputs, check_paths, clean_up_on_interrupt, hold_interrupts, release_interrupts};
+pub use commit::{InterruptsHeld, Outputs, check_paths, clean_up_on_interrupt};
 
 use crate::error::Error;
 

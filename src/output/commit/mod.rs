@@ -12,106 +12,23 @@
 //! - temporary names carry the process id, so a later run can remove what a
 //!   killed run (SIGKILL, SIGXFSZ) left behind without touching a live run's.
 
+mod fault;
+mod paths;
+mod signals;
+mod stale;
+mod writeback;
+
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::error::Error;
-
-/// Where the run is, as the signal handler sees it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Before the commit: an interrupt removes the temporary files and exits 130.
-    Working,
-    /// Renaming: an interrupt is held until the commit ends.
-    Committing,
-    /// The outputs are in place: an interrupt no longer changes anything.
-    Committed,
-}
-
-struct Guard {
-    phase: Phase,
-    /// Temporary files not yet renamed into place.
-    temporary: Vec<PathBuf>,
-    /// The folders and name prefixes (`.NAME.PID.`) of this run's temporary
-    /// files, registered before each is created: an interrupt in between
-    /// still finds it.
-    prefixes: Vec<(PathBuf, String)>,
-    /// An interrupt arrived while committing.
-    held: bool,
-}
-
-static GUARD: Mutex<Guard> =
-    Mutex::new(Guard { phase: Phase::Working, temporary: Vec::new(), prefixes: Vec::new(), held: false });
-
-fn guard() -> std::sync::MutexGuard<'static, Guard> {
-    GUARD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// What the run says when an interrupt came after its outputs were written.
-const AFTER_COMMIT: &str = "leadroute: interrupted after the outputs were written; they are complete";
-
-/// Installs the interrupt handler once (SIGINT, SIGTERM, SIGHUP).
-pub fn clean_up_on_interrupt() {
-    let _ = ctrlc::set_handler(|| {
-        let mut g = guard();
-        match g.phase {
-            Phase::Working => exit_interrupted(&g),
-            Phase::Committing => g.held = true,
-            Phase::Committed => eprintln!("{AFTER_COMMIT}"),
-        }
-    });
-}
-
-/// Removes this run's temporary files and exits 130.
-fn exit_interrupted(g: &Guard) -> ! {
-    for p in &g.temporary {
-        let _ = std::fs::remove_file(p);
-    }
-    for (dir, prefix) in &g.prefixes {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(prefix.as_str()) && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-    eprintln!("leadroute: interrupted; no output was written");
-    std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
-}
-
-fn clean_up_now() -> ! {
-    exit_interrupted(&guard())
-}
-
-/// Moves to `phase`; returns whether an interrupt was held (and forgets it),
-/// except when entering `Committing`, which keeps one held since an earlier
-/// `hold_interrupts`.
-fn set_phase(phase: Phase) -> bool {
-    let mut g = guard();
-    g.phase = phase;
-    if phase == Phase::Committing { false } else { std::mem::take(&mut g.held) }
-}
-
-/// Holds SIGINT, SIGTERM and SIGHUP from now until `Outputs::commit` ends (a
-/// ledger records the run just before the outputs are renamed: both or neither).
-pub fn hold_interrupts() {
-    set_phase(Phase::Committing);
-}
-
-/// Undoes `hold_interrupts` after a failure before the commit; an interrupt
-/// held meanwhile exits 130 as it would have.
-pub fn release_interrupts() {
-    if set_phase(Phase::Working) {
-        clean_up_now();
-    }
-}
-
-fn forget_temporary(path: &Path) {
-    guard().temporary.retain(|p| p != path);
-}
+use fault::Fault;
+pub use paths::check_paths;
+pub use signals::{InterruptsHeld, clean_up_on_interrupt};
+use signals::{Phase, forget_temporary, set_phase};
+use stale::remove_stale;
+use writeback::Writeback;
 
 /// One output of a run.
 enum Pending {
@@ -185,7 +102,7 @@ impl Outputs {
         // 0666 here; the kernel takes the umask off. A replaced file gets its
         // old mode back in `commit`.
         let prefix = temporary_prefix(&real, std::process::id());
-        guard().prefixes.push((dir.clone(), prefix.clone()));
+        signals::watch_prefix(dir.clone(), prefix.clone());
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
         #[cfg(unix)]
@@ -205,7 +122,7 @@ impl Outputs {
             };
             Error::output(format!("{}: cannot write the output: folder '{}' {why}", path.display(), dir.display()))
         })?;
-        guard().temporary.push(tmp.path().to_path_buf());
+        signals::watch_temporary(tmp.path().to_path_buf());
         self.pending.push(Pending::Atomic { tmp, path: real });
         Ok(self.pending.len() - 1)
     }
@@ -219,7 +136,7 @@ impl Outputs {
         let sync = !direct && !self.no_sync;
         let fail = |e: io::Error| Error::output(format!("{}: write failed: {}", path.display(), e));
         let file = file.map_err(fail)?;
-        let mut w = BufWriter::with_capacity(1 << 16, Writeback { file: &file, written: 0, started: 0, sync });
+        let mut w = BufWriter::with_capacity(1 << 16, Writeback::new(&file, sync));
         match f(&mut w).and_then(|_| w.flush()) {
             Ok(()) => {}
             Err(e) if direct && e.kind() == io::ErrorKind::BrokenPipe && self.recorded => {
@@ -277,12 +194,12 @@ impl Outputs {
         // says so; after a good one, a held interrupt is reported here.
         let held = set_phase(match (&result, self.recorded) {
             (Ok(()), _) => Phase::Committed,
-            // The caller removes the run from the ledger, then `release_interrupts`.
+            // The caller removes the run from the ledger, then drops its `InterruptsHeld`.
             (Err(_), true) => Phase::Committing,
             (Err(_), false) => Phase::Working,
         });
         if held && result.is_ok() {
-            eprintln!("{AFTER_COMMIT}");
+            eprintln!("{}", signals::AFTER_COMMIT);
         }
         result
     }
@@ -359,43 +276,12 @@ fn os_error(e: &io::Error) -> String {
     }
 }
 
-/// Faults injected by the reliability tests through `LEADROUTE_FAULT`
-/// (comma-separated): `commit-pause=MS` sleeps before every rename but the
-/// first, so a test can signal a run in the middle of its commit;
-/// `rename-fails=N` makes the Nth rename fail.
-#[derive(Default)]
-struct Fault {
-    pause_ms: u64,
-    rename_fails: Option<usize>,
-}
-
-impl Fault {
-    fn from_env() -> Fault {
-        let mut f = Fault::default();
-        let Some(spec) = std::env::var_os("LEADROUTE_FAULT") else { return f };
-        for part in spec.to_string_lossy().split(',') {
-            match part.split_once('=') {
-                Some(("commit-pause", ms)) => f.pause_ms = ms.trim().parse().unwrap_or(0),
-                Some(("rename-fails", n)) => f.rename_fails = n.trim().parse().ok(),
-                _ => {}
-            }
-        }
-        f
-    }
-
-    fn pause(&self) {
-        if self.pause_ms > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(self.pause_ms));
-        }
-    }
-}
-
 /// A second name for `path`'s current content: a hard link, or a copy where
 /// the file system or the file refuses links.
 fn keep(path: &Path) -> Result<PathBuf, Error> {
     let backup = folder_of(path).join(format!("{}bak", temporary_prefix(path, std::process::id())));
     let _ = std::fs::remove_file(&backup);
-    guard().temporary.push(backup.clone());
+    signals::watch_temporary(backup.clone());
     if std::fs::hard_link(path, &backup).is_ok() {
         return Ok(backup);
     }
@@ -428,242 +314,4 @@ fn roll_back(steps: &mut [Step]) -> bool {
         }
     }
     all
-}
-
-/// What a leftover file next to `target` is, by its exact name:
-/// `.NAME.PID.XXXXXX.tmp` (an unfinished output) or `.NAME.PID.bak` (a
-/// previous output kept during a commit). Anything else (another target's
-/// files, `.out.csv.2024.…` for a target named `out.csv.2024`) is `None`.
-fn leftover(target_name: &str, file: &str) -> Option<(u32, bool)> {
-    let rest = file.strip_prefix('.')?.strip_prefix(target_name)?.strip_prefix('.')?;
-    let parts: Vec<&str> = rest.split('.').collect();
-    let pid = parts.first()?.parse::<u32>().ok()?;
-    match parts[..] {
-        [_, random, "tmp"] if !random.is_empty() && random.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            Some((pid, false))
-        }
-        [_, "bak"] => Some((pid, true)),
-        _ => None,
-    }
-}
-
-/// Removes the unfinished outputs for `target` that a run no longer alive
-/// left (killed by SIGKILL or SIGXFSZ, or a power cut), and says so. A kept
-/// previous output (`.bak`) of a dead run is never removed: the run died in
-/// its commit, or could not put it back, so it may be the only copy of that
-/// output. It is named on standard error until someone deletes it.
-fn remove_stale(target: &Path) {
-    let dir = folder_of(target);
-    let Some(name) = target.file_name() else { return };
-    let name = name.to_string_lossy();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    let (mut removed, mut kept) = (Vec::new(), Vec::new());
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        let file = file.to_string_lossy();
-        let Some((pid, backup)) = leftover(&name, &file) else { continue };
-        if pid == std::process::id() || process_alive(pid) || !entry.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        if backup {
-            kept.push(file.into_owned());
-        } else if std::fs::remove_file(entry.path()).is_ok() {
-            removed.push(file.into_owned());
-        }
-    }
-    if !removed.is_empty() {
-        removed.sort();
-        eprintln!(
-            "leadroute: removed {} temporary file{} left by an interrupted run in '{}': {}",
-            removed.len(),
-            if removed.len() == 1 { "" } else { "s" },
-            dir.display(),
-            removed.join(", ")
-        );
-    }
-    let kept: Vec<String> = kept
-        .iter()
-        .map(|file| {
-            format!(
-                "'{file}' in '{}' is a previous {name} that a run killed while committing (or unable to put it \
-                 back) left; leadroute keeps it: compare it with {name} and delete it",
-                dir.display()
-            )
-        })
-        .collect();
-    let _ = super::write_stderr(&super::warning_lines(&kept));
-}
-
-/// Whether a process with this id exists (one we may not signal still counts).
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return true };
-    if pid <= 0 {
-        return true;
-    }
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
-/// Without a way to ask, every process is taken to be alive: nothing is removed.
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    true
-}
-
-/// A file being written that is to be fsynced at the end: every 8 MiB it asks
-/// the kernel to start writing the bytes so far to disk, so the disk works
-/// while the rest is formatted and the final fsync waits only for the tail.
-struct Writeback<'a> {
-    file: &'a File,
-    written: u64,
-    started: u64,
-    sync: bool,
-}
-
-impl Write for Writeback<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = (&*self.file).write(buf)?;
-        self.written += n as u64;
-        if self.sync && self.written - self.started >= 8 << 20 {
-            start_writeback(self.file, self.started, self.written - self.started);
-            self.started = self.written;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self.file).flush()
-    }
-}
-
-/// Starts writeback of a byte range without waiting for it (advisory: errors
-/// are left to the final fsync, which reports them).
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &File, offset: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: sync_file_range reads no memory of ours; the descriptor is open
-    // for the lifetime of `file`, and any failure only returns an error code.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
-
-/// A key that is equal for two paths naming the same file, existing or not.
-fn identity(path: &Path) -> Option<PathBuf> {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return Some(p);
-    }
-    let parent = folder_of(path);
-    match std::fs::canonicalize(parent) {
-        Ok(dir) => Some(dir.join(path.file_name()?)),
-        // A folder that does not exist (yet): compare the absolute paths as
-        // written, so that two outputs into it are still seen to collide.
-        Err(_) => std::path::absolute(path).ok(),
-    }
-}
-
-/// Whether two paths name one file: the same canonical path, or (hard links)
-/// the same device and inode.
-fn same_file(a: &Path, b: &Path) -> bool {
-    if identity(a).is_some_and(|x| identity(b).is_some_and(|y| x == y)) {
-        return true;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return x.dev() == y.dev() && x.ino() == y.ino();
-        }
-    }
-    false
-}
-
-/// A file's device and inode, when it exists.
-#[cfg(unix)]
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn file_identity(_path: &Path) -> Option<(u64, u64)> {
-    None
-}
-
-/// The device and inode of standard input when it is a regular file (a
-/// redirection); None for a terminal, a pipe or a closed descriptor.
-#[cfg(unix)]
-fn stdin_identity() -> Option<(u64, u64)> {
-    use std::os::fd::AsFd;
-    use std::os::unix::fs::MetadataExt;
-    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
-    let meta = std::fs::File::from(fd).metadata().ok()?;
-    meta.is_file().then(|| (meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn stdin_identity() -> Option<(u64, u64)> {
-    None
-}
-
-/// Command-line checks on the output paths, before anything is read (exit 2):
-/// no empty path; `-` is standard output only for `-o`; two outputs may not
-/// name the same file, and no output may name one of the run's inputs.
-///
-/// `inputs` are (what it is, path) pairs; `-` (standard input) is skipped.
-pub fn check_paths(inputs: &[(&str, &str)], outputs: &[(&str, Option<&str>)]) -> Result<(), Error> {
-    // (what it is, its path, whether it is an input)
-    let mut seen: Vec<(&str, &Path, bool)> = Vec::new();
-    // Standard input redirected from a file (`- < leads.csv`): that file is
-    // an input too, known by its device and inode alone.
-    let mut stdin_file = None;
-    for &(what, path) in inputs {
-        if path == "-" {
-            stdin_file = stdin_file.or(stdin_identity().map(|id| (what, id)));
-        } else if !path.is_empty() {
-            seen.push((what, Path::new(path), true));
-        }
-    }
-    for &(flag, path) in outputs {
-        let Some(path) = path else { continue };
-        if path.is_empty() {
-            return Err(Error::usage(format!(
-                "{flag} \"\": the output path is empty; give a file name, or - for standard output"
-            )));
-        }
-        if path == "-" {
-            if flag != "-o" {
-                return Err(Error::usage(format!(
-                    "{flag} -: standard output is for the CSV; give a file name (or /dev/stdout with -q)"
-                )));
-            }
-            continue;
-        }
-        let p = Path::new(path);
-        // Devices and pipes (/dev/null, /dev/stdout) may take several outputs.
-        if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
-            continue;
-        }
-        if let Some((what, _)) = stdin_file.filter(|(_, id)| file_identity(p) == Some(*id)) {
-            return Err(Error::usage(format!(
-                "{flag} {path}: the same file as {what} (read from standard input); \
-                 an output may not replace one of the run's inputs; give it another file"
-            )));
-        }
-        if let Some((other, _, input)) = seen.iter().find(|(_, o, _)| same_file(o, p)) {
-            let fix = if *input {
-                "an output may not replace one of the run's inputs; give it another file"
-            } else {
-                "give each output its own file"
-            };
-            return Err(Error::usage(format!("{flag} {path}: the same file as {other}; {fix}")));
-        }
-        seen.push((flag, p, false));
-    }
-    Ok(())
 }
