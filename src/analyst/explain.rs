@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::batch::{Batch, Lead};
 use crate::engine::input::{LineCounter, RecordReader};
 use crate::engine::route::{Router, Step};
-use crate::engine::score::{RowScore, Scratch};
+use crate::engine::score::{RowScore, RowScorer};
 use crate::rules::{Group, Rules, Test};
 use crate::support::identity::email_key;
 use crate::support::num::Cents;
@@ -198,7 +198,7 @@ pub fn explain(
     let lead: &Lead = &batch.leads[pos];
     let plan = &batch.plan;
     let mut rr = RecordReader::new(batch.delimiter);
-    let mut scratch = Scratch::new(plan);
+    let mut scratch = RowScorer::new(plan);
     let mut cells = Vec::new();
     let mut id = String::new();
     let mut s = RowScore::default();

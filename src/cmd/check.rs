@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine::plan::Mode;
 use crate::engine::plan::appended_columns;
 use crate::error::Exit;
-use crate::output::{self, render::report};
+use crate::output::{self, render::terminal};
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(&args.common, true)?;
@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
         export = Some((batch, clash.map(|e| e.to_string())));
     }
-    let text = report::check(&args.common.rules, rules, &warnings, export.as_ref().map(|(b, c)| (b, c.as_deref())));
+    let text = terminal::check(&args.common.rules, rules, &warnings, export.as_ref().map(|(b, c)| (b, c.as_deref())));
     output::write_report(&text)?;
     Ok(Exit::Success)
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::analyst::analyze::{self, Side};
+use crate::analyst::compare::{self, Side};
 use crate::cli::CompareArgs;
 use crate::config::{Config, Decoration};
 use crate::engine::batch::Batch;
@@ -68,7 +68,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let cand_label = super::rules_label(cand_path, &common.set);
     let a = Side { label: common.rules.clone(), rules: &base.rules, batch: &ba, routed: ra.as_ref() };
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
-    let cmp = analyze::compare(&a, &b, args.outcome.is_some());
+    let cmp = compare::compare(&a, &b, args.outcome.is_some());
     if let Some(i) = json_out {
         let mut j = serde_json::to_string_pretty(&cmp)?;
         j.push('\n');
@@ -87,7 +87,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written.
-    let report = output::render::report::comparison(&cmp, base.decoration.stdout_plain);
+    let report = output::render::terminal::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
     let text = output::warning_lines(&cmp.warnings);

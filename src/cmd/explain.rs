@@ -27,8 +27,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     }
     let memory = super::compare::memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
     let e = crate::analyst::explain::explain(rules, &batch, &hits, &owners, &memory);
-    let width = (!args.wide).then_some(crate::output::render::report::EXPLAIN_WIDTH);
-    let report = crate::output::render::report::explanation(&e, cfg.decoration.stdout_plain, width);
+    let width = (!args.wide).then_some(crate::output::render::terminal::EXPLAIN_WIDTH);
+    let report = crate::output::render::terminal::explanation(&e, cfg.decoration.stdout_plain, width);
     crate::output::write_report(&report)?;
     Ok(Exit::Success)
 }

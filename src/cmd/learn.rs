@@ -38,7 +38,7 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
         .into());
     }
     if converted == 0 || converted == batch.leads.len() {
-        let why = crate::analyst::analyze::calibrate(&cfg.rules, &batch, &args.outcome).warning.unwrap_or_default();
+        let why = crate::analyst::calibrate::calibrate(&cfg.rules, &batch, &args.outcome).warning.unwrap_or_default();
         return Err(Error::input(format!("{name}: {why}; learn needs converted and other leads")).into());
     }
     let opts = Options { folds: args.folds, seed: args.seed };

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use crate::cli::{Common, OutcomeOptions, Outputs as OutArgs};
 use crate::config::Config;
-use crate::engine::batch::{self, Batch, Opened};
+use crate::engine::batch::{self, Batch, PlannedExport};
 use crate::engine::owners::UnknownReps;
 use crate::engine::plan::Mode;
 use crate::engine::route::Routed;
@@ -32,7 +32,7 @@ pub use assign::RunLedger;
 /// its header matched (exit 1), the prefix clash checked (exit 2).
 pub struct Opening<'a> {
     pub cfg: Config,
-    pub opened: Opened,
+    pub opened: PlannedExport,
     out: &'a OutArgs,
     mode: Mode,
     outcome: Option<&'a str>,
@@ -226,7 +226,7 @@ impl Scored<'_> {
             dry_run: matches!(l, RunLedger::Read(..)),
         });
         if let Some(column) = self.outcome {
-            summary.calibration = Some(crate::analyst::analyze::calibrate(rules, batch, column));
+            summary.calibration = Some(crate::analyst::calibrate::calibrate(rules, batch, column));
         }
         if let Some(i) = self.json {
             self.outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
@@ -309,7 +309,7 @@ pub fn open_with_outcome(
     as_of: i32,
     outcome: &str,
     o: &OutcomeOptions,
-) -> Result<Opened, Error> {
+) -> Result<PlannedExport, Error> {
     let opened = batch::open(rules, leads, Mode::Score, as_of)?;
     batch::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
 }

@@ -84,7 +84,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     if sweep.leads > 0 && (sweep.converted == 0 || sweep.converted == sweep.leads) {
         // The calibration names the values seen most often (the probe rules
         // staged this batch).
-        problems.extend(crate::analyst::analyze::calibrate(&probe, &batch, &args.outcome).warning);
+        problems.extend(crate::analyst::calibrate::calibrate(&probe, &batch, &args.outcome).warning);
     }
     let text = output::warning_lines(&problems);
     // The outputs are written: a warning that cannot be printed changes nothing.

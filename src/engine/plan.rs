@@ -42,7 +42,7 @@ pub enum TextTest {
 
 /// A test bound to a slot, with day windows resolved against `--as-of`.
 #[derive(Clone, Debug)]
-pub struct CCond {
+pub struct BoundTest {
     pub slot: usize,
     pub test: Test,
     /// For day tests: the first day that is inside the window (as-of − n).
@@ -53,13 +53,13 @@ pub struct CCond {
     pub text_bit: Option<u8>,
 }
 
-impl CCond {
-    fn new(slot: usize, test: &Test, as_of: i32) -> CCond {
+impl BoundTest {
+    fn new(slot: usize, test: &Test, as_of: i32) -> BoundTest {
         let finder = match test {
             Test::ContainsAny(list) => contains_finder(list),
             _ => None,
         };
-        CCond { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder, text_bit: None }
+        BoundTest { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder, text_bit: None }
     }
 }
 
@@ -88,8 +88,8 @@ fn contains_finder(needles: &[String]) -> Option<aho_corasick::AhoCorasick> {
 }
 
 #[derive(Clone, Debug)]
-pub struct CCriterion {
-    pub cond: CCond,
+pub struct BoundCriterion {
+    pub cond: BoundTest,
     pub group: Group,
     pub points: Cents,
     pub max: Option<Cents>,
@@ -100,7 +100,7 @@ pub struct CCriterion {
 /// half-life in days. Kept apart from the criteria, so that rules without
 /// decay pay nothing for it in the row loop.
 #[derive(Clone, Copy, Debug)]
-pub struct CDecay {
+pub struct BoundDecay {
     pub criterion: usize,
     pub slot: usize,
     pub half_life_days: Dec,
@@ -123,9 +123,9 @@ pub struct Plan {
     /// `[input] email`: the column whose address marks duplicates.
     pub email_col: Option<usize>,
     pub slots: Vec<Slot>,
-    pub criteria: Vec<CCriterion>,
+    pub criteria: Vec<BoundCriterion>,
     /// Routing conditions, flattened; teams and reps index ranges of it.
-    pub conds: Vec<CCond>,
+    pub conds: Vec<BoundTest>,
     pub team_when: Vec<Range<usize>>,
     pub rep_require: Vec<Range<usize>>,
     pub rep_prefer: Vec<Range<usize>>,
@@ -151,7 +151,7 @@ pub struct Plan {
     /// The slots that read a cell of the export: all but a grade slot.
     pub cell_slots: usize,
     /// The criteria that decay, in criterion order.
-    pub decays: Vec<CDecay>,
+    pub decays: Vec<BoundDecay>,
 }
 
 impl Plan {
@@ -204,7 +204,7 @@ impl Builder<'_> {
 
 /// Chooses the slots whose text tests are remembered per distinct cell, and
 /// numbers their tests.
-fn plan_memos(slots: &mut [Slot], criteria: &mut [CCriterion], conds: &mut [CCond]) {
+fn plan_memos(slots: &mut [Slot], criteria: &mut [BoundCriterion], conds: &mut [BoundTest]) {
     let text_needles = |t: &Test| match t {
         Test::Equals(_) => Some(1),
         Test::In(l) | Test::NotIn(l) | Test::ContainsAny(l) | Test::StartsWithAny(l) | Test::EndsWithAny(l) => {
@@ -279,14 +279,14 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         let used_by = format!("criterion '{}'", c.name);
         let slot = b.slot(&c.cond.column, &used_by, Some(c.cond.test.kind()), true)?;
         if let Some(d) = &c.decay {
-            decays.push(CDecay {
+            decays.push(BoundDecay {
                 criterion: criteria.len(),
                 slot: b.slot(&d.column, &format!("decay of {used_by}"), Some(ValueKind::Date), true)?,
                 half_life_days: d.half_life_days,
             });
         }
-        criteria.push(CCriterion {
-            cond: CCond::new(slot, &c.cond.test, as_of),
+        criteria.push(BoundCriterion {
+            cond: BoundTest::new(slot, &c.cond.test, as_of),
             group: c.group,
             points: c.points,
             max: c.max,
@@ -301,7 +301,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
             for c in list {
                 let kind = routing.then(|| c.test.kind());
                 let slot = b.slot(&c.column, &used_by, kind, routing)?;
-                conds.push(CCond::new(slot, &c.test, as_of));
+                conds.push(BoundTest::new(slot, &c.test, as_of));
             }
             Ok(start..conds.len())
         };
@@ -317,7 +317,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
     if !routing {
         conds.clear();
     }
-    // The grade slot, if any, goes last: `Scratch::load` reads the cells of
+    // The grade slot, if any, goes last: `RowScorer::load` reads the cells of
     // the slots before it only.
     let mut grade_slot = b.slot_of.get(&GRADE_COL).copied();
     if let Some(g) = grade_slot {

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::engine::batch::{Batch, Lead, NONE};
+use crate::engine::batch::{Batch, Lead, NO_ACCOUNT};
 use crate::engine::shares::{Earlier, Shares};
 use crate::rules::Rules;
 
@@ -297,7 +297,7 @@ impl<'a> Router<'a> {
                 self.taken[rep] += 1;
                 // The roster's shares of this lead count for the leads after it.
                 self.shares.took(t);
-                if lead.account != NONE && self.owners[lead.account as usize] == Owner::Unset {
+                if lead.account != NO_ACCOUNT && self.owners[lead.account as usize] == Owner::Unset {
                     self.owners[lead.account as usize] = Owner::InRun(rep);
                 }
                 return Assignment::new(Some(t), Some(rep), reason);
@@ -400,7 +400,7 @@ impl<'a> Router<'a> {
         }));
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
         let owner = match (lead.account, plan.account_col) {
-            (a, Some(_)) if a != NONE => match self.owners[a as usize] {
+            (a, Some(_)) if a != NO_ACCOUNT => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
                 Owner::Ledger(r) => r,
                 _ => None,

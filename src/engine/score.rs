@@ -12,12 +12,12 @@ use crate::support::date::parse_cell_date;
 use crate::support::num::{Cents, Dec, parse_cell_number, without_thousands};
 use std::collections::HashMap;
 
-use crate::engine::plan::{CCond, CDecay, Plan, TextTest};
+use crate::engine::plan::{BoundDecay, BoundTest, Plan, TextTest};
 use crate::rules::{Group, Test};
 
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
 #[derive(Default)]
-pub struct Scratch {
+pub struct RowScorer {
     /// Per slot: where the trimmed cell lies in the fields' bytes
     /// (`Fields::raw`), and whether it is ASCII; a non-ASCII cell's lower-cased
     /// text is in `lower`.
@@ -89,10 +89,10 @@ pub struct RowScore {
     pub created: Option<i32>,
 }
 
-impl Scratch {
-    pub fn new(plan: &Plan) -> Scratch {
+impl RowScorer {
+    pub fn new(plan: &Plan) -> RowScorer {
         let n = plan.slots.len();
-        Scratch {
+        RowScorer {
             span: vec![(0, 0); n],
             ascii: vec![true; n],
             lower: vec![String::new(); n],
@@ -175,7 +175,7 @@ impl Scratch {
     }
 
     /// Whether a condition holds on the loaded row.
-    pub fn holds(&self, fields: &Fields, c: &CCond) -> bool {
+    pub fn holds(&self, fields: &Fields, c: &BoundTest) -> bool {
         let k = c.slot;
         if let Some(bit) = c.text_bit {
             return self.text_bits[k] >> bit & 1 == 1;
@@ -259,7 +259,7 @@ impl Scratch {
     }
 
     /// A contribution faded by the age of the decay's date: 0 without a date.
-    fn decayed(&self, points: Cents, d: &CDecay, as_of: i32) -> Cents {
+    fn decayed(&self, points: Cents, d: &BoundDecay, as_of: i32) -> Cents {
         match self.date[d.slot] {
             Some(day) => decay(points, as_of as i64 - day as i64, d.half_life_days),
             None => Cents::ZERO,
@@ -268,7 +268,7 @@ impl Scratch {
 
     /// The age in days of a criterion's decay date (0 when on or after as-of),
     /// for `explain`; `None` without a readable date.
-    pub fn decay_age(&self, d: &CDecay, as_of: i32) -> Option<i64> {
+    pub fn decay_age(&self, d: &BoundDecay, as_of: i32) -> Option<i64> {
         self.date[d.slot].map(|day| (as_of as i64 - day as i64).max(0))
     }
 
@@ -328,9 +328,9 @@ pub fn decay(points: Cents, age: i64, half_life: Dec) -> Cents {
     Cents((points.0 as f64 * factor).round() as i64)
 }
 
-/// A text test on a cell's text (see `Scratch::text`): needles are lower-case,
+/// A text test on a cell's text (see `RowScorer::text`): needles are lower-case,
 /// so ASCII case folding compares as lower-casing the cell would.
-fn text_holds(cell: &[u8], empty: bool, c: &CCond) -> bool {
+fn text_holds(cell: &[u8], empty: bool, c: &BoundTest) -> bool {
     let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
     match &c.test {
         Test::NotIn(list) => !list.iter().any(|n| is(cell, n)),

@@ -52,7 +52,7 @@ pub fn read_memory(
         )
         .map_err(|e| l.sql(e))?;
     let reading = Reading { l, rules, batch, names, days, size, rep_of };
-    before(&reading, &mut m)?;
+    assigned_before(&reading, &mut m)?;
     if batch.plan.account_col.is_some() {
         owners(&reading, &mut m)?;
     }
@@ -327,7 +327,7 @@ fn order(days: &HashMap<i64, i32>, run: i64, row: i64, day: i32) -> Order {
 
 /// Leads assigned before: by trimmed id, then (with `[input] email`) by email
 /// key; the latest ledger row wins (a later import corrects an earlier one).
-fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
+fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     let Reading { l, rules, batch, names, days, .. } = r;
     let size = r.size;
     // `id = "@line"` never reaches a ledger (a rules error): line numbers change.
@@ -499,7 +499,7 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
             && m.before.get(l.index as usize).is_none_or(Option::is_none)
     };
     for lead in batch.leads.iter().filter(to_route) {
-        if lead.account != crate::engine::batch::NONE {
+        if lead.account != crate::engine::batch::NO_ACCOUNT {
             needed[lead.account as usize] = true;
         }
     }

@@ -8,7 +8,7 @@
 //!
 //! `patterns` reduces the export to distinct patterns, `fit` fits the model,
 //! `folds` places leads in folds, `rewrite` writes the file, `report` renders
-//! the table. The AUC is `analyze::auc`, as `score --outcome` reports it.
+//! the table. The AUC is `calibrate::auc`, as `score --outcome` reports it.
 
 pub mod fit;
 pub mod folds;
@@ -499,8 +499,8 @@ fn fold_result(model: &Model, pats: &Patterns, f: usize, pts: Option<&Points>) -
     FoldResult {
         leads,
         converted,
-        auc_old: crate::analyst::analyze::auc(&mut old),
-        auc_new: pts.and_then(|_| crate::analyst::analyze::auc(&mut new)),
+        auc_old: crate::analyst::calibrate::auc(&mut old),
+        auc_new: pts.and_then(|_| crate::analyst::calibrate::auc(&mut new)),
     }
 }
 

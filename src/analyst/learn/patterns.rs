@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::engine::batch::Batch;
 use crate::engine::input::{LineCounter, RecordReader};
-use crate::engine::score::Scratch;
+use crate::engine::score::RowScorer;
 use crate::rules::Rules;
 use crate::support::num::Cents;
 
@@ -102,7 +102,7 @@ pub fn extract(rules: &Rules, batch: &Batch, seed: u64, folds: u32) -> Patterns 
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(ci, leads)| {
-            let mut scratch = Scratch::new(&units_plan);
+            let mut scratch = RowScorer::new(&units_plan);
             let mut rr = RecordReader::new(batch.delimiter);
             let mut seen: HashMap<Box<[i64]>, usize, foldhash::fast::FixedState> = HashMap::default();
             let (mut keys, mut counts) = (Vec::new(), Vec::new());

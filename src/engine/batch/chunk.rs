@@ -6,10 +6,10 @@ use std::hash::BuildHasher;
 
 use indicatif::ProgressBar;
 
-use super::{FastMap, Lead, NO_DATE, NONE, intern, saturate};
+use super::{FastMap, Lead, NO_ACCOUNT, NO_DATE, intern, saturate};
 use crate::engine::input::{Fields, RecordReader, ends_in_quote};
 use crate::engine::plan::Plan;
-use crate::engine::score::Scratch;
+use crate::engine::score::RowScorer;
 use crate::engine::stage::stage_of;
 use crate::rules::{AccountMatch, Rules};
 use crate::support::identity::{account_key, email_account, email_key};
@@ -81,7 +81,7 @@ impl Ctx<'_> {
             accounts: Vec::new(),
             email_accounts: 0,
         };
-        let mut scratch = Scratch::new(plan);
+        let mut scratch = RowScorer::new(plan);
         let mut rr = RecordReader::new(delimiter);
         let mut word_buf = vec![0u64; words];
         let mut account_ids: FastMap<String, u32> = FastMap::default();
@@ -200,7 +200,7 @@ impl Ctx<'_> {
                     let key = normalized_account(&fields, col, plan.email_col, &mut lower, &mut c.email_accounts);
                     intern(key, &mut account_ids, &mut c.accounts)
                 }
-                (None, _) => NONE,
+                (None, _) => NO_ACCOUNT,
             };
             c.leads.push(Lead {
                 offset: rec.start,

@@ -141,8 +141,8 @@ fn repeats<K: PartialEq>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::batch::NO_ACCOUNT;
     use crate::engine::batch::NO_DATE;
-    use crate::engine::batch::NONE;
 
     fn lead(offset: usize) -> Lead {
         Lead {
@@ -154,7 +154,7 @@ mod tests {
             stage: 0,
             missing_id: false,
             duplicate: false,
-            account: NONE,
+            account: NO_ACCOUNT,
         }
     }
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::chunk::Chunk;
 use super::dedup::{mark_duplicates, mark_email_duplicates};
-use super::{Batch, ColumnWarnings, CrmStages, FastMap, Lead, NONE, Reject, intern};
+use super::{Batch, ColumnWarnings, CrmStages, FastMap, Lead, NO_ACCOUNT, Reject, intern};
 use crate::engine::input::{Input, LineCounter, RecordReader};
 use crate::engine::plan::Plan;
 
@@ -78,7 +78,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
     parts.into_par_iter().for_each(|(part, from, global)| {
         for (i, lead) in part.iter_mut().enumerate() {
             lead.index = (from + i) as u32;
-            if lead.account != NONE {
+            if lead.account != NO_ACCOUNT {
                 lead.account = global[lead.account as usize];
             }
         }

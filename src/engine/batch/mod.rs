@@ -25,8 +25,10 @@ use crate::rules::Rules;
 use crate::support::num::Cents;
 use chunk::{Chunk, Ctx};
 
-/// No account, or no `created` date.
-pub const NONE: u32 = u32::MAX;
+/// `Lead::account` of a lead without an account (an empty cell, or no
+/// `[input] account`).
+pub const NO_ACCOUNT: u32 = u32::MAX;
+/// `Lead::created` of a lead without a `created` date.
 pub const NO_DATE: i32 = i32::MAX;
 
 /// What is kept of one well-formed row.
@@ -45,7 +47,7 @@ pub struct Lead {
     pub stage: u16,
     pub missing_id: bool,
     pub duplicate: bool,
-    /// Interned account key, or `NONE`.
+    /// Interned account key, or `NO_ACCOUNT`.
     pub account: u32,
 }
 
@@ -104,7 +106,7 @@ pub struct CrmStages {
 }
 
 /// An export opened and its header matched: ready to process.
-pub struct Opened {
+pub struct PlannedExport {
     pub input: Input,
     pub delimiter: u8,
     pub header: Vec<String>,
@@ -147,11 +149,11 @@ pub struct Batch {
 /// Opens the outcome of a run: the column `column` of the export, or with
 /// `file` (`--outcomes`) that column of the file, matched by lead id.
 pub fn with_outcome_options(
-    opened: Opened,
+    opened: PlannedExport,
     column: &str,
     converted: Option<&Converted>,
     file: Option<&str>,
-) -> Result<Opened, Error> {
+) -> Result<PlannedExport, Error> {
     let converted = converted.cloned().unwrap_or_default();
     match file {
         Some(path) => {
@@ -163,13 +165,13 @@ pub fn with_outcome_options(
 }
 
 /// Reads the export, finds the header, compiles the rules against it.
-pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<Opened, Error> {
+pub fn open(rules: &Rules, path: &str, mode: Mode, as_of: i32) -> Result<PlannedExport, Error> {
     let (name, bytes) = input::read_raw(path, "the lead export")?;
     open_bytes(rules, name, bytes, mode, as_of)
 }
 
 /// As `open`, for an export already read (compare reads it once for two rule sets).
-pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<Opened, Error> {
+pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of: i32) -> Result<PlannedExport, Error> {
     let input = input::decode(name, bytes, rules.input.encoding)?;
     let delimiter = rules.input.delimiter.unwrap_or_else(|| input::detect_delimiter(input.text.as_bytes()));
     let mut rr = RecordReader::new(delimiter);
@@ -194,24 +196,24 @@ pub fn open_bytes(rules: &Rules, name: String, bytes: Vec<u8>, mode: Mode, as_of
     }
     let header: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let plan = plan::compile(rules, &header, &input.name, mode, as_of)?;
-    Ok(Opened { input, delimiter, header, header_end, plan })
+    Ok(PlannedExport { input, delimiter, header, header_end, plan })
 }
 
-impl Opened {
+impl PlannedExport {
     /// The outcomes from `--outcomes FILE`, by lead id; `converted`: the
     /// values that count as converted.
     pub fn with_outcomes(
         mut self,
         outcomes: std::sync::Arc<crate::engine::outcomes::Outcomes>,
         converted: Converted,
-    ) -> Opened {
+    ) -> PlannedExport {
         self.plan.outcomes = Some(outcomes);
         self.plan.converted = converted;
         self
     }
 
     /// Adds the `--outcome` column (exit 1 when the export lacks it).
-    pub fn with_outcome(mut self, column: &str, converted: Converted) -> Result<Opened, Error> {
+    pub fn with_outcome(mut self, column: &str, converted: Converted) -> Result<PlannedExport, Error> {
         self.plan.outcome_col = Some(input::find_column(&self.input.name, &self.header, column, "--outcome")?);
         self.plan.converted = converted;
         Ok(self)
@@ -220,7 +222,7 @@ impl Opened {
     /// Scores and stages every row: chunks of the text in parallel, merged in
     /// input order (ids, accounts and line numbers need the whole file).
     pub fn process(self, rules: &Rules, progress: &ProgressBar) -> Batch {
-        let Opened { input, delimiter, header, header_end, plan } = self;
+        let PlannedExport { input, delimiter, header, header_end, plan } = self;
         let text = input.text.as_str();
         let ncols = header.len();
         // Routing conditions matter only for a stage some team takes (the
@@ -260,10 +262,10 @@ impl Opened {
 /// A hash map with foldhash's fast hash, randomly seeded per process.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// The id of `key` in `all`, added when new; `NONE` for an empty key.
+/// The id of account `key` in `all`, added when new; `NO_ACCOUNT` for an empty key.
 fn intern(key: &str, ids: &mut FastMap<String, u32>, all: &mut Vec<String>) -> u32 {
     if key.is_empty() {
-        return NONE;
+        return NO_ACCOUNT;
     }
     if let Some(&i) = ids.get(key) {
         return i;
@@ -311,7 +313,7 @@ impl Batch {
         rules: &Rules,
         lead: &Lead,
         rr: &'r mut RecordReader,
-        scratch: &mut crate::engine::score::Scratch,
+        scratch: &mut crate::engine::score::RowScorer,
     ) -> Option<(crate::engine::score::RowScore, input::Fields<'r>)> {
         let rec = rr.read(&self.input.text, lead.offset)?;
         scratch.load(&self.plan, &rec.fields);

@@ -3,7 +3,7 @@
 
 pub mod csv;
 pub mod html;
-pub mod report;
 pub mod summary;
 pub mod table;
+pub mod terminal;
 pub mod warnings;

@@ -161,7 +161,7 @@ pub struct Summary {
     pub routing: Option<Routing>,
     /// `score --outcome`: conversion per stage, per score decile, per threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub calibration: Option<crate::analyst::analyze::Calibration>,
+    pub calibration: Option<crate::analyst::calibrate::Calibration>,
     /// With `--ledger`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerFigures>,
@@ -498,7 +498,7 @@ pub fn render(s: &Summary, plain: bool) -> String {
         }
     }
     if let Some(c) = &s.calibration {
-        out.push_str(&super::report::calibration(c, plain));
+        out.push_str(&super::terminal::calibration(c, plain));
     }
     if !s.warnings.is_empty() {
         let mut t = table(plain);

@@ -1,12 +1,14 @@
-//! Rendering the analyst reports (calibration, comparison, explanation) as
-//! tables. Pure: each returns a String.
+//! What the terminal shows besides the run summary: `check`'s findings and
+//! the analyst reports (calibration, comparison, explanation) as tables.
+//! Pure: each returns a String.
 
 use std::borrow::Cow;
 
 use comfy_table::{Cell, ContentArrangement, Table};
 
 use super::table::{num, pct, push_table, right, table, text};
-use crate::analyst::analyze::{Auc, Calibration, Comparison, Conversion};
+use crate::analyst::calibrate::{Auc, Calibration, Conversion};
+use crate::analyst::compare::Comparison;
 use crate::analyst::explain::Explanation;
 use crate::engine::batch::Batch;
 use crate::error::shorten;
@@ -87,14 +89,14 @@ pub fn calibration(c: &Calibration, plain: bool) -> String {
         if flagged("few") {
             out.push_str(&format!(
                 "few: held or did not hold for fewer than {} leads: its rates say little\n",
-                crate::analyst::analyze::FEW
+                crate::analyst::calibrate::FEW
             ));
         }
         if flagged("leak?") {
             out.push_str(&format!(
                 "leak?: held for {} or more leads, of whom 0% or 99% or more converted: its column may record \
                  the outcome itself\n",
-                crate::analyst::analyze::LEAK_MIN
+                crate::analyst::calibrate::LEAK_MIN
             ));
         }
     }
