@@ -70,8 +70,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
     let cmp = compare::compare(&a, &b, args.outcome.is_some());
     if let Some(i) = json_out {
-        let mut j = serde_json::to_string_pretty(&cmp)?;
-        j.push('\n');
+        let j = super::json_text(&cmp)?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html_out {
@@ -90,10 +89,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let report = output::render::terminal::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
-    let text = output::warning_lines(&cmp.warnings);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(ba.rejects.len()))
+    Ok(super::epilogue(&cmp.warnings, ba.rejects.len()))
 }
 
 /// One rule set's run over the export: scored, ranked and, when it has teams, routed.
@@ -137,16 +133,4 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         _ => None,
     };
     Ok((batch, routed))
-}
-
-/// What a reader of `--ledger` routes with: a snapshot of the ledger (never
-/// written), or this run alone without one.
-pub fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
-    match ledger {
-        Some(path) => {
-            let l = crate::ledger::Ledger::open_for_reading(path)?;
-            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
-        }
-        None => Ok(Memory::none(rules, as_of)),
-    }
 }

@@ -4,7 +4,9 @@ use crate::cli::ExplainArgs;
 use crate::config::Config;
 use crate::engine::batch::Batch;
 use crate::engine::plan::Mode;
+use crate::engine::route::Memory;
 use crate::error::{Error, Exit};
+use crate::rules::Rules;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(&args.common, true)?;
@@ -25,7 +27,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     if hits.is_empty() {
         return Err(unknown_id(&batch, id).into());
     }
-    let memory = super::compare::memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
+    let memory = memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
     let e = crate::analyst::explain::explain(rules, &batch, &hits, &owners, &memory);
     let width = (!args.wide).then_some(crate::output::render::terminal::EXPLAIN_WIDTH);
     let report = crate::output::render::terminal::explanation(&e, cfg.decoration.stdout_plain, width);
@@ -49,4 +51,16 @@ fn unknown_id(batch: &Batch, id: &str) -> Error {
     let close = crate::analyst::explain::close_ids(batch, id);
     let hint = if close.is_empty() { String::new() } else { format!("; close ids: {}", close.join(", ")) };
     Error::input(format!("{name}: no well-formed row has id '{id}' in column '{}'{hint}", batch.header[col]))
+}
+
+/// What a reader of `--ledger` routes with: a snapshot of the ledger (never
+/// written), or this run alone without one.
+fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
+    match ledger {
+        Some(path) => {
+            let l = crate::ledger::Ledger::open_for_reading(path)?;
+            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
+        }
+        None => Ok(Memory::none(rules, as_of)),
+    }
 }

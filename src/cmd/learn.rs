@@ -70,8 +70,5 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
             s.name, s.leads_new, s.leads_old, rules
         )
     }));
-    let text = output::warning_lines(&problems);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(batch.rejects.len()))
+    Ok(super::epilogue(&problems, batch.rejects.len()))
 }

@@ -49,8 +49,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         None => {}
     }
     if let Some(i) = json {
-        let mut j = serde_json::to_string_pretty(&sweep.to_json(&args.outcome, missing))?;
-        j.push('\n');
+        let j = super::json_text(&sweep.to_json(&args.outcome, missing))?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html {
@@ -86,10 +85,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         // staged this batch).
         problems.extend(crate::analyst::calibrate::calibrate(&probe, &batch, &args.outcome).warning);
     }
-    let text = output::warning_lines(&problems);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(batch.rejects.len()))
+    Ok(super::epilogue(&problems, batch.rejects.len()))
 }
 
 /// The one target of `--target-precision`, `--target-recall` and `--target-leads`
