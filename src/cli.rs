@@ -243,8 +243,8 @@ pub struct LedgerPruneArgs {
 pub struct OutcomeOptions {
     /// With --outcome: the values that count as converted, comma-separated, compared trimmed and
     /// case-insensitively [default: 1,true,yes,y,won,converted]; '*' alone: every non-empty value.
-    #[arg(long = "converted", value_name = "VALUES", requires = "outcome", value_parser = crate::outcomes::Converted::parse)]
-    pub converted: Option<crate::outcomes::Converted>,
+    #[arg(long = "converted", value_name = "VALUES", requires = "outcome", value_parser = crate::engine::outcomes::Converted::parse)]
+    pub converted: Option<crate::engine::outcomes::Converted>,
     /// With --outcome: read the outcome column from this file instead of the export, matched
     /// by lead id (the file's first column). A lead missing from it counts as not converted.
     #[arg(long = "outcomes", value_name = "FILE", requires = "outcome")]

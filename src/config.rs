@@ -36,8 +36,8 @@ impl Config {
 /// `--as-of YYYY-MM-DD`, or today (local time) when absent.
 pub fn parse_as_of(arg: Option<&str>) -> Result<i32, Error> {
     match arg {
-        None => Ok(crate::date::today()),
-        Some(s) => crate::date::parse_as_of(s).ok_or_else(|| {
+        None => Ok(crate::support::date::today()),
+        Some(s) => crate::support::date::parse_as_of(s).ok_or_else(|| {
             Error::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
         }),
     }

@@ -3,31 +3,16 @@
 //! The pipeline runs one way: CLI -> Config (rules loaded and validated) ->
 //! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
 
-mod analyze;
+mod analyst;
 mod cli;
 mod cmd;
 mod config;
-mod date;
+mod engine;
 pub mod error;
-mod explain;
-mod identity;
-mod input;
-mod learn;
 mod ledger;
-mod num;
-mod outcomes;
 mod output;
-mod owners;
-mod pipeline;
-mod plan;
-mod rank;
-mod route;
 mod rules;
-mod score;
-mod shares;
-mod stage;
-mod timings;
-mod tune;
+mod support;
 
 use clap::Parser;
 

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use crate::analyze::{self, Side};
+use crate::analyst::compare::{self, Side};
 use crate::cli::CompareArgs;
 use crate::config::{Config, Decoration};
+use crate::engine::batch::Batch;
+use crate::engine::owners::{Owners, OwnersFile};
+use crate::engine::plan::Mode;
+use crate::engine::route::{Memory, Routed};
 use crate::error::{Error, Exit};
 use crate::output::{self, Outputs};
-use crate::owners::{Owners, OwnersFile};
-use crate::pipeline::Batch;
-use crate::plan::Mode;
-use crate::route::{Memory, Routed};
 use crate::rules::Rules;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
@@ -38,9 +38,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     if args.ledger.is_some() && (base.rules.input.id_is_line() || candidate.input.id_is_line()) {
         return Err(super::line_ids_with_ledger(cand_path).into());
     }
-    let (name, bytes) = crate::input::read_raw(&args.leads, "the lead export")?;
+    let (name, bytes) = crate::engine::input::read_raw(&args.leads, "the lead export")?;
     let owners = match (&args.owners, base.rules.input.account.is_some() || candidate.input.account.is_some()) {
-        (Some(path), true) => Some(crate::owners::read(path)?),
+        (Some(path), true) => Some(crate::engine::owners::read(path)?),
         _ => None,
     };
     // One snapshot of the ledger for both sides.
@@ -68,32 +68,28 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let cand_label = super::rules_label(cand_path, &common.set);
     let a = Side { label: common.rules.clone(), rules: &base.rules, batch: &ba, routed: ra.as_ref() };
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
-    let cmp = analyze::compare(&a, &b, args.outcome.is_some());
+    let cmp = compare::compare(&a, &b, args.outcome.is_some());
     if let Some(i) = json_out {
-        let mut j = serde_json::to_string_pretty(&cmp)?;
-        j.push('\n');
+        let j = super::json_text(&cmp)?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html_out {
         let rules = format!("A {}, B {}", cmp.base_rules, cmp.candidate_rules);
-        let head = output::html::Head {
+        let head = output::render::html::Head {
             command: "compare",
             export: &name,
             rules: &rules,
-            as_of: crate::date::format_day(base.as_of),
+            as_of: crate::support::date::format_day(base.as_of),
         };
-        let page = output::html::comparison(&head, &cmp);
+        let page = output::render::html::comparison(&head, &cmp);
         outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written.
-    let report = output::report::comparison(&cmp, base.decoration.stdout_plain);
+    let report = output::render::terminal::comparison(&cmp, base.decoration.stdout_plain);
     output::write_report(&report)?;
     outputs.commit()?;
-    let text = output::warning_lines(&cmp.warnings);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(ba.rejects.len()))
+    Ok(super::epilogue(&cmp.warnings, ba.rejects.len()))
 }
 
 /// One rule set's run over the export: scored, ranked and, when it has teams, routed.
@@ -110,9 +106,9 @@ struct Context<'a> {
 fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Result<(Batch, Option<Routed>)> {
     let (args, as_of, owners, decoration) = (ctx.args, ctx.as_of, ctx.owners, ctx.decoration);
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
-    let mut opened = crate::pipeline::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
+    let mut opened = crate::engine::batch::open_bytes(rules, name.to_string(), bytes.to_vec(), mode, as_of)?;
     if let Some(c) = &args.outcome {
-        opened = crate::pipeline::with_outcome_options(
+        opened = crate::engine::batch::with_outcome_options(
             opened,
             c,
             args.outcome_options.converted.as_ref(),
@@ -120,7 +116,7 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         )?;
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
-    crate::rank::rank(&mut batch.leads);
+    crate::engine::rank::rank(&mut batch.leads);
     // Each side keys the owners' accounts as it keys the export's.
     let owners = match (owners, &rules.input.account) {
         (Some(file), Some(_)) => file.keyed(rules.input.account_match),
@@ -132,21 +128,9 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
                 Some(l) => crate::ledger::read_memory(l.as_ref(), rules, &batch, as_of)?,
                 None => Memory::none(rules, as_of),
             };
-            Some(crate::route::route_all(rules, &batch, &owners, memory))
+            Some(crate::engine::route::route_all(rules, &batch, &owners, memory))
         }
         _ => None,
     };
     Ok((batch, routed))
-}
-
-/// What a reader of `--ledger` routes with: a snapshot of the ledger (never
-/// written), or this run alone without one.
-pub fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
-    match ledger {
-        Some(path) => {
-            let l = crate::ledger::Ledger::open_for_reading(path)?;
-            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
-        }
-        None => Ok(Memory::none(rules, as_of)),
-    }
 }

@@ -2,9 +2,11 @@
 
 use crate::cli::ExplainArgs;
 use crate::config::Config;
+use crate::engine::batch::Batch;
+use crate::engine::plan::Mode;
+use crate::engine::route::Memory;
 use crate::error::{Error, Exit};
-use crate::pipeline::Batch;
-use crate::plan::Mode;
+use crate::rules::Rules;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     let cfg = Config::from_common(&args.common, true)?;
@@ -17,18 +19,18 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
         return Err(super::line_ids_with_ledger(&args.common.rules).into());
     }
     let mode = if rules.teams.is_empty() { Mode::Score } else { Mode::Assign };
-    let opened = crate::pipeline::open(rules, &args.leads, mode, cfg.as_of)?;
-    let owners = crate::owners::load_for(args.owners.as_deref(), rules)?;
+    let opened = crate::engine::batch::open(rules, &args.leads, mode, cfg.as_of)?;
+    let owners = crate::engine::owners::load_for(args.owners.as_deref(), rules)?;
     let mut batch = opened.process(rules, &cfg.decoration.progress_bar(0));
-    crate::rank::rank(&mut batch.leads);
-    let hits = crate::explain::find(&batch, id);
+    crate::engine::rank::rank(&mut batch.leads);
+    let hits = crate::analyst::explain::find(&batch, id);
     if hits.is_empty() {
         return Err(unknown_id(&batch, id).into());
     }
-    let memory = super::compare::memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
-    let e = crate::explain::explain(rules, &batch, &hits, &owners, &memory);
-    let width = (!args.wide).then_some(crate::output::report::EXPLAIN_WIDTH);
-    let report = crate::output::report::explanation(&e, cfg.decoration.stdout_plain, width);
+    let memory = memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
+    let e = crate::analyst::explain::explain(rules, &batch, &hits, &owners, &memory);
+    let width = (!args.wide).then_some(crate::output::render::terminal::EXPLAIN_WIDTH);
+    let report = crate::output::render::terminal::explanation(&e, cfg.decoration.stdout_plain, width);
     crate::output::write_report(&report)?;
     Ok(Exit::Success)
 }
@@ -38,7 +40,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
 fn unknown_id(batch: &Batch, id: &str) -> Error {
     let name = &batch.input.name;
     let Some(col) = batch.plan.id_col else {
-        let span = match crate::explain::line_span(batch) {
+        let span = match crate::analyst::explain::line_span(batch) {
             Some((first, last)) => format!("; well-formed rows start on lines {first} to {last}"),
             None => "; the export has no well-formed row".to_string(),
         };
@@ -46,7 +48,19 @@ fn unknown_id(batch: &Batch, id: &str) -> Error {
             "{name}: no well-formed row starts on line '{id}' (the id is the line number: [input] id = \"@line\"){span}"
         ));
     };
-    let close = crate::explain::close_ids(batch, id);
+    let close = crate::analyst::explain::close_ids(batch, id);
     let hint = if close.is_empty() { String::new() } else { format!("; close ids: {}", close.join(", ")) };
     Error::input(format!("{name}: no well-formed row has id '{id}' in column '{}'{hint}", batch.header[col]))
+}
+
+/// What a reader of `--ledger` routes with: a snapshot of the ledger (never
+/// written), or this run alone without one.
+fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
+    match ledger {
+        Some(path) => {
+            let l = crate::ledger::Ledger::open_for_reading(path)?;
+            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
+        }
+        None => Ok(Memory::none(rules, as_of)),
+    }
 }

@@ -1,11 +1,11 @@
 //! `leadroute learn`: points from the data (SPEC §8.3). Reads the export
-//! with its outcome, learns points, caps and thresholds (`crate::learn`),
+//! with its outcome, learns points, caps and thresholds (`crate::analyst::learn`),
 //! writes RULES with those values changed, and prints the report.
 
+use crate::analyst::learn::{self, Options};
 use crate::cli::LearnArgs;
 use crate::config::Config;
 use crate::error::{Error, Exit};
-use crate::learn::{self, Options};
 use crate::output::{self, Outputs, Target};
 
 pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
@@ -38,7 +38,7 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
         .into());
     }
     if converted == 0 || converted == batch.leads.len() {
-        let why = crate::analyze::calibrate(&cfg.rules, &batch, &args.outcome).warning.unwrap_or_default();
+        let why = crate::analyst::calibrate::calibrate(&cfg.rules, &batch, &args.outcome).warning.unwrap_or_default();
         return Err(Error::input(format!("{name}: {why}; learn needs converted and other leads")).into());
     }
     let opts = Options { folds: args.folds, seed: args.seed };
@@ -61,7 +61,7 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     }
     outputs.commit()?;
 
-    let mut problems = output::warnings::problems(&cfg.rules, &batch, None, None, None);
+    let mut problems = output::render::warnings::problems(&cfg.rules, &batch, None, None, None);
     let rules = super::rules_label(&common.rules, &common.set);
     problems.extend(learned.stages.iter().filter(|s| s.off()).map(|s| {
         format!(
@@ -70,8 +70,5 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
             s.name, s.leads_new, s.leads_old, rules
         )
     }));
-    let text = output::warning_lines(&problems);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(batch.rejects.len()))
+    Ok(super::epilogue(&problems, batch.rejects.len()))
 }

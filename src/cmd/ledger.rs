@@ -28,14 +28,14 @@ use crate::cli::{
     LedgerCheckArgs, LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs,
 };
 use crate::config::Decoration;
-use crate::date::{format_day, parse_as_of};
+use crate::engine::input::{find_column, read_side_file};
+use crate::engine::owners::UnknownReps;
 use crate::error::{Error, Exit, printable, thousands};
-use crate::input::{find_column, read_side_file};
 use crate::ledger::{Ledger, Row, RunInfo, RunRep, lookup_key, started_utc};
-use crate::num::Cents;
-use crate::output::table::{right, table, text};
+use crate::output::render::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
-use crate::owners::UnknownReps;
+use crate::support::date::{format_day, parse_as_of};
+use crate::support::num::Cents;
 
 /// The columns of `ledger export`, in order.
 const EXPORT_HEADER: [&str; 9] = ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage"];
@@ -314,7 +314,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         let team = row.team.map(|t| l.name_id(t, &mut names)).transpose()?;
         // As a run records them: an empty account is keyed by the email's company.
         let account_key = lookup_key(row.account.unwrap_or(""), row.email);
-        let email_key = row.email.map(|e| crate::identity::email_key(e, &mut email_buf).to_string());
+        let email_key = row.email.map(|e| crate::support::identity::email_key(e, &mut email_buf).to_string());
         let id = l.add_assignment(&Row {
             run,
             as_of_day,
@@ -615,11 +615,8 @@ fn no_such_run(path: &str, l: Option<&Ledger>, run: i64) -> Error {
 /// Commits the ledger's transaction with SIGINT, SIGTERM and SIGHUP held, as
 /// a run's commit is (SPEC §2): one that arrives meanwhile is reported after.
 fn commit(l: &mut Ledger) -> Result<(), Error> {
-    output::hold_interrupts();
-    if let Err(e) = l.commit() {
-        output::release_interrupts();
-        return Err(e);
-    }
+    let _held = output::InterruptsHeld::hold();
+    l.commit()?;
     // No file to rename: this ends the hold and reports an interrupt held.
     Outputs::new(true).commit()
 }

@@ -1,7 +1,9 @@
-//! One file per subcommand; each wires the pipeline top to bottom and holds no
-//! scoring or routing logic. This module holds the steps the batch commands
-//! (`score`, `assign`) share: check the paths and load the configuration,
-//! open the export, score and rank, then write everything atomically.
+//! One file per subcommand; each reads top to bottom as one function and
+//! holds no scoring or routing logic. This module is their shared toolkit:
+//! the batch commands' (`score`, `assign`) steps from the arguments to the
+//! scored batch and its files, the analyst commands' opening of an export with
+//! its outcome, and the end every command that writes files shares
+//! (`epilogue`).
 
 pub mod assign;
 pub mod check;
@@ -17,31 +19,14 @@ use std::time::Instant;
 
 use crate::cli::{Common, OutcomeOptions, Outputs as OutArgs};
 use crate::config::Config;
+use crate::engine::batch::{self, Batch, PlannedExport};
+use crate::engine::plan::Mode;
+use crate::engine::route::Routed;
 use crate::error::{Error, Exit};
-use crate::output::{self, Outputs, Target, summary};
-use crate::owners::UnknownReps;
-use crate::pipeline::{self, Batch, Opened};
-use crate::plan::Mode;
-use crate::route::Routed;
-use crate::timings::Phases;
-
-pub use assign::RunLedger;
-
-/// A batch command from its arguments to its opened export: paths checked
-/// (exit 2 before anything is read), configuration loaded, export read and
-/// its header matched (exit 1), the prefix clash checked (exit 2).
-pub struct Opening<'a> {
-    pub cfg: Config,
-    pub opened: Opened,
-    out: &'a OutArgs,
-    mode: Mode,
-    outcome: Option<&'a str>,
-    report: Option<&'a str>,
-    /// The rules file and its `--set` overrides, as the report names them.
-    rules_path: String,
-    started: Instant,
-    leads: &'a str,
-}
+use crate::output::render::summary::{self, Summary};
+use crate::output::{self, Outputs, Target};
+use crate::rules::Rules;
+use crate::support::timings::Phases;
 
 /// What a batch command reads besides the export and the rules file.
 pub struct Sources<'a> {
@@ -51,7 +36,7 @@ pub struct Sources<'a> {
     /// `--outcome COLUMN`: calibrate stages and scores against it.
     pub outcome: Option<&'a str>,
     /// `--converted VALUES`.
-    pub converted: Option<&'a crate::outcomes::Converted>,
+    pub converted: Option<&'a crate::engine::outcomes::Converted>,
     /// `--outcomes FILE`.
     pub outcomes: Option<&'a str>,
     /// `--report FILE.html` (with `--outcome`).
@@ -60,8 +45,18 @@ pub struct Sources<'a> {
     pub ledger: bool,
 }
 
-pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode) -> anyhow::Result<Opening<'a>> {
-    let started = Instant::now();
+/// A batch command's configuration and its export, opened.
+pub struct Loaded {
+    pub cfg: Config,
+    pub export: PlannedExport,
+    /// The rules file and its `--set` overrides, as the report names them.
+    pub rules_label: String,
+}
+
+/// A batch command from its arguments to its opened export: paths checked
+/// (exit 2 before anything is read), configuration loaded, export read and
+/// its header matched (exit 1), the prefix clash checked (exit 2).
+pub fn load(common: &Common, out: &OutArgs, src: &Sources, mode: Mode) -> anyhow::Result<Loaded> {
     let mut inputs = vec![("the lead export", src.leads), ("the rules file", common.rules.as_str())];
     inputs.extend(src.outcomes.map(|o| ("--outcomes", o)));
     inputs.extend(src.inputs.iter().filter_map(|&(what, p)| Some((what, p?))));
@@ -78,215 +73,133 @@ pub fn open<'a>(common: &Common, out: &'a OutArgs, src: Sources<'a>, mode: Mode)
     if src.ledger && cfg.rules.input.id_is_line() {
         return Err(line_ids_with_ledger(&common.rules).into());
     }
-    let mut opened = pipeline::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
+    let mut export = batch::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
-        opened = pipeline::with_outcome_options(opened, column, src.converted, src.outcomes)?;
+        export = batch::with_outcome_options(export, column, src.converted, src.outcomes)?;
     }
-    let columns = crate::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
-    crate::plan::check_prefix(&cfg.rules, &opened.header, &columns, &opened.input.name)?;
-    let rules_path = rules_label(&common.rules, &common.set);
-    Ok(Opening {
-        cfg,
-        opened,
-        out,
-        mode,
-        outcome: src.outcome,
-        report: src.report,
-        rules_path,
-        started,
-        leads: src.leads,
-    })
+    let columns = crate::engine::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
+    crate::engine::plan::check_prefix(&cfg.rules, &export.header, &columns, &export.input.name)?;
+    let rules_label = rules_label(&common.rules, &common.set);
+    Ok(Loaded { cfg, export, rules_label })
 }
 
-/// The outputs of a batch run, created before the work (an unwritable folder
-/// fails at once), and the run's clock.
-pub struct Scored<'a> {
-    pub cfg: Config,
-    out: &'a OutArgs,
-    mode: Mode,
-    outcome: Option<&'a str>,
-    started: Instant,
-    phases: Phases,
-    outputs: Outputs,
+/// Scores, stages and ranks every row of the export, with a progress bar;
+/// the phases from `started` on are timed.
+pub fn score_and_rank(export: PlannedExport, cfg: &Config, started: Instant) -> (Batch, Phases) {
+    let mut phases = Phases::new(started);
+    phases.mark("read");
+    let bar = cfg.decoration.progress_bar(export.input.text.len() as u64);
+    let mut batch = export.process(&cfg.rules, &bar);
+    bar.finish_and_clear();
+    phases.mark("score");
+    crate::engine::rank::rank(&mut batch.leads);
+    phases.mark("rank");
+    (batch, phases)
+}
+
+/// The files a batch command writes, created before the work (an unwritable
+/// folder fails at once), written, then committed together.
+pub struct BatchOutputs {
+    files: Outputs,
     csv: Option<usize>,
     rejects: Option<usize>,
     json: Option<usize>,
     /// `--report FILE.html`: the calibration as a page.
     html: Option<usize>,
-    rules_path: String,
-    leads: &'a str,
 }
 
-impl<'a> Opening<'a> {
-    /// Creates the outputs, then scores, stages and ranks every row.
-    pub fn score(self) -> anyhow::Result<(Scored<'a>, Batch)> {
-        let Opening { cfg, opened, out, mode, outcome, report, rules_path, started, leads } = self;
-        let mut outputs = Outputs::new(out.no_sync);
+impl BatchOutputs {
+    pub fn create(out: &OutArgs, report: Option<&str>) -> Result<BatchOutputs, Error> {
+        let mut files = Outputs::new(out.no_sync);
         let csv = match Target::from_arg(out.output.as_deref()) {
-            Target::File(p) => Some(outputs.create(&p)?),
+            Target::File(p) => Some(files.create(&p)?),
             Target::Stdout => None,
         };
-        let rejects = out.rejects.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
-        let json = out.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
-        let html = report.map(|p| outputs.create(p.as_ref())).transpose()?;
-        let mut phases = Phases::new(started);
-        phases.mark("read");
-        let bar = cfg.decoration.progress_bar(opened.input.text.len() as u64);
-        let mut batch = opened.process(&cfg.rules, &bar);
-        bar.finish_and_clear();
-        phases.mark("score");
-        crate::rank::rank(&mut batch.leads);
-        phases.mark("rank");
-        Ok((
-            Scored { cfg, out, mode, outcome, started, phases, outputs, csv, rejects, json, html, rules_path, leads },
-            batch,
-        ))
+        let rejects = out.rejects.as_deref().map(|p| files.create(p.as_ref())).transpose()?;
+        let json = out.summary_json.as_deref().map(|p| files.create(p.as_ref())).transpose()?;
+        let html = report.map(|p| files.create(p.as_ref())).transpose()?;
+        Ok(BatchOutputs { files, csv, rejects, json, html })
     }
-}
 
-impl Scored<'_> {
-    /// `--strict`, the CSV, the rejects, the summary (JSON and table), the
-    /// commit, then the problems a quiet run must still report (`assign`:
-    /// all of SPEC §7.1; `score`: doubtful rules). `owners` is the owners
-    /// file and its rows that name unknown reps. Returns the exit code: 0,
-    /// or 3 when rows were rejected.
-    pub fn finish(
-        mut self,
-        batch: &Batch,
-        routed: Option<&Routed>,
-        owners: Option<(&str, Option<UnknownReps>)>,
-        mut ledger: Option<RunLedger>,
-    ) -> anyhow::Result<Exit> {
-        self.phases.mark("route");
-        if self.out.strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
-            return Err(strict_failure(batch).into());
-        }
-        let rules = &self.cfg.rules;
-        if let Some(RunLedger::Write(_)) = &ledger {
-            self.outputs.recorded();
-        }
-        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::csv::write_leads(w, rules, batch, routed);
+    /// The outputs of a run that a ledger records (see `Outputs::recorded`).
+    pub fn recorded(&mut self) {
+        self.files.recorded();
+    }
+
+    /// Renames every output into place, all or none.
+    pub fn commit(self) -> Result<(), Error> {
+        self.files.commit()
+    }
+
+    /// The CSV (to its file, or to standard output) and the rejects.
+    pub fn write_rows(&mut self, rules: &Rules, batch: &Batch, routed: Option<&Routed>) -> Result<(), Error> {
+        let write_csv = |w: &mut (dyn std::io::Write + Send)| output::render::csv::write_leads(w, rules, batch, routed);
         match self.csv {
-            Some(i) => self.outputs.write(i, write_csv)?,
+            Some(i) => self.files.write(i, write_csv)?,
             None => output::write_csv_stdout(write_csv)?,
         }
         if let Some(i) = self.rejects {
-            self.outputs.write(i, |w| output::csv::write_rejects(w, rules, batch))?;
+            self.files.write(i, |w| output::render::csv::write_rejects(w, rules, batch))?;
         }
-        // The problems to print after the commit (SPEC §7.1).
-        let mut warnings = match routed {
-            Some(_) => {
-                let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
-                output::warnings::warnings(rules, batch, routed, unknown.as_ref(), path)
-            }
-            None => Vec::new(),
-        };
-        // The run's rows go into the ledger's open transaction now; it is
-        // committed below, after every output is complete and just before
-        // they are renamed into place.
-        let recorded = match (&ledger, routed) {
-            (Some(RunLedger::Write(l)), Some(routed)) => {
-                let info = crate::ledger::RunInfo {
-                    started: crate::ledger::started_utc(self.started.elapsed()),
-                    as_of: crate::date::format_day(self.cfg.as_of),
-                    input: crate::ledger::Ledger::input_path(self.leads),
-                    rules_sha256: rules.digest.clone(),
-                    rows_read: batch.rows_read,
-                    assigned: 0,
-                    kind: crate::ledger::kind::ASSIGN,
-                };
-                let run = l.record(rules, batch, routed, info)?;
-                // A condition is printed once per as-of date: what earlier
-                // runs of the day printed is left out, and what this one
-                // prints is recorded with it.
-                let day = self.cfg.as_of;
-                let printed = l.warned(day)?;
-                warnings.retain(|w| {
-                    w.key
-                        .as_ref()
-                        .is_none_or(|(k, subject)| !printed.contains(&(k.as_str().to_string(), subject.clone())))
-                });
-                l.add_warned(
-                    run,
-                    day,
-                    warnings.iter().filter_map(|w| w.key.as_ref()).map(|(k, s)| (k.as_str(), s.as_str())),
-                )?;
-                Some(run)
-            }
-            _ => None,
-        };
-        let name = if self.mode == Mode::Assign { "assign" } else { "score" };
-        let mut summary = summary::Summary::build(name, rules, batch, self.cfg.as_of, routed, self.started.elapsed());
-        summary.ledger = ledger.as_ref().map(|l| summary::LedgerFigures {
-            path: match l {
-                RunLedger::Write(l) => l.name.clone(),
-                RunLedger::Read(_, p) => p.clone(),
-            },
-            run: recorded,
-            dry_run: matches!(l, RunLedger::Read(..)),
-        });
-        if let Some(column) = self.outcome {
-            summary.calibration = Some(crate::analyze::calibrate(rules, batch, column));
-        }
-        if let Some(i) = self.json {
-            self.outputs.write(i, |w| w.write_all(summary::to_json(&summary).as_bytes()))?;
-        }
-        if let (Some(i), Some(c)) = (self.html, &summary.calibration) {
-            let head = output::html::Head {
-                command: name,
-                export: &batch.input.name,
-                rules: &self.rules_path,
-                as_of: crate::date::format_day(self.cfg.as_of),
-            };
-            let page = output::html::calibration(&head, c);
-            self.outputs.write(i, |w| w.write_all(page.as_bytes()))?;
-        }
-        self.phases.mark("write");
-        // The summary comes before the commit: a summary that cannot be printed
-        // fails the run with nothing written.
-        if !self.out.quiet {
-            let csv_on_stdout = self.csv.is_none();
-            print_summary(&summary, csv_on_stdout, &self.cfg)?;
-        }
-        if let Some(RunLedger::Write(l)) = &mut ledger {
-            // Interrupts wait from the ledger's commit until the outputs are in place.
-            output::hold_interrupts();
-            if let Err(e) = l.commit() {
-                output::release_interrupts();
-                return Err(e.into());
-            }
-        }
-        if let Err(e) = self.outputs.commit() {
-            if let (Some(RunLedger::Write(l)), Some(run)) = (&mut ledger, recorded) {
-                let removed = l.remove_run(run);
-                // Interrupts were held from the ledger's commit until now.
-                output::release_interrupts();
-                let undone = match removed {
-                    Ok(_) => format!("run {run} was removed from the ledger again"),
-                    Err(u) => format!(
-                        "run {run} is recorded in the ledger but its outputs are not in place: {}; \
-                         remove it with `leadroute ledger undo {} --run {run}`",
-                        u.message(),
-                        l.name
-                    ),
-                };
-                return Err(Error::output(format!("{}; {undone}", e.message())).into());
-            }
-            return Err(e.into());
-        }
-        self.phases.mark("commit");
-        self.phases.report();
-        let mut problems: Vec<String> = if routed.is_some() {
-            warnings.into_iter().map(|w| w.text).collect()
-        } else {
-            crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect()
-        };
-        problems.extend(summary.calibration.as_ref().and_then(|c| c.warning.clone()));
-        let text = output::warning_lines(&problems);
-        // The outputs are written: a warning that cannot be printed changes nothing.
-        let _ = output::write_stderr(&text);
-        Ok(Exit::after(batch.rejects.len()))
+        Ok(())
     }
+
+    /// The summary as JSON and, with a calibration, as the `--report` page.
+    pub fn write_summary(&mut self, s: &Summary, batch: &Batch, rules_label: &str, as_of: i32) -> Result<(), Error> {
+        if let Some(i) = self.json {
+            self.files.write(i, |w| w.write_all(summary::to_json(s).as_bytes()))?;
+        }
+        if let (Some(i), Some(c)) = (self.html, &s.calibration) {
+            let head = output::render::html::Head {
+                command: &s.command,
+                export: &batch.input.name,
+                rules: rules_label,
+                as_of: crate::support::date::format_day(as_of),
+            };
+            let page = output::render::html::calibration(&head, c);
+            self.files.write(i, |w| w.write_all(page.as_bytes()))?;
+        }
+        Ok(())
+    }
+
+    /// The summary table, unless `--quiet`: on standard output when the CSV
+    /// goes to a file, on standard error when it goes to standard output.
+    /// It comes before the commit: a summary that cannot be printed fails
+    /// the run with nothing written.
+    pub fn print_summary(&self, s: &Summary, cfg: &Config, quiet: bool) -> Result<(), Error> {
+        if quiet {
+            Ok(())
+        } else if self.csv.is_none() {
+            output::write_stderr(&summary::render(s, cfg.decoration.stderr_plain))
+        } else {
+            output::write_report(&summary::render(s, cfg.decoration.stdout_plain))
+        }
+    }
+}
+
+/// `--strict`: any rejected row or value warning fails the run with nothing written.
+pub fn check_strict(strict: bool, batch: &Batch) -> Result<(), Error> {
+    if strict && (!batch.rejects.is_empty() || !batch.warnings.is_empty()) {
+        return Err(strict_failure(batch));
+    }
+    Ok(())
+}
+
+/// The end of a command whose outputs are committed: the problems a quiet
+/// run must still report, as warning lines on standard error, and the exit
+/// code (0, or 3 when rows were rejected).
+pub fn epilogue<S: AsRef<str>>(problems: &[S], rejected: usize) -> Exit {
+    let text = output::warning_lines(problems);
+    // The outputs are written: a warning that cannot be printed changes nothing.
+    let _ = output::write_stderr(&text);
+    Exit::after(rejected)
+}
+
+/// A value as the JSON a `--summary-json` file holds: pretty, one final line break.
+pub fn json_text<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut j = serde_json::to_string_pretty(value)?;
+    j.push('\n');
+    Ok(j)
 }
 
 /// A rules file as a report names it: with its `--set` overrides.
@@ -309,9 +222,9 @@ pub fn open_with_outcome(
     as_of: i32,
     outcome: &str,
     o: &OutcomeOptions,
-) -> Result<Opened, Error> {
-    let opened = pipeline::open(rules, leads, Mode::Score, as_of)?;
-    pipeline::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
+) -> Result<PlannedExport, Error> {
+    let opened = batch::open(rules, leads, Mode::Score, as_of)?;
+    batch::with_outcome_options(opened, outcome, o.converted.as_ref(), o.outcomes.as_deref())
 }
 
 /// `[input] id = "@line"` with `--ledger` (exit 2).
@@ -320,16 +233,6 @@ pub fn line_ids_with_ledger(rules: &str) -> Error {
         "{rules}: [input] id = \"@line\" cannot be used with --ledger: line numbers change from one export to the \
          next, so a lead would not be known again; name the export's id column"
     ))
-}
-
-/// Standard output when the CSV goes to a file; standard error when it goes to standard output.
-fn print_summary(s: &summary::Summary, csv_on_stdout: bool, cfg: &Config) -> Result<(), Error> {
-    if csv_on_stdout {
-        output::write_stderr(&summary::render(s, cfg.decoration.stderr_plain))
-    } else {
-        let text = summary::render(s, cfg.decoration.stdout_plain);
-        output::write_report(&text)
-    }
 }
 
 fn strict_failure(batch: &Batch) -> Error {

@@ -1,12 +1,17 @@
 //! `leadroute score`: score, stage and sort only (no routing); with
 //! `--outcome`, a calibration report.
 
+use std::time::Instant;
+
+use super::{BatchOutputs, Loaded, Sources};
 use crate::cli::ScoreArgs;
+use crate::engine::plan::Mode;
 use crate::error::Exit;
-use crate::plan::Mode;
+use crate::output::render::summary::Summary;
 
 pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
-    let sources = super::Sources {
+    let started = Instant::now();
+    let sources = Sources {
         leads: &args.leads,
         inputs: &[],
         outcome: args.outcome.as_deref(),
@@ -15,6 +20,26 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<Exit> {
         report: args.report.as_deref(),
         ledger: false,
     };
-    let (run, batch) = super::open(&args.common, &args.out, sources, Mode::Score)?.score()?;
-    run.finish(&batch, None, None, None)
+    let Loaded { cfg, export, rules_label } = super::load(&args.common, &args.out, &sources, Mode::Score)?;
+    let rules = &cfg.rules;
+    let mut outputs = BatchOutputs::create(&args.out, args.report.as_deref())?;
+    let (batch, mut phases) = super::score_and_rank(export, &cfg, started);
+    phases.mark("route");
+    super::check_strict(args.out.strict, &batch)?;
+    outputs.write_rows(rules, &batch, None)?;
+    let mut summary = Summary::build("score", rules, &batch, cfg.as_of, None, started.elapsed());
+    if let Some(column) = &args.outcome {
+        summary.calibration = Some(crate::analyst::calibrate::calibrate(rules, &batch, column));
+    }
+    outputs.write_summary(&summary, &batch, &rules_label, cfg.as_of)?;
+    phases.mark("write");
+    outputs.print_summary(&summary, &cfg, args.out.quiet)?;
+    outputs.commit()?;
+    phases.mark("commit");
+    phases.report();
+    // Doubtful rules, and a calibration that found no converted lead (or only those).
+    let mut problems: Vec<String> =
+        crate::rules::lint::lint(rules).into_iter().map(|w| format!("rules: {w}")).collect();
+    problems.extend(summary.calibration.and_then(|c| c.warning));
+    Ok(super::epilogue(&problems, batch.rejects.len()))
 }

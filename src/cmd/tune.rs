@@ -2,13 +2,13 @@
 //! every score of the export against a known outcome and picks the threshold
 //! that meets a precision, recall or lead-count target (SPEC §8.2).
 
+use crate::analyst::tune::{self, Goal};
 use crate::cli::TuneArgs;
 use crate::config::Config;
 use crate::error::{Error, Exit};
-use crate::num::Dec;
 use crate::output::{self, Outputs, Target};
 use crate::rules::Rules;
-use crate::tune::{self, Goal};
+use crate::support::num::Dec;
 
 pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
@@ -44,54 +44,55 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
     let missing = batch.plan.outcomes.as_ref().map(|_| batch.outcomes_missing);
     let rules = &cfg.rules;
     match csv {
-        Some(Some(i)) => outputs.write(i, |w| output::tune::write_csv(w, &sweep, &rules.output))?,
-        Some(None) => output::write_csv_stdout(|w| output::tune::write_csv(w, &sweep, &rules.output))?,
+        Some(Some(i)) => outputs.write(i, |w| crate::analyst::tune::report::write_csv(w, &sweep, &rules.output))?,
+        Some(None) => output::write_csv_stdout(|w| crate::analyst::tune::report::write_csv(w, &sweep, &rules.output))?,
         None => {}
     }
     if let Some(i) = json {
-        let mut j = serde_json::to_string_pretty(&sweep.to_json(&args.outcome, missing))?;
-        j.push('\n');
+        let j = super::json_text(&sweep.to_json(&args.outcome, missing))?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html {
         let rules_path = super::rules_label(&common.rules, &common.set);
-        let head = output::html::Head {
+        let head = output::render::html::Head {
             command: "tune",
             export: &batch.input.name,
             rules: &rules_path,
-            as_of: crate::date::format_day(cfg.as_of),
+            as_of: crate::support::date::format_day(cfg.as_of),
         };
-        let page = output::html::sweep(&head, &sweep, &args.outcome);
+        let page = output::render::html::sweep(&head, &sweep, &args.outcome);
         outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written. It goes to standard error when the CSV
     // went to standard output.
     if csv == Some(None) {
-        output::write_stderr(&output::tune::report(&sweep, &args.outcome, missing, cfg.decoration.stderr_plain))?;
+        output::write_stderr(&crate::analyst::tune::report::report(
+            &sweep,
+            &args.outcome,
+            missing,
+            cfg.decoration.stderr_plain,
+        ))?;
     } else {
-        let text = output::tune::report(&sweep, &args.outcome, missing, cfg.decoration.stdout_plain);
+        let text = crate::analyst::tune::report::report(&sweep, &args.outcome, missing, cfg.decoration.stdout_plain);
         output::write_report(&text)?;
     }
     outputs.commit()?;
 
-    let mut problems = output::warnings::problems(rules, &batch, None, None, None);
+    let mut problems = output::render::warnings::problems(rules, &batch, None, None, None);
     if sweep.leads > 0 && (sweep.converted == 0 || sweep.converted == sweep.leads) {
         // The calibration names the values seen most often (the probe rules
         // staged this batch).
-        problems.extend(crate::analyze::calibrate(&probe, &batch, &args.outcome).warning);
+        problems.extend(crate::analyst::calibrate::calibrate(&probe, &batch, &args.outcome).warning);
     }
-    let text = output::warning_lines(&problems);
-    // The outputs are written: a warning that cannot be printed changes nothing.
-    let _ = output::write_stderr(&text);
-    Ok(Exit::after(batch.rejects.len()))
+    Ok(super::epilogue(&problems, batch.rejects.len()))
 }
 
 /// The one target of `--target-precision`, `--target-recall` and `--target-leads`
 /// (clap makes sure there is exactly one).
 fn goal_of(args: &TuneArgs) -> Result<Goal, Error> {
     let fraction = |flag: &str, v: &str| -> Result<Dec, Error> {
-        match crate::num::parse_cell_number(v.trim(), b'.') {
+        match crate::support::num::parse_cell_number(v.trim(), b'.') {
             Some(d) if d >= Dec::from_int(0) && d <= Dec::from_int(1) => Ok(d),
             _ => Err(Error::usage(format!("{flag} '{v}': expected a fraction from 0 to 1, e.g. {flag} 0.9 for 90%"))),
         }

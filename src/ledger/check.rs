@@ -318,8 +318,8 @@ fn bad_runs(l: &Ledger, path: &str) -> Result<Vec<String>, Error> {
         let mut rows = st.query([])?;
         while let Some(row) = rows.next()? {
             let (run, as_of) = (row.get_ref(0)?, row.get_ref(1)?);
-            let day = as_of.as_str().ok().and_then(crate::date::parse_as_of);
-            if day.is_none() || crate::date::format_day(day.unwrap_or(0)) != as_of.as_str().unwrap_or("") {
+            let day = as_of.as_str().ok().and_then(crate::support::date::parse_as_of);
+            if day.is_none() || crate::support::date::format_day(day.unwrap_or(0)) != as_of.as_str().unwrap_or("") {
                 let shown = match as_of {
                     rusqlite::types::ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
                     other => format!("a value of type {}", other.data_type()),

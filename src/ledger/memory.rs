@@ -11,13 +11,13 @@ use rayon::prelude::*;
 use rusqlite::params;
 
 use super::{Ledger, kind};
-use crate::date::{format_day, parse_as_of};
-use crate::identity::{account_key, email_account, email_key, lower_into};
-use crate::input::RecordReader;
-use crate::num::{Dec, parse_cell_number};
-use crate::pipeline::Batch;
-use crate::route::Memory;
+use crate::engine::batch::Batch;
+use crate::engine::input::RecordReader;
+use crate::engine::route::Memory;
 use crate::rules::{AccountMatch, LIMIT_DAYS, Rules};
+use crate::support::date::{format_day, parse_as_of};
+use crate::support::identity::{account_key, email_account, email_key, lower_into};
+use crate::support::num::{Dec, parse_cell_number};
 
 /// A look-up goes one by one when the ledger holds more than this many rows
 /// per key looked up.
@@ -52,7 +52,7 @@ pub fn read_memory(
         )
         .map_err(|e| l.sql(e))?;
     let reading = Reading { l, rules, batch, names, days, size, rep_of };
-    before(&reading, &mut m)?;
+    assigned_before(&reading, &mut m)?;
     if batch.plan.account_col.is_some() {
         owners(&reading, &mut m)?;
     }
@@ -72,7 +72,7 @@ fn loads(
     let as_of = m.as_of;
     let first_day = as_of - (rules.balance_days as i32 - 1);
     // Dates are compared as the ledger writes them: from 0001-01-01.
-    let earliest = crate::date::day_number(1, 1, 1).unwrap_or(i32::MIN);
+    let earliest = crate::support::date::day_number(1, 1, 1).unwrap_or(i32::MIN);
     let longest = LIMIT_DAYS.iter().map(|&(_, d)| d as i32).max().unwrap_or(1).max(rules.balance_days as i32);
     let team_of: HashMap<&str, usize> = rules.teams.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     let name = |id: i64| names.get(&id).map(String::as_str);
@@ -95,7 +95,7 @@ fn loads(
     let mut group: Option<(i64, i64)> = None;
     let mut roster: Vec<(Option<usize>, Dec)> = Vec::new();
     let mut team_taken = 0u64;
-    let flush = |earlier: &mut crate::shares::Earlier,
+    let flush = |earlier: &mut crate::engine::shares::Earlier,
                  group: Option<(i64, i64)>,
                  roster: &mut Vec<(Option<usize>, Dec)>,
                  n: &mut u64| {
@@ -327,7 +327,7 @@ fn order(days: &HashMap<i64, i32>, run: i64, row: i64, day: i32) -> Order {
 
 /// Leads assigned before: by trimmed id, then (with `[input] email`) by email
 /// key; the latest ledger row wins (a later import corrects an earlier one).
-fn before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
+fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     let Reading { l, rules, batch, names, days, .. } = r;
     let size = r.size;
     // `id = "@line"` never reaches a ledger (a rules error): line numbers change.
@@ -492,14 +492,14 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     // keeps its rep whoever owns its account.
     let mut needed = vec![false; batch.accounts.len()];
     let routed_stage: Vec<bool> = (0..=rules.stages.len()).map(|s| rules.teams.iter().any(|t| t.stages[s])).collect();
-    let to_route = |l: &&crate::pipeline::Lead| {
+    let to_route = |l: &&crate::engine::batch::Lead| {
         !l.missing_id
             && !l.duplicate
             && routed_stage[l.stage as usize]
             && m.before.get(l.index as usize).is_none_or(Option::is_none)
     };
     for lead in batch.leads.iter().filter(to_route) {
-        if lead.account != crate::pipeline::NONE {
+        if lead.account != crate::engine::batch::NO_ACCOUNT {
             needed[lead.account as usize] = true;
         }
     }

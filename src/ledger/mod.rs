@@ -538,7 +538,7 @@ impl Ledger {
                 )
                 .map_err(|e| self.sql(e))?;
             for (run, as_of) in pending {
-                let Some(day) = crate::date::parse_as_of(&as_of) else { continue };
+                let Some(day) = crate::support::date::parse_as_of(&as_of) else { continue };
                 for (r, &(team, rep)) in rules.reps.iter().zip(&ids) {
                     if !r.away_on(day) {
                         st.execute(params![run, team, rep, r.weight.to_string()]).map_err(|e| self.sql(e))?;
@@ -652,17 +652,17 @@ impl Ledger {
     pub fn record(
         &self,
         rules: &crate::rules::Rules,
-        batch: &crate::pipeline::Batch,
-        routed: &crate::route::Routed,
+        batch: &crate::engine::batch::Batch,
+        routed: &crate::engine::route::Routed,
         mut info: RunInfo,
     ) -> Result<i64, Error> {
         let assigned = routed.assignments.iter().filter(|a| a.reason.new_assignment()).count() as u64;
         info.assigned = assigned;
         let run = self.add_run(&info)?;
-        let as_of_day = crate::date::parse_as_of(&info.as_of).unwrap_or(0);
+        let as_of_day = crate::support::date::parse_as_of(&info.as_of).unwrap_or(0);
         let Some(id_col) = batch.plan.id_col else { return Ok(run) };
         let mut cache = foldhash::HashMap::default();
-        let mut rr = crate::input::RecordReader::new(batch.delimiter);
+        let mut rr = crate::engine::input::RecordReader::new(batch.delimiter);
         let mut email_buf = String::new();
         let mut rows: Option<(i64, i64)> = None;
         for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
@@ -674,7 +674,7 @@ impl Ledger {
             let account = batch.plan.account_col.map(|c| f.cell(c)).filter(|c| !c.is_empty());
             let email = batch.plan.email_col.map(|c| f.cell(c)).filter(|c| !c.is_empty());
             let account_key = lookup_key(account.unwrap_or(""), email);
-            let email_key = email.map(|e| crate::identity::email_key(e, &mut email_buf).to_string());
+            let email_key = email.map(|e| crate::support::identity::email_key(e, &mut email_buf).to_string());
             let team = match a.team() {
                 Some(t) => Some(self.name_id(routed.team_name(rules, t), &mut cache)?),
                 None => None,
@@ -706,7 +706,7 @@ impl Ledger {
                 team: self.name_id(&rules.teams[rep.team].name, &mut cache)?,
                 rep: self.name_id(&rep.name, &mut cache)?,
                 taken: routed.taken[r],
-                weight: crate::route::on_roster(rep, day).then(|| rep.weight.to_string()),
+                weight: crate::engine::route::on_roster(rep, day).then(|| rep.weight.to_string()),
             });
         }
         self.add_run_reps(run, &reps)?;
@@ -780,9 +780,9 @@ pub struct Row<'a> {
 pub fn lookup_key(account: &str, email: Option<&str>) -> Option<String> {
     let mut key = String::new();
     if !account.trim().is_empty() {
-        crate::identity::account_key(account, &mut key);
+        crate::support::identity::account_key(account, &mut key);
     } else if let Some(e) = email {
-        crate::identity::email_account(e, &mut key);
+        crate::support::identity::email_account(e, &mut key);
     }
     (!key.is_empty()).then_some(key)
 }

@@ -1,15 +1,9 @@
 //! Everything leadroute writes. Files go through one atomic helper
-//! (`atomic`): a temporary file in the target's folder, renamed into place only
+//! (`commit`): a temporary file in the target's folder, renamed into place only
 //! when the whole run has succeeded, all outputs or none.
 
-mod atomic;
-pub mod csv;
-pub mod html;
-pub mod report;
-pub mod summary;
-pub mod table;
-pub mod tune;
-pub mod warnings;
+mod commit;
+pub mod render;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -17,7 +11,7 @@ use std::path::PathBuf;
 /// How many rejected rows the summary and `check` list.
 pub const REJECTS_SHOWN: usize = 10;
 
-pub use atomic::{Outputs, check_paths, clean_up_on_interrupt, hold_interrupts, release_interrupts};
+pub use commit::{InterruptsHeld, Outputs, check_paths, clean_up_on_interrupt};
 
 use crate::error::Error;
 

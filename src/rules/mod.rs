@@ -11,9 +11,9 @@ pub mod tree;
 
 use std::path::Path;
 
-use crate::date::DateFormat;
 use crate::error::Error;
-use crate::num::{Cents, Dec};
+use crate::support::date::DateFormat;
+use crate::support::num::{Cents, Dec};
 
 /// `[input] encoding`: how the export's bytes are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
-use crate::date::DateFormat;
 use crate::error::{Error, NAMES_SHOWN, name_list, shorten, thousands};
-use crate::num::{
+use crate::support::date::DateFormat;
+use crate::support::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
 
@@ -1053,7 +1053,7 @@ fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
         let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), AWAY_KEYS)?;
         let day = |key: &str| -> R<i32> {
             let (text, at) = a.req_string(key)?;
-            match crate::date::parse_as_of(text) {
+            match crate::support::date::parse_as_of(text) {
                 Some(d) => Ok(d),
                 None => a.fail(at, format!("'{key}' in {} must be a date YYYY-MM-DD, found '{text}'", a.what)),
             }
@@ -1065,8 +1065,8 @@ fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
                 format!(
                     "{} ends before it starts ({} > {}): 'from' must be on or before 'to'",
                     a.what,
-                    crate::date::format_day(from),
-                    crate::date::format_day(to)
+                    crate::support::date::format_day(from),
+                    crate::support::date::format_day(to)
                 ),
             );
         }

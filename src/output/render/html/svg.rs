@@ -1,0 +1,309 @@
+//! The report's charts: hand-written SVG (horizontal bars, lines), no
+//! dependency. Every label goes through `esc`.
+
+use std::fmt::Write as _;
+
+use super::{esc, num};
+
+/// The colours of the series, in order.
+const COLOURS: [&str; 3] = ["#4e79a7", "#f28e2b", "#59a14f"];
+const WIDTH: f64 = 760.0;
+/// Labels longer than this are shortened with … (the whole label is the bar's tooltip).
+const LABEL_CHARS: usize = 32;
+
+/// How values are shown on an axis and beside a bar.
+#[derive(Clone, Copy)]
+pub(super) enum Scale {
+    /// 0 to 1, shown as a percentage.
+    Fraction,
+    /// Whole numbers.
+    Count,
+    /// A ratio, two decimals.
+    Ratio,
+}
+
+impl Scale {
+    fn show(self, v: f64) -> String {
+        match self {
+            Scale::Fraction => format!("{:.1}%", v * 100.0),
+            Scale::Count => format!("{}", v.round() as i64),
+            Scale::Ratio => format!("{v:.2}"),
+        }
+    }
+
+    fn tick(self, v: f64) -> String {
+        match self {
+            Scale::Fraction => num(v * 100.0) + "%",
+            _ => num(v),
+        }
+    }
+}
+
+/// One row of a bar chart: its label and a value per series (`None`: no bar).
+pub(super) struct Bar {
+    label: String,
+    values: Vec<Option<f64>>,
+}
+
+pub(super) fn bar(label: String, values: &[Option<f64>]) -> Bar {
+    Bar { label, values: values.to_vec() }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= LABEL_CHARS {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(LABEL_CHARS - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Round axis ticks from 0 to at least `max`: steps of 1, 2 or 5 × 10^k.
+fn ticks(max: f64) -> (f64, Vec<f64>) {
+    let max = if max > 0.0 && max.is_finite() { max } else { 1.0 };
+    let raw = max / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let n = (max / step - 1e-9).ceil().max(1.0) as usize;
+    let top = step * n as f64;
+    (top, (0..=n).map(|i| step * i as f64).collect())
+}
+
+fn legend(svg: &mut String, series: &[&str], x: f64, y: f64) {
+    let mut x = x;
+    for (k, name) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{y:.1}\" font-size=\"12\">{}</text>",
+            y - 10.0,
+            COLOURS[k % COLOURS.len()],
+            x + 16.0,
+            esc(name)
+        );
+        x += 16.0 + 7.0 * name.chars().count() as f64 + 18.0;
+    }
+}
+
+/// Horizontal bars, one group per row, one bar per series; a value beside
+/// each bar; ticks and grid lines along the top; a dashed reference line
+/// when given.
+pub(super) fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: Option<(f64, &str)>) -> String {
+    let label_w =
+        bars.iter().map(|b| shorten(&b.label).chars().count()).max().unwrap_or(0).clamp(6, LABEL_CHARS) as f64 * 7.0
+            + 12.0;
+    let (x0, x1) = (label_w, WIDTH - 70.0);
+    let bar_h = 14.0;
+    let group_h = bar_h * series.len() as f64 + 10.0;
+    let top = 48.0;
+    let height = top + group_h * bars.len().max(1) as f64 + 12.0;
+    let max = bars.iter().flat_map(|b| b.values.iter().flatten()).fold(0.0f64, |a, &v| a.max(v));
+    let max = reference.map_or(max, |(r, _)| max.max(r));
+    let (axis_max, ticks) = ticks(max);
+    let x_of = |v: f64| x0 + (x1 - x0) * (v.max(0.0) / axis_max);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height:.0}\" \
+         viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n"
+    );
+    legend(&mut svg, series, x0, 16.0);
+    for t in &ticks {
+        let x = x_of(*t);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e3e3e3\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            top - 4.0,
+            height - 12.0,
+            top - 8.0,
+            esc(&scale.tick(*t))
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{x0:.1}\" y1=\"{:.1}\" x2=\"{x0:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>",
+        top - 4.0,
+        height - 12.0
+    );
+    // The reference line goes under the bars and their labels.
+    if let Some((r, name)) = reference {
+        let x = x_of(r);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>\
+             <text x=\"{:.1}\" y=\"16\" font-size=\"11\" fill=\"#c00\" text-anchor=\"end\">{} {}</text>",
+            top - 4.0,
+            height - 12.0,
+            x1 + 60.0,
+            esc(name),
+            esc(&format!("({})", scale.show(r)))
+        );
+    }
+    if bars.is_empty() {
+        let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">no data</text>", x0 + 8.0, top + 16.0);
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let gy = top + group_h * i as f64;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\"><title>{}</title>{}</text>",
+            x0 - 6.0,
+            gy + group_h / 2.0 + 2.0,
+            esc(&b.label),
+            esc(&shorten(&b.label))
+        );
+        for (k, v) in b.values.iter().enumerate() {
+            let y = gy + 5.0 + bar_h * k as f64;
+            match v {
+                Some(v) => {
+                    let w = x_of(*v) - x0;
+                    let _ = writeln!(
+                        svg,
+                        "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{}\">\
+                         <title>{}: {}</title></rect>\
+                         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#333\" stroke=\"#fff\" \
+                         stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+                        bar_h - 2.0,
+                        COLOURS[k % COLOURS.len()],
+                        esc(&b.label),
+                        esc(&scale.show(*v)),
+                        x0 + w + 4.0,
+                        y + bar_h - 4.0,
+                        esc(&scale.show(*v))
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        svg,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#888\">-</text>",
+                        x0 + 4.0,
+                        y + bar_h - 4.0
+                    );
+                }
+            }
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Lines over a numeric x axis (`xs` ascending), one per series; dashed
+/// vertical marks with labels (e.g. the answer and the current threshold).
+pub(super) fn line_chart(
+    xs: &[f64],
+    series: &[(&str, Vec<Option<f64>>)],
+    scale: Scale,
+    marks: &[(f64, String)],
+) -> String {
+    let height = 340.0;
+    let (x0, x1, top, bottom) = (64.0, WIDTH - 24.0, 64.0, height - 44.0);
+    let ymax = series.iter().flat_map(|(_, v)| v.iter().flatten()).fold(0.0f64, |a, &v| a.max(v));
+    let ymax = if matches!(scale, Scale::Fraction) { 1.0 } else { ymax };
+    let (y_top, yticks) = ticks(ymax);
+    let (xmin, xmax) = match (xs.first(), xs.last()) {
+        (Some(&a), Some(&b)) if b > a => (a, b),
+        (Some(&a), _) => (a - 1.0, a + 1.0),
+        _ => (0.0, 1.0),
+    };
+    let x_of = |x: f64| x0 + (x1 - x0) * (x - xmin) / (xmax - xmin);
+    let y_of = |y: f64| bottom - (bottom - top) * (y / y_top);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
+         viewBox=\"0 0 {WIDTH} {height}\" role=\"img\">\n"
+    );
+    let names: Vec<&str> = series.iter().map(|(n, _)| *n).collect();
+    legend(&mut svg, &names, x0, 16.0);
+    for t in &yticks {
+        let y = y_of(*t);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x0:.1}\" y1=\"{y:.1}\" x2=\"{x1:.1}\" y2=\"{y:.1}\" stroke=\"#e3e3e3\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">{}</text>",
+            x0 - 6.0,
+            y + 4.0,
+            esc(&scale.tick(*t))
+        );
+    }
+    let span = xmax - xmin;
+    // About ten ticks along x (ticks() aims at five).
+    let (_, xticks) = ticks(span / 2.0);
+    let step = xticks.get(1).copied().unwrap_or(span);
+    let first = (xmin / step).ceil() * step;
+    let mut t = first;
+    while t <= xmax + 1e-9 {
+        let x = x_of(t);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{bottom:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            bottom + 5.0,
+            bottom + 18.0,
+            num(t)
+        );
+        t += step;
+    }
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{x0:.1}\" y1=\"{bottom:.1}\" x2=\"{x1:.1}\" y2=\"{bottom:.1}\" stroke=\"#333\"/>\
+         <line x1=\"{x0:.1}\" y1=\"{top:.1}\" x2=\"{x0:.1}\" y2=\"{bottom:.1}\" stroke=\"#333\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">threshold (min_score)</text>",
+        (x0 + x1) / 2.0,
+        height - 8.0
+    );
+    for (k, (_, values)) in series.iter().enumerate() {
+        let points: Vec<String> =
+            xs.iter().zip(values).filter_map(|(&x, v)| v.map(|v| format!("{:.1},{:.1}", x_of(x), y_of(v)))).collect();
+        let _ = writeln!(
+            svg,
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>",
+            COLOURS[k % COLOURS.len()],
+            points.join(" ")
+        );
+    }
+    // Marks: labels above the plot, on two rows when they would overlap.
+    let mut last_x = f64::NEG_INFINITY;
+    let mut row = 0;
+    for (x, label) in marks {
+        let px = x_of(*x);
+        row = if (px - last_x).abs() < 7.0 * label.chars().count() as f64 + 10.0 { 1 - row } else { 0 };
+        last_x = px;
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{px:.1}\" y1=\"{:.1}\" x2=\"{px:.1}\" y2=\"{bottom:.1}\" stroke=\"#c00\" \
+             stroke-dasharray=\"4 3\"/><text x=\"{px:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#c00\" \
+             text-anchor=\"middle\">{}</text>",
+            top - 14.0 + 12.0 * row as f64 - 2.0,
+            top - 16.0 + 12.0 * row as f64,
+            esc(label)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_reach_the_maximum() {
+        let (top, t) = ticks(1.0);
+        assert_eq!((top, t.len()), (1.0, 6));
+        // 137 / 5 = 27.4: steps of 50, up to 150.
+        assert_eq!(ticks(137.0), (150.0, vec![0.0, 50.0, 100.0, 150.0]));
+        assert_eq!(ticks(9240.0), (10000.0, vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0, 10000.0]));
+        assert_eq!(ticks(0.0).0, 1.0);
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(12.5), "12.5");
+    }
+
+    #[test]
+    fn every_svg_closes() {
+        let bars = vec![bar("a<b".into(), &[Some(0.5), None])];
+        let s = bar_chart(&bars, &["x", "y"], Scale::Fraction, Some((0.25, "overall")));
+        assert_eq!(s.matches("<svg").count(), s.matches("</svg>").count());
+        assert!(s.contains("a&lt;b") && !s.contains("a<b"));
+        let s = line_chart(&[1.0, 2.0], &[("p", vec![Some(0.1), None])], Scale::Fraction, &[(1.0, "now".into())]);
+        assert!(s.ends_with("</svg>\n"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Small utilities the layers share: fixed-point numbers (`num`), day numbers
+//! and date parsing (`date`), id and email normal forms (`identity`), phase
+//! timings (`timings`).
+
+pub mod date;
+pub mod identity;
+pub mod num;
+pub mod timings;
