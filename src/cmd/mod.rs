@@ -147,7 +147,7 @@ impl<'a> Opening<'a> {
 impl Scored<'_> {
     /// `--strict`, the CSV, the rejects, the summary (JSON and table), the
     /// commit, then the problems a quiet run must still report (`assign`:
-    /// all of SPEC §7.1; `score`: doubtful rules). `owners` is the owners
+    /// all of docs/reference.md §7.1; `score`: doubtful rules). `owners` is the owners
     /// file and its rows that name unknown reps. Returns the exit code: 0,
     /// or 3 when rows were rejected.
     pub fn finish(
@@ -173,7 +173,7 @@ impl Scored<'_> {
         if let Some(i) = self.rejects {
             self.outputs.write(i, |w| output::csv::write_rejects(w, rules, batch))?;
         }
-        // The problems to print after the commit (SPEC §7.1).
+        // The problems to print after the commit (docs/reference.md §7.1).
         let mut warnings = match routed {
             Some(_) => {
                 let (path, unknown) = owners.map_or((None, None), |(p, u)| (Some(p), u));
@@ -302,7 +302,7 @@ pub fn outcome_inputs<'a>(leads: &'a str, rules: &'a str, o: &'a OutcomeOptions)
     inputs
 }
 
-/// Opens the export of an analyst command with its outcome (SPEC §7.4).
+/// Opens the export of an analyst command with its outcome (docs/reference.md §7.4).
 pub fn open_with_outcome(
     rules: &crate::rules::Rules,
     leads: &str,
