@@ -60,7 +60,7 @@ fn citing_files() -> Vec<PathBuf> {
 }
 
 fn rel(p: &Path) -> String {
-    p.strip_prefix(repo()).unwrap_or(p).display().to_string()
+    p.strip_prefix(repo()).unwrap_or(p).display().to_string().replace('\\', "/")
 }
 
 /// The section numbers of `docs/reference.md`'s headings: `## 6.`, `### 6.1 ...`.
