@@ -340,7 +340,7 @@ fn compare_splits_rep_changes_into_moves_and_rotation() {
     );
 }
 
-/// docs/reference.md §8.3 (last sentence of the caps bullet): for any two rule sets, a
+/// docs/reference.md §8.3 (compare's warning, after learn's): for any two rule sets, a
 /// stage that holds leads under one and none under the other is a warning
 /// line (exit 0), also when the other has no stage of that name.
 #[test]
