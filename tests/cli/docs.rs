@@ -434,3 +434,10 @@ fn the_readme_shows_a_real_run_a_check_an_explain_and_an_error() {
         "README.md shows no error message in a console block"
     );
 }
+
+#[test]
+fn the_readme_keeps_its_two_set_up_commands() {
+    let text = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let setup = "```sh\ncargo run --release -- assign -r rules.example.toml --as-of 2026-11-01 examples/leads.csv -o assigned.csv\ncargo test --locked\n```";
+    assert!(text.contains(setup), "README.md's set-up must stay these two commands:\n{setup}");
+}
