@@ -111,7 +111,7 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// `leadroute ledger ...`: look at and maintain a ledger (SPEC §6.3).
+/// `leadroute ledger ...`: look at and maintain a ledger (docs/reference.md §6.3).
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
     /// One row per run: number, start time (UTC), as-of date, input, rows, assigned.
@@ -238,7 +238,7 @@ pub struct LedgerPruneArgs {
     pub wait: u64,
 }
 
-/// What says which leads converted, beside `--outcome COLUMN` (SPEC §7.4).
+/// What says which leads converted, beside `--outcome COLUMN` (docs/reference.md §7.4).
 #[derive(Args, Debug, Clone)]
 pub struct OutcomeOptions {
     /// With --outcome: the values that count as converted, comma-separated, compared trimmed and

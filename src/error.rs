@@ -1,4 +1,4 @@
-//! How a run fails, and the contract's exit status for it (SPEC §2). Library
+//! How a run fails, and the contract's exit status for it (docs/reference.md §2). Library
 //! code returns an `Error` of the kind that decides the status; the binary edge
 //! adds context with anyhow, prints one line and exits with `exit_of`.
 

@@ -55,7 +55,7 @@ pub struct Comparison {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auc: Option<AucPair>,
     /// Stages that hold leads under one rule set and none under the other
-    /// (SPEC §8.3): warning lines.
+    /// (docs/reference.md §8.3): warning lines.
     #[serde(skip)]
     pub warnings: Vec<String>,
 }

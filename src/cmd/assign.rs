@@ -71,7 +71,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
         outputs.recorded();
     }
     outputs.write_rows(rules, &batch, Some(&routed))?;
-    // The problems to print after the commit (SPEC §7.1).
+    // The problems to print after the commit (docs/reference.md §7.1).
     let mut warnings = warnings::warnings(rules, &batch, Some(&routed), unknown.as_ref(), args.owners.as_deref());
     // The run's rows go into the ledger's open transaction now; it is
     // committed below, after every output is complete and just before they

@@ -1,4 +1,4 @@
-//! `leadroute learn`: points from the data (SPEC §8.3). Reads the export
+//! `leadroute learn`: points from the data (docs/reference.md §8.3). Reads the export
 //! with its outcome, learns points, caps and thresholds (`crate::analyst::learn`),
 //! writes RULES with those values changed, and prints the report.
 

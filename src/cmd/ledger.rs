@@ -1,4 +1,4 @@
-//! `leadroute ledger runs|export|import|undo|prune|check` (SPEC §6.3): look
+//! `leadroute ledger runs|export|import|undo|prune|check` (docs/reference.md §6.3): look
 //! at a ledger and maintain it. `runs`, `export` and `check` read a snapshot
 //! and take no lock; `import`, `undo` and `prune` change the ledger in one transaction
 //! under the write lock a run takes (waiting up to `--wait`), so they never
@@ -410,7 +410,7 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
 }
 
 /// `ledger prune`: removes the assignments of the runs dated before a day;
-/// a lead whose latest row goes is remembered (SPEC §6.3) unless `--forget`.
+/// a lead whose latest row goes is remembered (docs/reference.md §6.3) unless `--forget`.
 fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let before = date_arg("--before", &a.before)?;
     let before_day = parse_as_of(&before).unwrap_or(0);
@@ -613,7 +613,7 @@ fn no_such_run(path: &str, l: Option<&Ledger>, run: i64) -> Error {
 }
 
 /// Commits the ledger's transaction with SIGINT, SIGTERM and SIGHUP held, as
-/// a run's commit is (SPEC §2): one that arrives meanwhile is reported after.
+/// a run's commit is (docs/reference.md §2): one that arrives meanwhile is reported after.
 fn commit(l: &mut Ledger) -> Result<(), Error> {
     let _held = output::InterruptsHeld::hold();
     l.commit()?;

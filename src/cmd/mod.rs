@@ -215,7 +215,7 @@ pub fn outcome_inputs<'a>(leads: &'a str, rules: &'a str, o: &'a OutcomeOptions)
     inputs
 }
 
-/// Opens the export of an analyst command with its outcome (SPEC §7.4).
+/// Opens the export of an analyst command with its outcome (docs/reference.md §7.4).
 pub fn open_with_outcome(
     rules: &crate::rules::Rules,
     leads: &str,

@@ -1,6 +1,6 @@
 //! `leadroute tune`: where should a stage's `min_score` be? Sweeps it over
 //! every score of the export against a known outcome and picks the threshold
-//! that meets a precision, recall or lead-count target (SPEC §8.2).
+//! that meets a precision, recall or lead-count target (docs/reference.md §8.2).
 
 use crate::analyst::tune::{self, Goal};
 use crate::cli::TuneArgs;

@@ -1,4 +1,4 @@
-//! Which leads converted (SPEC §7.4): `--converted`, the values that count as
+//! Which leads converted (docs/reference.md §7.4): `--converted`, the values that count as
 //! converted, and `--outcomes FILE`, the outcome of each lead read from a file
 //! of its own (e.g. a CRM's closed deals) instead of a column of the export.
 //! The file's first column holds the lead id (trimmed, exact); the outcome

@@ -1,10 +1,10 @@
-//! Routing: each lead, best first, to a team and a rep (SPEC §3.5). Teams are
+//! Routing: each lead, best first, to a team and a rep (docs/reference.md §3.5). Teams are
 //! tried in file order; candidates are active reps whose hard constraints hold
 //! and who have capacity left; an account's owner takes its leads; otherwise
 //! expertise (`prefer`) and then the lowest exact load (taken / entitled,
 //! `shares`) win; full teams overflow along their chain. With a ledger
 //! (`Memory`), leads routed before keep their rep, and loads and limits count
-//! earlier runs (SPEC §6.1).
+//! earlier runs (docs/reference.md §6.1).
 
 use serde::Serialize;
 
@@ -106,7 +106,7 @@ enum Owner {
     InRun(usize),
 }
 
-/// What earlier runs left (SPEC §6.1), as routing uses it: from a ledger, or
+/// What earlier runs left (docs/reference.md §6.1), as routing uses it: from a ledger, or
 /// `Memory::none` (this run alone).
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
@@ -484,7 +484,7 @@ pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::engine::owners::O
 
 /// Whether rep `rep` is on a run's roster of its team on `day`: it could take
 /// leads (active, not away, `capacity` and every limit above 0). Its shares
-/// of the team's leads count for it (SPEC §6.1).
+/// of the team's leads count for it (docs/reference.md §6.1).
 pub fn on_roster(rep: &crate::rules::Rep, day: i32) -> bool {
     rep.active && !rep.away_on(day) && rep.limits.iter().all(|(_, v)| v > 0)
 }

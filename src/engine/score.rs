@@ -308,7 +308,7 @@ impl RowScorer {
 }
 
 /// `points` × 0.5^(age / half_life) in hundredths, rounded to the nearest
-/// hundredth, halves away from zero (SPEC §9.1). An age that is a whole number
+/// hundredth, halves away from zero (docs/reference.md §9.1). An age that is a whole number
 /// of half-lives divides exactly; any other gives an irrational factor, so the
 /// product is never a tie and f64 rounds it right. Age ≤ 0 keeps the points.
 pub fn decay(points: Cents, age: i64, half_life: Dec) -> Cents {

@@ -1,4 +1,4 @@
-//! Fair shares (SPEC §6.1): a rep's load is `taken / entitled`, where every
+//! Fair shares (docs/reference.md §6.1): a rep's load is `taken / entitled`, where every
 //! lead a team takes entitles each rep on that run's roster of the team to
 //! `weight ÷ (the roster's weights)` of it. A rep away, paused or new is on no
 //! roster meanwhile, so it comes back at the pace of the others instead of
@@ -308,7 +308,7 @@ mod tests {
             }
         }
 
-        /// Without a ledger the order is exactly `taken / weight` (SPEC §3.5),
+        /// Without a ledger the order is exactly `taken / weight` (docs/reference.md §3.5),
         /// ties included, whatever the weights and however many leads the
         /// team took.
         #[test]

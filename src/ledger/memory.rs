@@ -1,4 +1,4 @@
-//! What a run reads from the ledger (SPEC §6.1): leads assigned before (by
+//! What a run reads from the ledger (docs/reference.md §6.1): leads assigned before (by
 //! id, and with `[input] email` by email), account owners, and the leads each
 //! rep took in the balance window and in each limit's period.
 //!
@@ -59,7 +59,7 @@ pub fn read_memory(
     Ok(m)
 }
 
-/// Loads and limits (SPEC §6.1): per rep, the leads taken in each limit's
+/// Loads and limits (docs/reference.md §6.1): per rep, the leads taken in each limit's
 /// period, and in the balance window under its current team with what the
 /// window's rosters entitle it to; from the runs of the longest period.
 fn loads(
@@ -466,7 +466,7 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
     Ok(())
 }
 
-/// An account key as the current rules key it (SPEC §6.2: keys are
+/// An account key as the current rules key it (docs/reference.md §6.2: keys are
 /// normalised when read): None when the row has no account under them.
 fn current_key(rules: &Rules, account: Option<&str>, email: Option<&str>, buf: &mut String) -> bool {
     buf.clear();

@@ -1,11 +1,11 @@
-//! The ledger (SPEC §6): an SQLite file that makes nightly or five-minute
+//! The ledger (docs/reference.md §6): an SQLite file that makes nightly or five-minute
 //! runs one long batch. A run reads what earlier runs assigned (`memory`),
 //! routes, and records its new assignments in one transaction just before its
 //! outputs are renamed into place (`record`). The write lock is SQLite's own
 //! (`BEGIN IMMEDIATE`, waited for up to `--wait`); readers (`--dry-run`,
 //! `explain`, `compare`, `ledger runs|export`) read a snapshot.
 //!
-//! The schema is in `SCHEMA` and in the README. A file is recognised by its
+//! The schema is in `SCHEMA` and in docs/operations.md. A file is recognised by its
 //! `application_id`; `user_version` is the schema version. A damaged file is
 //! one clear error (`check`); a read-only one is read all the same, and a
 //! write to it says what is read-only (`files`).
@@ -35,7 +35,7 @@ pub const VERSION: i64 = 2;
 /// `names`; `assigned` refers to them by id, which keeps a row near 60 bytes.
 /// The `assignments` view shows the rows with their names, for people.
 /// `run_reps` holds, per run, team and rep, the leads taken and (`weight`
-/// not NULL) the run's roster: what loads count (SPEC §6.1). Rows of
+/// not NULL) the run's roster: what loads count (docs/reference.md §6.1). Rows of
 /// `assigned` with run 0 are what `prune` keeps of a lead (§6.3); `warned`
 /// is what the runs of a day have printed (§7.1).
 const SCHEMA: &str = "
@@ -514,7 +514,7 @@ impl Ledger {
 
     /// Gives the runs recorded by schema version 1 their rosters: every rep
     /// of `rules` not away on the run's as-of date, under its team, with its
-    /// weight (SPEC §6.1). Once, in the run's transaction.
+    /// weight (docs/reference.md §6.1). Once, in the run's transaction.
     pub fn settle_rosters(&self, rules: &crate::rules::Rules) -> Result<(), Error> {
         let steps = || -> Result<(), Error> {
             let pending: Vec<(i64, String)> = self
@@ -553,7 +553,7 @@ impl Ledger {
         steps()
     }
 
-    /// The warnings (kind, subject) that runs dated `day` have printed (SPEC §7.1).
+    /// The warnings (kind, subject) that runs dated `day` have printed (docs/reference.md §7.1).
     pub fn warned(&self, day: i32) -> Result<std::collections::HashSet<(String, String)>, Error> {
         let mut st =
             self.conn.prepare("SELECT kind, subject FROM warned WHERE as_of_day = ?1").map_err(|e| self.sql(e))?;

@@ -227,7 +227,7 @@ mod tests {
         assert!(DateFormat::parse("%d.%m.%q").is_err());
         assert!(DateFormat::parse("%d.%m").is_err());
         assert!(DateFormat::parse("%d.%m.%Y %d").is_err());
-        // %y (SPEC §7.3): two digits, 00-68 are 2000-2068, 69-99 are 1969-1999;
+        // %y (docs/reference.md §7.3): two digits, 00-68 are 2000-2068, 69-99 are 1969-1999;
         // a format holds one of %Y and %y.
         let y = DateFormat::parse("%d.%m.%y").unwrap();
         assert_eq!(y.parse_date("31.12.68"), parse_iso("2068-12-31"));

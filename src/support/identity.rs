@@ -1,8 +1,8 @@
-//! Same person, same company (SPEC §9.4): the key an email is compared by
+//! Same person, same company (docs/reference.md §9.4): the key an email is compared by
 //! (`[input] email`, for duplicates), and the key an account is compared by
 //! under `account_match = "normalized"`, with the company an email's domain
 //! names. The lists (legal forms, free-mail domains) live here and only here;
-//! the README lists the same (a test checks it).
+//! docs/reference.md §9.4 lists the same (a test checks it).
 
 /// Legal forms removed from the end of an account name under
 /// `account_match = "normalized"`, each also with a final `.`.
@@ -234,18 +234,18 @@ mod tests {
         }
     }
 
-    /// The README's list of free-mail domains is this one.
+    /// The reference's list of free-mail domains is this one.
     #[test]
-    fn the_readme_lists_every_free_mail_domain() {
-        let readme = include_str!("../../README.md");
+    fn the_reference_lists_every_free_mail_domain() {
+        let reference = include_str!("../../docs/reference.md");
         for d in FREE_MAIL_DOMAINS {
-            assert!(readme.contains(&format!("`{d}`")), "README lacks `{d}`");
+            assert!(reference.contains(&format!("`{d}`")), "docs/reference.md lacks `{d}`");
         }
         for n in FREE_MAIL_NAMES {
-            assert!(readme.contains(&format!("`{n}.*`")), "README lacks `{n}.*`");
+            assert!(reference.contains(&format!("`{n}.*`")), "docs/reference.md lacks `{n}.*`");
         }
         for f in LEGAL_FORMS {
-            assert!(readme.contains(&format!("`{f}`")), "README lacks legal form `{f}`");
+            assert!(reference.contains(&format!("`{f}`")), "docs/reference.md lacks legal form `{f}`");
         }
     }
 }

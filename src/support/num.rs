@@ -374,7 +374,7 @@ fn cmp_fractions((mut a, mut b): (u128, u128), (mut c, mut d): (u128, u128)) -> 
 
 /// A non-negative integer of any size (64-bit limbs, least significant
 /// first, no zero limb at the top): fair shares summed over many rosters
-/// (SPEC §6.1) stay exact whatever the weights. Only what loads need: add,
+/// (docs/reference.md §6.1) stay exact whatever the weights. Only what loads need: add,
 /// multiply, compare.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Big(Vec<u64>);

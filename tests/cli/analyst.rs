@@ -333,7 +333,7 @@ fn compare_splits_rep_changes_into_moves_and_rotation() {
     let html = wd.read("c.html");
     assert!(html.contains("<td>… only their place in the rotation (same stage and team)</td><td class=\"n\">3</td>"));
     assert!(html.contains("<td>… because their stage, team or owner changed</td><td class=\"n\">2</td>"));
-    // SPEC §8.3: a stage with leads under one rule set and none under the other is a warning.
+    // docs/reference.md §8.3: a stage with leads under one rule set and none under the other is a warning.
     assert_eq!(
         warning_lines(&run.stderr),
         ["leadroute: warning: stage 'disqualified' holds 1 leads under cand.toml and none under rules.toml"]
@@ -357,7 +357,7 @@ fn a_lead_left_without_a_rep_by_capacity_changed_in_the_rotation() {
     );
 }
 
-/// SPEC §8.3 (last sentence of the caps bullet): for any two rule sets, a
+/// docs/reference.md §8.3 (last sentence of the caps bullet): for any two rule sets, a
 /// stage that holds leads under one and none under the other is a warning
 /// line (exit 0), also when the other has no stage of that name.
 #[test]

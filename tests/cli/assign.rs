@@ -154,7 +154,7 @@ fn summary_json_has_routing_figures() {
     assert_eq!(none["not_assigned"]["disqualified"], 1);
 }
 
-/// SPEC §7.2, the specialist keeps room for their speciality: Brent (capacity
+/// docs/reference.md §7.2, the specialist keeps room for their speciality: Brent (capacity
 /// 4, reserve 2, prefers aerospace) takes general leads only while more than
 /// two places are left; the two kept places go to aerospace leads ranked
 /// lower. Without the reserve he fills up with the general leads ranked first.
@@ -218,7 +218,7 @@ capacity = 10
         .stderr_has("'reserve' in [[reps]] 'Brent' needs a limit to keep places from: set 'capacity'");
 }
 
-/// SPEC §7.3: an owners file saved by Excel (windows-1252) is read as such
+/// docs/reference.md §7.3: an owners file saved by Excel (windows-1252) is read as such
 /// when it is not valid UTF-8: `Päivi` in cp1252 owns her account.
 #[test]
 fn an_owners_file_in_windows_1252_is_read() {

@@ -1,4 +1,4 @@
-//! `score --outcome` per criterion and AUC (SPEC §8.1): small exports whose
+//! `score --outcome` per criterion and AUC (docs/reference.md §8.1): small exports whose
 //! figures are worked out by hand in the comments.
 
 use crate::workdir::Workdir;

@@ -1399,7 +1399,7 @@ fn dialect(case: &Case) -> Option<Dialect> {
 }
 
 /// A rules column in the header: the cell equal after trimming, else the one
-/// equal case-insensitively (SPEC §3.7); None when none or several match.
+/// equal case-insensitively (docs/reference.md §3.7); None when none or several match.
 fn find_column(header: &[String], column: &str) -> Option<usize> {
     let want = column.trim();
     let exact: Vec<usize> = (0..header.len()).filter(|&i| header[i].trim() == want).collect();
@@ -1476,7 +1476,7 @@ struct Reading {
 /// An independent reading of the export: records as the csv crate reads them
 /// (after dropping a leading BOM), the first being the header; a record is
 /// well-formed when it has the header's number of fields and is not left open
-/// by an unterminated quote at the end of the file (SPEC §5 "Input"). This
+/// by an unterminated quote at the end of the file (docs/reference.md §3.7). This
 /// matches leadroute's definitions: the same line ends, empty-line skipping
 /// and quote rules (csv-core). Where the definitions may differ the reading is
 /// not used (None):
@@ -1540,7 +1540,7 @@ fn independent(case: &Case, d: &Dialect, header: &[String]) -> Result<Option<Rea
 /// Parses a CSV output: UTF-8, and every record as long as the header.
 fn parse_output(bytes: &[u8], delimiter: u8, what: &str) -> Result<Vec<Vec<String>>, Finding> {
     let text = std::str::from_utf8(bytes).map_err(|e| finding("bad output", format!("{what} is not UTF-8: {e}")))?;
-    // A U+FEFF that starts the output is the first header cell's (SPEC §5: kept
+    // A U+FEFF that starts the output is the first header cell's (docs/reference.md §3.7: kept
     // in the output), read back as such.
     let mut r = csv_reader(text.as_bytes(), delimiter);
     let mut rows = Vec::new();

@@ -1,4 +1,4 @@
-//! SPEC §9.4, same person, same company: `[input] email` (duplicates by email)
+//! docs/reference.md §9.4, same person, same company: `[input] email` (duplicates by email)
 //! and `[input] account_match = "normalized"` (account keys, `--owners` keys,
 //! the company an email's domain names). Expectations are worked out by hand
 //! in the comments.

@@ -206,7 +206,7 @@ fn a_feff_that_starts_a_later_record_is_kept_in_quoted_and_plain_records() {
     assert!(!column(&rows, "reason").contains(&"duplicate".to_string()), "{rows:?}");
 }
 
-/// SPEC §7.3: `%y` reads two-digit years (00-68 are 2000-2068, 69-99 are 1969-1999).
+/// docs/reference.md §7.3: `%y` reads two-digit years (00-68 are 2000-2068, 69-99 are 1969-1999).
 #[test]
 fn two_digit_years_in_date_formats() {
     let rules = "[input]\nid = \"id\"\ndate_formats = [\"%d.%m.%y\"]\n[[criteria]]\nname = \"recent\"\ncolumn = \"seen\"\nwithin_days = 30\npoints = 1\n[[stages]]\nname = \"lead\"\n";
@@ -217,7 +217,7 @@ fn two_digit_years_in_date_formats() {
     assert_eq!(column(&rows, "score"), ["1", "0", "0"], "26 is 2026, 69 is 1969, a four-digit year does not match %y");
 }
 
-/// SPEC §7.3: `[input] thousands` reads `17 800` and `1.234,5`; a separator
+/// docs/reference.md §7.3: `[input] thousands` reads `17 800` and `1.234,5`; a separator
 /// that does not split the integer part into threes leaves the cell no number.
 #[test]
 fn thousands_separators_in_numbers() {
@@ -243,7 +243,7 @@ fn thousands_separators_in_numbers() {
     run.code(2).stderr_has("'thousands' in [input] is \",\", the decimal separator too");
 }
 
-/// SPEC §7.3: rules for an export with no id column: `[input] id = "@line"`.
+/// docs/reference.md §7.3: rules for an export with no id column: `[input] id = "@line"`.
 const LINE_RULES: &str = r#"
 [input]
 id = "@line"

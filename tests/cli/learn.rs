@@ -1,5 +1,5 @@
 //! `leadroute learn`: the learned file is valid rules that differ from RULES
-//! only in the values SPEC §8.3 lists, it is the same on every run, folds
+//! only in the values docs/reference.md §8.3 lists, it is the same on every run, folds
 //! follow SHA-256("SEED:ID") mod K, and the fit finds what the data hold.
 
 use sha2::{Digest, Sha256};
@@ -117,7 +117,7 @@ fn setup(rows: usize) -> Workdir {
 const LEARN: &[&str] =
     &["learn", "-r", "rules.toml", "--outcome", "Won", "--as-of", "2026-11-30", "-o", "learned.toml", "leads.csv"];
 
-/// The keys whose values SPEC §8.3 lets learn change.
+/// The keys whose values docs/reference.md §8.3 lets learn change.
 const LEARNED_KEYS: [&str; 7] =
     ["points", "max", "max_fit", "max_engagement", "min_score", "min_fit", "min_engagement"];
 
@@ -359,7 +359,7 @@ fn stage_counts(wd: &Workdir, rules: &str, leads: &str) -> Vec<String> {
     column(&parse_csv(&wd.read("scored.csv"), b','), "stage")
 }
 
-/// SPEC §8.3: each stage's `min_fit` and `min_engagement` move so that as
+/// docs/reference.md §8.3: each stage's `min_fit` and `min_engagement` move so that as
 /// many leads meet each as under RULES, then its `min_score`; values past the
 /// largest a rules file allows are clamped (and said), so the file passes
 /// `check`; comments that quote a replaced number say what it was.
@@ -410,7 +410,7 @@ fn learned_thresholds_keep_the_leads_meeting_each_and_the_file_passes_check() {
     assert!(text.contains(&format!("min_fit = {}              # needs a\n", doc["stages"][1]["min_fit"])), "{text}");
 }
 
-/// SPEC §8.3: a stage the learned points cannot keep within 1% (or 5 leads)
+/// docs/reference.md §8.3: a stage the learned points cannot keep within 1% (or 5 leads)
 /// of its size under RULES is a warning naming it and both counts (exit 0).
 ///
 /// By hand: `min_fit = 10` is met by the leads with a: 5 + 35 = 40. The data

@@ -1,4 +1,4 @@
-//! The ledger (SPEC §6): runs that act as one long batch. The worked examples
+//! The ledger (docs/reference.md §6): runs that act as one long batch. The worked examples
 //! of issue #11, and what a run must never do to a ledger.
 
 use crate::workdir::{Workdir, column};
@@ -188,7 +188,7 @@ fn daily_runs(
 
 #[test]
 fn a_warning_is_printed_once_per_as_of_date() {
-    // SPEC §7.1: a five-minute job that reaches an intended per_day limit
+    // docs/reference.md §7.1: a five-minute job that reaches an intended per_day limit
     // mails once, not every five minutes until midnight.
     let wd = Workdir::new();
     let one = RULES
@@ -296,7 +296,7 @@ fn a_rep_added_mid_window_continues_at_the_pace_of_the_others() {
 
 #[test]
 fn a_rep_in_another_team_starts_at_zero_and_imports_entitle_their_rep() {
-    // SPEC §6.1: loads count only rows and rosters under the rep's current
+    // docs/reference.md §6.1: loads count only rows and rosters under the rep's current
     // team; an imported lead entitles its rep to exactly that lead.
     let wd = Workdir::new();
     wd.write("rules.toml", RULES);

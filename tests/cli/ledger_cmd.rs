@@ -1,4 +1,4 @@
-//! `leadroute ledger runs|export|import|undo|prune` (SPEC §6.3): what each
+//! `leadroute ledger runs|export|import|undo|prune` (docs/reference.md §6.3): what each
 //! prints, what it does to the ledger, and what the next run makes of it.
 
 use crate::workdir::{Workdir, column, parse_csv};

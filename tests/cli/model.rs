@@ -1,4 +1,4 @@
-//! Scoring model additions (SPEC §9.1-§9.3): decay, stages that move forward
+//! Scoring model additions (docs/reference.md §9.1-§9.3): decay, stages that move forward
 //! only, and fit × engagement grades. Expectations are computed by hand.
 
 use crate::workdir::{Workdir, column};

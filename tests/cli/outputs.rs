@@ -113,7 +113,7 @@ fn no_sync_writes_the_same_outputs_in_place() {
     assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temporary files left: {names:?}");
 }
 
-/// SPEC §7.3: `[output] bom = true` starts every CSV output, standard output
+/// docs/reference.md §7.3: `[output] bom = true` starts every CSV output, standard output
 /// included, with a UTF-8 byte-order mark; the JSON never has one.
 #[test]
 fn output_bom_starts_every_csv_output() {
@@ -135,7 +135,7 @@ fn output_bom_starts_every_csv_output() {
     assert!(bytes("out.csv").starts_with(b"Lead ID,"));
 }
 
-/// SPEC §7.3: `[output] decimal = ","` writes the CSV's numbers with a decimal
+/// docs/reference.md §7.3: `[output] decimal = ","` writes the CSV's numbers with a decimal
 /// comma (the JSON keeps `.`); with the default `,` delimiter it is a rules error.
 #[test]
 fn output_decimal_comma() {

@@ -1,5 +1,5 @@
-//! What leadroute promises when things go wrong (README, "What leadroute
-//! promises"): names that need quoting, a commit that is all-or-nothing,
+//! What leadroute promises when things go wrong (docs/operations.md, "What
+//! leadroute promises"): names that need quoting, a commit that is all-or-nothing,
 //! interrupts before and during the commit, kill -9 at random points, a full
 //! disk, leftover temporary files, outputs that would replace inputs, the
 //! umask, a reader that closes early, a summary that cannot be printed.
@@ -271,7 +271,7 @@ fn kill_9_at_random_points_leaves_whole_outputs_and_the_next_run_cleans_up() {
             killed += 1;
         }
         // (A kill inside the commit's few microseconds could leave a mix; the
-        // README says so. It would show here as a failure.)
+        // operations guide says so. It would show here as a failure.)
         let now = held(&wd, &today);
         assert!(now == [Held::Yesterday; 3] || now == [Held::Today; 3], "after kill -9: {now:?}");
         if !temporaries(&wd).is_empty() {

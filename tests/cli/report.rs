@@ -1,4 +1,4 @@
-//! `--report FILE.html` (SPEC §8.4): one self-contained page for
+//! `--report FILE.html` (docs/reference.md §8.4): one self-contained page for
 //! `score --outcome`, `compare` and `tune`, written atomically like every
 //! output, with every user-supplied name escaped.
 

@@ -1,4 +1,4 @@
-//! `leadroute tune` (SPEC §8.2): the sweep of a stage's `min_score`, checked
+//! `leadroute tune` (docs/reference.md §8.2): the sweep of a stage's `min_score`, checked
 //! against figures worked out by hand and against an independent computation
 //! from `leadroute score` output.
 

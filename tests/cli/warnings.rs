@@ -1,4 +1,4 @@
-//! Problems are loud, success is quiet (SPEC §7.1): the cron script shape
+//! Problems are loud, success is quiet (docs/reference.md §7.1): the cron script shape
 //! (`assign -q`) prints nothing on a clean export, and one
 //! `leadroute: warning:` line per problem otherwise.
 
@@ -168,7 +168,7 @@ capacity = 0
     );
 }
 
-/// SPEC §7.4: `--converted` names the values that count as converted; when no
+/// docs/reference.md §7.4: `--converted` names the values that count as converted; when no
 /// lead (or every lead) counts, one warning names the values seen most often.
 #[test]
 fn converted_values_and_the_all_or_none_warning() {
@@ -198,7 +198,7 @@ fn converted_values_and_the_all_or_none_warning() {
     wd.run(&["score", "-r", "rules.toml", "--converted", "x", "leads.csv"]).code(2).stderr_has("--outcome");
 }
 
-/// SPEC §7.4: `--outcomes FILE` reads the outcome from a file of its own,
+/// docs/reference.md §7.4: `--outcomes FILE` reads the outcome from a file of its own,
 /// matched by lead id (its first column, trimmed, exact; the first row for an
 /// id wins); a lead missing from it counts as not converted, and the report
 /// says how many were missing.
@@ -240,7 +240,7 @@ fn outcomes_from_a_file_matched_by_lead_id() {
     .stderr_has("deals.csv");
 }
 
-/// SPEC §7.4: `--converted '*'` counts every value that is non-empty after
+/// docs/reference.md §7.4: `--converted '*'` counts every value that is non-empty after
 /// trimming (a won date; with `--outcomes`, even the file's id column); `*`
 /// must be the whole argument and an empty list is an error (exit 2). With
 /// `--outcomes`, the all-or-none warning names the matched leads' values.

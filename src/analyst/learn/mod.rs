@@ -1,4 +1,4 @@
-//! `leadroute learn` (SPEC §8.3): points from the data. A logistic regression
+//! `leadroute learn` (docs/reference.md §8.3): points from the data. A logistic regression
 //! of the outcome on each criterion's contribution in units, its coefficients
 //! scaled so that the learned scores span the range RULES' scores span, caps
 //! carried over, each stage's `min_fit` and `min_engagement` moved so that as
@@ -67,7 +67,7 @@ pub struct StageResult {
 
 impl StageResult {
     /// Whether the learned file moves the stage's size by more than 1% of
-    /// RULES' count, or 5 leads, whichever is more (SPEC §8.3).
+    /// RULES' count, or 5 leads, whichever is more (docs/reference.md §8.3).
     pub fn off(&self) -> bool {
         let d = self.leads_old.abs_diff(self.leads_new);
         d > 5 && d * 100 > self.leads_old
@@ -544,7 +544,7 @@ struct Moved {
     grades: Option<(BandMinimums, BandMinimums)>,
 }
 
-/// Stages moved from the top down (SPEC §8.3): each stage's `min_fit` and
+/// Stages moved from the top down (docs/reference.md §8.3): each stage's `min_fit` and
 /// `min_engagement` (where RULES sets them) so that as many leads that are
 /// not disqualified meet each under the learned points as under RULES, then
 /// its `min_score` so that as many leads reach the stage (its other tests,

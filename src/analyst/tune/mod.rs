@@ -1,4 +1,4 @@
-//! `leadroute tune` (SPEC §8.2): where should a stage's `min_score` be? The
+//! `leadroute tune` (docs/reference.md §8.2): where should a stage's `min_score` be? The
 //! stage's threshold is swept over every distinct score of the export, the
 //! stage's other tests kept, and for each threshold the leads at or above the
 //! stage are counted with their conversions.

@@ -1,4 +1,4 @@
-//! Problems a quiet run must still report (SPEC §7.1): one line each on
+//! Problems a quiet run must still report (docs/reference.md §7.1): one line each on
 //! standard error, `leadroute: warning: ...`, with or without `-q`, so that a
 //! cron mail shows them. A clean run has none. Pure: returns the lines.
 //!

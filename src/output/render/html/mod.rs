@@ -1,4 +1,4 @@
-//! `--report FILE.html` (SPEC §8.4): the analysts' figures as one
+//! `--report FILE.html` (docs/reference.md §8.4): the analysts' figures as one
 //! self-contained page, for `score --outcome`, `compare` and `tune`. Tables
 //! and charts drawn as inline SVG, inline CSS, no script and no network
 //! resource: the page reads the same offline, in a mail or in an archive.
