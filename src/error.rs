@@ -59,6 +59,11 @@ pub enum Error {
     /// An invalid rules file or `--set` (exit 2).
     #[error("{}", printable(.0))]
     Rules(String),
+    /// A ledger cannot be opened, read or written (exit 1). Its message
+    /// quotes what SQLite said where it helps, so the cause behind it is not
+    /// printed again.
+    #[error("{}", printable(.0.message()))]
+    Ledger(crate::ledger::LedgerError),
     /// The reader of the CSV on standard output closed it early (exit 141,
     /// and no message).
     #[error("standard output was closed by its reader")]
@@ -80,7 +85,7 @@ impl Error {
 
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Input(_) | Error::Output(_) => Exit::Failure,
+            Error::Input(_) | Error::Output(_) | Error::Ledger(_) => Exit::Failure,
             Error::Usage(_) | Error::Rules(_) => Exit::Usage,
             Error::ClosedPipe => Exit::ClosedPipe,
         }
@@ -90,8 +95,15 @@ impl Error {
     pub fn message(&self) -> &str {
         match self {
             Error::Input(m) | Error::Output(m) | Error::Usage(m) | Error::Rules(m) => m,
+            Error::Ledger(e) => e.message(),
             Error::ClosedPipe => "",
         }
+    }
+}
+
+impl From<crate::ledger::LedgerError> for Error {
+    fn from(e: crate::ledger::LedgerError) -> Error {
+        Error::Ledger(e)
     }
 }
 

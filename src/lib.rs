@@ -1,7 +1,32 @@
 //! leadroute: batch lead scoring and assignment.
 //!
-//! The pipeline runs one way: CLI -> Config (rules loaded and validated) ->
-//! read (`input`, `batch`) -> score -> stage -> rank -> route -> write (`output`).
+//! The source tree shows the layers; data flows one way, down this list:
+//!
+//! - `cli` (the raw arguments, clap) -> `config` (the checked configuration:
+//!   rules loaded and validated by `rules`, `--as-of`, decoration);
+//! - `engine`: one export read (`input`), the rules compiled against its
+//!   header (`plan`), every row scored and staged in one pass (`batch`, with
+//!   `score` and `stage`), ranked (`rank`) and routed (`route`, with `owners`
+//!   and `shares`);
+//! - `ledger`: what earlier runs assigned (SQLite), read before routing and
+//!   written with the outputs;
+//! - `analyst`: calibration, comparison, explanation, threshold sweeps and
+//!   learned points, pure functions of finished batches;
+//! - `output`: `render` turns results into bytes (CSV, summary and JSON,
+//!   terminal tables, the HTML report); `commit` writes every file atomically,
+//!   all or none;
+//! - `cmd`: one file per subcommand, each one function from its arguments to
+//!   its exit code, over a small shared toolkit (`cmd/mod.rs`);
+//! - `support`: numbers, dates, ids and emails, timings; `error`: how a run
+//!   fails and its exit code.
+//!
+//! One `assign` run: `main` -> `run` here -> `cmd::assign::run` ->
+//! `cmd::load` (paths, `config`, `engine::batch::open`, `engine::plan`) ->
+//! `engine::owners`, `ledger::Ledger::open_for_writing` -> `cmd::BatchOutputs::create`
+//! (`output::commit`) -> `cmd::score_and_rank` (`engine::batch`, `engine::rank`) ->
+//! `ledger::read_memory` -> `engine::route::route_all` -> `output::render::csv`,
+//! `output::render::warnings`, `ledger::Ledger::record` -> `output::render::summary`
+//! -> the ledger's commit, then `output::commit` -> `cmd::epilogue`.
 
 mod analyst;
 mod cli;

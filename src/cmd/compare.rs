@@ -70,7 +70,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
     let cmp = compare::compare(&a, &b, args.outcome.is_some());
     if let Some(i) = json_out {
-        let j = super::json_text(&cmp)?;
+        let j = output::render::json_text(&cmp)?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html_out {

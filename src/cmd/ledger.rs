@@ -31,7 +31,7 @@ use crate::config::Decoration;
 use crate::engine::input::{find_column, read_side_file};
 use crate::engine::owners::UnknownReps;
 use crate::error::{Error, Exit, printable, thousands};
-use crate::ledger::{Ledger, Row, RunInfo, RunRep, lookup_key, started_utc};
+use crate::ledger::{Ledger, OrLedger, Row, RunInfo, RunRep, lookup_key, started_utc};
 use crate::output::render::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
 use crate::support::date::{format_day, parse_as_of};
@@ -79,7 +79,7 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
     let mut st = l
         .conn()
         .prepare("SELECT run, started, as_of, input, rows_read, assigned FROM runs ORDER BY run")
-        .map_err(|e| l.sql(e))?;
+        .or_ledger(&l)?;
     let rows = st
         .query_map([], |r| {
             Ok((
@@ -91,12 +91,12 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
                 r.get::<_, i64>(5)?,
             ))
         })
-        .map_err(|e| l.sql(e))?;
+        .or_ledger(&l)?;
     let mut t = table(Decoration::detect(false).stdout_plain);
     t.set_header(vec!["run", "started", "as_of", "input", "rows", "assigned"]);
     let mut any = false;
     for row in rows {
-        let (run, started, as_of, input, rows_read, assigned) = row.map_err(|e| l.sql(e))?;
+        let (run, started, as_of, input, rows_read, assigned) = row.or_ledger(&l)?;
         t.add_row(vec![right(run), text(started), text(as_of), text(&input), right(rows_read), right(assigned)]);
         any = true;
     }
@@ -117,7 +117,7 @@ fn export(a: &LedgerExportArgs) -> Result<(), Error> {
                 .conn()
                 .query_row("SELECT 1 FROM runs WHERE run = ?1", [run], |_| Ok(()))
                 .optional()
-                .map_err(|e| l.sql(e))?
+                .or_ledger(l)?
                 .is_some(),
             None => false,
         };
@@ -273,7 +273,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let mut already = 0usize;
     let mut fresh = Vec::with_capacity(rows.len());
     for row in rows {
-        if known(row.lead_id).map_err(|e| l.sql(e))? {
+        if known(row.lead_id).or_ledger(&l)? {
             already += 1;
         } else {
             fresh.push(row);
@@ -374,7 +374,7 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
         conn.execute("DELETE FROM runs WHERE run = ?1", [a.run])?;
         Ok(Some(n))
     };
-    let Some(n) = steps(&l).map_err(|e| l.sql(e))? else {
+    let Some(n) = steps(&l).or_ledger(&l)? else {
         return Err(no_such_run(&a.ledger, Some(&l), a.run));
     };
     // The runs recorded after it were routed with its leads counted.
@@ -382,7 +382,7 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
         .conn()
         .prepare("SELECT run FROM runs WHERE run > ?1 ORDER BY run")
         .and_then(|mut st| st.query_map([a.run], |r| r.get(0))?.collect())
-        .map_err(|e| l.sql(e))?;
+        .or_ledger(&l)?;
     print(&format!(
         "{}: removed run {} ({}); their leads are routed again by the next run\n",
         a.ledger,
@@ -486,7 +486,7 @@ fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
         conn.execute_batch("DROP TABLE temp.latest; DELETE FROM temp.gone;")?;
         Ok(Pruned { removed, runs: old.len(), remembered: new_memories, forgotten })
     };
-    let p = steps(&l).map_err(|e| l.sql(e))?;
+    let p = steps(&l).or_ledger(&l)?;
     if p.removed == 0 && p.forgotten == 0 {
         // The per-rep counts of runs without assignments (all pruned
         // before) are gone too; nothing else changed.
@@ -576,8 +576,7 @@ fn open_snapshot(path: &str) -> Result<Option<Ledger>, Error> {
 fn open_to_change(path: &str, wait: u64) -> Result<Option<Ledger>, Error> {
     must_exist(path)?;
     let l = Ledger::open_for_writing(path, Duration::from_secs(wait))?;
-    let tables: i64 =
-        l.conn().query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| l.sql(e))?;
+    let tables: i64 = l.conn().query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).or_ledger(&l)?;
     Ok((tables > 0).then_some(l))
 }
 

@@ -195,13 +195,6 @@ pub fn epilogue<S: AsRef<str>>(problems: &[S], rejected: usize) -> Exit {
     Exit::after(rejected)
 }
 
-/// A value as the JSON a `--summary-json` file holds: pretty, one final line break.
-pub fn json_text<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
-    let mut j = serde_json::to_string_pretty(value)?;
-    j.push('\n');
-    Ok(j)
-}
-
 /// A rules file as a report names it: with its `--set` overrides.
 pub fn rules_label(rules: &str, set: &[String]) -> String {
     if set.is_empty() { rules.to_string() } else { format!("{rules} with --set {}", set.join(" --set ")) }

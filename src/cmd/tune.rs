@@ -49,7 +49,7 @@ pub fn run(args: &TuneArgs) -> anyhow::Result<Exit> {
         None => {}
     }
     if let Some(i) = json {
-        let j = super::json_text(&sweep.to_json(&args.outcome, missing))?;
+        let j = output::render::json_text(&sweep.to_json(&args.outcome, missing))?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;
     }
     if let Some(i) = html {

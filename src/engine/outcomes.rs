@@ -29,23 +29,34 @@ impl Default for Converted {
     }
 }
 
+/// A `--converted` argument that names no values (an error for the command line, exit 2).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertedError {
+    #[error(
+        "'*' (every non-empty value) must be the whole argument: give --converted '*' alone, or list the values that \
+         mean converted"
+    )]
+    StarAmongValues,
+    #[error(
+        "no values: list the values that mean converted, comma-separated (e.g. --converted 'Closed Won,won'), or give \
+         '*' for every non-empty value"
+    )]
+    NoValues,
+}
+
 impl Converted {
     /// Reads `--converted VALUES` (comma-separated, or `*` alone); an error
     /// for the command line (exit 2).
-    pub fn parse(arg: &str) -> Result<Converted, String> {
+    pub fn parse(arg: &str) -> Result<Converted, ConvertedError> {
         if arg.trim() == "*" {
             return Ok(Converted::Any);
         }
         let values: Vec<String> = arg.split(',').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect();
         if values.iter().any(|v| v == "*") {
-            return Err("'*' (every non-empty value) must be the whole argument: give --converted '*' alone, \
-                        or list the values that mean converted"
-                .to_string());
+            return Err(ConvertedError::StarAmongValues);
         }
         if values.is_empty() {
-            return Err("no values: list the values that mean converted, comma-separated (e.g. --converted \
-                        'Closed Won,won'), or give '*' for every non-empty value"
-                .to_string());
+            return Err(ConvertedError::NoValues);
         }
         Ok(Converted::Values(values))
     }
@@ -87,8 +98,8 @@ mod tests {
     fn converted_values_star_alone_and_no_empty_list() {
         assert_eq!(Converted::parse(" * "), Ok(Converted::Any));
         assert_eq!(Converted::parse("Won, KYLLÄ ,"), Ok(Converted::Values(vec!["won".into(), "kyllä".into()])));
-        assert!(Converted::parse("won,*").unwrap_err().contains("whole argument"));
-        assert!(Converted::parse(" , ").unwrap_err().starts_with("no values"));
+        assert!(Converted::parse("won,*").unwrap_err().to_string().contains("whole argument"));
+        assert!(Converted::parse(" , ").unwrap_err().to_string().starts_with("no values"));
         assert!(Converted::Any.holds("2018-05-04") && !Converted::Any.holds(""));
         let v = Converted::parse("kyllä").unwrap();
         assert!(v.holds("KYLLÄ") && !v.holds("kyll"));

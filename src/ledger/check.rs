@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use rusqlite::Connection;
 
+use super::error::{LedgerError, OrLedger};
 use super::{APPLICATION_ID, Ledger, SCHEMA, VERSION};
 use crate::error::{Error, thousands};
 
@@ -177,7 +178,7 @@ fn objects(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
 
 /// The objects of the current schema the ledger lacks, as `table 'runs'`.
 pub fn missing_objects(l: &Ledger) -> Result<Vec<String>, Error> {
-    let have = objects(l.conn()).map_err(|e| l.sql(e))?;
+    let have = objects(l.conn()).or_ledger(l)?;
     Ok(expected()
         .iter()
         .filter(|(name, kind)| have.get(*name) != Some(*kind))
@@ -199,7 +200,9 @@ const PROBLEMS_SHOWN: usize = 100;
 /// then the leadroute checks. An error (exit 1) for a file that is not a
 /// ledger or cannot be read; a verdict otherwise.
 pub fn check(path: &str) -> Result<Verdict, Error> {
-    let size = std::fs::metadata(path).map_err(|e| Error::input(format!("{path}: cannot read the ledger: {e}")))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| LedgerError::new(path, format!("cannot read the ledger: {e}"), Some(e.into())))?
+        .len();
     if size == 0 {
         return Ok(Verdict {
             text: format!("{path}: sound: an empty file, which a run uses as a new ledger (no runs recorded yet)\n"),

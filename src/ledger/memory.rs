@@ -10,6 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use rusqlite::params;
 
+use super::error::OrLedger;
 use super::{Ledger, kind};
 use crate::engine::batch::Batch;
 use crate::engine::input::RecordReader;
@@ -50,7 +51,7 @@ pub fn read_memory(
             [],
             |r| r.get(0),
         )
-        .map_err(|e| l.sql(e))?;
+        .or_ledger(l)?;
     let reading = Reading { l, rules, batch, names, days, size, rep_of };
     assigned_before(&reading, &mut m)?;
     if batch.plan.account_col.is_some() {
@@ -88,9 +89,9 @@ fn loads(
             "SELECT r.run, r.as_of, r.kind, c.team, c.rep, c.taken, c.weight FROM runs r \
              JOIN run_reps c ON c.run = r.run WHERE r.as_of BETWEEN ?1 AND ?2 ORDER BY r.run, c.team",
         )
-        .map_err(|e| l.sql(e))?;
+        .or_ledger(l)?;
     let from = (as_of - (longest - 1)).max(earliest);
-    let mut rows = st.query(params![format_day(from), format_day(as_of)]).map_err(|e| l.sql(e))?;
+    let mut rows = st.query(params![format_day(from), format_day(as_of)]).or_ledger(l)?;
     // One run's rows of one team: (run, team) and its roster, leads taken.
     let mut group: Option<(i64, i64)> = None;
     let mut roster: Vec<(Option<usize>, Dec)> = Vec::new();
@@ -107,14 +108,14 @@ fn loads(
         roster.clear();
         *n = 0;
     };
-    while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+    while let Some(row) = rows.next().or_ledger(l)? {
         let read = || -> rusqlite::Result<_> {
             let kind = row.get_ref(2)?.as_str()?.to_string();
             let weight = row.get_ref(6)?.as_str_or_null()?.and_then(|w| parse_cell_number(w, b'.'));
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, kind, row.get(3)?, row.get(4)?, row.get(5)?, weight))
         };
         let (run, day, kind, team, rep, n, weight): (i64, String, String, i64, i64, i64, Option<Dec>) =
-            read().map_err(|e| l.sql(e))?;
+            read().or_ledger(l)?;
         let Some(day) = parse_as_of(&day) else { continue };
         let n = n.max(0) as u64;
         let r = name(rep).and_then(|n| rep_of.get(n).copied());
@@ -172,9 +173,9 @@ fn loads(
 
 /// `names`: id to name.
 fn names(l: &Ledger) -> Result<HashMap<i64, String>, crate::error::Error> {
-    let mut st = l.conn().prepare("SELECT id, name FROM names").map_err(|e| l.sql(e))?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| l.sql(e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| l.sql(e))
+    let mut st = l.conn().prepare("SELECT id, name FROM names").or_ledger(l)?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).or_ledger(l)?;
+    rows.collect::<Result<_, _>>().or_ledger(l)
 }
 
 /// A ledger row found for a lead: where it sorts, its team and rep.
@@ -289,11 +290,11 @@ impl KeyIndex {
 
 /// Each run's as-of date, as a day number.
 fn run_days(l: &Ledger) -> Result<HashMap<i64, i32>, crate::error::Error> {
-    let mut st = l.conn().prepare("SELECT run, as_of FROM runs").map_err(|e| l.sql(e))?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(|e| l.sql(e))?;
+    let mut st = l.conn().prepare("SELECT run, as_of FROM runs").or_ledger(l)?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).or_ledger(l)?;
     let mut days = HashMap::new();
     for row in rows {
-        let (run, as_of) = row.map_err(|e| l.sql(e))?;
+        let (run, as_of) = row.or_ledger(l)?;
         days.insert(run, parse_as_of(&as_of).unwrap_or(i32::MIN));
     }
     Ok(days)
@@ -377,9 +378,9 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         let mut st = l
             .conn()
             .prepare("SELECT lead_id, email_key, team, rep, run, rowid, as_of_day FROM assigned")
-            .map_err(|e| l.sql(e))?;
-        let mut rows = st.query([]).map_err(|e| l.sql(e))?;
-        while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+            .or_ledger(l)?;
+        let mut rows = st.query([]).or_ledger(l)?;
+        while let Some(row) = rows.next().or_ledger(l)? {
             let mut step = || -> rusqlite::Result<()> {
                 let hit_id = by_id.get(Key::of(row.get_ref(0)?.as_str()?));
                 let hit_email = match (emails, row.get_ref(1)?.as_str_or_null()?) {
@@ -399,12 +400,12 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
                 }
                 Ok(())
             };
-            step().map_err(|e| l.sql(e))?;
+            step().or_ledger(l)?;
         }
     } else {
         let query = |column: &str| format!("SELECT team, rep, run, rowid, as_of_day FROM assigned WHERE {column} = ?1");
-        let mut by_id = l.conn().prepare(&query("lead_id")).map_err(|e| l.sql(e))?;
-        let mut by_email = l.conn().prepare(&query("email_key")).map_err(|e| l.sql(e))?;
+        let mut by_id = l.conn().prepare(&query("lead_id")).or_ledger(l)?;
+        let mut by_email = l.conn().prepare(&query("email_key")).or_ledger(l)?;
         let lookup = |st: &mut rusqlite::Statement, key: &str, k: usize, into: &mut Found| -> rusqlite::Result<()> {
             let mut rows = st.query([key])?;
             while let Some(row) = rows.next()? {
@@ -415,9 +416,9 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         let ids = read(&|s| KeyOf::Text(s.to_string()));
         leads = ids.iter().map(|k| k.0).collect();
         for (k, (_, id, email)) in ids.iter().enumerate() {
-            lookup(&mut by_id, id.text(), k, &mut by_id_found).map_err(|e| l.sql(e))?;
+            lookup(&mut by_id, id.text(), k, &mut by_id_found).or_ledger(l)?;
             if emails && !email.text().is_empty() {
-                lookup(&mut by_email, email.text(), k, &mut by_email_found).map_err(|e| l.sql(e))?;
+                lookup(&mut by_email, email.text(), k, &mut by_email_found).or_ledger(l)?;
             }
         }
     }
@@ -539,12 +540,12 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
     };
     let columns = "SELECT account, email, rep, run, rowid, account_key, as_of_day FROM assigned";
     if size <= wanted.len() as i64 * POINT_LOOKUP_RATIO {
-        let mut st = l.conn().prepare(&format!("{columns} WHERE account_key IS NOT NULL")).map_err(|e| l.sql(e))?;
-        let mut rows = st.query([]).map_err(|e| l.sql(e))?;
-        while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
+        let mut st = l.conn().prepare(&format!("{columns} WHERE account_key IS NOT NULL")).or_ledger(l)?;
+        let mut rows = st.query([]).or_ledger(l)?;
+        while let Some(row) = rows.next().or_ledger(l)? {
             let wanted_key = || -> rusqlite::Result<bool> { Ok(coarse.contains_key(row.get_ref(5)?.as_str()?)) };
-            if wanted_key().map_err(|e| l.sql(e))? {
-                consider(row, &mut buf).map_err(|e| l.sql(e))?;
+            if wanted_key().or_ledger(l)? {
+                consider(row, &mut buf).or_ledger(l)?;
             }
         }
     } else {
@@ -553,12 +554,12 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
         let mut st = l
             .conn()
             .prepare(&format!("{columns} WHERE account_key = ?1 ORDER BY as_of_day, run, rowid"))
-            .map_err(|e| l.sql(e))?;
+            .or_ledger(l)?;
         for (key, &n) in &coarse {
-            let mut rows = st.query([key]).map_err(|e| l.sql(e))?;
+            let mut rows = st.query([key]).or_ledger(l)?;
             let mut found = 0;
-            while let Some(row) = rows.next().map_err(|e| l.sql(e))? {
-                found += usize::from(consider(row, &mut buf).map_err(|e| l.sql(e))?);
+            while let Some(row) = rows.next().or_ledger(l)? {
+                found += usize::from(consider(row, &mut buf).or_ledger(l)?);
                 if found == n {
                     break;
                 }

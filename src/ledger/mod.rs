@@ -11,6 +11,7 @@
 //! write to it says what is read-only (`files`).
 
 mod check;
+mod error;
 mod files;
 mod memory;
 
@@ -24,6 +25,7 @@ pub use files::BESIDE;
 pub use memory::read_memory;
 
 use crate::error::Error;
+pub use error::{LedgerError, OrLedger};
 
 /// `PRAGMA application_id` of a leadroute ledger ("LRDL").
 pub const APPLICATION_ID: i64 = 0x4C52_444C;
@@ -207,8 +209,8 @@ impl Ledger {
             Ok(()) => ledger,
         };
         // A read transaction: one snapshot for everything read below.
-        ledger.conn.execute_batch("BEGIN").map_err(|e| ledger.sql(e))?;
-        ledger.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|e| ledger.sql(e))?;
+        ledger.conn.execute_batch("BEGIN").or_ledger(&ledger)?;
+        ledger.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).or_ledger(&ledger)?;
         Ok(ledger)
     }
 
@@ -258,34 +260,40 @@ impl Ledger {
                 ),
                 None => format!("cannot open the ledger: {e}"),
             };
-            Error::input(format!("{path}: {why}"))
+            LedgerError::new(path, why, Some(e.into()))
         })?;
         let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None };
-        ledger.conn.busy_timeout(wait).map_err(|e| ledger.sql(e))?;
+        ledger.conn.busy_timeout(wait).or_ledger(&ledger)?;
         // Each b-tree page's cells are checked as it is read (cheap): damage
         // is met as an error sooner.
-        ledger.conn.execute_batch("PRAGMA cell_size_check = ON").map_err(|e| ledger.sql(e))?;
+        ledger.conn.execute_batch("PRAGMA cell_size_check = ON").or_ledger(&ledger)?;
         Ok(ledger)
     }
 
     /// An error about this ledger (exit 1).
     fn fail(&self, what: String) -> Error {
-        Error::input(format!("{}: {what}", self.name))
+        LedgerError::new(&self.name, what, None).into()
     }
 
     /// The ledger is damaged (exit 1): what was found, and what to do.
     fn corrupt(&self, what: &str) -> Error {
-        self.fail(format!(
+        self.fail(self.corrupt_what(what))
+    }
+
+    fn corrupt_what(&self, what: &str) -> String {
+        format!(
             "the ledger is corrupt ({what}); it was left untouched. Restore it from a backup; `leadroute ledger \
              check {}` lists what is damaged",
             self.name
-        ))
+        )
     }
 
+    /// A SQLite error in the ledger's words: what went wrong and what to do
+    /// (`.or_ledger(&ledger)` brings a result here).
     pub(crate) fn sql(&self, e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode as C;
         if let Some(what) = check::damage(&e, &self.name) {
-            return self.corrupt(&what);
+            return LedgerError::new(&self.name, self.corrupt_what(&what), Some(e.into())).into();
         }
         let what = match e.sqlite_error_code() {
             Some(C::NotADatabase) => {
@@ -312,19 +320,19 @@ impl Ledger {
             Some(C::DiskFull) => format!("cannot write the ledger: {e}; free some space and run again"),
             _ => format!("ledger error: {e}"),
         };
-        self.fail(what)
+        LedgerError::new(&self.name, what, Some(e.into())).into()
     }
 
     /// What the file holds; an error for anything that is not a ledger this
     /// leadroute can use. Reads only.
     fn state(&self) -> Result<State, Error> {
         let tables: i64 =
-            self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| self.sql(e))?;
+            self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).or_ledger(self)?;
         if tables == 0 {
             return Ok(State::New);
         }
         let pragma = |name: &str| -> Result<i64, Error> {
-            self.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).map_err(|e| self.sql(e))
+            self.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).or_ledger(self)
         };
         if pragma("application_id")? != APPLICATION_ID {
             return Err(self.fail(
@@ -357,9 +365,9 @@ impl Ledger {
         // WAL (readers never wait for a run) for a new ledger; a ledger keeps
         // the journal it has (this cannot change inside a transaction).
         if matches!(self.state()?, State::New) {
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| self.sql(e))?;
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).or_ledger(self)?;
         }
-        self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| self.sql(e))?;
+        self.conn.execute_batch("PRAGMA synchronous = FULL").or_ledger(self)?;
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             return Err(self.sql(e));
         }
@@ -367,7 +375,7 @@ impl Ledger {
             State::New => {
                 let script =
                     format!("{SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {VERSION};");
-                self.conn.execute_batch(&script).map_err(|e| self.sql(e))?;
+                self.conn.execute_batch(&script).or_ledger(self)?;
             }
             State::Older(v) => self.upgrade(v)?,
             State::Current => {}
@@ -383,7 +391,10 @@ impl Ledger {
         let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| {
             match files::read_only_reason(&self.name) {
                 Some(why) => self.fail(format!("cannot write the ledger: {why}")),
-                None => self.fail(format!("cannot create the lock file '{path}': {e}")),
+                None => {
+                    LedgerError::new(&self.name, format!("cannot create the lock file '{path}': {e}"), Some(e.into()))
+                        .into()
+                }
             }
         })?;
         let deadline = std::time::Instant::now() + self.wait;
@@ -400,7 +411,9 @@ impl Ledger {
                     )));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(self.fail(format!("cannot lock '{path}': {e}")));
+                    return Err(
+                        LedgerError::new(&self.name, format!("cannot lock '{path}': {e}"), Some(e.into())).into()
+                    );
                 }
             }
         }
@@ -413,12 +426,12 @@ impl Ledger {
                 self.fail(format!("has schema version {from}, which no leadroute wrote; it was left untouched"))
             );
         }
-        self.conn.execute_batch(UPGRADE_FROM_1).map_err(|e| self.sql(e))
+        self.conn.execute_batch(UPGRADE_FROM_1).or_ledger(self)
     }
 
     /// Makes the transaction durable: the run is recorded.
     pub fn commit(&mut self) -> Result<(), Error> {
-        self.conn.execute_batch("COMMIT").map_err(|e| self.sql(e))
+        self.conn.execute_batch("COMMIT").or_ledger(self)
     }
 
     /// Removes run `run` and its assignments in a transaction of its own:
@@ -453,11 +466,11 @@ impl Ledger {
             .conn
             .query_row("SELECT id FROM names WHERE name = ?1", [name], |r| r.get(0))
             .optional()
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         let id = match found {
             Some(id) => id,
             None => {
-                self.conn.execute("INSERT INTO names (name) VALUES (?1)", [name]).map_err(|e| self.sql(e))?;
+                self.conn.execute("INSERT INTO names (name) VALUES (?1)", [name]).or_ledger(self)?;
                 self.conn.last_insert_rowid()
             }
         };
@@ -481,7 +494,7 @@ impl Ledger {
                     run.kind
                 ],
             )
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -492,7 +505,7 @@ impl Ledger {
         let Some((first, last)) = rows else { return Ok(()) };
         self.conn
             .execute("UPDATE runs SET first_row = ?2, last_row = ?3 WHERE run = ?1", params![run, first, last])
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         Ok(())
     }
 
@@ -503,10 +516,10 @@ impl Ledger {
         let mut st = self
             .conn
             .prepare_cached("INSERT INTO run_reps (run, team, rep, taken, weight) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         for r in reps {
             if r.taken > 0 || r.weight.is_some() {
-                st.execute(params![run, r.team, r.rep, r.taken as i64, r.weight]).map_err(|e| self.sql(e))?;
+                st.execute(params![run, r.team, r.rep, r.taken as i64, r.weight]).or_ledger(self)?;
             }
         }
         Ok(())
@@ -521,7 +534,7 @@ impl Ledger {
                 .conn
                 .prepare("SELECT run, as_of FROM runs WHERE kind = ?1")
                 .and_then(|mut st| st.query_map([kind::V1], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-                .map_err(|e| self.sql(e))?;
+                .or_ledger(self)?;
             if pending.is_empty() {
                 return Ok(());
             }
@@ -536,18 +549,16 @@ impl Ledger {
                     "INSERT INTO run_reps (run, team, rep, taken, weight) VALUES (?1, ?2, ?3, 0, ?4) \
                      ON CONFLICT (run, team, rep) DO UPDATE SET weight = excluded.weight",
                 )
-                .map_err(|e| self.sql(e))?;
+                .or_ledger(self)?;
             for (run, as_of) in pending {
                 let Some(day) = crate::support::date::parse_as_of(&as_of) else { continue };
                 for (r, &(team, rep)) in rules.reps.iter().zip(&ids) {
                     if !r.away_on(day) {
-                        st.execute(params![run, team, rep, r.weight.to_string()]).map_err(|e| self.sql(e))?;
+                        st.execute(params![run, team, rep, r.weight.to_string()]).or_ledger(self)?;
                     }
                 }
             }
-            self.conn
-                .execute("UPDATE runs SET kind = ?1 WHERE kind = ?2", [kind::ASSIGN, kind::V1])
-                .map_err(|e| self.sql(e))?;
+            self.conn.execute("UPDATE runs SET kind = ?1 WHERE kind = ?2", [kind::ASSIGN, kind::V1]).or_ledger(self)?;
             Ok(())
         };
         steps()
@@ -555,10 +566,9 @@ impl Ledger {
 
     /// The warnings (kind, subject) that runs dated `day` have printed (docs/reference.md §7.1).
     pub fn warned(&self, day: i32) -> Result<std::collections::HashSet<(String, String)>, Error> {
-        let mut st =
-            self.conn.prepare("SELECT kind, subject FROM warned WHERE as_of_day = ?1").map_err(|e| self.sql(e))?;
-        let rows = st.query_map([day], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        let mut st = self.conn.prepare("SELECT kind, subject FROM warned WHERE as_of_day = ?1").or_ledger(self)?;
+        let rows = st.query_map([day], |r| Ok((r.get(0)?, r.get(1)?))).or_ledger(self)?;
+        rows.collect::<Result<_, _>>().or_ledger(self)
     }
 
     /// Records that run `run`, dated `day`, printed these warnings: the runs
@@ -572,9 +582,9 @@ impl Ledger {
         let mut st = self
             .conn
             .prepare_cached("INSERT OR IGNORE INTO warned (as_of_day, kind, subject, run) VALUES (?1, ?2, ?3, ?4)")
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         for (kind, subject) in keys {
-            st.execute(params![day, kind, subject, run]).map_err(|e| self.sql(e))?;
+            st.execute(params![day, kind, subject, run]).or_ledger(self)?;
         }
         Ok(())
     }
@@ -587,7 +597,7 @@ impl Ledger {
                 "INSERT INTO assigned (run, as_of_day, lead_id, account, account_key, email, email_key, team, rep, \
                  reason, score, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
-            .map_err(|e| self.sql(e))?;
+            .or_ledger(self)?;
         st.execute(params![
             row.run,
             row.as_of_day,
@@ -602,7 +612,7 @@ impl Ledger {
             row.score,
             row.stage
         ])
-        .map_err(|e| self.sql(e))?;
+        .or_ledger(self)?;
         Ok(self.conn.last_insert_rowid())
     }
 

@@ -39,9 +39,20 @@ pub struct DateFormat {
     items: Vec<Item>,
 }
 
+/// What is wrong with a date format, for the rules error.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DateFormatError {
+    #[error("unsupported directive '%{0}' (use %d, %m, %Y or %y, %H, %M, %S or %%)")]
+    Directive(char),
+    #[error("a lone '%' at the end (write %% for a percent sign)")]
+    LonePercent,
+    #[error("a date format must hold %d and %m once each, and one of %Y and %y")]
+    Fields,
+}
+
 impl DateFormat {
     /// Compiles a format. The error says what is wrong, for the rules error.
-    pub fn parse(fmt: &str) -> Result<DateFormat, String> {
+    pub fn parse(fmt: &str) -> Result<DateFormat, DateFormatError> {
         let mut items = Vec::new();
         let mut chars = fmt.chars();
         let (mut d, mut m, mut y) = (0, 0, 0);
@@ -71,15 +82,13 @@ impl DateFormat {
                 Some('M') => Item::Minute,
                 Some('S') => Item::Second,
                 Some('%') => Item::Literal('%'),
-                Some(other) => {
-                    return Err(format!("unsupported directive '%{other}' (use %d, %m, %Y or %y, %H, %M, %S or %%)"));
-                }
-                None => return Err("a lone '%' at the end (write %% for a percent sign)".into()),
+                Some(other) => return Err(DateFormatError::Directive(other)),
+                None => return Err(DateFormatError::LonePercent),
             };
             items.push(item);
         }
         if d != 1 || m != 1 || y != 1 {
-            return Err("a date format must hold %d and %m once each, and one of %Y and %y".into());
+            return Err(DateFormatError::Fields);
         }
         Ok(DateFormat { items })
     }
@@ -224,8 +233,9 @@ mod tests {
         let g = DateFormat::parse("%m/%d/%Y %H:%M").unwrap();
         assert_eq!(g.parse_date("8/2/2026 13:05"), parse_iso("2026-08-02"));
         assert_eq!(g.parse_date("8/2/2026 24:05"), None);
-        assert!(DateFormat::parse("%d.%m.%q").is_err());
-        assert!(DateFormat::parse("%d.%m").is_err());
+        assert_eq!(DateFormat::parse("%d.%m.%q").unwrap_err(), DateFormatError::Directive('q'));
+        assert_eq!(DateFormat::parse("%d.%m.%Y%").unwrap_err(), DateFormatError::LonePercent);
+        assert_eq!(DateFormat::parse("%d.%m").unwrap_err(), DateFormatError::Fields);
         assert!(DateFormat::parse("%d.%m.%Y %d").is_err());
         // %y (docs/reference.md §7.3): two digits, 00-68 are 2000-2068, 69-99 are 1969-1999;
         // a format holds one of %Y and %y.

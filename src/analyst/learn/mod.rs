@@ -387,9 +387,17 @@ fn stage_of(tests: &[StageTests], s: &Scored, key: &[i64], disqualified_stage: u
     if crm != NO_CRM { stage.max(crm as usize) } else { stage }
 }
 
+/// Every lead that is not disqualified counts as converted, or none does.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "among the leads that are not disqualified, every lead counts as converted, or none does: there is nothing to \
+     learn from"
+)]
+pub struct NothingToLearn;
+
 /// Learns points, caps and thresholds from a batch with outcomes (leads in
 /// input order).
-pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, String> {
+pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, NothingToLearn> {
     let pats = patterns::extract(rules, batch, opts.seed, opts.folds);
     let model = Model::new(rules, batch);
     let k = opts.folds as usize;
@@ -415,9 +423,7 @@ pub fn learn(rules: &Rules, batch: &Batch, opts: &Options) -> Result<Learned, St
     let auc_new = mean(both.iter().filter_map(|f| f.auc_new).collect());
 
     let Some((full_fit, pts)) = &fits[k] else {
-        return Err("among the leads that are not disqualified, every lead counts as converted, or none does: \
-                    there is nothing to learn from"
-            .to_string());
+        return Err(NothingToLearn);
     };
     let (mut leads, mut converted, mut fitted, mut disqualified) = (0, 0, 0, 0);
     let scored: Vec<Scored> = (0..pats.len()).map(|i| model.score(pats.key(i), pts)).collect();

@@ -32,17 +32,34 @@ pub enum Place {
     Band(&'static str, usize),
 }
 
-/// RULES' text with the `--set` overrides, then the edits, applied. Err on a
-/// text toml_edit cannot read (the rules loaded already, so this is not expected).
-pub fn rewrite(text: &str, sets: &[String], edits: &[Edit]) -> Result<String, String> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+/// Why the learned file could not be written from RULES' text (the rules
+/// loaded already, so none of these is expected).
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    /// A text toml_edit cannot read.
+    #[error("{0}")]
+    Toml(#[from] toml_edit::TomlError),
+    /// A `--set` argument that does not split into a key and a value.
+    #[error("{0}")]
+    Set(String),
+    #[error("--set '{0}': cannot write it into the learned file")]
+    SetPlace(String),
+    #[error("cannot write {0}")]
+    Value(Cents),
+    #[error("no table {0:?} in the rules file")]
+    NoTable(Place),
+}
+
+/// RULES' text with the `--set` overrides, then the edits, applied.
+pub fn rewrite(text: &str, sets: &[String], edits: &[Edit]) -> Result<String, RewriteError> {
+    let mut doc: DocumentMut = text.parse()?;
     for arg in sets {
         apply_set(&mut doc, arg)?;
     }
     for e in edits {
-        let value: Value = e.value.to_string().parse().map_err(|_| format!("cannot write {}", e.value))?;
+        let value: Value = e.value.to_string().parse().map_err(|_| RewriteError::Value(e.value))?;
         let Some((table, inline)) = locate(&mut doc, &e.at) else {
-            return Err(format!("no table {:?} in the rules file", e.at));
+            return Err(RewriteError::NoTable(e.at.clone()));
         };
         let was = e.old.filter(|&o| o != e.value);
         put(table, e.key, value, if inline { None } else { e.note.as_deref() }, was, inline);
@@ -148,12 +165,12 @@ fn quotes(comment: &str, v: Cents) -> bool {
 }
 
 /// Applies one `--set KEY=VALUE` (already checked when the rules loaded) to the document.
-fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), String> {
-    let (path, raw) = crate::rules::set::split(arg)?;
+fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), RewriteError> {
+    let (path, raw) = crate::rules::set::split(arg).map_err(RewriteError::Set)?;
     let raw = raw.trim();
     let value: Value = raw.parse().unwrap_or_else(|_| Value::from(raw));
     let top = path[0].as_str();
-    let fail = || format!("--set '{arg}': cannot write it into the learned file");
+    let fail = || RewriteError::SetPlace(arg.to_string());
     let (table, inline, key) = match crate::rules::schema::top_shape(top) {
         Some(crate::rules::schema::Shape::Table(_)) => {
             if doc.get(top).is_none() {

@@ -120,3 +120,30 @@ pub(super) fn watch_temporary(path: PathBuf) {
 pub(super) fn forget_temporary(path: &Path) {
     guard().temporary.retain(|p| p != path);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase() -> Phase {
+        guard().phase
+    }
+
+    /// The hold ends where `hold_interrupts`/`release_interrupts` ended it:
+    /// dropped before the commit (a failed ledger commit) it lets interrupts
+    /// through again; after a good commit the outputs stay committed.
+    #[test]
+    fn a_hold_ends_at_its_drop_unless_the_outputs_were_committed() {
+        {
+            let _held = InterruptsHeld::hold();
+            assert!(phase() == Phase::Committing);
+        }
+        assert!(phase() == Phase::Working);
+        let held = InterruptsHeld::hold();
+        super::super::Outputs::new(true).commit().unwrap();
+        assert!(phase() == Phase::Committed);
+        drop(held);
+        assert!(phase() == Phase::Committed);
+        set_phase(Phase::Working);
+    }
+}

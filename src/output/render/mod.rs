@@ -7,3 +7,10 @@ pub mod summary;
 pub mod table;
 pub mod terminal;
 pub mod warnings;
+
+/// A value as the JSON a `--summary-json` file holds: pretty, one final line break.
+pub fn json_text<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut j = serde_json::to_string_pretty(value)?;
+    j.push('\n');
+    Ok(j)
+}

@@ -530,7 +530,5 @@ pub fn render(s: &Summary, plain: bool) -> String {
 
 /// The summary as pretty JSON with a trailing newline.
 pub fn to_json(s: &Summary) -> String {
-    let mut j = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    j.push('\n');
-    j
+    super::json_text(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
 }
