@@ -9,7 +9,7 @@ use crate::input::{LineCounter, RecordReader};
 use crate::num::Cents;
 use crate::pipeline::{Batch, Lead};
 use crate::route::{Router, Step};
-use crate::rules::{Group, Rules, Test};
+use crate::rules::{Group, Rules};
 use crate::score::{RowScore, Scratch};
 
 #[derive(Serialize, Debug)]
@@ -221,10 +221,9 @@ pub fn explain(
         .map(|(i, c)| {
             let slot = plan.criteria[i].cond.slot;
             let mut test = c.cond.test.describe();
-            if let Test::WithinDays(n) | Test::OlderThanDays(n) = c.cond.test {
+            if let Some((n, op)) = c.cond.test.day_window() {
                 let day =
                     crate::date::format_day((plan.as_of as i64 - n).clamp(i32::MIN as i64, i32::MAX as i64) as i32);
-                let op = if matches!(c.cond.test, Test::WithinDays(_)) { "on or after" } else { "before" };
                 test = format!("{test} ({op} {day})");
             }
             if scratch.bad[slot] {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::conditions::{self, TestDef};
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
 use crate::date::DateFormat;
@@ -34,16 +35,14 @@ const INPUT_KEYS: &[&str] = &[
 const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom", "decimal"];
 const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
 const ROUTING_KEYS: &[&str] = &["balance_days"];
-/// Tests on a cell as text; exactly one per condition.
-const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
-/// Bounds on a cell as a number; these combine into one range.
-const RANGE_TESTS: [&str; 4] = ["gte", "gt", "lte", "lt"];
-/// Tests on a cell as a date, against as-of.
-const DAY_TESTS: [&str; 2] = ["within_days", "older_than_days"];
-const TESTS: [&str; 13] = concat(&[&TEXT_TESTS, &RANGE_TESTS, &DAY_TESTS]);
-const CONDITION_KEYS: [&str; 14] = concat(&[&["column"], &TESTS]);
-const CRITERION_KEYS: [&str; 21] =
-    concat(&[&["name", "group", "column"], &TESTS, &["per", "points", "max", "disqualify", "decay"]]);
+/// A condition's test keys and a criterion's (`per` too), from the registry.
+const CONDITION_TESTS: [&str; conditions::count(false)] = conditions::keys(false);
+const CRITERION_TESTS: [&str; conditions::count(true)] = conditions::keys(true);
+const CONDITION_PARTS: &[&[&str]] = &[&["column"], &CONDITION_TESTS];
+const CONDITION_KEYS: [&str; total(CONDITION_PARTS)] = concat(CONDITION_PARTS);
+const CRITERION_PARTS: &[&[&str]] =
+    &[&["name", "group", "column"], &CRITERION_TESTS, &["points", "max", "disqualify", "decay"]];
+const CRITERION_KEYS: [&str; total(CRITERION_PARTS)] = concat(CRITERION_PARTS);
 const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
 const GRADES_KEYS: &[&str] = &["fit", "engagement"];
 const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
@@ -64,7 +63,18 @@ const REP_KEYS: &[&str] = &[
 ];
 const AWAY_KEYS: &[&str] = &["from", "to"];
 
-/// The lists of keys one after the other (checked at compile time to fill `N`).
+/// How many keys the lists hold together.
+const fn total(parts: &[&[&'static str]]) -> usize {
+    let mut n = 0;
+    let mut p = 0;
+    while p < parts.len() {
+        n += parts[p].len();
+        p += 1;
+    }
+    n
+}
+
+/// The lists of keys one after the other; `N` is their `total`.
 const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
     let mut out = [""; N];
     let mut k = 0;
@@ -151,7 +161,7 @@ fn similarity(a: &str, b: &str) -> f64 {
 
 /// The sign a number of the rules must have.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Sign {
+pub(super) enum Sign {
     Any,
     /// ≥ 0; the text says what is expected (e.g. "a whole number ≥ 0").
     NonNegative(&'static str),
@@ -160,7 +170,7 @@ enum Sign {
 }
 
 /// A table of the rules being read: where it is, what it is called in messages.
-struct Obj<'a> {
+pub(super) struct Obj<'a> {
     src: &'a Source,
     t: &'a Table,
     at: &'a At,
@@ -199,7 +209,7 @@ impl<'a> Obj<'a> {
         self.fail(&e.node.at, format!("'{}' in {} must be {expected}, found {}", e.key, self.what, e.node.val.kind()))
     }
 
-    fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
+    pub(super) fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
         match self.get(key) {
             None => Ok(None),
             Some(Entry { node: Node { val: Val::Str(s), at }, .. }) => Ok(Some((s.as_str(), at))),
@@ -217,7 +227,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn strings(&self, key: &str) -> R<Option<Vec<(&'a str, &'a At)>>> {
+    pub(super) fn strings(&self, key: &str) -> R<Option<Vec<(&'a str, &'a At)>>> {
         let Some(e) = self.get(key) else {
             return Ok(None);
         };
@@ -244,7 +254,7 @@ impl<'a> Obj<'a> {
 
     /// A number: finite, of the sign asked, and within ±`limit` (a larger one
     /// would lose exactness). Returns it, as parsed and as written.
-    fn number(&self, key: &str, limit: Dec, sign: Sign) -> R<Option<(TomlNumber, &'a str, &'a At)>> {
+    pub(super) fn number(&self, key: &str, limit: Dec, sign: Sign) -> R<Option<(TomlNumber, &'a str, &'a At)>> {
         let Some(e) = self.get(key) else {
             return Ok(None);
         };
@@ -320,7 +330,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn whole(&self, key: &str) -> R<Option<i64>> {
+    pub(super) fn whole(&self, key: &str) -> R<Option<i64>> {
         let limit = Dec::from_int(WHOLE_LIMIT);
         let Some((n, raw, at)) = self.number(key, limit, Sign::NonNegative("a whole number ≥ 0"))? else {
             return Ok(None);
@@ -338,11 +348,11 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn positive(&self, key: &str) -> R<Option<Dec>> {
+    pub(super) fn positive(&self, key: &str) -> R<Option<Dec>> {
         Ok(self.number(key, DEC_LIMIT, Sign::Positive)?.map(|(n, ..)| n.value))
     }
 
-    fn bool(&self, key: &str) -> R<Option<bool>> {
+    pub(super) fn bool(&self, key: &str) -> R<Option<bool>> {
         match self.get(key) {
             None => Ok(None),
             Some(Entry { node: Node { val: Val::Bool(b), .. }, .. }) => Ok(Some(*b)),
@@ -364,67 +374,68 @@ fn err(src: &Source, at: &At, msg: String) -> Error {
     Error::Rules(format!("{}: {msg}", src.locate(at)))
 }
 
-fn norm(s: &str) -> String {
+pub(super) fn norm(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// Reads the test of a condition (and `per`, for criteria) from its table.
+/// Reads the test of a condition (and `per`, for criteria) from its table:
+/// exactly one test, or bounds that combine into one range.
 fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
-    let present: Vec<&Entry> =
-        o.t.entries.iter().filter(|e| TESTS.contains(&e.key.as_str()) || e.key == "per").collect();
-    let is_range = |e: &&Entry| RANGE_TESTS.contains(&e.key.as_str());
-    let groups: Vec<&Entry> = {
-        let mut v: Vec<&Entry> = present.iter().copied().filter(|e| !is_range(e)).collect();
-        if let Some(first_range) = present.iter().copied().find(is_range) {
-            v.push(first_range);
+    let present: Vec<(&Entry, &TestDef)> =
+        o.t.entries.iter().filter_map(|e| conditions::find(&e.key).map(|d| (e, d))).collect();
+    let groups: Vec<(&Entry, &TestDef)> = {
+        let mut v: Vec<(&Entry, &TestDef)> = present.iter().copied().filter(|(_, d)| !d.bound).collect();
+        if let Some(first_bound) = present.iter().copied().find(|(_, d)| d.bound) {
+            v.push(first_bound);
         }
         v
     };
+    let keys = |pick: fn(&TestDef) -> bool, sep: &str| -> String {
+        conditions::TESTS.iter().filter(|d| pick(d)).map(|d| d.key).collect::<Vec<_>>().join(sep)
+    };
     if groups.is_empty() {
-        let what = if allow_per { "one test or 'per'" } else { "one test" };
+        let what = if allow_per {
+            format!("one test or '{}'", keys(|d| d.criterion_only, "' or '"))
+        } else {
+            "one test".to_string()
+        };
         return o.fail(
             o.at,
             format!(
-                "{} needs {what}: one of {}, or a range of gte/gt/lte/lt, or within_days / older_than_days",
+                "{} needs {what}: one of {}, or a range of {}, or {}",
                 o.what,
-                TEXT_TESTS.join(", ")
+                keys(|d| d.kind == ValueKind::Text, ", "),
+                keys(|d| d.bound, "/"),
+                keys(|d| d.kind == ValueKind::Date, " / ")
             ),
         );
     }
     if groups.len() > 1 {
-        let second = groups[1];
-        let names: Vec<&str> = groups.iter().map(|e| e.key.as_str()).collect();
-        let why = if names.contains(&"per") {
-            "'per' takes the place of a test"
-        } else {
-            "a condition has exactly one test; only gte, gt, lte and lt combine into one range"
+        let second = groups[1].0;
+        let names: Vec<&str> = groups.iter().map(|(e, _)| e.key.as_str()).collect();
+        let why = match groups.iter().find(|(_, d)| d.criterion_only) {
+            Some((e, _)) => format!("'{}' takes the place of a test", e.key),
+            None => format!(
+                "a condition has exactly one test; only {} combine into one range",
+                and_list(&conditions::TESTS.iter().filter(|d| d.bound).map(|d| d.key).collect::<Vec<_>>())
+            ),
         };
         return o.fail(&second.key_at, format!("{} mixes {}: {why}", o.what, names.join(" and ")));
     }
-    let e = groups[0];
-    let key = e.key.as_str();
-    let list = |k: &str| -> R<Vec<String>> {
-        Ok(o.strings(k)?.unwrap_or_default().into_iter().map(|(s, _)| norm(s)).collect())
-    };
-    Ok(match key {
-        "equals" => Test::Equals(norm(o.string(key)?.map_or("", |s| s.0))),
-        "in" => Test::In(list(key)?),
-        "not_in" => Test::NotIn(list(key)?),
-        "contains_any" => Test::ContainsAny(list(key)?),
-        "starts_with_any" => Test::StartsWithAny(list(key)?),
-        "ends_with_any" => Test::EndsWithAny(list(key)?),
-        "present" => Test::Present(o.bool(key)?.unwrap_or(true)),
-        "within_days" => Test::WithinDays(o.whole(key)?.unwrap_or(0)),
-        "older_than_days" => Test::OlderThanDays(o.whole(key)?.unwrap_or(0)),
-        "per" if allow_per => Test::Per(o.positive(key)?.unwrap_or(Dec::from_int(1))),
-        "per" => {
-            return o.fail(&e.key_at, format!("'per' is only allowed on a criterion, not in {}", o.what));
-        }
-        _ => {
-            let b = |k: &str| o.number(k, DEC_LIMIT, Sign::Any).map(|v| v.map(|(n, ..)| n.value));
-            Test::Range { gte: b("gte")?, gt: b("gt")?, lte: b("lte")?, lt: b("lt")? }
-        }
-    })
+    let (e, def) = groups[0];
+    if def.criterion_only && !allow_per {
+        return o.fail(&e.key_at, format!("'{}' is only allowed on a criterion, not in {}", e.key, o.what));
+    }
+    (def.parse)(o, &e.key)
+}
+
+/// `a, b, c and d`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// The conditions of `when`, `require` or `prefer`. `@grade` stands for the
