@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::conditions::{self, TestDef};
+use super::keys;
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
 use crate::date::DateFormat;
@@ -14,83 +15,24 @@ use crate::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
 
-// The keys the rules allow: the one list that the schema, `--set` and the
-// messages read. A condition's keys and a criterion's are built from the tests.
+// The keys each table allows, from their one definition in `keys` (and
+// `conditions`, for the tests).
 
-pub const TOP_KEYS: &[&str] =
-    &["input", "output", "scoring", "routing", "grades", "criteria", "stages", "teams", "reps"];
-const INPUT_KEYS: &[&str] = &[
-    "id",
-    "created",
-    "account",
-    "delimiter",
-    "decimal",
-    "encoding",
-    "date_formats",
-    "current_stage",
-    "thousands",
-    "email",
-    "account_match",
-];
-const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom", "decimal"];
-const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
-const ROUTING_KEYS: &[&str] = &["balance_days"];
-/// A condition's test keys and a criterion's (`per` too), from the registry.
-const CONDITION_TESTS: [&str; conditions::count(false)] = conditions::keys(false);
-const CRITERION_TESTS: [&str; conditions::count(true)] = conditions::keys(true);
-const CONDITION_PARTS: &[&[&str]] = &[&["column"], &CONDITION_TESTS];
-const CONDITION_KEYS: [&str; total(CONDITION_PARTS)] = concat(CONDITION_PARTS);
-const CRITERION_PARTS: &[&[&str]] =
-    &[&["name", "group", "column"], &CRITERION_TESTS, &["points", "max", "disqualify", "decay"]];
-const CRITERION_KEYS: [&str; total(CRITERION_PARTS)] = concat(CRITERION_PARTS);
-const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
-const GRADES_KEYS: &[&str] = &["fit", "engagement"];
-const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
-const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
-const REP_KEYS: &[&str] = &[
-    "name",
-    "team",
-    "capacity",
-    "weight",
-    "active",
-    "require",
-    "prefer",
-    "reserve",
-    "per_day",
-    "per_week",
-    "per_month",
-    "away",
-];
-const AWAY_KEYS: &[&str] = &["from", "to"];
-
-/// How many keys the lists hold together.
-const fn total(parts: &[&[&'static str]]) -> usize {
-    let mut n = 0;
-    let mut p = 0;
-    while p < parts.len() {
-        n += parts[p].len();
-        p += 1;
-    }
-    n
-}
-
-/// The lists of keys one after the other; `N` is their `total`.
-const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut k = 0;
-    let mut p = 0;
-    while p < parts.len() {
-        let mut i = 0;
-        while i < parts[p].len() {
-            out[k] = parts[p][i];
-            k += 1;
-            i += 1;
-        }
-        p += 1;
-    }
-    assert!(k == N, "the key lists do not fill the table");
-    out
-}
+pub const TOP_KEYS: [&str; keys::TOP.len()] = keys::top_names();
+const INPUT_KEYS: [&str; keys::count(&keys::INPUT)] = keys::names(&keys::INPUT);
+const OUTPUT_KEYS: [&str; keys::count(&keys::OUTPUT)] = keys::names(&keys::OUTPUT);
+const SCORING_KEYS: [&str; keys::count(&keys::SCORING)] = keys::names(&keys::SCORING);
+const ROUTING_KEYS: [&str; keys::count(&keys::ROUTING)] = keys::names(&keys::ROUTING);
+const GRADES_KEYS: [&str; keys::count(&keys::GRADES)] = keys::names(&keys::GRADES);
+const FIT_BAND_KEYS: [&str; keys::count(&keys::FIT_BANDS)] = keys::names(&keys::FIT_BANDS);
+const ENGAGEMENT_BAND_KEYS: [&str; keys::count(&keys::ENGAGEMENT_BANDS)] = keys::names(&keys::ENGAGEMENT_BANDS);
+const CONDITION_KEYS: [&str; keys::count(&keys::CONDITION)] = keys::names(&keys::CONDITION);
+const CRITERION_KEYS: [&str; keys::count(&keys::CRITERIA)] = keys::names(&keys::CRITERIA);
+const DECAY_KEYS: [&str; keys::count(&keys::DECAY)] = keys::names(&keys::DECAY);
+const STAGE_KEYS: [&str; keys::count(&keys::STAGES)] = keys::names(&keys::STAGES);
+const TEAM_KEYS: [&str; keys::count(&keys::TEAMS)] = keys::names(&keys::TEAMS);
+const REP_KEYS: [&str; keys::count(&keys::REPS)] = keys::names(&keys::REPS);
+const AWAY_KEYS: [&str; keys::count(&keys::AWAY)] = keys::names(&keys::AWAY);
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
 #[derive(Clone, Copy)]
@@ -108,17 +50,21 @@ impl Shape {
 }
 
 pub fn top_shape(key: &str) -> Option<Shape> {
-    Some(match key {
-        "input" => Shape::Table(INPUT_KEYS),
-        "output" => Shape::Table(OUTPUT_KEYS),
-        "scoring" => Shape::Table(SCORING_KEYS),
-        "routing" => Shape::Table(ROUTING_KEYS),
-        "grades" => Shape::Table(GRADES_KEYS),
-        "criteria" => Shape::Named("criterion", &CRITERION_KEYS),
-        "stages" => Shape::Named("stage", STAGE_KEYS),
-        "teams" => Shape::Named("team", TEAM_KEYS),
-        "reps" => Shape::Named("rep", REP_KEYS),
+    let keys: &'static [&'static str] = match key {
+        "input" => &INPUT_KEYS,
+        "output" => &OUTPUT_KEYS,
+        "scoring" => &SCORING_KEYS,
+        "routing" => &ROUTING_KEYS,
+        "grades" => &GRADES_KEYS,
+        "criteria" => &CRITERION_KEYS,
+        "stages" => &STAGE_KEYS,
+        "teams" => &TEAM_KEYS,
+        "reps" => &REP_KEYS,
         _ => return None,
+    };
+    Some(match keys::TOP.iter().find(|t| t.name == key)?.named {
+        Some(kind) => Shape::Named(kind, keys),
+        None => Shape::Table(keys),
     })
 }
 
@@ -528,10 +474,10 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
     let input = input(src, doc)?;
     let output = output(src, doc, &root)?;
-    let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
+    let s = sub_table(src, doc, "scoring", &SCORING_KEYS, &root)?;
     let max_fit = s.cents("max_fit", Sign::Any)?;
     let max_engagement = s.cents("max_engagement", Sign::Any)?;
-    let balance_days = match sub_table(src, doc, "routing", ROUTING_KEYS, &root)?.whole("balance_days")? {
+    let balance_days = match sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?.whole("balance_days")? {
         Some(0) => {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
             return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
@@ -579,7 +525,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             src.path.display()
         )));
     };
-    let i = Obj::new(src, &input_entry.node, "[input]".into(), INPUT_KEYS)?;
+    let i = Obj::new(src, &input_entry.node, "[input]".into(), &INPUT_KEYS)?;
     let id = i.req_string("id")?.0.to_string();
     let by_line = is_line_id(&id);
     let opt_col = |k: &str| -> R<Option<String>> {
@@ -705,7 +651,7 @@ fn no_line_column(src: &Source, doc: &Table) -> R<()> {
 
 /// `[output]`: optional.
 fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
-    let o = sub_table(src, doc, "output", OUTPUT_KEYS, root)?;
+    let o = sub_table(src, doc, "output", &OUTPUT_KEYS, root)?;
     let out_delim = match o.string("delimiter")? {
         None => b',',
         Some((s, at)) => delimiter_byte(s).ok_or_else(|| {
@@ -766,7 +712,7 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
 /// `decay = { column = "...", half_life_days = n }` of a criterion.
 fn decay(src: &Source, c: &Obj) -> R<Option<Decay>> {
     let Some(e) = c.get("decay") else { return Ok(None) };
-    let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), DECAY_KEYS)?;
+    let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), &DECAY_KEYS)?;
     let (column, at) = d.req_string("column")?;
     if column == GRADE_COLUMN {
         return d.fail(at, format!("{} counts age from '{GRADE_COLUMN}', which is not a date", d.what));
@@ -782,8 +728,9 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
     if doc.get("grades").is_none() {
         return Ok(None);
     }
-    let g = sub_table(src, doc, "grades", GRADES_KEYS, root)?;
-    let bands = |key: &str, min_key: &str| -> R<Vec<Band>> {
+    let g = sub_table(src, doc, "grades", &GRADES_KEYS, root)?;
+    let bands = |key: &str, band_keys: &[&str]| -> R<Vec<Band>> {
+        let min_key = band_keys[1];
         let nodes = g.array(key)?;
         if nodes.is_empty() {
             return g.fail(g.at, format!("[grades] needs '{key}': a list of bands, e.g. {key} = [{{ grade = \"A\", {min_key} = 40 }}, {{ grade = \"B\" }}]"));
@@ -794,7 +741,7 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), &["grade", min_key])?;
+                let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), band_keys)?;
                 let (grade, at) = b.req_string("grade")?;
                 if let Some(first) = seen.insert(grade, at) {
                     let first = src.locate(first);
@@ -814,7 +761,7 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             })
             .collect()
     };
-    Ok(Some(Grades { fit: bands("fit", "min_fit")?, engagement: bands("engagement", "min_engagement")? }))
+    Ok(Some(Grades { fit: bands("fit", &FIT_BAND_KEYS)?, engagement: bands("engagement", &ENGAGEMENT_BAND_KEYS)? }))
 }
 
 /// `[[stages]]`, lowest first: at least one, the first without tests.
@@ -831,7 +778,7 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
     let mut crm_seen: HashMap<String, (String, &At)> = HashMap::new();
     let mut stages = Vec::new();
     for (n, node) in stage_nodes.into_iter().enumerate() {
-        let st = Obj::new(src, node, label("stages", node, n), STAGE_KEYS)?;
+        let st = Obj::new(src, node, label("stages", node, n), &STAGE_KEYS)?;
         let name = name_of(&st, "stage", &mut seen)?.to_string();
         if name == DISQUALIFIED {
             let at = st.string("name")?.map_or(st.at, |s| s.1);
@@ -921,7 +868,7 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
     let mut teams = Vec::new();
     let mut overflow_at = Vec::new();
     for (n, node) in team_nodes.iter().enumerate() {
-        let t = Obj::new(src, node, label("teams", node, n), TEAM_KEYS)?;
+        let t = Obj::new(src, node, label("teams", node, n), &TEAM_KEYS)?;
         let name = name_of(&t, "team", &mut seen)?.to_string();
         let mut accepts = vec![false; stages.len() + 1];
         match t.strings("stages")? {
@@ -1001,7 +948,7 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
     let mut seen = HashMap::new();
     let mut reps = Vec::new();
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
-        let r = Obj::new(src, node, label("reps", node, n), REP_KEYS)?;
+        let r = Obj::new(src, node, label("reps", node, n), &REP_KEYS)?;
         let name = name_of(&r, "rep", &mut seen)?.to_string();
         let (team_name, team_at) = r.req_string("team")?;
         let team = team_names.find(src, team_name, team_at, &r.what)?;
@@ -1061,7 +1008,7 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
 fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
     let mut ranges = Vec::new();
     for (i, node) in r.array("away")?.iter().enumerate() {
-        let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), AWAY_KEYS)?;
+        let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), &AWAY_KEYS)?;
         let day = |key: &str| -> R<i32> {
             let (text, at) = a.req_string(key)?;
             match crate::date::parse_as_of(text) {
