@@ -25,6 +25,7 @@ mod route;
 mod rules;
 mod score;
 mod stage;
+mod suggest;
 mod timings;
 mod tune;
 

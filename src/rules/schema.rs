@@ -14,6 +14,7 @@ use crate::error::{Error, NAMES_SHOWN, name_list, shorten, thousands};
 use crate::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
+use crate::suggest::did_you_mean;
 
 // The keys each table allows, from their one definition in `keys` (and
 // `conditions`, for the tests).
@@ -66,43 +67,6 @@ pub fn top_shape(key: &str) -> Option<Shape> {
         Some(kind) => Shape::Named(kind, keys),
         None => Shape::Table(keys),
     })
-}
-
-/// ` (did you mean 'x'?)` when one candidate is close, else empty.
-pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    match closest(word, candidates, 1).first() {
-        Some(c) if similarity(&folded(word), &folded(c)) > 0.8 => format!(" (did you mean '{}'?)", shorten(c, 60)),
-        _ => String::new(),
-    }
-}
-
-/// The candidates most like `word` (Jaro-Winkler above 0.7, case-insensitive),
-/// best first, at most `n`; ties in the candidates' order.
-pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
-    let w = folded(word);
-    let mut best: Vec<(f64, &str)> = Vec::with_capacity(n + 1);
-    for c in candidates {
-        let s = similarity(&w, &folded(c));
-        if s > 0.7 && (best.len() < n || best.last().is_some_and(|b| s > b.0)) {
-            let at = best.partition_point(|b| b.0 >= s);
-            best.insert(at, (s, c));
-            best.truncate(n);
-        }
-    }
-    best.into_iter().map(|(_, c)| c).collect()
-}
-
-/// A name as `similarity` compares it: its first 64 characters, lower-cased.
-/// A comparison then costs the same however long the names are.
-fn folded(s: &str) -> String {
-    match s.char_indices().nth(64) {
-        Some((i, _)) => s[..i].to_lowercase(),
-        None => s.to_lowercase(),
-    }
-}
-
-fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
 }
 
 /// The sign a number of the rules must have.

@@ -120,7 +120,7 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), Error> {
                 _ => None,
             });
             let Some(t) = found else {
-                let hint = schema::did_you_mean(name, names.iter().map(String::as_str));
+                let hint = crate::suggest::did_you_mean(name, names.iter().map(String::as_str));
                 let names = crate::error::name_list(names.iter().map(String::as_str));
                 return Err(err(format!("no {kind} named '{name}'{hint} (names: {names})")));
             };
@@ -132,7 +132,7 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), Error> {
         [] => Err(err(format!("'{}' is a whole table; set one of its keys: {}", path.join("."), allowed.join(", ")))),
         [key] => {
             if !allowed.contains(&key.as_str()) {
-                let hint = schema::did_you_mean(key, allowed.iter().copied());
+                let hint = crate::suggest::did_you_mean(key, allowed.iter().copied());
                 return Err(err(format!("unknown key '{key}'{hint} (expected one of: {})", allowed.join(", "))));
             }
             match table.get_mut(key) {
