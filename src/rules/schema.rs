@@ -36,7 +36,7 @@ const REP_KEYS: [&str; keys::count(&keys::REPS)] = keys::names(&keys::REPS);
 const AWAY_KEYS: [&str; keys::count(&keys::AWAY)] = keys::names(&keys::AWAY);
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Shape {
     Table(&'static [&'static str]),
     Named(&'static str, &'static [&'static str]),
