@@ -85,12 +85,14 @@ pub(super) struct Obj<'a> {
     t: &'a Table,
     at: &'a At,
     what: String,
+    /// The keys the table allows: the only ones its getters may read.
+    keys: &'static [&'static str],
 }
 
 type R<T> = Result<T, Error>;
 
 impl<'a> Obj<'a> {
-    fn new(src: &'a Source, node: &'a Node, what: String, keys: &[&str]) -> R<Obj<'a>> {
+    fn new(src: &'a Source, node: &'a Node, what: String, keys: &'static [&'static str]) -> R<Obj<'a>> {
         let Val::Table(t) = &node.val else {
             return Err(err(src, &node.at, format!("{what} must be a table, found {}", node.val.kind())));
         };
@@ -104,10 +106,14 @@ impl<'a> Obj<'a> {
                 ));
             }
         }
-        Ok(Obj { src, t, at: &node.at, what })
+        Ok(Obj { src, t, at: &node.at, what, keys })
     }
 
+    /// The entry of a key the table allows. Reading one it does not (a key
+    /// not defined in `keys`, which no file could then set) is a bug: a
+    /// debug build panics, so that any test that loads such a table fails.
     fn get(&self, key: &str) -> Option<&'a Entry> {
+        debug_assert!(self.keys.contains(&key), "'{key}' is read from {} but not one of its keys", self.what);
         self.t.get(key)
     }
 
@@ -417,7 +423,13 @@ fn label(kind: &str, node: &Node, i: usize) -> String {
     }
 }
 
-fn sub_table<'a>(src: &'a Source, doc: &'a Table, key: &str, keys: &[&str], root: &'a Node) -> R<Obj<'a>> {
+fn sub_table<'a>(
+    src: &'a Source,
+    doc: &'a Table,
+    key: &str,
+    keys: &'static [&'static str],
+    root: &'a Node,
+) -> R<Obj<'a>> {
     match doc.get(key) {
         Some(e) => Obj::new(src, &e.node, format!("[{key}]"), keys),
         None => Obj::new(src, root, format!("[{key}]"), keys),
@@ -693,7 +705,7 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
         return Ok(None);
     }
     let g = sub_table(src, doc, "grades", &GRADES_KEYS, root)?;
-    let bands = |key: &str, band_keys: &[&str]| -> R<Vec<Band>> {
+    let bands = |key: &str, band_keys: &'static [&'static str]| -> R<Vec<Band>> {
         let min_key = band_keys[1];
         let nodes = g.array(key)?;
         if nodes.is_empty() {
@@ -1015,5 +1027,24 @@ fn delimiter_byte(s: &str) -> Option<u8> {
         "\t" => Some(b'\t'),
         "|" => Some(b'|'),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A getter reading a key its table does not define: a debug build
+    /// panics (before, such a key was read from a table no file could set
+    /// it in, so it silently kept its default).
+    #[test]
+    #[should_panic(expected = "'max_per_account' is read from [[reps]] 'a' but not one of its keys")]
+    fn reading_an_undefined_key_is_caught() {
+        let text = "name = \"a\"\nteam = \"t\"\n".to_string();
+        let src = Source { path: "r.toml".into(), text, sets: Vec::new() };
+        let node = Node { val: Val::Table(super::super::tree::parse_document(&src.text).unwrap()), at: At::File(0..0) };
+        let r = Obj::new(&src, &node, "[[reps]] 'a'".into(), &REP_KEYS).unwrap();
+        assert_eq!(r.string("name").unwrap().map(|s| s.0), Some("a"));
+        let _ = r.whole("max_per_account");
     }
 }
