@@ -9,7 +9,7 @@ use crate::input::{LineCounter, RecordReader};
 use crate::num::Cents;
 use crate::pipeline::{Batch, Lead};
 use crate::route::{Router, Step};
-use crate::rules::{Group, Rules};
+use crate::rules::{Group, Rules, keys};
 use crate::score::{RowScore, Scratch};
 
 #[derive(Serialize, Debug)]
@@ -276,9 +276,9 @@ pub fn explain(
         // The values as the CSV writes them; the tests compare them before a
         // lead keeps them (the same but beyond ±21,474,836.47: then both).
         for (name, min, v, shown) in [
-            ("min_score", st.min_score, s.score, lead.score()),
-            ("min_fit", st.min_fit, s.fit, lead.fit()),
-            ("min_engagement", st.min_engagement, s.engagement, lead.engagement()),
+            (keys::STAGES.min_score, st.min_score, s.score, lead.score()),
+            (keys::STAGES.min_fit, st.min_fit, s.fit, lead.fit()),
+            (keys::STAGES.min_engagement, st.min_engagement, s.engagement, lead.engagement()),
         ] {
             if let Some(m) = min {
                 let value = if v == shown { v.to_string() } else { format!("{shown} ({v} before clamping)") };

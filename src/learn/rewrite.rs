@@ -61,7 +61,7 @@ fn locate<'a>(doc: &'a mut DocumentMut, at: &Place) -> Option<(&'a mut dyn Table
         }
         Place::Named(top, name) => named(doc.get_mut(top)?, name),
         Place::Band(group, i) => {
-            let item = doc.get_mut("grades")?.as_table_like_mut()?.get_mut(group)?;
+            let item = doc.get_mut(crate::rules::keys::GRADES_TABLE.name)?.as_table_like_mut()?.get_mut(group)?;
             match item {
                 Item::ArrayOfTables(a) => a.get_mut(*i).map(|t| (t as &mut dyn TableLike, false)),
                 Item::Value(Value::Array(a)) => {

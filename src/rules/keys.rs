@@ -1,13 +1,18 @@
-//! Every key of the rules file, defined once: per table, its keys with their
-//! value, default and meaning. The schema's key lists (what a table allows,
-//! and the "expected one of" of its messages), `--set`'s paths and the
-//! reference `docs/rules.md` (checked against these by a test, as is
-//! `rules.example.toml`) all come from here. A condition's tests are in
-//! `conditions::TESTS`.
+//! Every key of the rules file, defined once: per table, a struct whose fields
+//! are its keys, each with its doc comment (its meaning), its value and its
+//! default. The schema's key lists (what a table allows, and the "expected one
+//! of" of its messages), `--set`'s paths, the names the code reads keys by
+//! (`REPS.capacity`) and the reference `docs/rules.md` (checked against these
+//! by a test, as is `rules.example.toml`) all come from here. A condition's
+//! tests are in `conditions::TESTS`.
+//!
+//! A new key is a field here, then its reading and checks in `schema` and its
+//! place in the validated `Rules`; the tests then ask for its line in
+//! `rules.example.toml` and the regenerated `docs/rules.md`.
 
 use super::conditions;
 
-/// One key of a table.
+/// One key of a table, as the reference shows it.
 pub struct Key {
     /// The key, as written.
     pub name: &'static str,
@@ -17,19 +22,9 @@ pub struct Key {
     /// Its value when left out; `None`: the key is required.
     #[cfg_attr(not(test), allow(dead_code))] // read by the reference's tests
     pub default: Option<&'static str>,
-    /// What it means.
+    /// What it means: the lines of the key's doc comment.
     #[cfg_attr(not(test), allow(dead_code))] // read by the reference's tests
-    pub doc: &'static str,
-}
-
-/// A key with a default.
-const fn opt(name: &'static str, value: &'static str, default: &'static str, doc: &'static str) -> Key {
-    Key { name, value, default: Some(default), doc }
-}
-
-/// A required key.
-const fn req(name: &'static str, value: &'static str, doc: &'static str) -> Key {
-    Key { name, value, default: None, doc }
+    pub doc: &'static [&'static str],
 }
 
 /// A table of the rules file and its keys.
@@ -56,303 +51,246 @@ pub enum Tests {
     Criterion,
 }
 
-pub const INPUT: TableDef = TableDef {
-    name: "input",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req(
-            "id",
-            "column",
-            "the column that identifies a lead; empty and repeated ids are not routed. \
-             `\"@line\"`: the lead's line number is its id, for an export with no id column",
-        ),
-        opt("created", "column", "none", "the column whose date breaks ties in the ranking, oldest first"),
-        opt(
-            "account",
-            "column",
-            "none",
-            "the column whose value (trimmed, lower-cased) keys owner stickiness; unset, `--owners` is ignored",
-        ),
-        opt(
-            "delimiter",
-            "`\"auto\"`, `\",\"`, `\";\"`, `\"\\t\"` or `\"|\"`",
-            "`\"auto\"`",
-            "the export's delimiter; `\"auto\"` picks the most frequent of them in the header line",
-        ),
-        opt("decimal", "`\".\"` or `\",\"`", "`\".\"`", "the decimal separator of numbers in cells"),
-        opt(
-            "encoding",
-            "`\"utf-8\"` or `\"windows-1252\"`",
-            "`\"utf-8\"`",
-            "how the export's bytes are read; invalid UTF-8 is an error naming its line",
-        ),
-        opt(
-            "date_formats",
-            "list of strings",
-            "`[]`",
-            "date formats tried in order after ISO 8601 (`%d`, `%m`, `%Y`, `%y`, `%H`, `%M`, `%S`, `%%`)",
-        ),
-        opt(
-            "current_stage",
-            "column",
-            "none",
-            "the column holding the stage the CRM already gives a lead (matched against each stage's `crm`); \
-             a lead never moves below it",
-        ),
-        opt(
-            "thousands",
-            "`\" \"`, `\".\"`, `\",\"`, `\"'\"` or `\"_\"`",
-            "none",
-            "a digit-group separator in numbers, read where it splits the integer part into threes",
-        ),
-        opt(
-            "email",
-            "column",
-            "none",
-            "the column whose address (gmail dots and `+tags` dropped) makes a lead a duplicate of an earlier \
-             lead with the same address",
-        ),
-        opt(
-            "account_match",
-            "`\"exact\"` or `\"normalized\"`",
-            "`\"exact\"`",
-            "how account keys compare: trimmed and lower-cased, or also without a legal form (`Oy`, `Inc.`) \
-             and punctuation; an empty account then takes the company its email's domain names",
-        ),
-    ],
-};
+/// Defines each table once, as a struct whose fields are its keys, each with
+/// its doc comment (the key's meaning in `docs/rules.md`), the value it takes
+/// and its default (`required` when it has none). For each table it makes the
+/// struct, a constant of it whose fields hold the key names (the code names a
+/// key through it: `REPS.capacity`), and its `TableDef`.
+macro_rules! tables {
+    ($(
+        $(#[doc = $sdoc:literal])*
+        pub struct $Struct:ident: $CONST:ident, $TABLE:ident = $name:literal $(, named $kind:literal)?, tests $tests:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $key:ident: $value:literal = $default:tt,
+            )*
+        }
+    )*) => {$(
+        $(#[doc = $sdoc])*
+        #[derive(Clone, Copy)]
+        #[allow(dead_code)] // a key read by a generic path (every table's `name`) is not read through its field
+        pub struct $Struct {
+            $( $(#[doc = $doc])* pub $key: &'static str, )*
+        }
 
-pub const OUTPUT: TableDef = TableDef {
-    name: "output",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        opt("delimiter", "`\",\"`, `\";\"`, `\"\\t\"` or `\"|\"`", "`\",\"`", "the CSV outputs' delimiter"),
-        opt("prefix", "string", "`\"\"`", "put before the name of every column leadroute appends"),
-        opt(
-            "excel_safe",
-            "true or false",
-            "false",
-            "a text cell starting with `=`, `+`, `-`, `@`, tab or CR is written with a `'` before it \
-             (against CSV injection); plain numbers are left alone",
-        ),
-        opt(
-            "bom",
-            "true or false",
-            "false",
-            "start every CSV output with a UTF-8 byte-order mark, so that Excel reads it as UTF-8",
-        ),
-        opt(
-            "decimal",
-            "`\".\"` or `\",\"`",
-            "`\".\"`",
-            "the decimal separator of the numbers written in the CSV outputs (JSON and the terminal keep `.`); \
-             with `\",\"` the delimiter must not be `,`",
-        ),
-    ],
-};
+        pub const $CONST: $Struct = $Struct { $( $key: stringify!($key), )* };
 
-pub const SCORING: TableDef = TableDef {
-    name: "scoring",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        opt("max_fit", "number (two decimals)", "no cap", "cap on the sum of fit points"),
-        opt("max_engagement", "number (two decimals)", "no cap", "cap on the sum of engagement points"),
-    ],
-};
+        pub const $TABLE: TableDef = TableDef {
+            name: $name,
+            named: tables!(@named $($kind)?),
+            tests: Tests::$tests,
+            keys: &[$(
+                Key { name: stringify!($key), value: $value, default: tables!(@default $default), doc: &[$($doc),*] },
+            )*],
+        };
+    )*};
+    (@named) => { None };
+    (@named $kind:literal) => { Some($kind) };
+    (@default required) => { None };
+    (@default $d:literal) => { Some($d) };
+}
 
-pub const ROUTING: TableDef = TableDef {
-    name: "routing",
-    named: None,
-    tests: Tests::None,
-    keys: &[opt(
-        "balance_days",
-        "whole number, 1 to 36500",
-        "30",
-        "the days, ending on the as-of date, over which a ledger's loads count",
-    )],
-};
+tables! {
+    /// The keys of `[input]`: how the export is read.
+    pub struct InputKeys: INPUT, INPUT_TABLE = "input", tests None {
+        /// the column that identifies a lead; empty and repeated ids are not routed. `"@line"`: the lead's
+        /// line number is its id, for an export with no id column
+        id: "column" = required,
+        /// the column whose date breaks ties in the ranking, oldest first
+        created: "column" = "none",
+        /// the column whose value (trimmed, lower-cased) keys owner stickiness; unset, `--owners` is ignored
+        account: "column" = "none",
+        /// the export's delimiter; `"auto"` picks the most frequent of them in the header line
+        delimiter: "`\"auto\"`, `\",\"`, `\";\"`, `\"\\t\"` or `\"|\"`" = "`\"auto\"`",
+        /// the decimal separator of numbers in cells
+        decimal: "`\".\"` or `\",\"`" = "`\".\"`",
+        /// how the export's bytes are read; invalid UTF-8 is an error naming its line
+        encoding: "`\"utf-8\"` or `\"windows-1252\"`" = "`\"utf-8\"`",
+        /// date formats tried in order after ISO 8601 (`%d`, `%m`, `%Y`, `%y`, `%H`, `%M`, `%S`, `%%`)
+        date_formats: "list of strings" = "`[]`",
+        /// the column holding the stage the CRM already gives a lead (matched against each stage's `crm`); a
+        /// lead never moves below it
+        current_stage: "column" = "none",
+        /// a digit-group separator in numbers, read where it splits the integer part into threes
+        thousands: "`\" \"`, `\".\"`, `\",\"`, `\"'\"` or `\"_\"`" = "none",
+        /// the column whose address (gmail dots and `+tags` dropped) makes a lead a duplicate of an earlier
+        /// lead with the same address
+        email: "column" = "none",
+        /// how account keys compare: trimmed and lower-cased, or also without a legal form (`Oy`, `Inc.`) and
+        /// punctuation; an empty account then takes the company its email's domain names
+        account_match: "`\"exact\"` or `\"normalized\"`" = "`\"exact\"`",
+    }
 
-pub const GRADES: TableDef = TableDef {
-    name: "grades",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req(
-            "fit",
-            "list of bands `{ grade, min_fit }`",
-            "fit bands tried in order: the first whose `min_fit` the lead's fit reaches; the last has no minimum",
-        ),
-        req(
-            "engagement",
-            "list of bands `{ grade, min_engagement }`",
-            "engagement bands, likewise on `min_engagement`; a lead's grade is its fit band's `grade` followed \
-             by its engagement band's",
-        ),
-    ],
-};
+    /// The keys of `[output]`.
+    pub struct OutputKeys: OUTPUT, OUTPUT_TABLE = "output", tests None {
+        /// the CSV outputs' delimiter
+        delimiter: "`\",\"`, `\";\"`, `\"\\t\"` or `\"|\"`" = "`\",\"`",
+        /// put before the name of every column leadroute appends
+        prefix: "string" = "`\"\"`",
+        /// a text cell starting with `=`, `+`, `-`, `@`, tab or CR is written with a `'` before it (against CSV
+        /// injection); plain numbers are left alone
+        excel_safe: "true or false" = "false",
+        /// start every CSV output with a UTF-8 byte-order mark, so that Excel reads it as UTF-8
+        bom: "true or false" = "false",
+        /// the decimal separator of the numbers written in the CSV outputs (JSON and the terminal keep `.`);
+        /// with `","` the delimiter must not be `,`
+        decimal: "`\".\"` or `\",\"`" = "`\".\"`",
+    }
 
-pub const CRITERIA: TableDef = TableDef {
-    name: "criteria",
-    named: Some("criterion"),
-    tests: Tests::Criterion,
-    keys: &[
-        req("name", "string", "unique among criteria; stages `require` it by name"),
-        opt(
-            "group",
-            "`\"fit\"` or `\"engagement\"`",
-            "`\"fit\"`",
-            "which sum its points go to: who the lead is, or what it did",
-        ),
-        req("column", "column", "the cell its test reads (`@grade` is not allowed here)"),
-        opt("points", "number (two decimals)", "0", "added when the test holds (per unit with `per`); may be negative"),
-        opt("max", "number ≥ 0 (two decimals)", "no cap", "cap on the absolute value of its contribution"),
-        opt(
-            "disqualify",
-            "true or false",
-            "false",
-            "a lead it holds for gets stage `disqualified` (and no points from it)",
-        ),
-        opt(
-            "decay",
-            "table `{ column, half_life_days }`",
-            "none",
-            "the contribution fades with the age of a date: × 0.5^(age / half_life_days)",
-        ),
-    ],
-};
+    /// The keys of `[scoring]`.
+    pub struct ScoringKeys: SCORING, SCORING_TABLE = "scoring", tests None {
+        /// cap on the sum of fit points
+        max_fit: "number (two decimals)" = "no cap",
+        /// cap on the sum of engagement points
+        max_engagement: "number (two decimals)" = "no cap",
+    }
 
-pub const DECAY: TableDef = TableDef {
-    name: "decay",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req("column", "column", "the date the age is counted from, in days before as-of"),
-        req("half_life_days", "number > 0", "the age at which half the points remain"),
-    ],
-};
+    /// The keys of `[routing]`.
+    pub struct RoutingKeys: ROUTING, ROUTING_TABLE = "routing", tests None {
+        /// the days, ending on the as-of date, over which a ledger's loads count
+        balance_days: "whole number, 1 to 36500" = "30",
+    }
 
-pub const STAGES: TableDef = TableDef {
-    name: "stages",
-    named: Some("stage"),
-    tests: Tests::None,
-    keys: &[
-        req("name", "string", "unique; `disqualified` is reserved"),
-        opt("min_score", "number (two decimals)", "none", "the score is at least this"),
-        opt("min_fit", "number (two decimals)", "none", "the fit sum is at least this"),
-        opt("min_engagement", "number (two decimals)", "none", "the engagement sum is at least this"),
-        opt("require", "list of criterion names", "`[]`", "criteria whose test must have held"),
-        opt(
-            "crm",
-            "list of strings",
-            "`[]`",
-            "the `[input] current_stage` values that mean this stage; each value means one stage",
-        ),
-    ],
-};
+    /// The keys of `[grades]`.
+    pub struct GradesKeys: GRADES, GRADES_TABLE = "grades", tests None {
+        /// fit bands tried in order: the first whose `min_fit` the lead's fit reaches; the last has no minimum
+        fit: "list of bands `{ grade, min_fit }`" = required,
+        /// engagement bands, likewise on `min_engagement`; a lead's grade is its fit band's `grade` followed by
+        /// its engagement band's
+        engagement: "list of bands `{ grade, min_engagement }`" = required,
+    }
 
-pub const TEAMS: TableDef = TableDef {
-    name: "teams",
-    named: Some("team"),
-    tests: Tests::None,
-    keys: &[
-        req("name", "string", "unique among teams"),
-        opt(
-            "stages",
-            "list of stage names",
-            "every stage but `disqualified`",
-            "the stages it takes (`\"disqualified\"` too, to route those)",
-        ),
-        opt("when", "list of conditions", "`[]`", "conditions that must all hold for the team to take the lead"),
-        opt("overflow", "team name", "none", "the team that tries the lead when no rep here can take it"),
-    ],
-};
+    /// The keys of a `[[criteria]]` entry.
+    pub struct CriterionKeys: CRITERIA, CRITERIA_TABLE = "criteria", named "criterion", tests Criterion {
+        /// unique among criteria; stages `require` it by name
+        name: "string" = required,
+        /// which sum its points go to: who the lead is, or what it did
+        group: "`\"fit\"` or `\"engagement\"`" = "`\"fit\"`",
+        /// the cell its test reads (`@grade` is not allowed here)
+        column: "column" = required,
+        /// added when the test holds (per unit with `per`); may be negative
+        points: "number (two decimals)" = "0",
+        /// cap on the absolute value of its contribution
+        max: "number ≥ 0 (two decimals)" = "no cap",
+        /// a lead it holds for gets stage `disqualified` (and no points from it)
+        disqualify: "true or false" = "false",
+        /// the contribution fades with the age of a date: × 0.5^(age / half_life_days)
+        decay: "table `{ column, half_life_days }`" = "none",
+    }
 
-pub const REPS: TableDef = TableDef {
-    name: "reps",
-    named: Some("rep"),
-    tests: Tests::None,
-    keys: &[
-        req("name", "string", "unique among reps; owners files name reps by it"),
-        req("team", "team name", "the team the rep belongs to"),
-        opt("capacity", "whole number ≥ 0", "no limit", "the most new leads the rep takes in one run"),
-        opt("weight", "number > 0", "1", "share of leads relative to teammates"),
-        opt("active", "true or false", "true", "an inactive rep takes no lead"),
-        opt("require", "list of conditions", "`[]`", "hard constraints: all must hold for the rep to take the lead"),
-        opt(
-            "prefer",
-            "list of conditions",
-            "`[]`",
-            "expertise: of the candidates, the rep with most of these holding wins",
-        ),
-        opt(
-            "reserve",
-            "whole number ≥ 0",
-            "0",
-            "places kept for leads matching a `prefer` condition: a lead matching none is taken only while every \
-             limit has more than this many places left; needs `prefer` and a limit, and is below the lowest",
-        ),
-        opt("per_day", "whole number ≥ 0", "no limit", "leads dated on the as-of date (this run's and the ledger's)"),
-        opt("per_week", "whole number ≥ 0", "no limit", "leads dated in the 7 days ending on the as-of date"),
-        opt("per_month", "whole number ≥ 0", "no limit", "leads dated in the 30 days ending on the as-of date"),
-        opt("away", "list of `{ from, to }`", "`[]`", "inclusive date ranges on which the rep takes no lead"),
-    ],
-};
+    /// The keys of a criterion's `decay = { ... }`.
+    pub struct DecayKeys: DECAY, DECAY_TABLE = "decay", tests None {
+        /// the date the age is counted from, in days before as-of
+        column: "column" = required,
+        /// the age at which half the points remain
+        half_life_days: "number > 0" = required,
+    }
 
-pub const AWAY: TableDef = TableDef {
-    name: "away",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req("from", "date `YYYY-MM-DD`", "the first day away"),
-        req("to", "date `YYYY-MM-DD`", "the last day away (on or after `from`)"),
-    ],
-};
+    /// The keys of a `[[stages]]` entry.
+    pub struct StageKeys: STAGES, STAGES_TABLE = "stages", named "stage", tests None {
+        /// unique; `disqualified` is reserved
+        name: "string" = required,
+        /// the score is at least this
+        min_score: "number (two decimals)" = "none",
+        /// the fit sum is at least this
+        min_fit: "number (two decimals)" = "none",
+        /// the engagement sum is at least this
+        min_engagement: "number (two decimals)" = "none",
+        /// criteria whose test must have held
+        require: "list of criterion names" = "`[]`",
+        /// the `[input] current_stage` values that mean this stage; each value means one stage
+        crm: "list of strings" = "`[]`",
+    }
 
-pub const CONDITION: TableDef = TableDef {
-    name: "condition",
-    named: None,
-    tests: Tests::Condition,
-    keys: &[req(
-        "column",
-        "column",
-        "the cell the test reads; `@grade` (with `[grades]`, text tests only) is the lead's grade",
-    )],
-};
+    /// The keys of a `[[teams]]` entry.
+    pub struct TeamKeys: TEAMS, TEAMS_TABLE = "teams", named "team", tests None {
+        /// unique among teams
+        name: "string" = required,
+        /// the stages it takes (`"disqualified"` too, to route those)
+        stages: "list of stage names" = "every stage but `disqualified`",
+        /// conditions that must all hold for the team to take the lead
+        when: "list of conditions" = "`[]`",
+        /// the team that tries the lead when no rep here can take it
+        overflow: "team name" = "none",
+    }
 
-pub const FIT_BANDS: TableDef = TableDef {
-    name: "fit",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req("grade", "string", "its part of the grade (`A`); unique in the list"),
-        req("min_fit", "number (two decimals)", "the least fit a lead needs for the band; left out on the last band"),
-    ],
-};
+    /// The keys of a `[[reps]]` entry.
+    pub struct RepKeys: REPS, REPS_TABLE = "reps", named "rep", tests None {
+        /// unique among reps; owners files name reps by it
+        name: "string" = required,
+        /// the team the rep belongs to
+        team: "team name" = required,
+        /// the most new leads the rep takes in one run
+        capacity: "whole number ≥ 0" = "no limit",
+        /// share of leads relative to teammates
+        weight: "number > 0" = "1",
+        /// an inactive rep takes no lead
+        active: "true or false" = "true",
+        /// hard constraints: all must hold for the rep to take the lead
+        require: "list of conditions" = "`[]`",
+        /// expertise: of the candidates, the rep with most of these holding wins
+        prefer: "list of conditions" = "`[]`",
+        /// places kept for leads matching a `prefer` condition: a lead matching none is taken only while every
+        /// limit has more than this many places left; needs `prefer` and a limit, and is below the lowest
+        reserve: "whole number ≥ 0" = "0",
+        /// leads dated on the as-of date (this run's and the ledger's)
+        per_day: "whole number ≥ 0" = "no limit",
+        /// leads dated in the 7 days ending on the as-of date
+        per_week: "whole number ≥ 0" = "no limit",
+        /// leads dated in the 30 days ending on the as-of date
+        per_month: "whole number ≥ 0" = "no limit",
+        /// inclusive date ranges on which the rep takes no lead
+        away: "list of `{ from, to }`" = "`[]`",
+    }
 
-pub const ENGAGEMENT_BANDS: TableDef = TableDef {
-    name: "engagement",
-    named: None,
-    tests: Tests::None,
-    keys: &[
-        req("grade", "string", "its part of the grade (`1`); unique in the list"),
-        req(
-            "min_engagement",
-            "number (two decimals)",
-            "the least engagement a lead needs for the band; left out on the last band",
-        ),
-    ],
-};
+    /// The keys of a range of a rep's `away = [{ ... }]`.
+    pub struct AwayKeys: AWAY, AWAY_TABLE = "away", tests None {
+        /// the first day away
+        from: "date `YYYY-MM-DD`" = required,
+        /// the last day away (on or after `from`)
+        to: "date `YYYY-MM-DD`" = required,
+    }
+
+    /// The keys of a condition of `when`, `require` or `prefer`.
+    pub struct ConditionKeys: CONDITION, CONDITION_TABLE = "condition", tests Condition {
+        /// the cell the test reads; `@grade` (with `[grades]`, text tests only) is the lead's grade
+        column: "column" = required,
+    }
+
+    /// The keys of a band of `[grades] fit`.
+    pub struct FitBandKeys: FIT_BANDS, FIT_BANDS_TABLE = "fit", tests None {
+        /// its part of the grade (`A`); unique in the list
+        grade: "string" = required,
+        /// the least fit a lead needs for the band; left out on the last band
+        min_fit: "number (two decimals)" = required,
+    }
+
+    /// The keys of a band of `[grades] engagement`.
+    pub struct EngagementBandKeys: ENGAGEMENT_BANDS, ENGAGEMENT_BANDS_TABLE = "engagement", tests None {
+        /// its part of the grade (`1`); unique in the list
+        grade: "string" = required,
+        /// the least engagement a lead needs for the band; left out on the last band
+        min_engagement: "number (two decimals)" = required,
+    }
+}
 
 /// The tables at the top of the file, in the order messages list them.
-pub const TOP: &[TableDef] = &[INPUT, OUTPUT, SCORING, ROUTING, GRADES, CRITERIA, STAGES, TEAMS, REPS];
+pub const TOP: &[TableDef] = &[
+    INPUT_TABLE,
+    OUTPUT_TABLE,
+    SCORING_TABLE,
+    ROUTING_TABLE,
+    GRADES_TABLE,
+    CRITERIA_TABLE,
+    STAGES_TABLE,
+    TEAMS_TABLE,
+    REPS_TABLE,
+];
 
-/// The tables inside others: the bands of `[grades]`, a criterion's `decay`, a rep's `away`, the
-/// conditions of `when`, `require` and `prefer`.
+/// The tables inside others: the bands of `[grades]`, a criterion's `decay`,
+/// a rep's `away`, the conditions of `when`, `require` and `prefer`.
 #[cfg_attr(not(test), allow(dead_code))] // read by the reference's tests
-pub const NESTED: &[TableDef] = &[FIT_BANDS, ENGAGEMENT_BANDS, DECAY, AWAY, CONDITION];
+pub const NESTED: &[TableDef] = &[FIT_BANDS_TABLE, ENGAGEMENT_BANDS_TABLE, DECAY_TABLE, AWAY_TABLE, CONDITION_TABLE];
 
 /// How many keys a table allows.
 pub const fn count(t: &TableDef) -> usize {
@@ -422,6 +360,11 @@ mod tests {
     use super::*;
     use crate::rules::conditions::TESTS;
 
+    /// A key's doc comment as one line.
+    fn doc(k: &Key) -> String {
+        k.doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ")
+    }
+
     /// Text for a cell of a Markdown table: a `|` escaped.
     fn cell(s: &str) -> String {
         s.replace('|', "\\|")
@@ -432,7 +375,7 @@ mod tests {
         let mut out = String::from("| key | value | default | meaning |\n| --- | --- | --- | --- |\n");
         for k in t.keys {
             let default = cell(k.default.unwrap_or("**required**"));
-            out.push_str(&format!("| `{}` | {} | {default} | {} |\n", k.name, cell(k.value), cell(k.doc)));
+            out.push_str(&format!("| `{}` | {} | {default} | {} |\n", k.name, cell(k.value), cell(&doc(k))));
             if k.name == "column" && t.tests != Tests::None {
                 let per = if t.tests == Tests::Criterion { " or `per`" } else { "" };
                 out.push_str(&format!(
@@ -546,12 +489,12 @@ mod tests {
         for t in TOP {
             check(t, &[t.name]);
         }
-        check(&FIT_BANDS, &["grades"]);
-        check(&ENGAGEMENT_BANDS, &["grades"]);
-        check(&DECAY, &["criteria"]);
-        check(&AWAY, &["reps"]);
+        check(&FIT_BANDS_TABLE, &["grades"]);
+        check(&ENGAGEMENT_BANDS_TABLE, &["grades"]);
+        check(&DECAY_TABLE, &["criteria"]);
+        check(&AWAY_TABLE, &["reps"]);
         // A condition's tests are the criteria's, shown there.
-        check(&TableDef { tests: Tests::None, ..CONDITION }, &["teams", "reps"]);
+        check(&TableDef { tests: Tests::None, ..CONDITION_TABLE }, &["teams", "reps"]);
         assert!(missing.is_empty(), "rules.example.toml does not show: {}", missing.join(", "));
     }
 
@@ -563,8 +506,8 @@ mod tests {
             assert_eq!(shape.keys().len(), count(t), "{}", t.name);
             assert!(t.keys.iter().all(|k| shape.keys().contains(&k.name)), "{}", t.name);
         }
-        assert_eq!(names::<{ count(&CRITERIA) }>(&CRITERIA)[..4], ["name", "group", "column", "equals"]);
-        assert_eq!(*names::<{ count(&CRITERIA) }>(&CRITERIA).last().unwrap(), "decay");
+        assert_eq!(names::<{ count(&CRITERIA_TABLE) }>(&CRITERIA_TABLE)[..4], ["name", "group", "column", "equals"]);
+        assert_eq!(*names::<{ count(&CRITERIA_TABLE) }>(&CRITERIA_TABLE).last().unwrap(), "decay");
     }
 
     #[test]

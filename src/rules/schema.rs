@@ -20,20 +20,21 @@ use crate::suggest::did_you_mean;
 // `conditions`, for the tests).
 
 pub const TOP_KEYS: [&str; keys::TOP.len()] = keys::top_names();
-const INPUT_KEYS: [&str; keys::count(&keys::INPUT)] = keys::names(&keys::INPUT);
-const OUTPUT_KEYS: [&str; keys::count(&keys::OUTPUT)] = keys::names(&keys::OUTPUT);
-const SCORING_KEYS: [&str; keys::count(&keys::SCORING)] = keys::names(&keys::SCORING);
-const ROUTING_KEYS: [&str; keys::count(&keys::ROUTING)] = keys::names(&keys::ROUTING);
-const GRADES_KEYS: [&str; keys::count(&keys::GRADES)] = keys::names(&keys::GRADES);
-const FIT_BAND_KEYS: [&str; keys::count(&keys::FIT_BANDS)] = keys::names(&keys::FIT_BANDS);
-const ENGAGEMENT_BAND_KEYS: [&str; keys::count(&keys::ENGAGEMENT_BANDS)] = keys::names(&keys::ENGAGEMENT_BANDS);
-const CONDITION_KEYS: [&str; keys::count(&keys::CONDITION)] = keys::names(&keys::CONDITION);
-const CRITERION_KEYS: [&str; keys::count(&keys::CRITERIA)] = keys::names(&keys::CRITERIA);
-const DECAY_KEYS: [&str; keys::count(&keys::DECAY)] = keys::names(&keys::DECAY);
-const STAGE_KEYS: [&str; keys::count(&keys::STAGES)] = keys::names(&keys::STAGES);
-const TEAM_KEYS: [&str; keys::count(&keys::TEAMS)] = keys::names(&keys::TEAMS);
-const REP_KEYS: [&str; keys::count(&keys::REPS)] = keys::names(&keys::REPS);
-const AWAY_KEYS: [&str; keys::count(&keys::AWAY)] = keys::names(&keys::AWAY);
+const INPUT_KEYS: [&str; keys::count(&keys::INPUT_TABLE)] = keys::names(&keys::INPUT_TABLE);
+const OUTPUT_KEYS: [&str; keys::count(&keys::OUTPUT_TABLE)] = keys::names(&keys::OUTPUT_TABLE);
+const SCORING_KEYS: [&str; keys::count(&keys::SCORING_TABLE)] = keys::names(&keys::SCORING_TABLE);
+const ROUTING_KEYS: [&str; keys::count(&keys::ROUTING_TABLE)] = keys::names(&keys::ROUTING_TABLE);
+const GRADES_KEYS: [&str; keys::count(&keys::GRADES_TABLE)] = keys::names(&keys::GRADES_TABLE);
+const FIT_BAND_KEYS: [&str; keys::count(&keys::FIT_BANDS_TABLE)] = keys::names(&keys::FIT_BANDS_TABLE);
+const ENGAGEMENT_BAND_KEYS: [&str; keys::count(&keys::ENGAGEMENT_BANDS_TABLE)] =
+    keys::names(&keys::ENGAGEMENT_BANDS_TABLE);
+const CONDITION_KEYS: [&str; keys::count(&keys::CONDITION_TABLE)] = keys::names(&keys::CONDITION_TABLE);
+const CRITERION_KEYS: [&str; keys::count(&keys::CRITERIA_TABLE)] = keys::names(&keys::CRITERIA_TABLE);
+const DECAY_KEYS: [&str; keys::count(&keys::DECAY_TABLE)] = keys::names(&keys::DECAY_TABLE);
+const STAGE_KEYS: [&str; keys::count(&keys::STAGES_TABLE)] = keys::names(&keys::STAGES_TABLE);
+const TEAM_KEYS: [&str; keys::count(&keys::TEAMS_TABLE)] = keys::names(&keys::TEAMS_TABLE);
+const REP_KEYS: [&str; keys::count(&keys::REPS_TABLE)] = keys::names(&keys::REPS_TABLE);
+const AWAY_KEYS: [&str; keys::count(&keys::AWAY_TABLE)] = keys::names(&keys::AWAY_TABLE);
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
 #[derive(Clone, Copy, Debug)]
@@ -362,7 +363,7 @@ fn conditions(src: &Source, o: &Obj, key: &str, grades: bool) -> R<Vec<Condition
         .enumerate()
         .map(|(i, n)| {
             let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), &CONDITION_KEYS)?;
-            let (column, at) = c.req_string("column")?;
+            let (column, at) = c.req_string(keys::CONDITION.column)?;
             let test = test_of(&c, false)?;
             if column == GRADE_COLUMN {
                 if !grades {
@@ -451,9 +452,9 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let input = input(src, doc)?;
     let output = output(src, doc, &root)?;
     let s = sub_table(src, doc, "scoring", &SCORING_KEYS, &root)?;
-    let max_fit = s.cents("max_fit", Sign::Any)?;
-    let max_engagement = s.cents("max_engagement", Sign::Any)?;
-    let balance_days = match sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?.whole("balance_days")? {
+    let max_fit = s.cents(keys::SCORING.max_fit, Sign::Any)?;
+    let max_engagement = s.cents(keys::SCORING.max_engagement, Sign::Any)?;
+    let balance_days = match sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?.whole(keys::ROUTING.balance_days)? {
         Some(0) => {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
             return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
@@ -502,7 +503,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         )));
     };
     let i = Obj::new(src, &input_entry.node, "[input]".into(), &INPUT_KEYS)?;
-    let id = i.req_string("id")?.0.to_string();
+    let id = i.req_string(keys::INPUT.id)?.0.to_string();
     let by_line = is_line_id(&id);
     let opt_col = |k: &str| -> R<Option<String>> {
         match i.string(k)? {
@@ -514,18 +515,18 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             None => Ok(None),
         }
     };
-    let created = opt_col("created")?;
-    let account = opt_col("account")?;
-    let current_stage = opt_col("current_stage")?;
-    let email = opt_col("email")?;
-    let account_match = match i.string("account_match")? {
+    let created = opt_col(keys::INPUT.created)?;
+    let account = opt_col(keys::INPUT.account)?;
+    let current_stage = opt_col(keys::INPUT.current_stage)?;
+    let email = opt_col(keys::INPUT.email)?;
+    let account_match = match i.string(keys::INPUT.account_match)? {
         None | Some(("exact", _)) => AccountMatch::Exact,
         Some(("normalized", _)) => AccountMatch::Normalized,
         Some((s, at)) => {
             return i.fail(at, format!("'account_match' in [input] must be \"exact\" or \"normalized\", found {s:?}"));
         }
     };
-    let delimiter = match i.string("delimiter")? {
+    let delimiter = match i.string(keys::INPUT.delimiter)? {
         None | Some(("auto", _)) => None,
         Some((s, at)) => Some(delimiter_byte(s).ok_or_else(|| {
             err(
@@ -535,14 +536,14 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             )
         })?),
     };
-    let decimal = match i.string("decimal")? {
+    let decimal = match i.string(keys::INPUT.decimal)? {
         None | Some((".", _)) => b'.',
         Some((",", _)) => b',',
         Some((s, at)) => {
             return i.fail(at, format!("'decimal' in [input] must be \".\" or \",\", found {s:?}"));
         }
     };
-    let thousands = match i.string("thousands")? {
+    let thousands = match i.string(keys::INPUT.thousands)? {
         None => None,
         Some((s @ (" " | "." | "," | "'" | "_"), at)) => {
             let c = s.chars().next().unwrap_or(' ');
@@ -557,7 +558,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
                 .fail(at, format!("'thousands' in [input] must be \" \", \".\", \",\", \"'\" or \"_\", found {s:?}"));
         }
     };
-    let encoding = match i.string("encoding")? {
+    let encoding = match i.string(keys::INPUT.encoding)? {
         None | Some(("utf-8", _)) => Encoding::Utf8,
         Some(("windows-1252", _)) => Encoding::Windows1252,
         Some((s, at)) => {
@@ -565,7 +566,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         }
     };
     let date_formats = i
-        .strings("date_formats")?
+        .strings(keys::INPUT.date_formats)?
         .unwrap_or_default()
         .into_iter()
         .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
@@ -628,16 +629,16 @@ fn no_line_column(src: &Source, doc: &Table) -> R<()> {
 /// `[output]`: optional.
 fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
     let o = sub_table(src, doc, "output", &OUTPUT_KEYS, root)?;
-    let out_delim = match o.string("delimiter")? {
+    let out_delim = match o.string(keys::OUTPUT.delimiter)? {
         None => b',',
         Some((s, at)) => delimiter_byte(s).ok_or_else(|| {
             err(src, at, format!("'delimiter' in [output] must be \",\", \";\", \"\\t\" or \"|\", found {s:?}"))
         })?,
     };
-    let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
-    let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
-    let bom = o.bool("bom")?.unwrap_or(false);
-    let decimal = match o.string("decimal")? {
+    let prefix = o.string(keys::OUTPUT.prefix)?.map_or("", |s| s.0).to_string();
+    let excel_safe = o.bool(keys::OUTPUT.excel_safe)?.unwrap_or(false);
+    let bom = o.bool(keys::OUTPUT.bom)?.unwrap_or(false);
+    let decimal = match o.string(keys::OUTPUT.decimal)? {
         None | Some((".", _)) => b'.',
         Some((",", at)) if out_delim == b',' => {
             return o.fail(
@@ -660,14 +661,14 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
     for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
         let c = Obj::new(src, node, label("criteria", node, n), &CRITERION_KEYS)?;
         let name = name_of(&c, "criterion", &mut seen)?.to_string();
-        let group = match c.string("group")? {
+        let group = match c.string(keys::CRITERIA.group)? {
             None | Some(("fit", _)) => Group::Fit,
             Some(("engagement", _)) => Group::Engagement,
             Some((g, at)) => {
                 return c.fail(at, format!("'group' in {} must be \"fit\" or \"engagement\", found {g:?}", c.what));
             }
         };
-        let (column, at) = c.req_string("column")?;
+        let (column, at) = c.req_string(keys::CRITERIA.column)?;
         if column == GRADE_COLUMN {
             return c.fail(
                 at,
@@ -676,9 +677,9 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
         }
         let column = column.to_string();
         let test = test_of(&c, true)?;
-        let points = c.cents("points", Sign::Any)?.unwrap_or(Cents::ZERO);
-        let max = c.cents("max", Sign::NonNegative("≥ 0"))?;
-        let disqualify = c.bool("disqualify")?.unwrap_or(false);
+        let points = c.cents(keys::CRITERIA.points, Sign::Any)?.unwrap_or(Cents::ZERO);
+        let max = c.cents(keys::CRITERIA.max, Sign::NonNegative("≥ 0"))?;
+        let disqualify = c.bool(keys::CRITERIA.disqualify)?.unwrap_or(false);
         let decay = decay(src, &c)?;
         criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify, decay });
     }
@@ -687,13 +688,13 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
 
 /// `decay = { column = "...", half_life_days = n }` of a criterion.
 fn decay(src: &Source, c: &Obj) -> R<Option<Decay>> {
-    let Some(e) = c.get("decay") else { return Ok(None) };
+    let Some(e) = c.get(keys::CRITERIA.decay) else { return Ok(None) };
     let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), &DECAY_KEYS)?;
-    let (column, at) = d.req_string("column")?;
+    let (column, at) = d.req_string(keys::DECAY.column)?;
     if column == GRADE_COLUMN {
         return d.fail(at, format!("{} counts age from '{GRADE_COLUMN}', which is not a date", d.what));
     }
-    let Some(half_life_days) = d.positive("half_life_days")? else {
+    let Some(half_life_days) = d.positive(keys::DECAY.half_life_days)? else {
         return d.fail(d.at, format!("{} needs 'half_life_days' (a number > 0)", d.what));
     };
     Ok(Some(Decay { column: column.to_string(), half_life_days }))
@@ -705,8 +706,7 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
         return Ok(None);
     }
     let g = sub_table(src, doc, "grades", &GRADES_KEYS, root)?;
-    let bands = |key: &str, band_keys: &'static [&'static str]| -> R<Vec<Band>> {
-        let min_key = band_keys[1];
+    let bands = |key: &str, band_keys: &'static [&'static str], min_key: &str| -> R<Vec<Band>> {
         let nodes = g.array(key)?;
         if nodes.is_empty() {
             return g.fail(g.at, format!("[grades] needs '{key}': a list of bands, e.g. {key} = [{{ grade = \"A\", {min_key} = 40 }}, {{ grade = \"B\" }}]"));
@@ -718,7 +718,7 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             .enumerate()
             .map(|(i, n)| {
                 let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), band_keys)?;
-                let (grade, at) = b.req_string("grade")?;
+                let (grade, at) = b.req_string(keys::FIT_BANDS.grade)?; // `grade`, in both lists
                 if let Some(first) = seen.insert(grade, at) {
                     let first = src.locate(first);
                     return b.fail(at, format!("grade '{grade}' is listed twice in '{key}' (first at {first})"));
@@ -737,7 +737,10 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             })
             .collect()
     };
-    Ok(Some(Grades { fit: bands("fit", &FIT_BAND_KEYS)?, engagement: bands("engagement", &ENGAGEMENT_BAND_KEYS)? }))
+    Ok(Some(Grades {
+        fit: bands(keys::GRADES.fit, &FIT_BAND_KEYS, keys::FIT_BANDS.min_fit)?,
+        engagement: bands(keys::GRADES.engagement, &ENGAGEMENT_BAND_KEYS, keys::ENGAGEMENT_BANDS.min_engagement)?,
+    }))
 }
 
 /// `[[stages]]`, lowest first: at least one, the first without tests.
@@ -757,14 +760,14 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
         let st = Obj::new(src, node, label("stages", node, n), &STAGE_KEYS)?;
         let name = name_of(&st, "stage", &mut seen)?.to_string();
         if name == DISQUALIFIED {
-            let at = st.string("name")?.map_or(st.at, |s| s.1);
+            let at = st.string(keys::STAGES.name)?.map_or(st.at, |s| s.1);
             return st.fail(
                 at,
                 format!("'{DISQUALIFIED}' is a reserved stage name (leads that match a disqualify criterion get it)"),
             );
         }
         let require = st
-            .strings("require")?
+            .strings(keys::STAGES.require)?
             .unwrap_or_default()
             .into_iter()
             .map(|(r, at)| {
@@ -775,7 +778,7 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
             })
             .collect::<R<Vec<_>>>()?;
         let mut crm = Vec::new();
-        for (value, at) in st.strings("crm")?.unwrap_or_default() {
+        for (value, at) in st.strings(keys::STAGES.crm)?.unwrap_or_default() {
             let key = norm(value);
             if let Some((other, first)) = crm_seen.get(&key) {
                 let first = src.locate(first);
@@ -791,9 +794,9 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
         }
         let stage = Stage {
             name,
-            min_score: st.cents("min_score", Sign::Any)?,
-            min_fit: st.cents("min_fit", Sign::Any)?,
-            min_engagement: st.cents("min_engagement", Sign::Any)?,
+            min_score: st.cents(keys::STAGES.min_score, Sign::Any)?,
+            min_fit: st.cents(keys::STAGES.min_fit, Sign::Any)?,
+            min_engagement: st.cents(keys::STAGES.min_engagement, Sign::Any)?,
             require,
             crm,
         };
@@ -847,7 +850,7 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
         let t = Obj::new(src, node, label("teams", node, n), &TEAM_KEYS)?;
         let name = name_of(&t, "team", &mut seen)?.to_string();
         let mut accepts = vec![false; stages.len() + 1];
-        match t.strings("stages")? {
+        match t.strings(keys::TEAMS.stages)? {
             None => accepts[..stages.len()].iter_mut().for_each(|a| *a = true),
             Some(list) => {
                 for (s, at) in list {
@@ -863,15 +866,15 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
                 }
             }
         }
-        let when = conditions(src, &t, "when", grades)?;
-        let overflow = match t.string("overflow")? {
+        let when = conditions(src, &t, keys::TEAMS.when, grades)?;
+        let overflow = match t.string(keys::TEAMS.overflow)? {
             None => None,
             Some((o, at)) => {
                 overflow_at.push((n, at));
                 Some(team_names.find(src, o, at, &format!("'overflow' in {}", t.what))?)
             }
         };
-        let every_stage = t.get("stages").is_none();
+        let every_stage = t.get(keys::TEAMS.stages).is_none();
         teams.push(Team { name, stages: accepts, when, overflow, every_stage });
     }
     check_overflow_cycles(src, &teams, overflow_at)?;
@@ -926,24 +929,24 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
         let r = Obj::new(src, node, label("reps", node, n), &REP_KEYS)?;
         let name = name_of(&r, "rep", &mut seen)?.to_string();
-        let (team_name, team_at) = r.req_string("team")?;
+        let (team_name, team_at) = r.req_string(keys::REPS.team)?;
         let team = team_names.find(src, team_name, team_at, &r.what)?;
-        let capacity = r.whole("capacity")?.map(|c| c as u64);
-        let weight = r.positive("weight")?.unwrap_or(Dec::from_int(1));
-        let active = r.bool("active")?.unwrap_or(true);
-        let require = conditions(src, &r, "require", grades)?;
-        let prefer = conditions(src, &r, "prefer", grades)?;
+        let capacity = r.whole(keys::REPS.capacity)?.map(|c| c as u64);
+        let weight = r.positive(keys::REPS.weight)?.unwrap_or(Dec::from_int(1));
+        let active = r.bool(keys::REPS.active)?.unwrap_or(true);
+        let require = conditions(src, &r, keys::REPS.require, grades)?;
+        let prefer = conditions(src, &r, keys::REPS.prefer, grades)?;
         let limits = Limits {
             capacity,
-            per_day: r.whole("per_day")?.map(|c| c as u64),
-            per_week: r.whole("per_week")?.map(|c| c as u64),
-            per_month: r.whole("per_month")?.map(|c| c as u64),
+            per_day: r.whole(keys::REPS.per_day)?.map(|c| c as u64),
+            per_week: r.whole(keys::REPS.per_week)?.map(|c| c as u64),
+            per_month: r.whole(keys::REPS.per_month)?.map(|c| c as u64),
         };
         let away = away(src, &r)?;
-        let reserve = match r.whole("reserve")? {
+        let reserve = match r.whole(keys::REPS.reserve)? {
             None => 0,
             Some(n) => {
-                let at = r.get("reserve").map_or(r.at, |e| &e.node.at);
+                let at = r.get(keys::REPS.reserve).map_or(r.at, |e| &e.node.at);
                 let Some((key, lowest)) = limits.lowest() else {
                     return r.fail(
                         at,
@@ -983,7 +986,7 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
 /// A rep's `away = [{ from = "YYYY-MM-DD", to = "YYYY-MM-DD" }, ...]`: inclusive ranges of day numbers.
 fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
     let mut ranges = Vec::new();
-    for (i, node) in r.array("away")?.iter().enumerate() {
+    for (i, node) in r.array(keys::REPS.away)?.iter().enumerate() {
         let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), &AWAY_KEYS)?;
         let day = |key: &str| -> R<i32> {
             let (text, at) = a.req_string(key)?;
@@ -992,7 +995,7 @@ fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
                 None => a.fail(at, format!("'{key}' in {} must be a date YYYY-MM-DD, found '{text}'", a.what)),
             }
         };
-        let (from, to) = (day("from")?, day("to")?);
+        let (from, to) = (day(keys::AWAY.from)?, day(keys::AWAY.to)?);
         if from > to {
             return a.fail(
                 a.at,
