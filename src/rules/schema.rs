@@ -1041,13 +1041,13 @@ mod tests {
     /// panics (before, such a key was read from a table no file could set
     /// it in, so it silently kept its default).
     #[test]
-    #[should_panic(expected = "'max_per_account' is read from [[reps]] 'a' but not one of its keys")]
+    #[should_panic(expected = "'no_such_key' is read from [[reps]] 'a' but not one of its keys")]
     fn reading_an_undefined_key_is_caught() {
         let text = "name = \"a\"\nteam = \"t\"\n".to_string();
         let src = Source { path: "r.toml".into(), text, sets: Vec::new() };
         let node = Node { val: Val::Table(super::super::tree::parse_document(&src.text).unwrap()), at: At::File(0..0) };
         let r = Obj::new(&src, &node, "[[reps]] 'a'".into(), &REP_KEYS).unwrap();
         assert_eq!(r.string("name").unwrap().map(|s| s.0), Some("a"));
-        let _ = r.whole("max_per_account");
+        let _ = r.whole("no_such_key");
     }
 }
