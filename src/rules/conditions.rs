@@ -284,6 +284,7 @@ impl Test {
     }
 
     /// How the test reads its cell.
+    #[inline(always)]
     pub fn kind(&self) -> ValueKind {
         match self {
             Test::Range { .. } | Test::Per(_) => ValueKind::Number,
@@ -329,6 +330,7 @@ impl Test {
     }
 
     /// `per`'s unit, on a criterion that counts units.
+    #[inline(always)]
     pub fn per_unit(&self) -> Option<Dec> {
         match self {
             Test::Per(u) => Some(*u),
@@ -349,7 +351,7 @@ impl Test {
     /// with ASCII case folding (the needles are lower-case already), or
     /// lower-cased when not ASCII. `finder` searches a `contains_any`'s
     /// needles in one pass. False for a test that is not a text test.
-    #[inline]
+    #[inline(always)]
     pub fn holds_text(&self, cell: &[u8], empty: bool, finder: Option<&aho_corasick::AhoCorasick>) -> bool {
         let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
         match self {
@@ -379,7 +381,7 @@ impl Test {
 
     /// Whether a number test holds on a cell's number (`None`: empty or
     /// unreadable). False for a test that is not a number test.
-    #[inline]
+    #[inline(always)]
     pub fn holds_number(&self, v: Option<Dec>) -> bool {
         match self {
             Test::Range { gte, gt, lte, lt } => v.is_some_and(|v| {
@@ -404,7 +406,7 @@ impl Test {
     /// Whether a day test holds on a cell's date (a day number; `None`: empty
     /// or unreadable), given its window's first day (as-of − n). False for a
     /// test that is not a day test.
-    #[inline]
+    #[inline(always)]
     pub fn holds_date(&self, d: Option<i32>, first_day: i64) -> bool {
         match self {
             Test::WithinDays(_) => d.is_some_and(|d| d as i64 >= first_day),
