@@ -472,6 +472,39 @@ mod tests {
         }
     }
 
+    fn error(text: String) -> String {
+        match crate::rules::from_text(std::path::Path::new("r.toml"), text, &[]) {
+            Ok(_) => panic!("valid"),
+            Err(e) => e.message().to_string(),
+        }
+    }
+
+    /// The messages the registry writes: what a condition takes, and why two
+    /// tests do not go together (as they read before the registry).
+    #[test]
+    fn messages_list_the_tests_from_the_registry() {
+        assert_eq!(
+            error(rules("gte", "1", false).replace("gte = 1\n", "")),
+            "r.toml:3:1: [[criteria]] 'k' needs one test or 'per': one of equals, in, not_in, contains_any, \
+             starts_with_any, ends_with_any, present, or a range of gte/gt/lte/lt, or within_days / older_than_days"
+        );
+        assert_eq!(
+            error(rules("in", "[]", false).replace(", in = [] }", " }")),
+            "r.toml:11:9: condition #1 of 'when' in [[teams]] 't' needs one test: one of equals, in, not_in, \
+             contains_any, starts_with_any, ends_with_any, present, or a range of gte/gt/lte/lt, or within_days / \
+             older_than_days"
+        );
+        assert_eq!(
+            error(rules("gte", "1", true).replace("gte = 1\n", "gte = 1\nwithin_days = 3\nlt = 9\n")),
+            "r.toml:6:1: [[criteria]] 'k' mixes within_days and gte: a condition has exactly one test; only gte, gt, \
+             lte and lt combine into one range"
+        );
+        assert_eq!(
+            error(rules("per", "2", true).replace("per = 2\n", "equals = \"a\"\nper = 2\n")),
+            "r.toml:7:1: [[criteria]] 'k' mixes equals and per: 'per' takes the place of a test"
+        );
+    }
+
     /// A range reads every bound its condition gives, whichever comes first.
     #[test]
     fn bounds_combine_into_one_range() {
