@@ -8,7 +8,7 @@ use crate::engine::batch::{Batch, Lead};
 use crate::engine::input::{LineCounter, RecordReader};
 use crate::engine::route::{Router, Step};
 use crate::engine::score::{RowScore, RowScorer};
-use crate::rules::{Group, Rules, Test};
+use crate::rules::{Group, Rules, keys};
 use crate::support::identity::email_key;
 use crate::support::num::Cents;
 
@@ -221,11 +221,10 @@ pub fn explain(
         .map(|(i, c)| {
             let slot = plan.criteria[i].cond.slot;
             let mut test = c.cond.test.describe();
-            if let Test::WithinDays(n) | Test::OlderThanDays(n) = c.cond.test {
+            if let Some((n, op)) = c.cond.test.day_window() {
                 let day = crate::support::date::format_day(
                     (plan.as_of as i64 - n).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
                 );
-                let op = if matches!(c.cond.test, Test::WithinDays(_)) { "on or after" } else { "before" };
                 test = format!("{test} ({op} {day})");
             }
             if scratch.bad[slot] {
@@ -278,9 +277,9 @@ pub fn explain(
         // The values as the CSV writes them; the tests compare them before a
         // lead keeps them (the same but beyond ±21,474,836.47: then both).
         for (name, min, v, shown) in [
-            ("min_score", st.min_score, s.score, lead.score()),
-            ("min_fit", st.min_fit, s.fit, lead.fit()),
-            ("min_engagement", st.min_engagement, s.engagement, lead.engagement()),
+            (keys::STAGES.min_score, st.min_score, s.score, lead.score()),
+            (keys::STAGES.min_fit, st.min_fit, s.fit, lead.fit()),
+            (keys::STAGES.min_engagement, st.min_engagement, s.engagement, lead.engagement()),
         ] {
             if let Some(m) = min {
                 let value = if v == shown { v.to_string() } else { format!("{shown} ({v} before clamping)") };

@@ -534,11 +534,11 @@ impl<'h> HeaderIndex<'h> {
         let header = self.header;
         let cells = || header.iter().map(|h| h.trim());
         let shown = if header.len() <= NAMES_SHOWN {
-            let hint = crate::rules::schema::did_you_mean(want, cells());
+            let hint = crate::support::suggest::did_you_mean(want, cells());
             let all: Vec<_> = cells().map(|h| shorten(h, 60)).collect();
             format!("{hint}; the header has: {}", all.join(", "))
         } else {
-            let close = crate::rules::schema::closest(want, cells(), 3);
+            let close = crate::support::suggest::closest(want, cells(), 3);
             let close = match close.is_empty() {
                 true => format!("none close to '{}'", shorten(want, 60)),
                 false => format!("closest: {}", name_list(close.into_iter())),

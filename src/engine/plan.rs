@@ -55,10 +55,7 @@ pub struct BoundTest {
 
 impl BoundTest {
     fn new(slot: usize, test: &Test, as_of: i32) -> BoundTest {
-        let finder = match test {
-            Test::ContainsAny(list) => contains_finder(list),
-            _ => None,
-        };
+        let finder = if let Test::ContainsAny(list) = test { contains_finder(list) } else { None };
         BoundTest { slot, day_threshold: threshold(test, as_of), test: test.clone(), finder, text_bit: None }
     }
 }
@@ -205,18 +202,11 @@ impl Builder<'_> {
 /// Chooses the slots whose text tests are remembered per distinct cell, and
 /// numbers their tests.
 fn plan_memos(slots: &mut [Slot], criteria: &mut [BoundCriterion], conds: &mut [BoundTest]) {
-    let text_needles = |t: &Test| match t {
-        Test::Equals(_) => Some(1),
-        Test::In(l) | Test::NotIn(l) | Test::ContainsAny(l) | Test::StartsWithAny(l) | Test::EndsWithAny(l) => {
-            Some(l.len())
-        }
-        _ => None,
-    };
     // Per slot: its text tests in order, their needles, whether one is a `contains_any`.
     let mut per_slot: Vec<(Vec<TextTest>, usize, bool)> = vec![(Vec::new(), 0, false); slots.len()];
     let all = criteria.iter().map(|c| &c.cond).enumerate().map(|(i, c)| (TextTest::Criterion(i), c));
     for (which, c) in all.chain(conds.iter().enumerate().map(|(i, c)| (TextTest::Cond(i), c))) {
-        if let Some(n) = text_needles(&c.test) {
+        if let Some(n) = c.test.text_needles() {
             let (tests, needles, costly) = &mut per_slot[c.slot];
             tests.push(which);
             *needles += n;
@@ -238,10 +228,7 @@ fn plan_memos(slots: &mut [Slot], criteria: &mut [BoundCriterion], conds: &mut [
 }
 
 fn threshold(test: &Test, as_of: i32) -> i64 {
-    match test {
-        Test::WithinDays(n) | Test::OlderThanDays(n) => as_of as i64 - n,
-        _ => 0,
-    }
+    test.day_window().map_or(0, |(n, _)| as_of as i64 - n)
 }
 
 /// Resolves every column the rules name (all must exist, for every command).

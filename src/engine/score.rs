@@ -13,7 +13,8 @@ use crate::support::num::{Cents, Dec, parse_cell_number, without_thousands};
 use std::collections::HashMap;
 
 use crate::engine::plan::{BoundDecay, BoundTest, Plan, TextTest};
-use crate::rules::{Group, Test};
+use crate::rules::conditions::per_units;
+use crate::rules::{Group, ValueKind};
 
 /// Reusable per-row buffers: nothing is allocated or copied per row for ASCII cells.
 #[derive(Default)]
@@ -134,7 +135,7 @@ impl RowScorer {
                                 TextTest::Criterion(i) => &plan.criteria[i].cond,
                                 TextTest::Cond(i) => &plan.conds[i],
                             };
-                            if text_holds(text, empty, c) {
+                            if c.test.holds_text(text, empty, c.finder.as_ref()) {
                                 bits |= 1 << bit;
                             }
                         }
@@ -180,26 +181,11 @@ impl RowScorer {
         if let Some(bit) = c.text_bit {
             return self.text_bits[k] >> bit & 1 == 1;
         }
-        let empty = self.empty[k];
-        match &c.test {
-            Test::Present(p) => *p != empty,
-            Test::Range { gte, gt, lte, lt } => self.num[k].is_some_and(|v| {
-                gte.is_none_or(|b| v >= b)
-                    && gt.is_none_or(|b| v > b)
-                    && lte.is_none_or(|b| v <= b)
-                    && lt.is_none_or(|b| v < b)
-            }),
-            Test::WithinDays(_) => self.date[k].is_some_and(|d| d as i64 >= c.day_threshold),
-            Test::OlderThanDays(_) => self.date[k].is_some_and(|d| (d as i64) < c.day_threshold),
-            Test::Per(u) => self.per_units(k, *u) >= 1,
-            _ => text_holds(self.text(fields, k), empty, c),
-        }
-    }
-
-    fn per_units(&self, k: usize, unit: Dec) -> i64 {
-        match self.num[k] {
-            Some(v) if v.0 > 0 => v.floor_div(unit),
-            _ => 0,
+        let test = &c.test;
+        match test.kind() {
+            ValueKind::Text => test.holds_text(self.text(fields, k), self.empty[k], c.finder.as_ref()),
+            ValueKind::Number => test.holds_number(self.num[k]),
+            ValueKind::Date => test.holds_date(self.date[k], c.day_threshold),
         }
     }
 
@@ -214,13 +200,13 @@ impl RowScorer {
         let (mut fit, mut engagement) = (Cents::ZERO, Cents::ZERO);
         let mut disqualified = false;
         for (i, c) in plan.criteria.iter().enumerate() {
-            let (held, mut points) = match &c.cond.test {
-                Test::Per(u) => {
-                    let units = self.per_units(c.cond.slot, *u);
+            let (held, mut points) = match c.cond.test.per_unit() {
+                Some(u) => {
+                    let units = per_units(self.num[c.cond.slot], u);
                     let p = (units as i128 * c.points.0 as i128).clamp(i64::MIN as i128, i64::MAX as i128);
                     (units >= 1, Cents(p as i64))
                 }
-                _ => {
+                None => {
                     let h = self.holds(fields, &c.cond);
                     (h, if h { c.points } else { Cents::ZERO })
                 }
@@ -326,28 +312,6 @@ pub fn decay(points: Cents, age: i64, half_life: Dec) -> Cents {
     let half = half_life.0 as f64 / crate::support::num::DEC_SCALE as f64;
     let factor = (-(age as f64) / half).exp2();
     Cents((points.0 as f64 * factor).round() as i64)
-}
-
-/// A text test on a cell's text (see `RowScorer::text`): needles are lower-case,
-/// so ASCII case folding compares as lower-casing the cell would.
-fn text_holds(cell: &[u8], empty: bool, c: &BoundTest) -> bool {
-    let is = |cell: &[u8], n: &String| cell.eq_ignore_ascii_case(n.as_bytes());
-    match &c.test {
-        Test::NotIn(list) => !list.iter().any(|n| is(cell, n)),
-        _ if empty => false,
-        Test::Equals(n) => is(cell, n),
-        Test::In(list) => list.iter().any(|n| is(cell, n)),
-        Test::ContainsAny(list) => match &c.finder {
-            Some(f) => f.is_match(cell),
-            None => {
-                let lower = String::from_utf8_lossy(cell).to_ascii_lowercase();
-                list.iter().any(|n| lower.contains(n.as_str()))
-            }
-        },
-        Test::StartsWithAny(list) => list.iter().any(|n| cell.get(..n.len()).is_some_and(|p| is(p, n))),
-        Test::EndsWithAny(list) => list.iter().any(|n| cell.len() >= n.len() && is(&cell[cell.len() - n.len()..], n)),
-        Test::Present(_) | Test::Range { .. } | Test::WithinDays(_) | Test::OlderThanDays(_) | Test::Per(_) => false,
-    }
 }
 
 #[cfg(test)]

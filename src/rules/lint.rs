@@ -31,7 +31,16 @@ pub fn lint(rules: &Rules) -> Vec<String> {
                     ));
                 }
             }
-            _ => {}
+            Test::In(_)
+            | Test::ContainsAny(_)
+            | Test::StartsWithAny(_)
+            | Test::EndsWithAny(_)
+            | Test::Equals(_)
+            | Test::NotIn(_)
+            | Test::Present(_)
+            | Test::WithinDays(_)
+            | Test::OlderThanDays(_)
+            | Test::Per(_) => {}
         }
         if c.disqualify && c.points.0 != 0 {
             w.push(format!(

@@ -4,6 +4,8 @@
 //! Rules are checked here once, independent of any export; column names are
 //! resolved against a header later, in `plan`.
 
+pub mod conditions;
+pub mod keys;
 pub mod lint;
 pub mod schema;
 pub mod set;
@@ -14,6 +16,8 @@ use std::path::Path;
 use crate::error::Error;
 use crate::support::date::DateFormat;
 use crate::support::num::{Cents, Dec};
+
+pub use conditions::{Test, ValueKind};
 
 /// `[input] encoding`: how the export's bytes are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,90 +103,6 @@ pub enum Group {
     Fit,
     /// What the lead did (views, downloads, requests, recent activity).
     Engagement,
-}
-
-/// One test of a condition. Text needles are trimmed and lower-cased already.
-#[derive(Clone, Debug)]
-pub enum Test {
-    /// `equals = "x"`: the cell equals x.
-    Equals(String),
-    /// `in = [...]`: the cell equals one of them.
-    In(Vec<String>),
-    /// `not_in = [...]`: the cell equals none of them (holds on an empty cell
-    /// unless `""` is listed).
-    NotIn(Vec<String>),
-    /// `contains_any = [...]`: the cell contains one of them.
-    ContainsAny(Vec<String>),
-    /// `starts_with_any = [...]`: the cell starts with one of them.
-    StartsWithAny(Vec<String>),
-    /// `ends_with_any = [...]`: the cell ends with one of them.
-    EndsWithAny(Vec<String>),
-    /// `present = true` / `false`: the cell is non-empty / empty.
-    Present(bool),
-    /// `gte`, `gt`, `lte`, `lt`: the cell is a number within all given bounds.
-    Range {
-        /// `gte`: at least this.
-        gte: Option<Dec>,
-        /// `gt`: more than this.
-        gt: Option<Dec>,
-        /// `lte`: at most this.
-        lte: Option<Dec>,
-        /// `lt`: less than this.
-        lt: Option<Dec>,
-    },
-    /// `within_days = n`: the cell is a date on or after as-of minus n days.
-    WithinDays(i64),
-    /// `older_than_days = n`: the cell is a date before as-of minus n days.
-    OlderThanDays(i64),
-    /// `per = u` on a criterion: floor(v / u) units.
-    Per(Dec),
-}
-
-impl Test {
-    /// The test as a user would write it, for `explain`.
-    pub fn describe(&self) -> String {
-        let list = |k: &str, v: &[String]| {
-            let shown: Vec<String> = v.iter().take(4).map(|x| format!("{x:?}")).collect();
-            let more = if v.len() > 4 { format!(", … +{} more", v.len() - 4) } else { String::new() };
-            format!("{k} [{}{more}]", shown.join(", "))
-        };
-        match self {
-            Test::Equals(v) => format!("equals {v:?}"),
-            Test::In(v) => list("in", v),
-            Test::NotIn(v) => list("not_in", v),
-            Test::ContainsAny(v) => list("contains_any", v),
-            Test::StartsWithAny(v) => list("starts_with_any", v),
-            Test::EndsWithAny(v) => list("ends_with_any", v),
-            Test::Present(p) => format!("present = {p}"),
-            Test::Range { gte, gt, lte, lt } => {
-                let parts: Vec<String> = [("gte", gte), ("gt", gt), ("lte", lte), ("lt", lt)]
-                    .iter()
-                    .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
-                    .collect();
-                parts.join(", ")
-            }
-            Test::WithinDays(n) => format!("within_days {n}"),
-            Test::OlderThanDays(n) => format!("older_than_days {n}"),
-            Test::Per(u) => format!("per {u}"),
-        }
-    }
-
-    /// How the test reads its cell.
-    pub fn kind(&self) -> ValueKind {
-        match self {
-            Test::Range { .. } | Test::Per(_) => ValueKind::Number,
-            Test::WithinDays(_) | Test::OlderThanDays(_) => ValueKind::Date,
-            _ => ValueKind::Text,
-        }
-    }
-}
-
-/// How a test reads its cell (and so which cells can give value warnings).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueKind {
-    Text,
-    Number,
-    Date,
 }
 
 /// A column and one test on its cell: a criterion's, or an entry of a team's
@@ -468,6 +388,11 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Rules, Error> {
             )));
         }
     };
+    from_text(path, text, sets)
+}
+
+/// Overrides and validates the rules text read from `path`.
+pub fn from_text(path: &Path, text: String, sets: &[String]) -> Result<Rules, Error> {
     let src = tree::Source { path: path.to_path_buf(), text, sets: sets.to_vec() };
     let mut doc = tree::parse_document(&src.text).map_err(|e| Error::Rules(tree::syntax_error(&src, &e)))?;
     for (i, arg) in sets.iter().enumerate() {

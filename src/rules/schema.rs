@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use super::conditions::{self, TestDef};
+use super::keys;
 use super::tree::{At, Entry, Node, Source, Table, Val};
 use super::*;
 use crate::error::{Error, NAMES_SHOWN, name_list, shorten, thousands};
@@ -12,78 +14,30 @@ use crate::support::date::DateFormat;
 use crate::support::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
+use crate::support::suggest::did_you_mean;
 
-// The keys the rules allow: the one list that the schema, `--set` and the
-// messages read. A condition's keys and a criterion's are built from the tests.
+// The keys each table allows, from their one definition in `keys` (and
+// `conditions`, for the tests).
 
-pub const TOP_KEYS: &[&str] =
-    &["input", "output", "scoring", "routing", "grades", "criteria", "stages", "teams", "reps"];
-const INPUT_KEYS: &[&str] = &[
-    "id",
-    "created",
-    "account",
-    "delimiter",
-    "decimal",
-    "encoding",
-    "date_formats",
-    "current_stage",
-    "thousands",
-    "email",
-    "account_match",
-];
-const OUTPUT_KEYS: &[&str] = &["delimiter", "prefix", "excel_safe", "bom", "decimal"];
-const SCORING_KEYS: &[&str] = &["max_fit", "max_engagement"];
-const ROUTING_KEYS: &[&str] = &["balance_days"];
-/// Tests on a cell as text; exactly one per condition.
-const TEXT_TESTS: [&str; 7] = ["equals", "in", "not_in", "contains_any", "starts_with_any", "ends_with_any", "present"];
-/// Bounds on a cell as a number; these combine into one range.
-const RANGE_TESTS: [&str; 4] = ["gte", "gt", "lte", "lt"];
-/// Tests on a cell as a date, against as-of.
-const DAY_TESTS: [&str; 2] = ["within_days", "older_than_days"];
-const TESTS: [&str; 13] = concat(&[&TEXT_TESTS, &RANGE_TESTS, &DAY_TESTS]);
-const CONDITION_KEYS: [&str; 14] = concat(&[&["column"], &TESTS]);
-const CRITERION_KEYS: [&str; 21] =
-    concat(&[&["name", "group", "column"], &TESTS, &["per", "points", "max", "disqualify", "decay"]]);
-const DECAY_KEYS: &[&str] = &["column", "half_life_days"];
-const GRADES_KEYS: &[&str] = &["fit", "engagement"];
-const STAGE_KEYS: &[&str] = &["name", "min_score", "min_fit", "min_engagement", "require", "crm"];
-const TEAM_KEYS: &[&str] = &["name", "stages", "when", "overflow"];
-const REP_KEYS: &[&str] = &[
-    "name",
-    "team",
-    "capacity",
-    "weight",
-    "active",
-    "require",
-    "prefer",
-    "reserve",
-    "per_day",
-    "per_week",
-    "per_month",
-    "away",
-];
-const AWAY_KEYS: &[&str] = &["from", "to"];
-
-/// The lists of keys one after the other (checked at compile time to fill `N`).
-const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut k = 0;
-    let mut p = 0;
-    while p < parts.len() {
-        let mut i = 0;
-        while i < parts[p].len() {
-            out[k] = parts[p][i];
-            k += 1;
-            i += 1;
-        }
-        p += 1;
-    }
-    assert!(k == N, "the key lists do not fill the table");
-    out
-}
+pub const TOP_KEYS: [&str; keys::TOP.len()] = keys::top_names();
+const INPUT_KEYS: [&str; keys::count(&keys::INPUT_TABLE)] = keys::names(&keys::INPUT_TABLE);
+const OUTPUT_KEYS: [&str; keys::count(&keys::OUTPUT_TABLE)] = keys::names(&keys::OUTPUT_TABLE);
+const SCORING_KEYS: [&str; keys::count(&keys::SCORING_TABLE)] = keys::names(&keys::SCORING_TABLE);
+const ROUTING_KEYS: [&str; keys::count(&keys::ROUTING_TABLE)] = keys::names(&keys::ROUTING_TABLE);
+const GRADES_KEYS: [&str; keys::count(&keys::GRADES_TABLE)] = keys::names(&keys::GRADES_TABLE);
+const FIT_BAND_KEYS: [&str; keys::count(&keys::FIT_BANDS_TABLE)] = keys::names(&keys::FIT_BANDS_TABLE);
+const ENGAGEMENT_BAND_KEYS: [&str; keys::count(&keys::ENGAGEMENT_BANDS_TABLE)] =
+    keys::names(&keys::ENGAGEMENT_BANDS_TABLE);
+const CONDITION_KEYS: [&str; keys::count(&keys::CONDITION_TABLE)] = keys::names(&keys::CONDITION_TABLE);
+const CRITERION_KEYS: [&str; keys::count(&keys::CRITERIA_TABLE)] = keys::names(&keys::CRITERIA_TABLE);
+const DECAY_KEYS: [&str; keys::count(&keys::DECAY_TABLE)] = keys::names(&keys::DECAY_TABLE);
+const STAGE_KEYS: [&str; keys::count(&keys::STAGES_TABLE)] = keys::names(&keys::STAGES_TABLE);
+const TEAM_KEYS: [&str; keys::count(&keys::TEAMS_TABLE)] = keys::names(&keys::TEAMS_TABLE);
+const REP_KEYS: [&str; keys::count(&keys::REPS_TABLE)] = keys::names(&keys::REPS_TABLE);
+const AWAY_KEYS: [&str; keys::count(&keys::AWAY_TABLE)] = keys::names(&keys::AWAY_TABLE);
 
 /// The shape of a top-level key: a plain table, or an array of named tables.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Shape {
     Table(&'static [&'static str]),
     Named(&'static str, &'static [&'static str]),
@@ -98,60 +52,27 @@ impl Shape {
 }
 
 pub fn top_shape(key: &str) -> Option<Shape> {
-    Some(match key {
-        "input" => Shape::Table(INPUT_KEYS),
-        "output" => Shape::Table(OUTPUT_KEYS),
-        "scoring" => Shape::Table(SCORING_KEYS),
-        "routing" => Shape::Table(ROUTING_KEYS),
-        "grades" => Shape::Table(GRADES_KEYS),
-        "criteria" => Shape::Named("criterion", &CRITERION_KEYS),
-        "stages" => Shape::Named("stage", STAGE_KEYS),
-        "teams" => Shape::Named("team", TEAM_KEYS),
-        "reps" => Shape::Named("rep", REP_KEYS),
+    let keys: &'static [&'static str] = match key {
+        "input" => &INPUT_KEYS,
+        "output" => &OUTPUT_KEYS,
+        "scoring" => &SCORING_KEYS,
+        "routing" => &ROUTING_KEYS,
+        "grades" => &GRADES_KEYS,
+        "criteria" => &CRITERION_KEYS,
+        "stages" => &STAGE_KEYS,
+        "teams" => &TEAM_KEYS,
+        "reps" => &REP_KEYS,
         _ => return None,
+    };
+    Some(match keys::TOP.iter().find(|t| t.name == key)?.named {
+        Some(kind) => Shape::Named(kind, keys),
+        None => Shape::Table(keys),
     })
-}
-
-/// ` (did you mean 'x'?)` when one candidate is close, else empty.
-pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    match closest(word, candidates, 1).first() {
-        Some(c) if similarity(&folded(word), &folded(c)) > 0.8 => format!(" (did you mean '{}'?)", shorten(c, 60)),
-        _ => String::new(),
-    }
-}
-
-/// The candidates most like `word` (Jaro-Winkler above 0.7, case-insensitive),
-/// best first, at most `n`; ties in the candidates' order.
-pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
-    let w = folded(word);
-    let mut best: Vec<(f64, &str)> = Vec::with_capacity(n + 1);
-    for c in candidates {
-        let s = similarity(&w, &folded(c));
-        if s > 0.7 && (best.len() < n || best.last().is_some_and(|b| s > b.0)) {
-            let at = best.partition_point(|b| b.0 >= s);
-            best.insert(at, (s, c));
-            best.truncate(n);
-        }
-    }
-    best.into_iter().map(|(_, c)| c).collect()
-}
-
-/// A name as `similarity` compares it: its first 64 characters, lower-cased.
-/// A comparison then costs the same however long the names are.
-fn folded(s: &str) -> String {
-    match s.char_indices().nth(64) {
-        Some((i, _)) => s[..i].to_lowercase(),
-        None => s.to_lowercase(),
-    }
-}
-
-fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
 }
 
 /// The sign a number of the rules must have.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Sign {
+pub(super) enum Sign {
     Any,
     /// ≥ 0; the text says what is expected (e.g. "a whole number ≥ 0").
     NonNegative(&'static str),
@@ -160,17 +81,19 @@ enum Sign {
 }
 
 /// A table of the rules being read: where it is, what it is called in messages.
-struct Obj<'a> {
+pub(super) struct Obj<'a> {
     src: &'a Source,
     t: &'a Table,
     at: &'a At,
     what: String,
+    /// The keys the table allows: the only ones its getters may read.
+    keys: &'static [&'static str],
 }
 
 type R<T> = Result<T, Error>;
 
 impl<'a> Obj<'a> {
-    fn new(src: &'a Source, node: &'a Node, what: String, keys: &[&str]) -> R<Obj<'a>> {
+    fn new(src: &'a Source, node: &'a Node, what: String, keys: &'static [&'static str]) -> R<Obj<'a>> {
         let Val::Table(t) = &node.val else {
             return Err(err(src, &node.at, format!("{what} must be a table, found {}", node.val.kind())));
         };
@@ -184,10 +107,14 @@ impl<'a> Obj<'a> {
                 ));
             }
         }
-        Ok(Obj { src, t, at: &node.at, what })
+        Ok(Obj { src, t, at: &node.at, what, keys })
     }
 
+    /// The entry of a key the table allows. Reading one it does not (a key
+    /// not defined in `keys`, which no file could then set) is a bug: a
+    /// debug build panics, so that any test that loads such a table fails.
     fn get(&self, key: &str) -> Option<&'a Entry> {
+        debug_assert!(self.keys.contains(&key), "'{key}' is read from {} but not one of its keys", self.what);
         self.t.get(key)
     }
 
@@ -199,7 +126,7 @@ impl<'a> Obj<'a> {
         self.fail(&e.node.at, format!("'{}' in {} must be {expected}, found {}", e.key, self.what, e.node.val.kind()))
     }
 
-    fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
+    pub(super) fn string(&self, key: &str) -> R<Option<(&'a str, &'a At)>> {
         match self.get(key) {
             None => Ok(None),
             Some(Entry { node: Node { val: Val::Str(s), at }, .. }) => Ok(Some((s.as_str(), at))),
@@ -217,7 +144,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn strings(&self, key: &str) -> R<Option<Vec<(&'a str, &'a At)>>> {
+    pub(super) fn strings(&self, key: &str) -> R<Option<Vec<(&'a str, &'a At)>>> {
         let Some(e) = self.get(key) else {
             return Ok(None);
         };
@@ -244,7 +171,7 @@ impl<'a> Obj<'a> {
 
     /// A number: finite, of the sign asked, and within ±`limit` (a larger one
     /// would lose exactness). Returns it, as parsed and as written.
-    fn number(&self, key: &str, limit: Dec, sign: Sign) -> R<Option<(TomlNumber, &'a str, &'a At)>> {
+    pub(super) fn number(&self, key: &str, limit: Dec, sign: Sign) -> R<Option<(TomlNumber, &'a str, &'a At)>> {
         let Some(e) = self.get(key) else {
             return Ok(None);
         };
@@ -320,7 +247,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn whole(&self, key: &str) -> R<Option<i64>> {
+    pub(super) fn whole(&self, key: &str) -> R<Option<i64>> {
         let limit = Dec::from_int(WHOLE_LIMIT);
         let Some((n, raw, at)) = self.number(key, limit, Sign::NonNegative("a whole number ≥ 0"))? else {
             return Ok(None);
@@ -338,11 +265,11 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn positive(&self, key: &str) -> R<Option<Dec>> {
+    pub(super) fn positive(&self, key: &str) -> R<Option<Dec>> {
         Ok(self.number(key, DEC_LIMIT, Sign::Positive)?.map(|(n, ..)| n.value))
     }
 
-    fn bool(&self, key: &str) -> R<Option<bool>> {
+    pub(super) fn bool(&self, key: &str) -> R<Option<bool>> {
         match self.get(key) {
             None => Ok(None),
             Some(Entry { node: Node { val: Val::Bool(b), .. }, .. }) => Ok(Some(*b)),
@@ -364,67 +291,68 @@ fn err(src: &Source, at: &At, msg: String) -> Error {
     Error::Rules(format!("{}: {msg}", src.locate(at)))
 }
 
-fn norm(s: &str) -> String {
+pub(super) fn norm(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// Reads the test of a condition (and `per`, for criteria) from its table.
+/// Reads the test of a condition (and `per`, for criteria) from its table:
+/// exactly one test, or bounds that combine into one range.
 fn test_of(o: &Obj, allow_per: bool) -> R<Test> {
-    let present: Vec<&Entry> =
-        o.t.entries.iter().filter(|e| TESTS.contains(&e.key.as_str()) || e.key == "per").collect();
-    let is_range = |e: &&Entry| RANGE_TESTS.contains(&e.key.as_str());
-    let groups: Vec<&Entry> = {
-        let mut v: Vec<&Entry> = present.iter().copied().filter(|e| !is_range(e)).collect();
-        if let Some(first_range) = present.iter().copied().find(is_range) {
-            v.push(first_range);
+    let present: Vec<(&Entry, &TestDef)> =
+        o.t.entries.iter().filter_map(|e| conditions::find(&e.key).map(|d| (e, d))).collect();
+    let groups: Vec<(&Entry, &TestDef)> = {
+        let mut v: Vec<(&Entry, &TestDef)> = present.iter().copied().filter(|(_, d)| !d.bound).collect();
+        if let Some(first_bound) = present.iter().copied().find(|(_, d)| d.bound) {
+            v.push(first_bound);
         }
         v
     };
+    let keys = |pick: fn(&TestDef) -> bool, sep: &str| -> String {
+        conditions::TESTS.iter().filter(|d| pick(d)).map(|d| d.key).collect::<Vec<_>>().join(sep)
+    };
     if groups.is_empty() {
-        let what = if allow_per { "one test or 'per'" } else { "one test" };
+        let what = if allow_per {
+            format!("one test or '{}'", keys(|d| d.criterion_only, "' or '"))
+        } else {
+            "one test".to_string()
+        };
         return o.fail(
             o.at,
             format!(
-                "{} needs {what}: one of {}, or a range of gte/gt/lte/lt, or within_days / older_than_days",
+                "{} needs {what}: one of {}, or a range of {}, or {}",
                 o.what,
-                TEXT_TESTS.join(", ")
+                keys(|d| d.kind == ValueKind::Text, ", "),
+                keys(|d| d.bound, "/"),
+                keys(|d| d.kind == ValueKind::Date, " / ")
             ),
         );
     }
     if groups.len() > 1 {
-        let second = groups[1];
-        let names: Vec<&str> = groups.iter().map(|e| e.key.as_str()).collect();
-        let why = if names.contains(&"per") {
-            "'per' takes the place of a test"
-        } else {
-            "a condition has exactly one test; only gte, gt, lte and lt combine into one range"
+        let second = groups[1].0;
+        let names: Vec<&str> = groups.iter().map(|(e, _)| e.key.as_str()).collect();
+        let why = match groups.iter().find(|(_, d)| d.criterion_only) {
+            Some((e, _)) => format!("'{}' takes the place of a test", e.key),
+            None => format!(
+                "a condition has exactly one test; only {} combine into one range",
+                and_list(&conditions::TESTS.iter().filter(|d| d.bound).map(|d| d.key).collect::<Vec<_>>())
+            ),
         };
         return o.fail(&second.key_at, format!("{} mixes {}: {why}", o.what, names.join(" and ")));
     }
-    let e = groups[0];
-    let key = e.key.as_str();
-    let list = |k: &str| -> R<Vec<String>> {
-        Ok(o.strings(k)?.unwrap_or_default().into_iter().map(|(s, _)| norm(s)).collect())
-    };
-    Ok(match key {
-        "equals" => Test::Equals(norm(o.string(key)?.map_or("", |s| s.0))),
-        "in" => Test::In(list(key)?),
-        "not_in" => Test::NotIn(list(key)?),
-        "contains_any" => Test::ContainsAny(list(key)?),
-        "starts_with_any" => Test::StartsWithAny(list(key)?),
-        "ends_with_any" => Test::EndsWithAny(list(key)?),
-        "present" => Test::Present(o.bool(key)?.unwrap_or(true)),
-        "within_days" => Test::WithinDays(o.whole(key)?.unwrap_or(0)),
-        "older_than_days" => Test::OlderThanDays(o.whole(key)?.unwrap_or(0)),
-        "per" if allow_per => Test::Per(o.positive(key)?.unwrap_or(Dec::from_int(1))),
-        "per" => {
-            return o.fail(&e.key_at, format!("'per' is only allowed on a criterion, not in {}", o.what));
-        }
-        _ => {
-            let b = |k: &str| o.number(k, DEC_LIMIT, Sign::Any).map(|v| v.map(|(n, ..)| n.value));
-            Test::Range { gte: b("gte")?, gt: b("gt")?, lte: b("lte")?, lt: b("lt")? }
-        }
-    })
+    let (e, def) = groups[0];
+    if def.criterion_only && !allow_per {
+        return o.fail(&e.key_at, format!("'{}' is only allowed on a criterion, not in {}", e.key, o.what));
+    }
+    (def.parse)(o, &e.key)
+}
+
+/// `a, b, c and d`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// The conditions of `when`, `require` or `prefer`. `@grade` stands for the
@@ -435,7 +363,7 @@ fn conditions(src: &Source, o: &Obj, key: &str, grades: bool) -> R<Vec<Condition
         .enumerate()
         .map(|(i, n)| {
             let c = Obj::new(src, n, format!("condition #{} of '{key}' in {}", i + 1, o.what), &CONDITION_KEYS)?;
-            let (column, at) = c.req_string("column")?;
+            let (column, at) = c.req_string(keys::CONDITION.column)?;
             let test = test_of(&c, false)?;
             if column == GRADE_COLUMN {
                 if !grades {
@@ -496,7 +424,13 @@ fn label(kind: &str, node: &Node, i: usize) -> String {
     }
 }
 
-fn sub_table<'a>(src: &'a Source, doc: &'a Table, key: &str, keys: &[&str], root: &'a Node) -> R<Obj<'a>> {
+fn sub_table<'a>(
+    src: &'a Source,
+    doc: &'a Table,
+    key: &str,
+    keys: &'static [&'static str],
+    root: &'a Node,
+) -> R<Obj<'a>> {
     match doc.get(key) {
         Some(e) => Obj::new(src, &e.node, format!("[{key}]"), keys),
         None => Obj::new(src, root, format!("[{key}]"), keys),
@@ -517,10 +451,10 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
     let input = input(src, doc)?;
     let output = output(src, doc, &root)?;
-    let s = sub_table(src, doc, "scoring", SCORING_KEYS, &root)?;
-    let max_fit = s.cents("max_fit", Sign::Any)?;
-    let max_engagement = s.cents("max_engagement", Sign::Any)?;
-    let balance_days = match sub_table(src, doc, "routing", ROUTING_KEYS, &root)?.whole("balance_days")? {
+    let s = sub_table(src, doc, "scoring", &SCORING_KEYS, &root)?;
+    let max_fit = s.cents(keys::SCORING.max_fit, Sign::Any)?;
+    let max_engagement = s.cents(keys::SCORING.max_engagement, Sign::Any)?;
+    let balance_days = match sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?.whole(keys::ROUTING.balance_days)? {
         Some(0) => {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
             return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
@@ -568,8 +502,8 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             src.path.display()
         )));
     };
-    let i = Obj::new(src, &input_entry.node, "[input]".into(), INPUT_KEYS)?;
-    let id = i.req_string("id")?.0.to_string();
+    let i = Obj::new(src, &input_entry.node, "[input]".into(), &INPUT_KEYS)?;
+    let id = i.req_string(keys::INPUT.id)?.0.to_string();
     let by_line = is_line_id(&id);
     let opt_col = |k: &str| -> R<Option<String>> {
         match i.string(k)? {
@@ -581,18 +515,18 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             None => Ok(None),
         }
     };
-    let created = opt_col("created")?;
-    let account = opt_col("account")?;
-    let current_stage = opt_col("current_stage")?;
-    let email = opt_col("email")?;
-    let account_match = match i.string("account_match")? {
+    let created = opt_col(keys::INPUT.created)?;
+    let account = opt_col(keys::INPUT.account)?;
+    let current_stage = opt_col(keys::INPUT.current_stage)?;
+    let email = opt_col(keys::INPUT.email)?;
+    let account_match = match i.string(keys::INPUT.account_match)? {
         None | Some(("exact", _)) => AccountMatch::Exact,
         Some(("normalized", _)) => AccountMatch::Normalized,
         Some((s, at)) => {
             return i.fail(at, format!("'account_match' in [input] must be \"exact\" or \"normalized\", found {s:?}"));
         }
     };
-    let delimiter = match i.string("delimiter")? {
+    let delimiter = match i.string(keys::INPUT.delimiter)? {
         None | Some(("auto", _)) => None,
         Some((s, at)) => Some(delimiter_byte(s).ok_or_else(|| {
             err(
@@ -602,14 +536,14 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
             )
         })?),
     };
-    let decimal = match i.string("decimal")? {
+    let decimal = match i.string(keys::INPUT.decimal)? {
         None | Some((".", _)) => b'.',
         Some((",", _)) => b',',
         Some((s, at)) => {
             return i.fail(at, format!("'decimal' in [input] must be \".\" or \",\", found {s:?}"));
         }
     };
-    let thousands = match i.string("thousands")? {
+    let thousands = match i.string(keys::INPUT.thousands)? {
         None => None,
         Some((s @ (" " | "." | "," | "'" | "_"), at)) => {
             let c = s.chars().next().unwrap_or(' ');
@@ -624,7 +558,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
                 .fail(at, format!("'thousands' in [input] must be \" \", \".\", \",\", \"'\" or \"_\", found {s:?}"));
         }
     };
-    let encoding = match i.string("encoding")? {
+    let encoding = match i.string(keys::INPUT.encoding)? {
         None | Some(("utf-8", _)) => Encoding::Utf8,
         Some(("windows-1252", _)) => Encoding::Windows1252,
         Some((s, at)) => {
@@ -632,7 +566,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         }
     };
     let date_formats = i
-        .strings("date_formats")?
+        .strings(keys::INPUT.date_formats)?
         .unwrap_or_default()
         .into_iter()
         .map(|(f, at)| DateFormat::parse(f).map_err(|m| err(src, at, format!("date format {f:?}: {m}"))))
@@ -694,17 +628,17 @@ fn no_line_column(src: &Source, doc: &Table) -> R<()> {
 
 /// `[output]`: optional.
 fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
-    let o = sub_table(src, doc, "output", OUTPUT_KEYS, root)?;
-    let out_delim = match o.string("delimiter")? {
+    let o = sub_table(src, doc, "output", &OUTPUT_KEYS, root)?;
+    let out_delim = match o.string(keys::OUTPUT.delimiter)? {
         None => b',',
         Some((s, at)) => delimiter_byte(s).ok_or_else(|| {
             err(src, at, format!("'delimiter' in [output] must be \",\", \";\", \"\\t\" or \"|\", found {s:?}"))
         })?,
     };
-    let prefix = o.string("prefix")?.map_or("", |s| s.0).to_string();
-    let excel_safe = o.bool("excel_safe")?.unwrap_or(false);
-    let bom = o.bool("bom")?.unwrap_or(false);
-    let decimal = match o.string("decimal")? {
+    let prefix = o.string(keys::OUTPUT.prefix)?.map_or("", |s| s.0).to_string();
+    let excel_safe = o.bool(keys::OUTPUT.excel_safe)?.unwrap_or(false);
+    let bom = o.bool(keys::OUTPUT.bom)?.unwrap_or(false);
+    let decimal = match o.string(keys::OUTPUT.decimal)? {
         None | Some((".", _)) => b'.',
         Some((",", at)) if out_delim == b',' => {
             return o.fail(
@@ -727,14 +661,14 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
     for (n, node) in named_tables(src, doc, "criteria")?.into_iter().enumerate() {
         let c = Obj::new(src, node, label("criteria", node, n), &CRITERION_KEYS)?;
         let name = name_of(&c, "criterion", &mut seen)?.to_string();
-        let group = match c.string("group")? {
+        let group = match c.string(keys::CRITERIA.group)? {
             None | Some(("fit", _)) => Group::Fit,
             Some(("engagement", _)) => Group::Engagement,
             Some((g, at)) => {
                 return c.fail(at, format!("'group' in {} must be \"fit\" or \"engagement\", found {g:?}", c.what));
             }
         };
-        let (column, at) = c.req_string("column")?;
+        let (column, at) = c.req_string(keys::CRITERIA.column)?;
         if column == GRADE_COLUMN {
             return c.fail(
                 at,
@@ -743,9 +677,9 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
         }
         let column = column.to_string();
         let test = test_of(&c, true)?;
-        let points = c.cents("points", Sign::Any)?.unwrap_or(Cents::ZERO);
-        let max = c.cents("max", Sign::NonNegative("≥ 0"))?;
-        let disqualify = c.bool("disqualify")?.unwrap_or(false);
+        let points = c.cents(keys::CRITERIA.points, Sign::Any)?.unwrap_or(Cents::ZERO);
+        let max = c.cents(keys::CRITERIA.max, Sign::NonNegative("≥ 0"))?;
+        let disqualify = c.bool(keys::CRITERIA.disqualify)?.unwrap_or(false);
         let decay = decay(src, &c)?;
         criteria.push(Criterion { name, group, cond: Condition { column, test }, points, max, disqualify, decay });
     }
@@ -754,13 +688,13 @@ fn criteria(src: &Source, doc: &Table) -> R<Vec<Criterion>> {
 
 /// `decay = { column = "...", half_life_days = n }` of a criterion.
 fn decay(src: &Source, c: &Obj) -> R<Option<Decay>> {
-    let Some(e) = c.get("decay") else { return Ok(None) };
-    let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), DECAY_KEYS)?;
-    let (column, at) = d.req_string("column")?;
+    let Some(e) = c.get(keys::CRITERIA.decay) else { return Ok(None) };
+    let d = Obj::new(src, &e.node, format!("'decay' in {}", c.what), &DECAY_KEYS)?;
+    let (column, at) = d.req_string(keys::DECAY.column)?;
     if column == GRADE_COLUMN {
         return d.fail(at, format!("{} counts age from '{GRADE_COLUMN}', which is not a date", d.what));
     }
-    let Some(half_life_days) = d.positive("half_life_days")? else {
+    let Some(half_life_days) = d.positive(keys::DECAY.half_life_days)? else {
         return d.fail(d.at, format!("{} needs 'half_life_days' (a number > 0)", d.what));
     };
     Ok(Some(Decay { column: column.to_string(), half_life_days }))
@@ -771,8 +705,8 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
     if doc.get("grades").is_none() {
         return Ok(None);
     }
-    let g = sub_table(src, doc, "grades", GRADES_KEYS, root)?;
-    let bands = |key: &str, min_key: &str| -> R<Vec<Band>> {
+    let g = sub_table(src, doc, "grades", &GRADES_KEYS, root)?;
+    let bands = |key: &str, band_keys: &'static [&'static str], min_key: &str| -> R<Vec<Band>> {
         let nodes = g.array(key)?;
         if nodes.is_empty() {
             return g.fail(g.at, format!("[grades] needs '{key}': a list of bands, e.g. {key} = [{{ grade = \"A\", {min_key} = 40 }}, {{ grade = \"B\" }}]"));
@@ -783,8 +717,8 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), &["grade", min_key])?;
-                let (grade, at) = b.req_string("grade")?;
+                let b = Obj::new(src, n, format!("band #{} of '{key}' in [grades]", i + 1), band_keys)?;
+                let (grade, at) = b.req_string(keys::FIT_BANDS.grade)?; // `grade`, in both lists
                 if let Some(first) = seen.insert(grade, at) {
                     let first = src.locate(first);
                     return b.fail(at, format!("grade '{grade}' is listed twice in '{key}' (first at {first})"));
@@ -803,7 +737,10 @@ fn grades(src: &Source, doc: &Table, root: &Node) -> R<Option<Grades>> {
             })
             .collect()
     };
-    Ok(Some(Grades { fit: bands("fit", "min_fit")?, engagement: bands("engagement", "min_engagement")? }))
+    Ok(Some(Grades {
+        fit: bands(keys::GRADES.fit, &FIT_BAND_KEYS, keys::FIT_BANDS.min_fit)?,
+        engagement: bands(keys::GRADES.engagement, &ENGAGEMENT_BAND_KEYS, keys::ENGAGEMENT_BANDS.min_engagement)?,
+    }))
 }
 
 /// `[[stages]]`, lowest first: at least one, the first without tests.
@@ -820,17 +757,17 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
     let mut crm_seen: HashMap<String, (String, &At)> = HashMap::new();
     let mut stages = Vec::new();
     for (n, node) in stage_nodes.into_iter().enumerate() {
-        let st = Obj::new(src, node, label("stages", node, n), STAGE_KEYS)?;
+        let st = Obj::new(src, node, label("stages", node, n), &STAGE_KEYS)?;
         let name = name_of(&st, "stage", &mut seen)?.to_string();
         if name == DISQUALIFIED {
-            let at = st.string("name")?.map_or(st.at, |s| s.1);
+            let at = st.string(keys::STAGES.name)?.map_or(st.at, |s| s.1);
             return st.fail(
                 at,
                 format!("'{DISQUALIFIED}' is a reserved stage name (leads that match a disqualify criterion get it)"),
             );
         }
         let require = st
-            .strings("require")?
+            .strings(keys::STAGES.require)?
             .unwrap_or_default()
             .into_iter()
             .map(|(r, at)| {
@@ -841,7 +778,7 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
             })
             .collect::<R<Vec<_>>>()?;
         let mut crm = Vec::new();
-        for (value, at) in st.strings("crm")?.unwrap_or_default() {
+        for (value, at) in st.strings(keys::STAGES.crm)?.unwrap_or_default() {
             let key = norm(value);
             if let Some((other, first)) = crm_seen.get(&key) {
                 let first = src.locate(first);
@@ -857,9 +794,9 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
         }
         let stage = Stage {
             name,
-            min_score: st.cents("min_score", Sign::Any)?,
-            min_fit: st.cents("min_fit", Sign::Any)?,
-            min_engagement: st.cents("min_engagement", Sign::Any)?,
+            min_score: st.cents(keys::STAGES.min_score, Sign::Any)?,
+            min_fit: st.cents(keys::STAGES.min_fit, Sign::Any)?,
+            min_engagement: st.cents(keys::STAGES.min_engagement, Sign::Any)?,
             require,
             crm,
         };
@@ -910,10 +847,10 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
     let mut teams = Vec::new();
     let mut overflow_at = Vec::new();
     for (n, node) in team_nodes.iter().enumerate() {
-        let t = Obj::new(src, node, label("teams", node, n), TEAM_KEYS)?;
+        let t = Obj::new(src, node, label("teams", node, n), &TEAM_KEYS)?;
         let name = name_of(&t, "team", &mut seen)?.to_string();
         let mut accepts = vec![false; stages.len() + 1];
-        match t.strings("stages")? {
+        match t.strings(keys::TEAMS.stages)? {
             None => accepts[..stages.len()].iter_mut().for_each(|a| *a = true),
             Some(list) => {
                 for (s, at) in list {
@@ -929,15 +866,15 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
                 }
             }
         }
-        let when = conditions(src, &t, "when", grades)?;
-        let overflow = match t.string("overflow")? {
+        let when = conditions(src, &t, keys::TEAMS.when, grades)?;
+        let overflow = match t.string(keys::TEAMS.overflow)? {
             None => None,
             Some((o, at)) => {
                 overflow_at.push((n, at));
                 Some(team_names.find(src, o, at, &format!("'overflow' in {}", t.what))?)
             }
         };
-        let every_stage = t.get("stages").is_none();
+        let every_stage = t.get(keys::TEAMS.stages).is_none();
         teams.push(Team { name, stages: accepts, when, overflow, every_stage });
     }
     check_overflow_cycles(src, &teams, overflow_at)?;
@@ -990,26 +927,26 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
     let mut seen = HashMap::new();
     let mut reps = Vec::new();
     for (n, node) in named_tables(src, doc, "reps")?.into_iter().enumerate() {
-        let r = Obj::new(src, node, label("reps", node, n), REP_KEYS)?;
+        let r = Obj::new(src, node, label("reps", node, n), &REP_KEYS)?;
         let name = name_of(&r, "rep", &mut seen)?.to_string();
-        let (team_name, team_at) = r.req_string("team")?;
+        let (team_name, team_at) = r.req_string(keys::REPS.team)?;
         let team = team_names.find(src, team_name, team_at, &r.what)?;
-        let capacity = r.whole("capacity")?.map(|c| c as u64);
-        let weight = r.positive("weight")?.unwrap_or(Dec::from_int(1));
-        let active = r.bool("active")?.unwrap_or(true);
-        let require = conditions(src, &r, "require", grades)?;
-        let prefer = conditions(src, &r, "prefer", grades)?;
+        let capacity = r.whole(keys::REPS.capacity)?.map(|c| c as u64);
+        let weight = r.positive(keys::REPS.weight)?.unwrap_or(Dec::from_int(1));
+        let active = r.bool(keys::REPS.active)?.unwrap_or(true);
+        let require = conditions(src, &r, keys::REPS.require, grades)?;
+        let prefer = conditions(src, &r, keys::REPS.prefer, grades)?;
         let limits = Limits {
             capacity,
-            per_day: r.whole("per_day")?.map(|c| c as u64),
-            per_week: r.whole("per_week")?.map(|c| c as u64),
-            per_month: r.whole("per_month")?.map(|c| c as u64),
+            per_day: r.whole(keys::REPS.per_day)?.map(|c| c as u64),
+            per_week: r.whole(keys::REPS.per_week)?.map(|c| c as u64),
+            per_month: r.whole(keys::REPS.per_month)?.map(|c| c as u64),
         };
         let away = away(src, &r)?;
-        let reserve = match r.whole("reserve")? {
+        let reserve = match r.whole(keys::REPS.reserve)? {
             None => 0,
             Some(n) => {
-                let at = r.get("reserve").map_or(r.at, |e| &e.node.at);
+                let at = r.get(keys::REPS.reserve).map_or(r.at, |e| &e.node.at);
                 let Some((key, lowest)) = limits.lowest() else {
                     return r.fail(
                         at,
@@ -1049,8 +986,8 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
 /// A rep's `away = [{ from = "YYYY-MM-DD", to = "YYYY-MM-DD" }, ...]`: inclusive ranges of day numbers.
 fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
     let mut ranges = Vec::new();
-    for (i, node) in r.array("away")?.iter().enumerate() {
-        let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), AWAY_KEYS)?;
+    for (i, node) in r.array(keys::REPS.away)?.iter().enumerate() {
+        let a = Obj::new(src, node, format!("range #{} of 'away' in {}", i + 1, r.what), &AWAY_KEYS)?;
         let day = |key: &str| -> R<i32> {
             let (text, at) = a.req_string(key)?;
             match crate::support::date::parse_as_of(text) {
@@ -1058,7 +995,7 @@ fn away(src: &Source, r: &Obj) -> R<Vec<(i32, i32)>> {
                 None => a.fail(at, format!("'{key}' in {} must be a date YYYY-MM-DD, found '{text}'", a.what)),
             }
         };
-        let (from, to) = (day("from")?, day("to")?);
+        let (from, to) = (day(keys::AWAY.from)?, day(keys::AWAY.to)?);
         if from > to {
             return a.fail(
                 a.at,
@@ -1093,5 +1030,24 @@ fn delimiter_byte(s: &str) -> Option<u8> {
         "\t" => Some(b'\t'),
         "|" => Some(b'|'),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A getter reading a key its table does not define: a debug build
+    /// panics (before, such a key was read from a table no file could set
+    /// it in, so it silently kept its default).
+    #[test]
+    #[should_panic(expected = "'no_such_key' is read from [[reps]] 'a' but not one of its keys")]
+    fn reading_an_undefined_key_is_caught() {
+        let text = "name = \"a\"\nteam = \"t\"\n".to_string();
+        let src = Source { path: "r.toml".into(), text, sets: Vec::new() };
+        let node = Node { val: Val::Table(super::super::tree::parse_document(&src.text).unwrap()), at: At::File(0..0) };
+        let r = Obj::new(&src, &node, "[[reps]] 'a'".into(), &REP_KEYS).unwrap();
+        assert_eq!(r.string("name").unwrap().map(|s| s.0), Some("a"));
+        let _ = r.whole("no_such_key");
     }
 }

@@ -1,4 +1,7 @@
 //! `--set KEY=VALUE`: override one value of the rules file without editing it.
+//! An argument is read once into an `Override` (the table, the key, the value,
+//! checked against the schema): `apply` writes it into the rules' tree, and
+//! `learn` into the file it writes.
 //! KEY is a dotted path; tables in arrays are addressed by their `name`
 //! (`reps.Brent.capacity=5`, `criteria."page views".points=3`). Overrides edit
 //! the located tree in order, before validation, so that a bad value is
@@ -85,64 +88,122 @@ fn finish(seg: &str, quoted: bool) -> String {
     if quoted { seg.to_string() } else { seg.trim().to_string() }
 }
 
+/// One `--set KEY=VALUE`, read once and checked against the schema: the
+/// table it addresses, the key it sets, its value. `apply` writes it into the
+/// rules' tree before validation, and `learn` into the file it writes.
+#[derive(Debug)]
+pub struct Override {
+    /// The argument as given, for messages.
+    pub arg: String,
+    /// The top-level table (`reps`) and its shape.
+    pub top: String,
+    pub shape: Shape,
+    /// For an array of named tables, the entry's `name`.
+    pub name: Option<String>,
+    /// The path after the table; a valid one is one key (see `key`).
+    rest: Vec<String>,
+    /// The value as written (trimmed), and as read.
+    pub raw: String,
+    pub value: Node,
+}
+
+impl Override {
+    /// Reads an argument (the `index`-th `--set`): the path, the value, the table.
+    pub fn parse(arg: &str, index: usize) -> Result<Override, Error> {
+        let (path, raw) = split(arg).map_err(|m| fail(arg, m))?;
+        let raw = raw.trim().to_string();
+        let value = super::tree::parse_value(&raw, index)
+            .unwrap_or_else(|| Node { val: Val::Str(raw.clone()), at: At::Set(index) });
+        if matches!(value.val, Val::Table(_)) {
+            return Err(fail(arg, "the value is a table; set one key at a time".into()));
+        }
+        let mut path = path.into_iter();
+        let top = path.next().unwrap_or_default();
+        let Some(shape) = schema::top_shape(&top) else {
+            return Err(fail(arg, format!("unknown table '{top}' (expected one of: {})", schema::TOP_KEYS.join(", "))));
+        };
+        let name = match shape {
+            Shape::Table(_) => None,
+            Shape::Named(..) => match path.next() {
+                Some(name) => Some(name),
+                None => {
+                    return Err(fail(
+                        arg,
+                        format!("'{top}' is a list of tables; address one by name, e.g. {top}.NAME.KEY"),
+                    ));
+                }
+            },
+        };
+        Ok(Override { arg: arg.to_string(), top, shape, name, rest: path.collect(), raw, value })
+    }
+
+    /// The key it sets: one, and one the table allows.
+    pub fn key(&self) -> Result<&str, Error> {
+        let allowed = self.shape.keys();
+        match self.rest.as_slice() {
+            [] => {
+                let mut path = vec![self.top.as_str()];
+                path.extend(self.name.as_deref());
+                Err(self.fail(format!(
+                    "'{}' is a whole table; set one of its keys: {}",
+                    path.join("."),
+                    allowed.join(", ")
+                )))
+            }
+            [key] if !allowed.contains(&key.as_str()) => {
+                let hint = crate::support::suggest::did_you_mean(key, allowed.iter().copied());
+                Err(self.fail(format!("unknown key '{key}'{hint} (expected one of: {})", allowed.join(", "))))
+            }
+            [key] => Ok(key),
+            [key, ..] => Err(self.fail(format!("'{key}' is a value, not a table: the path is too long"))),
+        }
+    }
+
+    fn fail(&self, msg: String) -> Error {
+        fail(&self.arg, msg)
+    }
+}
+
+fn fail(arg: &str, msg: String) -> Error {
+    Error::Rules(format!("--set '{arg}': {msg}"))
+}
+
 /// Applies one override to the document tree.
 pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), Error> {
-    let err = |msg: String| Error::Rules(format!("--set '{arg}': {msg}"));
-    let (path, raw) = split(arg).map_err(err)?;
+    let o = Override::parse(arg, index)?;
     let at = At::Set(index);
-    let value = super::tree::parse_value(raw.trim(), index)
-        .unwrap_or_else(|| Node { val: Val::Str(raw.trim().to_string()), at: at.clone() });
-    if matches!(value.val, Val::Table(_)) {
-        return Err(err("the value is a table; set one key at a time".into()));
-    }
-    let top = path[0].as_str();
-    let Some(shape) = schema::top_shape(top) else {
-        return Err(err(format!("unknown table '{top}' (expected one of: {})", schema::TOP_KEYS.join(", "))));
-    };
-    let (table, keys_path): (&mut Table, &[String]) = match shape {
-        Shape::Table(_) => {
-            let entry = entry_or_insert(doc, top, &at, || Val::Table(Table::default()));
-            let Val::Table(t) = &mut entry.node.val else {
-                return Err(err(format!("'{top}' in the rules file is not a table")));
-            };
-            (t, &path[1..])
-        }
-        Shape::Named(kind, _) => {
-            let Some(name) = path.get(1) else {
-                return Err(err(format!("'{top}' is a list of tables; address one by name, e.g. {top}.NAME.KEY")));
-            };
+    let top = o.top.as_str();
+    let table: &mut Table = match (&o.shape, &o.name) {
+        (Shape::Named(kind, _), Some(name)) => {
             let names = doc.names(top);
             let Some(Entry { node: Node { val: Val::Array(items), .. }, .. }) = doc.get_mut(top) else {
-                return Err(err(format!("no {kind} named '{name}' (the rules have none)")));
+                return Err(o.fail(format!("no {kind} named '{name}' (the rules have none)")));
             };
             let found = items.iter_mut().find_map(|n| match &mut n.val {
                 Val::Table(t) if matches!(t.get("name"), Some(Entry { node: Node { val: Val::Str(s), .. }, .. }) if s == name) => Some(t),
                 _ => None,
             });
             let Some(t) = found else {
-                let hint = schema::did_you_mean(name, names.iter().map(String::as_str));
+                let hint = crate::support::suggest::did_you_mean(name, names.iter().map(String::as_str));
                 let names = crate::error::name_list(names.iter().map(String::as_str));
-                return Err(err(format!("no {kind} named '{name}'{hint} (names: {names})")));
+                return Err(o.fail(format!("no {kind} named '{name}'{hint} (names: {names})")));
             };
-            (t, &path[2..])
+            t
+        }
+        _ => {
+            let entry = entry_or_insert(doc, top, &at, || Val::Table(Table::default()));
+            let Val::Table(t) = &mut entry.node.val else {
+                return Err(o.fail(format!("'{top}' in the rules file is not a table")));
+            };
+            t
         }
     };
-    let allowed = shape.keys();
-    match keys_path {
-        [] => Err(err(format!("'{}' is a whole table; set one of its keys: {}", path.join("."), allowed.join(", ")))),
-        [key] => {
-            if !allowed.contains(&key.as_str()) {
-                let hint = schema::did_you_mean(key, allowed.iter().copied());
-                return Err(err(format!("unknown key '{key}'{hint} (expected one of: {})", allowed.join(", "))));
-            }
-            match table.get_mut(key) {
-                Some(e) => e.node = value,
-                None => table.entries.push(Entry { key: key.clone(), key_at: at, node: value }),
-            }
-            Ok(())
-        }
-        [key, ..] => Err(err(format!("'{key}' is a value, not a table: the path is too long"))),
+    let key = o.key()?;
+    match table.get_mut(key) {
+        Some(e) => e.node = o.value.clone(),
+        None => table.entries.push(Entry { key: key.to_string(), key_at: at, node: o.value.clone() }),
     }
+    Ok(())
 }
 
 fn entry_or_insert<'a>(t: &'a mut Table, key: &str, at: &At, make: impl FnOnce() -> Val) -> &'a mut Entry {
@@ -171,6 +232,31 @@ mod tests {
         assert_eq!(split("reps.Päivi.capacity=5").unwrap(), (s(&["reps", "Päivi", "capacity"]), "5".into()));
         assert_eq!(split("reps. Brent .active=false").unwrap().0, s(&["reps", "Brent", "active"]));
         assert!(split("reps.Brent.active").is_err());
+    }
+
+    /// An override is read once, for the rules and for `learn`'s file alike.
+    #[test]
+    fn an_override_names_its_table_entry_and_key() {
+        let o = Override::parse("criteria.'a.b'.points = 2.5 ", 0).unwrap();
+        assert_eq!(
+            (o.top.as_str(), o.name.as_deref(), o.key().unwrap(), o.raw.as_str()),
+            ("criteria", Some("a.b"), "points", "2.5")
+        );
+        let o = Override::parse("scoring.max_fit=60", 0).unwrap();
+        assert_eq!((o.name.as_deref(), o.key().unwrap()), (None, "max_fit"));
+        let whole = Override::parse("stages.sql=3", 0).unwrap().key().unwrap_err();
+        assert_eq!(
+            whole.message(),
+            "--set 'stages.sql=3': 'stages.sql' is a whole table; set one of its keys: name, min_score, min_fit, \
+             min_engagement, require, crm"
+        );
+        let long = Override::parse("input.id.x=1", 0).unwrap().key().unwrap_err();
+        assert_eq!(long.message(), "--set 'input.id.x=1': 'id' is a value, not a table: the path is too long");
+        let typo = Override::parse("reps.A.capacty=1", 0).unwrap().key().unwrap_err();
+        assert!(typo.message().contains("unknown key 'capacty' (did you mean 'capacity'?)"), "{}", typo.message());
+        let nameless = Override::parse("reps=1", 0).unwrap_err();
+        assert!(nameless.message().ends_with("'reps' is a list of tables; address one by name, e.g. reps.NAME.KEY"));
+        assert!(Override::parse("report.x=1", 0).unwrap_err().message().contains("unknown table 'report'"));
     }
 
     /// A `"..."` segment takes TOML basic-string escapes; a `'...'` one is literal.

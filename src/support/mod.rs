@@ -5,4 +5,5 @@
 pub mod date;
 pub mod identity;
 pub mod num;
+pub mod suggest;
 pub mod timings;

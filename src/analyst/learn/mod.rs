@@ -19,7 +19,7 @@ pub mod rewrite;
 use rayon::prelude::*;
 
 use crate::engine::batch::{Batch, Lead};
-use crate::rules::{Group, Rules};
+use crate::rules::{Group, Rules, keys};
 use crate::support::num::{CENTS_LIMIT, Cents, DEC_SCALE};
 use patterns::{NO_CRM, NO_DATE, Patterns};
 use rewrite::{Edit, Place};
@@ -692,35 +692,37 @@ fn edits(rules: &Rules, criteria: &[CriterionResult], moved: &Moved, pts: &Point
         if c.disqualify {
             continue;
         }
-        let at = || Place::Named("criteria", c.name.clone());
+        let at = || Place::Named(keys::CRITERIA_TABLE.name, c.name.clone());
         let note = (r.new_points.0 == 0).then(|| "learned: rounds to 0 points".to_string());
-        push(at(), "points", Some(c.points), r.new_points, note);
+        push(at(), keys::CRITERIA.points, Some(c.points), r.new_points, note);
         if let (Some(_), Some(new)) = (c.max, r.new_max) {
-            push(at(), "max", c.max, new, None);
+            push(at(), keys::CRITERIA.max, c.max, new, None);
         }
     }
-    for (key, old, new) in
-        [("max_fit", rules.max_fit, pts.max_fit), ("max_engagement", rules.max_engagement, pts.max_engagement)]
-    {
+    for (key, old, new) in [
+        (keys::SCORING.max_fit, rules.max_fit, pts.max_fit),
+        (keys::SCORING.max_engagement, rules.max_engagement, pts.max_engagement),
+    ] {
         if let Some(new) = new {
-            push(Place::Table("scoring"), key, old, new, None);
+            push(Place::Table(keys::SCORING_TABLE.name), key, old, new, None);
         }
     }
     for (st, r) in rules.stages.iter().zip(&moved.stages) {
         for (key, old, new) in [
-            ("min_score", r.old_min_score, r.new_min_score),
-            ("min_fit", r.old_min_fit, r.new_min_fit),
-            ("min_engagement", r.old_min_engagement, r.new_min_engagement),
+            (keys::STAGES.min_score, r.old_min_score, r.new_min_score),
+            (keys::STAGES.min_fit, r.old_min_fit, r.new_min_fit),
+            (keys::STAGES.min_engagement, r.old_min_engagement, r.new_min_engagement),
         ] {
             if let (Some(_), Some(new)) = (old, new) {
-                push(Place::Named("stages", st.name.clone()), key, old, new, None);
+                push(Place::Named(keys::STAGES_TABLE.name, st.name.clone()), key, old, new, None);
             }
         }
     }
     if let (Some(g), Some((fit, engagement))) = (&rules.grades, &moved.grades) {
-        for (group, key, bands, new) in
-            [("fit", "min_fit", &g.fit, fit), ("engagement", "min_engagement", &g.engagement, engagement)]
-        {
+        for (group, key, bands, new) in [
+            (keys::GRADES.fit, keys::FIT_BANDS.min_fit, &g.fit, fit),
+            (keys::GRADES.engagement, keys::ENGAGEMENT_BANDS.min_engagement, &g.engagement, engagement),
+        ] {
             for (i, (b, new)) in bands.iter().zip(new).enumerate() {
                 if let (Some(_), Some(new)) = (b.min, *new) {
                     push(Place::Band(group, i), key, b.min, new, None);

@@ -7,6 +7,7 @@
 
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
+use crate::rules::set::Override;
 use crate::support::num::Cents;
 
 /// One value to write: where, and what.
@@ -77,7 +78,7 @@ fn locate<'a>(doc: &'a mut DocumentMut, at: &Place) -> Option<(&'a mut dyn Table
         }
         Place::Named(top, name) => named(doc.get_mut(top)?, name),
         Place::Band(group, i) => {
-            let item = doc.get_mut("grades")?.as_table_like_mut()?.get_mut(group)?;
+            let item = doc.get_mut(crate::rules::keys::GRADES_TABLE.name)?.as_table_like_mut()?.get_mut(group)?;
             match item {
                 Item::ArrayOfTables(a) => a.get_mut(*i).map(|t| (t as &mut dyn TableLike, false)),
                 Item::Value(Value::Array(a)) => {
@@ -164,28 +165,24 @@ fn quotes(comment: &str, v: Cents) -> bool {
     false
 }
 
-/// Applies one `--set KEY=VALUE` (already checked when the rules loaded) to the document.
+/// Applies one `--set KEY=VALUE` (already checked when the rules loaded) to
+/// the document: read by `--set`'s own `Override`, written with `put`.
 fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), RewriteError> {
-    let (path, raw) = crate::rules::set::split(arg).map_err(RewriteError::Set)?;
-    let raw = raw.trim();
-    let value: Value = raw.parse().unwrap_or_else(|_| Value::from(raw));
-    let top = path[0].as_str();
+    let o = Override::parse(arg, 0).map_err(|e| RewriteError::Set(e.message().to_string()))?;
+    let key = o.key().map_err(|e| RewriteError::Set(e.message().to_string()))?;
+    let value: Value = o.raw.parse().unwrap_or_else(|_| Value::from(o.raw.as_str()));
+    let top = o.top.as_str();
     let fail = || RewriteError::SetPlace(arg.to_string());
-    let (table, inline, key) = match crate::rules::schema::top_shape(top) {
-        Some(crate::rules::schema::Shape::Table(_)) => {
+    let (table, inline) = match &o.name {
+        None => {
             if doc.get(top).is_none() {
                 doc.insert(top, Item::Table(toml_edit::Table::new()));
             }
             let item = doc.get_mut(top).ok_or_else(fail)?;
             let inline = item.is_inline_table();
-            (item.as_table_like_mut().ok_or_else(fail)?, inline, path.get(1).ok_or_else(fail)?)
+            (item.as_table_like_mut().ok_or_else(fail)?, inline)
         }
-        Some(crate::rules::schema::Shape::Named(..)) => {
-            let name = path.get(1).ok_or_else(fail)?;
-            let (t, inline) = doc.get_mut(top).and_then(|i| named(i, name)).ok_or_else(fail)?;
-            (t, inline, path.get(2).ok_or_else(fail)?)
-        }
-        None => return Err(fail()),
+        Some(name) => doc.get_mut(top).and_then(|i| named(i, name)).ok_or_else(fail)?,
     };
     put(table, key, value, None, None, inline);
     Ok(())
