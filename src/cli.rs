@@ -11,7 +11,7 @@ Examples:
   leadroute check -r rules.toml leads.csv
 
 Exit status: 0 success; 3 success but some rows were rejected (malformed);
-1 failure (unreadable input, missing column, encoding, I/O, --strict), nothing written;
+1 failure (unreadable input, missing column, encoding, I/O, a damaged ledger, --strict), nothing written;
 2 invalid command line or rules file, nothing written;
 130 interrupted (SIGINT, SIGTERM, SIGHUP), nothing written;
 141 the CSV went to standard output and its reader closed early, nothing else written.";
