@@ -136,8 +136,10 @@ leadroute ledger export ledger.db --since 2026-11-01 --run 12")]
     #[command(after_help = "Example (cron, after the nightly backup):\n  \
 leadroute ledger check ledger.db > /dev/null")]
     Check(LedgerCheckArgs),
-    /// Remove assignments with an as-of date before DATE: they no longer count anywhere.
-    #[command(after_help = "Example:\n  leadroute ledger prune ledger.db --before 2026-01-01")]
+    /// Remove assignments dated before DATE from loads, limits and the export; a lead whose latest
+    /// assignment goes is remembered (it stays assigned_before, its account keeps its owner).
+    #[command(after_help = "Examples:\n  leadroute ledger prune ledger.db --before 2026-01-01\n  \
+                      leadroute ledger prune ledger.db --before 2026-01-01 --forget   # the memories too")]
     Prune(LedgerPruneArgs),
 }
 
