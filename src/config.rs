@@ -27,18 +27,28 @@ impl Config {
 
     /// Loads `rules` with the `--set` overrides and reads `--as-of`.
     pub fn load(rules: &str, set: &[String], as_of: Option<&str>, quiet: bool) -> anyhow::Result<Config> {
-        let as_of = parse_as_of(as_of)?;
+        // The argument's form is checked before the rules are read (its
+        // zone comes from them).
+        if let Some(s) = as_of {
+            clock(Some(s), &jiff::tz::TimeZone::UTC)?;
+        }
         let rules = rules::load(Path::new(rules), set)?;
+        let zone = rules.zone();
+        let as_of = crate::support::date::day_in(clock(as_of, &zone)?, &zone);
         Ok(Config { rules, as_of, decoration: Decoration::detect(quiet) })
     }
 }
 
-/// `--as-of YYYY-MM-DD`, or today (local time) when absent.
-pub fn parse_as_of(arg: Option<&str>) -> Result<i32, Error> {
+/// The run's clock: `--as-of` (a date, or a date and time) read in `zone`,
+/// or now when absent.
+pub fn clock(arg: Option<&str>, zone: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, Error> {
     match arg {
-        None => Ok(crate::support::date::today()),
-        Some(s) => crate::support::date::parse_as_of(s).ok_or_else(|| {
-            Error::usage(format!("--as-of '{s}': expected a real date as YYYY-MM-DD, e.g. --as-of 2026-11-01"))
+        None => Ok(crate::support::date::now()),
+        Some(s) => crate::support::date::parse_clock(s, zone).ok_or_else(|| {
+            Error::usage(format!(
+                "--as-of '{s}': expected a real date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM[:SS] \
+                 (with Z or ±HH:MM, else in [routing] timezone), e.g. --as-of 2026-11-01"
+            ))
         }),
     }
 }

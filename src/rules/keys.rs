@@ -149,6 +149,9 @@ tables! {
     pub struct RoutingKeys: ROUTING, ROUTING_TABLE = "routing", tests None {
         /// the days, ending on the as-of date, over which a ledger's loads count
         balance_days: "whole number, 1 to 36500" = "30",
+        /// the time zone of the run's clock and of every date and time without an offset: the as-of date is
+        /// the clock's date there
+        timezone: "an IANA time-zone name, e.g. \"Europe/Helsinki\"" = "the machine's zone",
     }
 
     /// The keys of `[grades]`.

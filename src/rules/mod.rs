@@ -272,6 +272,8 @@ pub struct Rules {
     /// `[routing] balance_days`: the days, ending on the as-of date, over
     /// which a ledger's loads count.
     pub balance_days: u32,
+    /// `[routing] timezone`: its name and the zone; None is the machine's.
+    pub timezone: Option<(String, jiff::tz::TimeZone)>,
     /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
     /// `[[stages]]`, lowest first.
@@ -351,6 +353,11 @@ impl Rules {
     /// The stage index used for `disqualified` (one past the listed stages).
     pub fn disqualified_stage(&self) -> usize {
         self.stages.len()
+    }
+
+    /// The zone of the run's clock: `[routing] timezone`, else the machine's.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.timezone.as_ref().map_or_else(jiff::tz::TimeZone::system, |(_, z)| z.clone())
     }
 
     pub fn stage_name(&self, i: usize) -> &str {

@@ -454,7 +454,24 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let s = sub_table(src, doc, "scoring", &SCORING_KEYS, &root)?;
     let max_fit = s.cents(keys::SCORING.max_fit, Sign::Any)?;
     let max_engagement = s.cents(keys::SCORING.max_engagement, Sign::Any)?;
-    let balance_days = match sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?.whole(keys::ROUTING.balance_days)? {
+    let routing = sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?;
+    let timezone = match routing.string(keys::ROUTING.timezone)? {
+        None => None,
+        Some((name, at)) => match jiff::tz::TimeZone::get(name.trim()) {
+            Ok(zone) => Some((name.trim().to_string(), zone)),
+            Err(_) => {
+                return Err(err(
+                    src,
+                    at,
+                    format!(
+                        "unknown time zone '{name}' in [routing] timezone; give an IANA name such as \
+                         \"Europe/Helsinki\" or \"America/New_York\""
+                    ),
+                ));
+            }
+        },
+    };
+    let balance_days = match routing.whole(keys::ROUTING.balance_days)? {
         Some(0) => {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
             return Err(err(src, at, "'balance_days' in [routing] must be at least 1 (the days a load counts)".into()));
@@ -485,6 +502,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         max_fit,
         max_engagement,
         balance_days,
+        timezone,
         criteria,
         stages,
         teams,

@@ -182,9 +182,56 @@ pub fn parse_as_of(s: &str) -> Option<i32> {
     parse_iso(s)
 }
 
-/// Today in local time, as a day number.
-pub fn today() -> i32 {
-    days_of(jiff::Zoned::now().date())
+/// The run's clock from `--as-of`, in `zone`, truncated to the minute: a
+/// date alone is 00:00 of that day; `YYYY-MM-DDTHH:MM[:SS[.f]]` with `Z` or
+/// `±HH:MM` is that instant; without an offset it is a local time in `zone`
+/// (in a daylight-saving gap it moves forward by the gap; a time that occurs
+/// twice is the earlier instant). None when the text is neither form.
+pub fn parse_clock(s: &str, zone: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    let local = if s.len() == 10 {
+        parse_as_of(s)?;
+        s.parse::<Date>().ok()?.to_datetime(jiff::civil::Time::midnight())
+    } else {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        // The shape first: jiff also reads forms the contract does not name.
+        let shape = b.len() >= 16
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16);
+        if !shape || !s.bytes().all(|c| c.is_ascii_digit() || b"-:T.Z+".contains(&c)) {
+            return None;
+        }
+        match s.parse::<jiff::Timestamp>() {
+            Ok(t) => return Some(to_minute(t)),
+            Err(_) if s.ends_with('Z') || s[10..].contains(['+', '-']) => return None,
+            Err(_) => s.parse::<jiff::civil::DateTime>().ok()?,
+        }
+    };
+    // `compatible`: a gap moves forward by its length, a fold takes the earlier.
+    zone.to_ambiguous_zoned(local).compatible().ok().map(|z| to_minute(z.timestamp()))
+}
+
+/// The current time, to the minute.
+pub fn now() -> jiff::Timestamp {
+    to_minute(jiff::Timestamp::now())
+}
+
+/// An instant truncated to its minute.
+fn to_minute(t: jiff::Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap_or(t)
+}
+
+/// The day number of the clock's date in `zone`.
+pub fn day_in(clock: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> i32 {
+    days_of(clock.to_zoned(zone.clone()).date())
 }
 
 /// A day number back to `YYYY-MM-DD`, for messages.
@@ -200,6 +247,30 @@ pub fn format_day(days: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_reads_dates_instants_and_local_times_in_the_zone() {
+        let helsinki = jiff::tz::TimeZone::get("Europe/Helsinki").unwrap();
+        let t = |s: &str| parse_clock(s, &helsinki).map(|t| t.to_string());
+        // A date alone is 00:00 local (EET, +02:00 in November).
+        assert_eq!(t("2026-11-03").as_deref(), Some("2026-11-02T22:00:00Z"));
+        assert_eq!(t("2026-11-03T10:00Z").as_deref(), Some("2026-11-03T10:00:00Z"));
+        assert_eq!(t("2026-11-03T10:00:59.9+05:30").as_deref(), Some("2026-11-03T04:30:00Z"));
+        assert_eq!(t("2026-11-03T10:00").as_deref(), Some("2026-11-03T08:00:00Z"));
+        // 2026-03-29: 03:00 EET becomes 04:00 EEST; 03:30 does not exist and
+        // moves forward by the gap, to 04:30 EEST.
+        assert_eq!(t("2026-03-29T03:30").as_deref(), Some("2026-03-29T01:30:00Z"));
+        // 2026-10-25: 04:00 EEST becomes 03:00 EET; 03:30 occurs twice: the earlier.
+        assert_eq!(t("2026-10-25T03:30").as_deref(), Some("2026-10-25T00:30:00Z"));
+        for bad in ["2026-11-3", "2026-11-03T10", "2026-11-03 10:00", "2026-11-03T25:00Z", "2026-02-30", "now", ""] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
+        // The as-of date is the clock's date in the zone.
+        let kiritimati = jiff::tz::TimeZone::get("Pacific/Kiritimati").unwrap();
+        let clock = parse_clock("2026-11-02T12:00Z", &kiritimati).unwrap();
+        assert_eq!(format_day(day_in(clock, &kiritimati)), "2026-11-03");
+        assert_eq!(format_day(day_in(clock, &jiff::tz::TimeZone::get("America/Los_Angeles").unwrap())), "2026-11-02");
+    }
 
     /// Found by the fuzzer: `explain` with `within_days = 2147483647` panicked.
     #[test]

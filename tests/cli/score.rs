@@ -241,3 +241,37 @@ fn set_paths_take_toml_escapes_in_double_quotes() {
     assert_eq!(paivi["active"], false, "{paivi}");
     assert_eq!(paivi["taken"], 0);
 }
+
+/// `--as-of` takes a date or a date and time; the as-of date (what day-based
+/// criteria count from) is the clock's date in `[routing] timezone`. At
+/// 2026-11-02 12:00 UTC it is already 2026-11-03 in Kiritimati (UTC+14) and
+/// still 2026-11-02 in Los Angeles; a local time is read in the zone.
+#[test]
+fn as_of_takes_a_time_and_its_date_is_the_zones() {
+    let wd = Workdir::new();
+    wd.write("leads.csv", LEADS);
+    let as_of = |zone: &str, arg: &str| {
+        wd.write(
+            "rules.toml",
+            RULES.replacen("[scoring]", &format!("[routing]\ntimezone = \"{zone}\"\n\n[scoring]"), 1),
+        );
+        let run = wd.run(&["score", "-r", "rules.toml", "--as-of", arg, "-o", "out.csv", "leads.csv"]);
+        run.code(0);
+        run.stdout.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(as_of("Pacific/Kiritimati", "2026-11-02T12:00Z").ends_with("(as of 2026-11-03)"));
+    assert!(as_of("America/Los_Angeles", "2026-11-02T12:00Z").ends_with("(as of 2026-11-02)"));
+    assert!(as_of("America/Los_Angeles", "2026-11-02T23:30").ends_with("(as of 2026-11-02)"));
+    assert!(as_of("Europe/Helsinki", "2026-11-02T23:30-08:00").ends_with("(as of 2026-11-03)"));
+    // A date alone is that date, in any zone.
+    assert!(as_of("Pacific/Kiritimati", "2026-11-02").ends_with("(as of 2026-11-02)"));
+    // An unknown zone is a rules error at its place; a malformed --as-of a usage error.
+    wd.write("rules.toml", RULES.replacen("[scoring]", "[routing]\ntimezone = \"Europe/Helsinkii\"\n\n[scoring]", 1));
+    wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-02", "leads.csv"]).code(2).stderr_has(
+        "rules.toml:8:12: unknown time zone 'Europe/Helsinkii' in [routing] timezone; give an IANA name such as \
+         \"Europe/Helsinki\"",
+    );
+    wd.run(&["score", "-r", "rules.toml", "--as-of", "2026-11-02T10", "leads.csv"])
+        .code(2)
+        .stderr_has("--as-of '2026-11-02T10': expected a real date as YYYY-MM-DD, or a date and time");
+}
