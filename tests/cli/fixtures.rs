@@ -139,3 +139,34 @@ A6,Valmet,Analyst,Manufacturing,DE,45,a6@valmet.example,0,no,,,2026-04-04
 A7,Metso,Director,Aerospace,FI,5000,a7@metso.example,9,yes,Product,yesterday,2026-01-09
 A8,Posti,Chief Engineer,Logistics,SE,1200,a8@posti.example,60,yes,Product,2026-10-30,2026-01-11
 ";
+
+/// One team of three equal reps, one criterion (`views`, a point each) and
+/// one stage: the rules of the ledger tests, where only the rotation matters.
+pub const THREE_REPS: &str = r#"
+[input]
+id = "id"
+account = "company"
+
+[[criteria]]
+name = "views"
+column = "views"
+per = 1
+points = 1
+
+[[stages]]
+name = "lead"
+
+[[teams]]
+name = "sales"
+stages = ["lead"]
+
+[[reps]]
+name = "A"
+team = "sales"
+[[reps]]
+name = "B"
+team = "sales"
+[[reps]]
+name = "C"
+team = "sales"
+"#;

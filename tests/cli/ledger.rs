@@ -3,34 +3,7 @@
 
 use crate::workdir::{Workdir, column};
 
-const RULES: &str = r#"
-[input]
-id = "id"
-account = "company"
-
-[[criteria]]
-name = "views"
-column = "views"
-per = 1
-points = 1
-
-[[stages]]
-name = "lead"
-
-[[teams]]
-name = "sales"
-stages = ["lead"]
-
-[[reps]]
-name = "A"
-team = "sales"
-[[reps]]
-name = "B"
-team = "sales"
-[[reps]]
-name = "C"
-team = "sales"
-"#;
+use crate::fixtures::THREE_REPS as RULES;
 
 fn leads(rows: &[(&str, &str)]) -> String {
     let mut s = String::from("id,company,views\n");

@@ -9,37 +9,13 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::fixtures::THREE_REPS;
 use crate::workdir::{Run, Workdir};
 
-const RULES: &str = r#"
-[input]
-id = "id"
-account = "company"
-email = "email"
-
-[[criteria]]
-name = "views"
-column = "views"
-per = 1
-points = 1
-
-[[stages]]
-name = "lead"
-
-[[teams]]
-name = "sales"
-stages = ["lead"]
-
-[[reps]]
-name = "A"
-team = "sales"
-[[reps]]
-name = "B"
-team = "sales"
-[[reps]]
-name = "C"
-team = "sales"
-"#;
+/// The three reps of the ledger tests, with `[input] email`.
+fn rules() -> String {
+    THREE_REPS.replace("account = \"company\"\n", "account = \"company\"\nemail = \"email\"\n")
+}
 
 /// Leads `from..to`: 40 accounts, each lead with its own email.
 fn leads(from: usize, to: usize) -> String {
@@ -75,7 +51,7 @@ fn garbage(seed: u64) -> Vec<u8> {
 #[test]
 fn a_damaged_ledger_is_refused_untouched_or_a_run_on_it_is_correct() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("first.csv", leads(0, 600)).write("second.csv", leads(500, 700));
+    wd.write("rules.toml", rules()).write("first.csv", leads(0, 600)).write("second.csv", leads(500, 700));
     assign(&wd, "led.db", "2026-11-20", "first.out", "first.csv").code(0);
     let sound = bytes(&wd, "led.db");
     let pages = sound.len() / 4096;
@@ -127,7 +103,7 @@ fn a_damaged_ledger_is_refused_untouched_or_a_run_on_it_is_correct() {
 #[test]
 fn damage_a_run_meets_is_one_corrupt_error_naming_the_file_and_what_to_do() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("leads.csv", leads(0, 3));
+    wd.write("rules.toml", rules()).write("leads.csv", leads(0, 3));
     assign(&wd, "led.db", "2026-11-20", "o.csv", "leads.csv").code(0);
     let sound = bytes(&wd, "led.db");
     let damage = |name: &str, sql: &str| {
@@ -199,7 +175,7 @@ fn damage_a_run_meets_is_one_corrupt_error_naming_the_file_and_what_to_do() {
 #[test]
 fn ledger_check_gives_a_verdict_for_cron() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("leads.csv", leads(0, 20));
+    wd.write("rules.toml", rules()).write("leads.csv", leads(0, 20));
     assign(&wd, "led.db", "2026-11-20", "o.csv", "leads.csv").code(0);
     assign(&wd, "led.db", "2026-11-21", "o.csv", "leads.csv").code(0);
     let size = bytes(&wd, "led.db").len();
@@ -341,7 +317,7 @@ impl Drop for Writable {
 #[test]
 fn a_read_only_folder_or_file_is_read_and_a_write_says_what_is_read_only() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("first.csv", leads(0, 30)).write("second.csv", leads(20, 40));
+    wd.write("rules.toml", rules()).write("first.csv", leads(0, 30)).write("second.csv", leads(20, 40));
     for dir in ["out", "ro", "ro-left", "rf", "ro2"] {
         std::fs::create_dir_all(wd.path(dir)).unwrap();
     }
@@ -466,7 +442,7 @@ fn a_read_only_folder_or_file_is_read_and_a_write_says_what_is_read_only() {
 #[test]
 fn the_ledger_files_honour_the_umask_as_outputs_do() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("leads.csv", leads(0, 5));
+    wd.write("rules.toml", rules()).write("leads.csv", leads(0, 5));
     let runner = Runner { uid: None, bin: PathBuf::from(env!("CARGO_BIN_EXE_leadroute")) };
     for (umask, mode) in [(0o002, 0o664), (0o077, 0o600), (0o022, 0o644)] {
         let (ledger, out) = (format!("led{umask:o}.db"), format!("out{umask:o}.csv"));
@@ -484,7 +460,7 @@ fn the_ledger_files_honour_the_umask_as_outputs_do() {
 #[test]
 fn import_says_what_is_wrong_with_its_csv_and_names_reps_the_rules_lack() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES);
+    wd.write("rules.toml", rules());
     let import = |csv: &str, extra: &[&str]| {
         let mut args = vec!["ledger", "import", "led.db", "--as-of", "2026-11-01", "--id", "id", "--rep", "rep"];
         args.extend_from_slice(extra);
@@ -570,7 +546,7 @@ fn undo_of_a_run_before_the_last_says_later_runs_counted_it() {
 #[test]
 fn runs_record_their_input_as_a_normalised_absolute_path() {
     let wd = Workdir::new();
-    wd.write("rules.toml", RULES).write("leads.csv", leads(0, 3)).write("sub/crm.csv", "id,rep\nX1,A\n");
+    wd.write("rules.toml", rules()).write("leads.csv", leads(0, 3)).write("sub/crm.csv", "id,rep\nX1,A\n");
     let run = wd.run(&["assign", "-r", "rules.toml", "--ledger", "led.db", "-q", "-o", "o.csv", "./sub/../leads.csv"]);
     run.code(0);
     let args = ["ledger", "import", "led.db", "--as-of", "2026-11-01", "--id", "id", "--rep", "rep"];
