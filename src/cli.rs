@@ -141,18 +141,46 @@ leadroute ledger check ledger.db > /dev/null")]
     #[command(after_help = "Examples:\n  leadroute ledger prune ledger.db --before 2026-01-01\n  \
                       leadroute ledger prune ledger.db --before 2026-01-01 --forget   # the memories too")]
     Prune(LedgerPruneArgs),
+    /// Copy a ledger into a new or empty one, either engine to either (a file to PostgreSQL, or
+    /// back): every run, assignment, roster, memory, warning printed and delivered mark.
+    #[command(after_help = "Example:\n  leadroute ledger copy ledger.db postgres://leadroute@db.example/crm")]
+    Copy(LedgerCopyArgs),
+    /// Print the SQL that creates a PostgreSQL ledger (idempotent), for a database administrator;
+    /// touches no database.
+    #[command(after_help = "Example:\n  leadroute ledger schema --postgres | psql -d crm")]
+    Schema(LedgerSchemaArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerCopyArgs {
+    /// The ledger to copy: a file, or a postgres:// URL.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The new or empty ledger to copy into: a file, or a postgres:// URL.
+    #[arg(value_name = "TO")]
+    pub to: String,
+    /// How long to wait for a run that holds TO, in seconds.
+    #[arg(long = "wait", value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerSchemaArgs {
+    /// The PostgreSQL schema `leadroute`: tables, indexes, the `assignments` view, the version.
+    #[arg(long = "postgres", required = true)]
+    pub postgres: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct LedgerRunsArgs {
-    /// The ledger file.
+    /// The ledger file, or a postgres:// URL.
     #[arg(value_name = "FILE")]
     pub ledger: String,
 }
 
 #[derive(Args, Debug)]
 pub struct LedgerExportArgs {
-    /// The ledger file.
+    /// The ledger file, or a postgres:// URL.
     #[arg(value_name = "FILE")]
     pub ledger: String,
     /// Output path; `-` or absent means standard output.
@@ -210,14 +238,14 @@ pub struct LedgerImportArgs {
 
 #[derive(Args, Debug)]
 pub struct LedgerCheckArgs {
-    /// The ledger file.
+    /// The ledger file, or a postgres:// URL.
     #[arg(value_name = "FILE")]
     pub ledger: String,
 }
 
 #[derive(Args, Debug)]
 pub struct LedgerUndoArgs {
-    /// The ledger file.
+    /// The ledger file, or a postgres:// URL.
     #[arg(value_name = "FILE")]
     pub ledger: String,
     /// The run to remove.
@@ -230,7 +258,7 @@ pub struct LedgerUndoArgs {
 
 #[derive(Args, Debug)]
 pub struct LedgerPruneArgs {
-    /// The ledger file.
+    /// The ledger file, or a postgres:// URL.
     #[arg(value_name = "FILE")]
     pub ledger: String,
     /// Remove assignments with an as-of date before this date (a lead whose latest is removed is
@@ -261,9 +289,9 @@ pub struct OutcomeOptions {
 /// `--ledger` and what goes with it, for assign.
 #[derive(Args, Debug, Clone)]
 pub struct LedgerOptions {
-    /// The ledger: an SQLite file that remembers earlier runs (created when absent). Leads
-    /// assigned before keep their rep; loads and limits count earlier runs; this run's new
-    /// assignments are recorded.
+    /// The ledger: an SQLite file that remembers earlier runs (created when absent), or a
+    /// postgres:// URL for a ledger shared by several hosts. Leads assigned before keep their
+    /// rep; loads and limits count earlier runs; this run's new assignments are recorded.
     #[arg(long = "ledger", value_name = "FILE")]
     pub ledger: Option<String>,
     /// With --ledger: read the ledger and write the outputs, but record nothing.

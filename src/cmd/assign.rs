@@ -24,8 +24,13 @@ enum RunLedger {
 pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
     // The ledger and the files SQLite and leadroute keep beside it.
-    let beside: Vec<String> =
-        args.ledger.ledger.iter().flat_map(|l| ledger::BESIDE.map(|s| format!("{l}{s}"))).collect();
+    let beside: Vec<String> = args
+        .ledger
+        .ledger
+        .iter()
+        .filter(|l| !ledger::is_url(l))
+        .flat_map(|l| ledger::BESIDE.map(|s| format!("{l}{s}")))
+        .collect();
     let mut inputs = vec![("--owners", args.owners.as_deref()), ("--ledger", args.ledger.ledger.as_deref())];
     inputs.extend(beside.iter().map(|p| ("a file of the ledger", Some(p.as_str()))));
     let sources = Sources {
@@ -109,7 +114,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     summary.ledger = ledger.as_ref().map(|l| summary::LedgerFigures {
         path: match l {
             RunLedger::Write(l) => l.name.clone(),
-            RunLedger::Read(_, p) => p.clone(),
+            RunLedger::Read(_, p) => ledger::shown(p),
         },
         run: recorded,
         dry_run: matches!(l, RunLedger::Read(..)),

@@ -25,13 +25,14 @@ use std::time::Duration;
 use rusqlite::{OptionalExtension, params};
 
 use crate::cli::{
-    LedgerCheckArgs, LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs, LedgerRunsArgs, LedgerUndoArgs,
+    LedgerCheckArgs, LedgerCommand, LedgerCopyArgs, LedgerExportArgs, LedgerImportArgs, LedgerPruneArgs,
+    LedgerRunsArgs, LedgerUndoArgs,
 };
 use crate::config::Decoration;
 use crate::engine::input::{find_column, read_side_file};
 use crate::engine::owners::UnknownReps;
 use crate::error::{Error, Exit, printable, thousands};
-use crate::ledger::{Ledger, OrLedger, Row, RunInfo, RunRep, lookup_key, started_utc};
+use crate::ledger::{Ledger, OrLedger, Row, RunInfo, RunRep, lookup_key, shown, started_utc};
 use crate::output::render::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
 use crate::support::date::{format_day, parse_as_of};
@@ -69,6 +70,8 @@ pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
         LedgerCommand::Undo(a) => undo(a),
         LedgerCommand::Prune(a) => prune(a),
         LedgerCommand::Check(a) => check(a),
+        LedgerCommand::Copy(a) => copy(a),
+        LedgerCommand::Schema(_) => print(crate::ledger::POSTGRES_DDL),
     }?;
     Ok(Exit::Success)
 }
@@ -76,7 +79,7 @@ pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
 /// `ledger runs`: one row per run.
 fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
     let Some(l) = open_snapshot(&a.ledger)? else {
-        return print(&format!("{}: no runs recorded yet\n", a.ledger));
+        return print(&format!("{}: no runs recorded yet\n", shown(&a.ledger)));
     };
     let mut st = l
         .conn()
@@ -114,7 +117,7 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
         any = true;
     }
     if !any {
-        return print(&format!("{}: no runs recorded yet\n", a.ledger));
+        return print(&format!("{}: no runs recorded yet\n", shown(&a.ledger)));
     }
     print(&format!("{t}\n"))
 }
@@ -160,7 +163,7 @@ fn export(a: &LedgerExportArgs) -> Result<(), Error> {
     if let Some((_, path)) = &file {
         // Said before the commit, as a run's summary is: a message that
         // cannot be printed fails the export with nothing written.
-        print(&format!("{}: exported {} to {}\n", a.ledger, assignments(count), path.display()))?;
+        print(&format!("{}: exported {} to {}\n", shown(&a.ledger), assignments(count), path.display()))?;
     }
     outputs.commit()
 }
@@ -277,13 +280,13 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     if rows.is_empty() {
         // Nothing to record: no empty run is added. A file that is not a
         // ledger still fails, and a missing ledger is not created.
-        if Path::new(&a.ledger).try_exists().unwrap_or(true) {
+        if crate::ledger::is_url(&a.ledger) || Path::new(&a.ledger).try_exists().unwrap_or(true) {
             Ledger::open_for_writing(&a.ledger, Duration::from_secs(a.wait))?;
         }
         let _ = output::write_stderr(&format!(
             "leadroute: warning: {}: nothing imported from {}: no row has both an id and a rep ({} read){}; \
              the ledger was not changed\n",
-            a.ledger,
+            shown(&a.ledger),
             a.csv,
             rows_of(file.rows.len()),
             joined(&skipped)
@@ -318,7 +321,8 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         let _ = output::write_stderr(&format!(
             "leadroute: warning: {}: nothing imported from {}: every row with an id and a rep is already in the \
              ledger{skipped}; the ledger was not changed\n",
-            a.ledger, a.csv
+            shown(&a.ledger),
+            a.csv
         ));
         return Ok(());
     }
@@ -398,7 +402,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     l.add_run_reps(run, &reps)?;
     print(&format!(
         "{}: imported {} as run {run} (as of {as_of}){skipped}{untimed}\n",
-        a.ledger,
+        shown(&a.ledger),
         assignments(rows.len() as u64)
     ))?;
     commit(&mut l)?;
@@ -445,7 +449,7 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
         .or_ledger(&l)?;
     print(&format!(
         "{}: removed run {} ({}); their leads are routed again by the next run\n",
-        a.ledger,
+        shown(&a.ledger),
         a.run,
         assignments(n as u64)
     ))?;
@@ -463,7 +467,9 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
             "leadroute: warning: {}: {runs} made after run {} with its leads counted (as assigned before, in \
              loads, limits and account owners); {they} assignments. To route those leads again without run {}, \
              undo {them} too, the last first\n",
-            a.ledger, a.run, a.run
+            shown(&a.ledger),
+            a.run,
+            a.run
         ));
     }
     Ok(())
@@ -474,8 +480,9 @@ fn undo(a: &LedgerUndoArgs) -> Result<(), Error> {
 fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let before = date_arg("--before", &a.before)?;
     let before_day = parse_as_of(&before).unwrap_or(0);
-    let nothing =
-        || print(&format!("{}: nothing to prune: no assignments with an as-of date before {before}\n", a.ledger));
+    let nothing = || {
+        print(&format!("{}: nothing to prune: no assignments with an as-of date before {before}\n", shown(&a.ledger)))
+    };
     let Some(mut l) = open_to_change(&a.ledger, a.wait)? else { return nothing() };
     l.lock()?;
     let mut names = foldhash::HashMap::default();
@@ -558,7 +565,7 @@ fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
     let remembered = p.remembered;
     let mut what = format!(
         "{}: removed {} of {} with an as-of date before {before}: they no longer count in loads or limits",
-        a.ledger,
+        shown(&a.ledger),
         assignments(p.removed as u64),
         if p.runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(p.runs)) }
     );
@@ -573,6 +580,11 @@ fn prune(a: &LedgerPruneArgs) -> Result<(), Error> {
         what.push_str(&format!("; forgot {} (routed again when they come back)", leads_of(p.forgotten)));
     }
     commit(&mut l)?;
+    if l.is_postgres() {
+        // PostgreSQL gives the space back itself (autovacuum).
+        what.push('\n');
+        return print(&what);
+    }
     // Give the space back (outside the transaction; the lock is still held).
     let vacuumed = l.conn().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
     let now = size(&l);
@@ -596,6 +608,93 @@ struct Pruned {
     forgotten: usize,
 }
 
+/// The tables `ledger copy` copies, with their columns (`assigned` keeps
+/// its row ids: the order of a run's rows).
+const COPIED: [(&str, &str); 6] = [
+    ("names", "id, name"),
+    (
+        "runs",
+        "run, started, as_of, input, rules_sha256, rows_read, assigned, first_row, last_row, kind, assigned_at, token, delivered",
+    ),
+    (
+        "assigned",
+        "rowid, run, as_of_day, lead_id, account, account_key, email, email_key, team, rep, reason, score, stage, assigned_at",
+    ),
+    ("run_reps", "run, team, rep, taken, weight"),
+    ("warned", "as_of_day, kind, subject, run"),
+    ("meta", "key, value"),
+];
+
+/// `ledger copy FROM TO`: everything of FROM (a snapshot) into TO, new or
+/// empty, in one transaction on TO under its write lock (docs/reference.md §10.2).
+fn copy(a: &LedgerCopyArgs) -> Result<(), Error> {
+    let (from_name, to_name) = (shown(&a.from), shown(&a.to));
+    if a.from == a.to {
+        return Err(Error::usage(format!("ledger copy: FROM and TO are the same ledger ({from_name})")));
+    }
+    must_exist(&a.from)?;
+    let Some(from) = Ledger::open_for_reading(&a.from)? else {
+        return Err(Error::input(format!("{from_name}: no runs recorded yet: nothing to copy")));
+    };
+    let mut to = Ledger::open_for_writing(&a.to, Duration::from_secs(a.wait))?;
+    to.lock()?;
+    let (runs, rows): (i64, i64) = to
+        .conn()
+        .query_row("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM assigned)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .or_ledger(&to)?;
+    if runs > 0 || rows > 0 {
+        return Err(Error::input(format!(
+            "{to_name}: is not empty ({} and {}); ledger copy writes only into a new or empty ledger, and nothing \
+             was changed. Name a new file, or a database without the schema leadroute",
+            if runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(runs as usize)) },
+            assignments(rows as u64)
+        )));
+    }
+    let mut counts = Vec::new();
+    for (table, columns) in COPIED {
+        let n = copy_table(&from, &to, table, columns)?;
+        counts.push(n);
+    }
+    // Run numbers are never given twice: TO continues after FROM's last.
+    let seq: Option<i64> = from
+        .conn()
+        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'runs'", [], |r| r.get(0))
+        .optional()
+        .or_ledger(&from)?;
+    if let Some(seq) = seq {
+        to.conn()
+            .execute("DELETE FROM sqlite_sequence WHERE name = 'runs'", [])
+            .and_then(|_| to.conn().execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('runs', ?1)", [seq]))
+            .or_ledger(&to)?;
+    }
+    let runs = counts[1];
+    print(&format!(
+        "{from_name}: copied {} and {} to {to_name}\n",
+        if runs == 1 { "1 run".to_string() } else { format!("{} runs", thousands(runs)) },
+        assignments(counts[2] as u64)
+    ))?;
+    commit(&mut to)
+}
+
+/// Copies one table's rows from one ledger to another; returns how many.
+fn copy_table(from: &Ledger, to: &Ledger, table: &str, columns: &str) -> Result<usize, Error> {
+    let mut select = from.conn().prepare(&format!("SELECT {columns} FROM {table}")).or_ledger(from)?;
+    let n = columns.split(',').count();
+    let marks = (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let mut insert = to.conn().prepare(&format!("INSERT INTO {table} ({columns}) VALUES ({marks})")).or_ledger(to)?;
+    let mut rows = select.query([]).or_ledger(from)?;
+    let mut count = 0;
+    while let Some(row) = rows.next().or_ledger(from)? {
+        let values: Vec<rusqlite::types::Value> =
+            (0..n).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect::<Result<_, _>>().or_ledger(from)?;
+        insert.execute(rusqlite::params_from_iter(values)).or_ledger(to)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// `1 lead`, `3 leads`.
 fn leads_of(n: usize) -> String {
     if n == 1 { "1 lead".into() } else { format!("{} leads", thousands(n)) }
@@ -605,7 +704,10 @@ fn leads_of(n: usize) -> String {
 /// naming the first problem.
 fn check(a: &LedgerCheckArgs) -> Result<(), Error> {
     must_exist(&a.ledger)?;
-    let verdict = crate::ledger::check(&a.ledger)?;
+    let verdict = match crate::ledger::is_url(&a.ledger) {
+        true => crate::ledger::check_postgres(&a.ledger)?,
+        false => crate::ledger::check(&a.ledger)?,
+    };
     print(&verdict.text)?;
     match verdict.problems.as_slice() {
         [] => Ok(()),
@@ -617,7 +719,7 @@ fn check(a: &LedgerCheckArgs) -> Result<(), Error> {
             Err(Error::input(format!(
                 "{}: the ledger is corrupt: {first}{more}. Restore it from a backup (and check that too) before \
                  the next run",
-                a.ledger
+                shown(&a.ledger)
             )))
         }
     }
@@ -636,8 +738,7 @@ fn open_snapshot(path: &str) -> Result<Option<Ledger>, Error> {
 fn open_to_change(path: &str, wait: u64) -> Result<Option<Ledger>, Error> {
     must_exist(path)?;
     let l = Ledger::open_for_writing(path, Duration::from_secs(wait))?;
-    let tables: i64 = l.conn().query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).or_ledger(&l)?;
-    Ok((tables > 0).then_some(l))
+    Ok(l.exists()?.then_some(l))
 }
 
 /// A missing ledger file is an error (exit 1), and is not created.
@@ -646,7 +747,7 @@ fn must_exist(path: &str) -> Result<(), Error> {
         return Err(Error::usage("FILE \"\": give the ledger's file name"));
     }
     match Path::new(path).try_exists() {
-        Ok(false) => Err(Error::input(format!(
+        Ok(false) if !crate::ledger::is_url(path) => Err(Error::input(format!(
             "{path}: no such ledger (the file does not exist); give the file that `assign --ledger` writes"
         ))),
         // Anything else (it exists, or cannot be looked at): opening it says more.
@@ -656,6 +757,7 @@ fn must_exist(path: &str) -> Result<(), Error> {
 
 /// A run the ledger does not have (exit 1), with the last runs it has.
 fn no_such_run(path: &str, l: Option<&Ledger>, run: i64) -> Error {
+    let path = &shown(path);
     let last: Vec<i64> = l
         .and_then(|l| {
             let mut st = l.conn().prepare("SELECT run FROM runs ORDER BY run DESC LIMIT 5").ok()?;

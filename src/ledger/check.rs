@@ -312,6 +312,46 @@ pub fn check(path: &str) -> Result<Verdict, Error> {
     })
 }
 
+/// `ledger check` of a PostgreSQL ledger: the server keeps its own pages
+/// whole (its checksums, `amcheck`); leadroute reads one snapshot of the
+/// ledger and checks what a run relies on.
+pub fn check_postgres(url: &str) -> Result<Verdict, Error> {
+    let name = super::shown(url);
+    let Some(l) = Ledger::open_for_reading(url)? else {
+        return Ok(Verdict {
+            text: format!(
+                "{name}: sound: no schema leadroute yet, which the first run creates (no runs recorded yet)\n"
+            ),
+            problems: Vec::new(),
+        });
+    };
+    let mut problems = wrong_types(&l, &name)?;
+    problems.extend(bad_runs(&l, &name)?);
+    if !problems.is_empty() {
+        let mut text = format!("{name}: corrupt:\n");
+        for p in &problems {
+            text.push_str(&format!("  {}\n", crate::error::printable(p)));
+        }
+        return Ok(Verdict { text, problems });
+    }
+    let (n, last): (i64, Option<i64>) = l
+        .conn()
+        .query_row("SELECT count(*), max(run) FROM runs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| l.sql(e))?;
+    let runs = match (n, last) {
+        (_, None) => "no runs recorded yet".to_string(),
+        (1, Some(last)) => format!("1 run (run {last})"),
+        (n, Some(last)) => format!("{} runs (the last: run {last})", thousands(n.max(0) as usize)),
+    };
+    Ok(Verdict {
+        text: format!(
+            "{name}: sound: a leadroute ledger in PostgreSQL, schema version {VERSION}; {runs} (the server checks its \
+             own pages: see amcheck)\n"
+        ),
+        problems,
+    })
+}
+
 /// The rows of `runs` (one per run: cheap to read) whose as-of date is not
 /// a date, as a run writes it: the routing counts days from it.
 fn bad_runs(l: &Ledger, path: &str) -> Result<Vec<String>, Error> {

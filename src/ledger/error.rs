@@ -27,6 +27,8 @@ pub enum Cause {
     Sql(#[from] rusqlite::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
 }
 
 impl LedgerError {

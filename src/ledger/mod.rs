@@ -14,15 +14,19 @@ mod check;
 mod error;
 mod files;
 mod memory;
+mod pg;
+mod pgurl;
 
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-pub use check::check;
+pub use check::{check, check_postgres};
 pub use files::BESIDE;
 pub use memory::read_memory;
+pub use pg::DDL as POSTGRES_DDL;
+pub use pgurl::{is_url, shown};
 
 use crate::error::Error;
 pub use error::{LedgerError, OrLedger};
@@ -197,6 +201,11 @@ pub struct Ledger {
     /// outputs are renamed, or the run removed again (SQLite's own lock ends
     /// at the commit). A reader of an immutable file holds it shared.
     lock_file: Option<std::fs::File>,
+    /// A PostgreSQL ledger (docs/reference.md §10): `conn` is then an SQLite
+    /// ledger in memory, loaded from the server under the lock (or from a
+    /// snapshot, for a reader), and what a command changes in it is sent
+    /// back by `commit`.
+    remote: Option<std::cell::RefCell<pg::Remote>>,
 }
 
 /// What a file holds, before a run touches it.
@@ -214,6 +223,20 @@ impl Ledger {
     /// a file that is not a leadroute ledger, is corrupt, is newer, or cannot
     /// be written is an error (exit 1), left untouched.
     pub fn open_for_writing(path: &str, wait: Duration) -> Result<Ledger, Error> {
+        if is_url(path) {
+            let mut remote = pg::Remote::open(path, wait)?;
+            remote.state()?;
+            let name = remote.name().to_string();
+            let conn = Ledger::in_memory(&name)?;
+            return Ok(Ledger {
+                conn,
+                name,
+                writable: true,
+                wait,
+                lock_file: None,
+                remote: Some(std::cell::RefCell::new(remote)),
+            });
+        }
         check_path(path)?;
         files::create(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -259,6 +282,18 @@ impl Ledger {
     /// Opens a ledger to read a snapshot of it; `None` when the file does not
     /// exist (an empty ledger: nothing is created).
     pub fn open_for_reading(path: &str) -> Result<Option<Ledger>, Error> {
+        if is_url(path) {
+            let mut remote = pg::Remote::open(path, Duration::from_secs(60))?;
+            let name = remote.name().to_string();
+            let conn = Ledger::in_memory(&name)?;
+            if !remote.load(&conn)? {
+                return Ok(None);
+            }
+            let ledger =
+                Ledger { conn, name, writable: false, wait: Duration::from_secs(60), lock_file: None, remote: None };
+            ledger.conn.execute_batch("BEGIN").or_ledger(&ledger)?;
+            return Ok(Some(ledger));
+        }
         if !path.is_empty() && !Path::new(path).exists() {
             return Ok(None);
         }
@@ -285,6 +320,7 @@ impl Ledger {
             writable: false,
             wait: self.wait,
             lock_file: self.lock_file.take(),
+            remote: None,
         };
         copy.conn.execute_batch("BEGIN").map_err(|e| copy.sql(e))?;
         copy.upgrade(from)?;
@@ -304,12 +340,38 @@ impl Ledger {
             };
             LedgerError::new(path, why, Some(e.into()))
         })?;
-        let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None };
+        let ledger = Ledger { conn, name: path.to_string(), writable, wait, lock_file: None, remote: None };
         ledger.conn.busy_timeout(wait).or_ledger(&ledger)?;
         // Each b-tree page's cells are checked as it is read (cheap): damage
         // is met as an error sooner.
         ledger.conn.execute_batch("PRAGMA cell_size_check = ON").or_ledger(&ledger)?;
         Ok(ledger)
+    }
+
+    /// An empty SQLite ledger in memory: what a PostgreSQL ledger is loaded into.
+    fn in_memory(name: &str) -> Result<Connection, Error> {
+        let conn = Connection::open_in_memory()
+            .and_then(|c| {
+                c.execute_batch(&format!(
+                    "{SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {VERSION};"
+                ))?;
+                Ok(c)
+            })
+            .map_err(|e| LedgerError::new(name, format!("cannot hold the ledger in memory: {e}"), Some(e.into())))?;
+        Ok(conn)
+    }
+
+    /// Whether this ledger is in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// Whether the ledger holds a ledger yet (not a new, empty one). Reads only.
+    pub fn exists(&self) -> Result<bool, Error> {
+        if let Some(remote) = &self.remote {
+            return Ok(matches!(remote.borrow_mut().state()?, pg::State::Current));
+        }
+        Ok(!matches!(self.state()?, State::New))
     }
 
     /// An error about this ledger (exit 1).
@@ -403,6 +465,14 @@ impl Ledger {
     /// `commit` or until the process ends.
     pub fn lock(&mut self) -> Result<(), Error> {
         debug_assert!(self.writable);
+        if let Some(remote) = &self.remote {
+            let mut remote = remote.borrow_mut();
+            remote.lock()?;
+            remote.load(&self.conn)?;
+            drop(remote);
+            self.conn.execute_batch("BEGIN").or_ledger(self)?;
+            return Ok(());
+        }
         self.lock_file = Some(self.take_lock_file()?);
         // WAL (readers never wait for a run) for a new ledger; a ledger keeps
         // the journal it has (this cannot change inside a transaction).
@@ -476,13 +546,21 @@ impl Ledger {
 
     /// Makes the transaction durable: the run is recorded.
     pub fn commit(&mut self) -> Result<(), Error> {
-        self.conn.execute_batch("COMMIT").or_ledger(self)
+        self.conn.execute_batch("COMMIT").or_ledger(self)?;
+        if let Some(remote) = &self.remote {
+            remote.borrow_mut().push(&self.conn)?;
+        }
+        Ok(())
     }
 
     /// Removes run `run` and its assignments in a transaction of its own:
     /// what `ledger undo` does, and what a run does when its outputs could
     /// not be renamed into place after it was recorded.
     pub fn remove_run(&self, run: i64) -> Result<u64, Error> {
+        if let Some(remote) = &self.remote {
+            remote.borrow_mut().remove_run(run)?;
+            return Ok(0);
+        }
         let conn = &self.conn;
         let steps = || -> rusqlite::Result<usize> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -552,6 +630,9 @@ impl Ledger {
     /// §6.2). A second, small transaction after the renames; a run killed
     /// before it stays recorded but undelivered.
     pub fn mark_delivered(&self, run: i64) -> Result<(), Error> {
+        if let Some(remote) = &self.remote {
+            return remote.borrow_mut().mark_delivered(run);
+        }
         self.conn.execute("UPDATE runs SET delivered = 1 WHERE run = ?1", [run]).or_ledger(self)?;
         Ok(())
     }

@@ -16,6 +16,7 @@ mod learn;
 mod ledger;
 mod ledger_cmd;
 mod ledger_files;
+mod ledger_postgres;
 mod model;
 mod outputs;
 mod props;
