@@ -16,6 +16,12 @@
 
 Needs the release build (cargo build --release --examples) and GNU time. Data goes
 to bench/data/ (ignored by git). Every figure is the median of --runs runs.
+
+    python3 bench/ledger.py --engine postgres --url postgres://user@localhost/bench
+
+measures the same on a PostgreSQL ledger (reference §10.4; needs `psql`; the schema
+leadroute of that database is dropped first): the rerun and the first run against
+SQLite's, and 1,000 new leads against the big ledger, copied in with `ledger copy`.
 """
 import argparse
 import os
@@ -62,6 +68,36 @@ def remove(path):
             os.remove(path + suffix)
 
 
+ENGINE = {"name": "sqlite", "url": None}
+
+
+def psql(query):
+    out = subprocess.run(["psql", ENGINE["url"], "-tAc", query], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def reset(db):
+    """A new, empty ledger: the file removed, or the schema dropped."""
+    if ENGINE["name"] == "postgres":
+        psql("DROP SCHEMA IF EXISTS leadroute CASCADE")
+        return ENGINE["url"]
+    remove(db)
+    return db
+
+
+def count(ledger):
+    if ENGINE["name"] == "postgres":
+        return int(psql("SELECT count(*) FROM leadroute.assigned"))
+    return sql(ledger, "SELECT count(*) FROM assigned")[0][0]
+
+
+def size_of(ledger):
+    if ENGINE["name"] == "postgres":
+        return int(psql("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE n.nspname = 'leadroute' AND c.relkind = 'r'"))
+    return os.path.getsize(ledger)
+
+
 def sql(db, query):
     import sqlite3
     con = sqlite3.connect(db)
@@ -73,17 +109,14 @@ def sql(db, query):
 
 def rerun(runs):
     leads = export(1_000_000, "leads_1000000.csv")
-    db = os.path.join(DATA, "rerun.db")
-    remove(db)
+    db = reset(os.path.join(DATA, "rerun.db"))
     base = [BIN, "assign", "-r", RULES, "--as-of", AS_OF, "-q", "-o", os.path.join(DATA, "ledger_out.csv")] + UNLIMITED
     first = run(base + ["--ledger", db, leads])
     without, again = [], []
     for _ in range(runs):
         without.append(run(base + [leads]))
         again.append(run(base + ["--ledger", db, leads]))
-    assigned = sql(db, "SELECT count(*) FROM assigned")[0][0]
-    size = os.path.getsize(db)
-    return without, first, again, assigned, size
+    return without, first, again, count(db), size_of(db)
 
 
 def big_ledger(rows, db):
@@ -111,6 +144,12 @@ def big_ledger(rows, db):
 def five_minute(runs, big_rows):
     db = os.path.join(DATA, f"big_{big_rows}.db")
     built = big_ledger(big_rows, db)
+    if ENGINE["name"] == "postgres":
+        started = time.perf_counter()
+        target = reset(db)
+        subprocess.run([BIN, "ledger", "copy", db, target], check=True, capture_output=True)
+        built += time.perf_counter() - started
+        db = target
     small = export(1000, "leads_1000.csv", seed=11)
     text = open(small).read().splitlines(keepends=True)
     times = []
@@ -123,26 +162,33 @@ def five_minute(runs, big_rows):
         times.append(run([BIN, "assign", "-r", RULES, "--as-of", AS_OF, "--ledger", db, "-q",
                           "-o", os.path.join(DATA, "five_out.csv"), path]))
         os.remove(path)
-    assigned = sql(db, "SELECT count(*) FROM assigned")[0][0]
-    return built, times, assigned, os.path.getsize(db)
+    return built, times, count(db), size_of(db)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--big-rows", type=int, default=10_000_000)
+    ap.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--url", default=os.environ.get("LEADROUTE_BENCH_POSTGRES_URL"),
+                    help="with --engine postgres: the database (its schema leadroute is dropped)")
     ap.add_argument("--bin", help="the leadroute binary to measure (default: the release build); e.g. an older build for a before/after")
     a = ap.parse_args()
     if a.bin:
         global BIN
         BIN = os.path.abspath(a.bin)
+    if a.engine == "postgres" and not a.url:
+        sys.exit("--engine postgres needs --url postgres://... (or LEADROUTE_BENCH_POSTGRES_URL)")
+    ENGINE.update(name=a.engine, url=a.url)
     os.makedirs(DATA, exist_ok=True)
     subprocess.run(["cargo", "build", "--release", "--locked", "--examples", "--bin", "leadroute"], cwd=ROOT, check=True)
     med = lambda xs: statistics.median(x[0] for x in xs)
     without, first, again, assigned, size = rerun(a.runs)
     built, times, big_assigned, big_size = five_minute(a.runs, a.big_rows)
-    section = f"""<!-- ledger -->
-### The ledger (`python3 bench/ledger.py --runs {a.runs} --big-rows {a.big_rows}`)
+    marker = "<!-- ledger -->" if a.engine == "sqlite" else "<!-- ledger-postgres -->"
+    engine = "" if a.engine == "sqlite" else " --engine postgres"
+    section = f"""{marker}
+### The ledger{' in PostgreSQL' if engine else ''} (`python3 bench/ledger.py{engine} --runs {a.runs} --big-rows {a.big_rows}`)
 
 | what | figure | goal |
 | --- | --- | --- |
@@ -162,9 +208,14 @@ the run without a ledger. The big ledger: ids like `H-042-0001234`, accounts lik
     print(section)
     out = os.path.join(ROOT, "BENCHMARKS.md")
     old = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
-    at = old.find("<!-- ledger -->")
+    at = old.find(marker)
+    rest = ""
+    if at >= 0:
+        # Another engine's section after this one stays.
+        other = old.find("<!-- ledger", at + len(marker))
+        rest = old[other:] if other >= 0 else ""
     with open(out, "w", encoding="utf-8") as f:
-        f.write((old[:at] if at >= 0 else old.rstrip("\n") + "\n\n") + section)
+        f.write((old[:at] if at >= 0 else old.rstrip("\n") + "\n\n") + section + ("\n" + rest if rest else ""))
 
 
 if __name__ == "__main__":
