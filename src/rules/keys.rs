@@ -152,6 +152,13 @@ tables! {
         /// the time zone of the run's clock and of every date and time without an offset: the as-of date is
         /// the clock's date there
         timezone: "an IANA time-zone name, e.g. \"Europe/Helsinki\"" = "the machine's zone",
+        /// the working hours of each working day in `timezone`: SLA clocks and response times count only
+        /// minutes inside them; unset, every elapsed minute counts
+        working_hours: "`\"HH:MM-HH:MM\"`, start before end (`24:00` allowed as the end)" = "none: every minute counts",
+        /// the days with working hours
+        working_days: "list of `\"mon\"` … `\"sun\"`, not empty, no repeats" = "`[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]`",
+        /// dates without working hours
+        holidays: "list of dates `\"YYYY-MM-DD\"`" = "`[]`",
     }
 
     /// The keys of `[grades]`.
@@ -215,6 +222,15 @@ tables! {
         when: "list of conditions" = "`[]`",
         /// the team that tries the lead when no rep here can take it
         overflow: "team name" = "none",
+        /// the zone of the team's working hours (a team in another country); its working time only: dates stay
+        /// `[routing]`'s
+        timezone: "an IANA time-zone name" = "`[routing]`'s",
+        /// the team's own working hours, as `[routing] working_hours`
+        working_hours: "`\"HH:MM-HH:MM\"`" = "`[routing]`'s",
+        /// the team's own working days, as `[routing] working_days`
+        working_days: "list of `\"mon\"` … `\"sun\"`" = "`[routing]`'s",
+        /// the team's own holidays, as `[routing] holidays` (they replace `[routing]`'s)
+        holidays: "list of dates `\"YYYY-MM-DD\"`" = "`[routing]`'s",
     }
 
     /// The keys of a `[[reps]]` entry.

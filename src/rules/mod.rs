@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::support::date::DateFormat;
 use crate::support::num::{Cents, Dec};
+use crate::support::worktime::Calendar;
 
 pub use conditions::{Test, ValueKind};
 
@@ -177,6 +178,11 @@ pub struct Team {
     pub overflow: Option<usize>,
     /// `stages` was left out: the team takes every stage but `disqualified`.
     pub every_stage: bool,
+    /// `timezone`, as written, when the team sets its own (its working time only).
+    pub timezone: Option<String>,
+    /// Its working-time calendar (`timezone`, `working_hours`, `working_days`,
+    /// `holidays`, each else `[routing]`'s): an index into `Rules::calendars`.
+    pub calendar: usize,
 }
 
 /// `[[reps]]`: who takes the leads.
@@ -274,6 +280,10 @@ pub struct Rules {
     pub balance_days: u32,
     /// `[routing] timezone`: its name and the zone; None is the machine's.
     pub timezone: Option<(String, jiff::tz::TimeZone)>,
+    /// The working-time calendars (docs/reference.md §11.3): `[routing]`'s
+    /// first, then those of teams that set their own (teams with the same
+    /// settings share one). Read them through `calendar`.
+    pub calendars: Vec<Calendar>,
     /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
     /// `[[stages]]`, lowest first.
@@ -358,6 +368,15 @@ impl Rules {
     /// The zone of the run's clock: `[routing] timezone`, else the machine's.
     pub fn zone(&self) -> jiff::tz::TimeZone {
         self.timezone.as_ref().map_or_else(jiff::tz::TimeZone::system, |(_, z)| z.clone())
+    }
+
+    /// The working-time calendar (docs/reference.md §11.3) of team `team`
+    /// (an index into `teams`), or with None (or a team not in the rules)
+    /// `[routing]`'s: `[routing] timezone`, `working_hours`, `working_days`
+    /// and `holidays`, a team's own where it sets them.
+    pub fn calendar(&self, team: Option<usize>) -> &Calendar {
+        let i = team.and_then(|t| self.teams.get(t)).map_or(0, |t| t.calendar);
+        &self.calendars[i]
     }
 
     pub fn stage_name(&self, i: usize) -> &str {
