@@ -534,6 +534,43 @@ mod tests {
         assert!(d.working_minutes(min, max) > 0);
     }
 
+    /// Speed, measured by hand (no timing is asserted):
+    /// `cargo test --release --lib worktime_speed -- --ignored --nocapture`.
+    /// A million counts, spans from a minute to four months, in 2026-2027.
+    #[test]
+    #[ignore]
+    fn worktime_speed() {
+        let c = cal("Europe/Helsinki", "08:00-17:00", &["2026-12-24", "2026-12-25", "2027-01-01"]);
+        let base = day_number(2026, 1, 1).unwrap() as i64 * 86_400;
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let spans: Vec<(Timestamp, Timestamp)> = (0..1_000_000)
+            .map(|_| {
+                let from = base + (next() % (365 * 86_400)) as i64;
+                let len = [60, 3_600, 86_400, 30 * 86_400, 120 * 86_400][(next() % 5) as usize];
+                let to = from + (next() % len as u64) as i64;
+                (Timestamp::from_second(from).unwrap(), Timestamp::from_second(to).unwrap())
+            })
+            .collect();
+        for &(a, b) in &spans[..1000] {
+            assert_eq!(c.working_minutes(a, b), naive(&c, a, b));
+        }
+        for round in 0..3 {
+            let t = std::time::Instant::now();
+            let sum: i64 = spans.iter().map(|&(a, b)| c.working_minutes(a, b)).sum();
+            let ns = t.elapsed().as_nanos() as f64 / spans.len() as f64;
+            println!("round {round}: {ns:.0} ns per count (sum {sum})");
+        }
+        let t = std::time::Instant::now();
+        let sum: i64 = spans[..10_000].iter().map(|&(a, b)| naive(&c, a, b)).sum();
+        println!("day by day: {:.0} ns per count (sum {sum})", t.elapsed().as_nanos() as f64 / 10_000.0);
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
