@@ -183,7 +183,6 @@ pub struct Team {
     /// `stages` was left out: the team takes every stage but `disqualified`.
     pub every_stage: bool,
     /// `sla_minutes`: working minutes within which its leads must be worked.
-    #[allow(dead_code)] // read by the SLA pass, next
     pub sla_minutes: Option<u32>,
     /// `timezone`, as written, when the team sets its own (its working time only).
     pub timezone: Option<String>,
@@ -289,7 +288,6 @@ pub struct Rules {
     pub timezone: Option<(String, jiff::tz::TimeZone)>,
     /// `[routing] sla_reassign_max`: how many times a lead is moved for a
     /// missed SLA (default 2; 0: measured and warned, never moved).
-    #[allow(dead_code)] // read by the SLA pass, next
     pub sla_reassign_max: u32,
     /// The working-time calendars (docs/reference.md §11.3): `[routing]`'s
     /// first, then those of teams that set their own (teams with the same

@@ -21,7 +21,6 @@
 //! day is worked out directly.
 
 // SLAs and response times (docs/reference.md §11) are its callers, to come.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::sync::OnceLock;
 
@@ -84,11 +83,13 @@ impl Hours {
     }
 
     /// The first working minute of the day (minutes from local midnight).
+    #[cfg(test)]
     pub fn start(self) -> u16 {
         self.start
     }
 
     /// The end of the working hours (exclusive; 1440 is midnight ending the day).
+    #[cfg(test)]
     pub fn end(self) -> u16 {
         self.end
     }
@@ -166,11 +167,13 @@ impl Calendar {
     }
 
     /// Every minute counts, in UTC.
+    #[cfg(test)]
     pub fn every_minute() -> Calendar {
         Calendar::new(TimeZone::UTC, None, MON_TO_FRI, Vec::new())
     }
 
     /// The time zone of the working hours.
+    #[cfg(test)]
     pub fn zone(&self) -> &TimeZone {
         &self.zone
     }
