@@ -111,6 +111,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     let mut summary = summary::Summary::build("assign", rules, &batch, as_of, Some(&routed), started.elapsed());
+    summary.response = crate::engine::response::summary(rules, &batch, &routed);
     summary.ledger = ledger.as_ref().map(|l| summary::LedgerFigures {
         path: match l {
             RunLedger::Write(l) => l.name.clone(),

@@ -119,6 +119,8 @@ pub struct Plan {
     pub account_match: AccountMatch,
     /// `[input] email`: the column whose address marks duplicates.
     pub email_col: Option<usize>,
+    /// `[input] touched`: the column of when a lead was first worked.
+    pub touched_col: Option<usize>,
     pub slots: Vec<Slot>,
     pub criteria: Vec<BoundCriterion>,
     /// Routing conditions, flattened; teams and reps index ranges of it.
@@ -254,6 +256,10 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         Some(c) => Some(b.header.find(c, "[input] email")?),
         None => None,
     };
+    let touched_col = match &rules.input.touched {
+        Some(c) => Some(b.header.find(c, "[input] touched")?),
+        None => None,
+    };
     let mut crm_slot = match &rules.input.current_stage {
         Some(c) => Some(b.slot(c, "[input] current_stage", Some(ValueKind::Text), false)?),
         None => None,
@@ -336,6 +342,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         account_col,
         account_match: rules.input.account_match,
         email_col,
+        touched_col,
         slots: b.slots,
         criteria,
         conds,

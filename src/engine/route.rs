@@ -128,7 +128,6 @@ pub struct Memory {
     /// The as-of date (a day number).
     pub as_of: i32,
     /// The run's clock (docs/reference.md §11.1): when this run's assignments are made.
-    #[allow(dead_code)] // read by the SLA pass, next
     pub clock: jiff::Timestamp,
     /// Whether a ledger was read.
     pub ledger: bool,
@@ -203,6 +202,8 @@ enum Exclusion {
     Limit(&'static str, u64),
     /// The lead matches no `prefer` and only the reserve is left.
     Reserve(u64),
+    /// It held the lead before, which missed its SLA (docs/reference.md §11.4).
+    HeldBefore,
 }
 
 impl std::fmt::Display for Exclusion {
@@ -214,6 +215,7 @@ impl std::fmt::Display for Exclusion {
             Exclusion::Limit("capacity", _) => f.write_str("at capacity"),
             Exclusion::Limit(key, n) => write!(f, "at its {key} limit ({n})"),
             Exclusion::Reserve(n) => write!(f, "reserve: its last {n} places are kept for leads it prefers"),
+            Exclusion::HeldBefore => f.write_str("held the lead before: it missed its SLA"),
         }
     }
 }
@@ -249,6 +251,9 @@ pub struct Router<'a> {
     shares: Shares,
     /// A reusable buffer: routing a lead allocates nothing.
     candidates: std::cell::RefCell<Vec<usize>>,
+    /// Leads whose latest assignment missed its SLA, by `Lead::index`, and
+    /// whether this run moved them.
+    missed: foldhash::HashMap<u32, (crate::engine::sla::Missed, bool)>,
 }
 
 impl<'a> Router<'a> {
@@ -284,11 +289,17 @@ impl<'a> Router<'a> {
             team_reps,
             shares,
             candidates: Default::default(),
+            missed: Default::default(),
         }
     }
 
     pub fn taken(&self) -> &[u64] {
         &self.taken
+    }
+
+    /// The leads that missed their SLA so far, and whether they moved.
+    pub fn into_missed(self) -> foldhash::HashMap<u32, (crate::engine::sla::Missed, bool)> {
+        self.missed
     }
 
     /// Routes one lead (leads must come in rank order). With `trace`, records the steps.
@@ -301,17 +312,85 @@ impl<'a> Router<'a> {
             return none(Reason::Duplicate);
         }
         if let Some(&Some((team, rep))) = self.memory.before.get(lead.index as usize) {
+            let kept = Assignment::new(team, Some(rep), Reason::AssignedBefore);
+            let Some(missed) = crate::engine::sla::judge(self.rules, batch, self.memory, lead) else {
+                if let Some(tr) = trace.as_deref_mut() {
+                    tr.push(Step {
+                        team: team.map_or(String::new(), |t| self.team_name(t).to_string()),
+                        candidates: vec![],
+                        excluded: vec![],
+                        chosen: Some(self.rep_name(rep).to_string()),
+                        note: "assigned before: the ledger has this lead (by id or email); it keeps that rep".into(),
+                    });
+                }
+                return kept;
+            };
             if let Some(tr) = trace.as_deref_mut() {
                 tr.push(Step {
                     team: team.map_or(String::new(), |t| self.team_name(t).to_string()),
                     candidates: vec![],
                     excluded: vec![],
-                    chosen: Some(self.rep_name(rep).to_string()),
-                    note: "assigned before: the ledger has this lead (by id or email); it keeps that rep".into(),
+                    chosen: None,
+                    note: self.missed_story(&missed),
                 });
             }
-            return Assignment::new(team, Some(rep), Reason::AssignedBefore);
+            let moved = if missed.may_move {
+                let again = self.route_new(batch, lead, Some(&missed.excluded), trace.as_deref_mut());
+                again.rep().is_some().then(|| Assignment::new(again.team(), again.rep(), Reason::SlaReassigned))
+            } else {
+                None
+            };
+            if let (Some(tr), None) = (trace, moved) {
+                let why = if missed.may_move {
+                    "no other rep can take it now"
+                } else {
+                    "it was moved [routing] sla_reassign_max times already"
+                };
+                tr.push(Step {
+                    team: team.map_or(String::new(), |t| self.team_name(t).to_string()),
+                    candidates: vec![],
+                    excluded: vec![],
+                    chosen: Some(self.rep_name(rep).to_string()),
+                    note: format!("stays with {} ({why}): assigned_before", self.rep_name(rep)),
+                });
+            }
+            self.missed.insert(lead.index, (missed, moved.is_some()));
+            return moved.unwrap_or(kept);
         }
+        self.route_new(batch, lead, None, trace)
+    }
+
+    /// How a lead missed its SLA, as `explain` tells it.
+    fn missed_story(&self, m: &crate::engine::sla::Missed) -> String {
+        let at = jiff::Timestamp::from_second(m.at).map_or_else(
+            |_| m.at.to_string(),
+            |t| t.to_zoned(self.rules.zone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        );
+        let from = match m.from {
+            crate::engine::sla::SlaFrom::Stage => "its stage's",
+            crate::engine::sla::SlaFrom::Team => "its team's",
+        };
+        let excluded: Vec<&str> = m.excluded.iter().map(|&r| self.rep_name(r)).collect();
+        format!(
+            "missed its SLA: given to {} at {at}; SLA {} minutes ({from}); {} working minutes since, not touched; \
+             routed again without {}",
+            self.rep_name(m.rep),
+            m.sla,
+            m.worked_minutes,
+            excluded.join(", ")
+        )
+    }
+
+    /// Routes a lead that no rep holds (or, with `exclude`, one that missed
+    /// its SLA: those reps are no candidates and no owner takes it).
+    fn route_new(
+        &mut self,
+        batch: &Batch,
+        lead: &Lead,
+        exclude: Option<&[usize]>,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> Assignment {
+        let none = |reason| Assignment::new(None, None, reason);
         let stage = lead.stage as usize;
         if stage == self.rules.disqualified_stage() && !self.rules.routes_disqualified() {
             return none(Reason::Disqualified);
@@ -339,7 +418,7 @@ impl<'a> Router<'a> {
         };
         let mut team = Some(first);
         while let Some(t) = team {
-            if let Some((rep, reason)) = self.try_team(batch, lead, t, bits, trace.as_deref_mut()) {
+            if let Some((rep, reason)) = self.try_team(batch, lead, t, bits, exclude, trace.as_deref_mut()) {
                 self.taken[rep] += 1;
                 // The roster's shares of this lead count for the leads after it.
                 self.shares.took(t);
@@ -413,6 +492,7 @@ impl<'a> Router<'a> {
         lead: &Lead,
         t: usize,
         bits: &[u64],
+        exclude: Option<&[usize]>,
         trace: Option<&mut Vec<Step>>,
     ) -> Option<(usize, crate::engine::route::Reason)> {
         let plan = &batch.plan;
@@ -423,7 +503,9 @@ impl<'a> Router<'a> {
         candidates.clear();
         candidates.extend(self.team_reps[t].iter().copied().filter(|&r| {
             let rep = &self.rules.reps[r];
-            let why = if !rep.active {
+            let why = if exclude.is_some_and(|e| e.contains(&r)) {
+                Some(Exclusion::HeldBefore)
+            } else if !rep.active {
                 Some(Exclusion::Inactive)
             } else if rep.away_on(self.memory.as_of) {
                 Some(Exclusion::Away)
@@ -446,6 +528,8 @@ impl<'a> Router<'a> {
         }));
         let fit = |r: usize| plan.rep_prefer[r].clone().filter(|&i| bit(i)).count();
         let owner = match (lead.account, plan.account_col) {
+            // A lead moved for a missed SLA goes by load, not to the owner.
+            _ if exclude.is_some() => None,
             (a, Some(_)) if a != NO_ACCOUNT => match self.owners[a as usize] {
                 Owner::File(Some(r)) | Owner::InRun(r) => Some(r),
                 Owner::Ledger(r) => r,
@@ -506,6 +590,9 @@ pub struct Routed {
     pub taken: Vec<u64>,
     /// What earlier runs left (the ledger's figures, its extra names).
     pub memory: Memory,
+    /// Leads whose latest assignment missed its SLA (docs/reference.md §11.4), by
+    /// `Lead::index`, and whether this run moved them (else they stayed).
+    pub missed: foldhash::HashMap<u32, (crate::engine::sla::Missed, bool)>,
 }
 
 impl Routed {
@@ -525,7 +612,8 @@ pub fn route_all(rules: &Rules, batch: &Batch, owners: &crate::engine::owners::O
     let mut router = Router::new(rules, batch, owners, &memory);
     let assignments = batch.leads.iter().map(|l| router.route(batch, l, None)).collect();
     let taken = router.taken().to_vec();
-    Routed { assignments, taken, memory }
+    let missed = router.into_missed();
+    Routed { assignments, taken, memory, missed }
 }
 
 /// Whether rep `rep` is on a run's roster of its team on `day`: it could take

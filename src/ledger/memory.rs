@@ -682,7 +682,33 @@ fn owners(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Error> {
             }
         }
     }
-    for (i, (_, rep)) in first {
+    // Once a lead has been moved for a missed SLA, the owner is the rep
+    // holding the account's earliest lead now: its latest assignment.
+    let moved = r.sla_reason != i64::MIN;
+    let (mut lead_of, mut rows_of) = if moved {
+        (
+            Some(l.conn().prepare("SELECT lead_id FROM assigned WHERE rowid = ?1").or_ledger(l)?),
+            Some(l.conn().prepare("SELECT rep, run, rowid, as_of_day FROM assigned WHERE lead_id = ?1").or_ledger(l)?),
+        )
+    } else {
+        (None, None)
+    };
+    for (i, ((_, _, row), mut rep)) in first {
+        if let (Some(lead_of), Some(rows_of)) = (&mut lead_of, &mut rows_of) {
+            let id: String = lead_of.query_row([row], |r| r.get(0)).or_ledger(l)?;
+            let mut latest: Option<(Order, i64)> = None;
+            let mut rows = rows_of.query([id]).or_ledger(l)?;
+            while let Some(x) = rows.next().or_ledger(l)? {
+                let read = || -> rusqlite::Result<(Order, i64)> {
+                    Ok((order(days, x.get(1)?, x.get(2)?, x.get(3)?), x.get(0)?))
+                };
+                let (o, p) = read().or_ledger(l)?;
+                if latest.is_none_or(|(lo, _)| o > lo) {
+                    latest = Some((o, p));
+                }
+            }
+            rep = latest.map_or(rep, |(_, p)| p);
+        }
         let owner = names.get(&rep).and_then(|n| rep_of.get(n.as_str()).copied());
         m.owners.insert(i, owner);
     }

@@ -859,10 +859,16 @@ impl Ledger {
                 Some(t) => Some(self.name_id(routed.team_name(rules, t), &mut cache)?),
                 None => None,
             };
+            // A lead found by email and moved for a missed SLA is recorded
+            // under the ledger lead's id (docs/reference.md §11.4).
+            let lead_id = match routed.memory.ledger_ids.get(&lead.index) {
+                Some(id) if a.reason == crate::engine::route::Reason::SlaReassigned => id.as_str(),
+                _ => f.cell(id_col),
+            };
             let row = Row {
                 run,
                 as_of_day,
-                lead_id: f.cell(id_col),
+                lead_id,
                 account,
                 account_key: account_key.as_deref(),
                 email,

@@ -158,6 +158,13 @@ tables! {
         /// how many times a lead is moved for a missed SLA; then it stays with its rep. 0 measures and warns
         /// but never moves a lead
         sla_reassign_max: "whole number ≥ 0" = "2",
+        /// the working hours of each working day in `timezone`: SLA clocks and response times count only
+        /// minutes inside them; unset, every elapsed minute counts
+        working_hours: "`\"HH:MM-HH:MM\"`, start before end (`24:00` allowed as the end)" = "none: every minute counts",
+        /// the days with working hours
+        working_days: "list of `\"mon\"` … `\"sun\"`, not empty, no repeats" = "`[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]`",
+        /// dates without working hours
+        holidays: "list of dates `\"YYYY-MM-DD\"`" = "`[]`",
     }
 
     /// The keys of `[grades]`.
@@ -226,6 +233,15 @@ tables! {
         overflow: "team name" = "none",
         /// minutes (working time of its calendar) within which its leads must be worked; see the stages' key
         sla_minutes: "whole number ≥ 1" = "none",
+        /// the zone of the team's working hours (a team in another country); its working time only: dates stay
+        /// `[routing]`'s
+        timezone: "an IANA time-zone name" = "`[routing]`'s",
+        /// the team's own working hours, as `[routing] working_hours`
+        working_hours: "`\"HH:MM-HH:MM\"`" = "`[routing]`'s",
+        /// the team's own working days, as `[routing] working_days`
+        working_days: "list of `\"mon\"` … `\"sun\"`" = "`[routing]`'s",
+        /// the team's own holidays, as `[routing] holidays` (they replace `[routing]`'s)
+        holidays: "list of dates `\"YYYY-MM-DD\"`" = "`[routing]`'s",
     }
 
     /// The keys of a `[[reps]]` entry.

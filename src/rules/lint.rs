@@ -3,6 +3,7 @@
 //! says why it looks wrong.
 
 use super::{AccountMatch, Rules, Test};
+use crate::support::worktime::{Calendar, MON_TO_FRI};
 
 /// Warnings about valid but doubtful rules, in file order.
 pub fn lint(rules: &Rules) -> Vec<String> {
@@ -118,7 +119,46 @@ pub fn lint(rules: &Rules) -> Vec<String> {
             ));
         }
     }
+    work_time(rules, &mut w);
     w
+}
+
+/// Working time (docs/reference.md §11.3): working days or holidays without
+/// working hours count nothing (every minute counts); a team's own time zone
+/// without working hours changes nothing. Once per calendar.
+fn work_time(rules: &Rules, w: &mut Vec<String>) {
+    let idle = |c: &Calendar| -> Option<&str> {
+        let days = c.working_days() != MON_TO_FRI;
+        let holidays = !c.holidays().is_empty();
+        match (c.hours(), days, holidays) {
+            (Some(_), _, _) | (None, false, false) => None,
+            (None, true, true) => Some("working_days and holidays count"),
+            (None, true, false) => Some("working_days counts"),
+            (None, false, true) => Some("holidays count"),
+        }
+    };
+    if let Some(what) = idle(rules.calendar(None)) {
+        w.push(format!("[routing] {what} nothing without working_hours: every minute counts"));
+    }
+    let mut seen = vec![false; rules.calendars.len()];
+    seen[0] = true;
+    for (t, team) in rules.teams.iter().enumerate() {
+        let c = rules.calendar(Some(t));
+        if let Some(zone) = &team.timezone
+            && c.hours().is_none()
+        {
+            w.push(format!(
+                "team '{}': timezone '{zone}' sets the zone of working hours only, and the team has no working_hours: \
+                 it changes nothing",
+                team.name
+            ));
+        }
+        if !std::mem::replace(&mut seen[team.calendar], true)
+            && let Some(what) = idle(c)
+        {
+            w.push(format!("team '{}': {what} nothing without working_hours: every minute counts", team.name));
+        }
+    }
 }
 
 /// The stages above the lowest that no team takes, when the rules route at

@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::support::date::DateFormat;
 use crate::support::num::{Cents, Dec};
+use crate::support::worktime::Calendar;
 
 pub use conditions::{Test, ValueKind};
 
@@ -182,8 +183,12 @@ pub struct Team {
     /// `stages` was left out: the team takes every stage but `disqualified`.
     pub every_stage: bool,
     /// `sla_minutes`: working minutes within which its leads must be worked.
-    #[allow(dead_code)] // read by the SLA pass, next
     pub sla_minutes: Option<u32>,
+    /// `timezone`, as written, when the team sets its own (its working time only).
+    pub timezone: Option<String>,
+    /// Its working-time calendar (`timezone`, `working_hours`, `working_days`,
+    /// `holidays`, each else `[routing]`'s): an index into `Rules::calendars`.
+    pub calendar: usize,
 }
 
 /// `[[reps]]`: who takes the leads.
@@ -283,8 +288,11 @@ pub struct Rules {
     pub timezone: Option<(String, jiff::tz::TimeZone)>,
     /// `[routing] sla_reassign_max`: how many times a lead is moved for a
     /// missed SLA (default 2; 0: measured and warned, never moved).
-    #[allow(dead_code)] // read by the SLA pass, next
     pub sla_reassign_max: u32,
+    /// The working-time calendars (docs/reference.md §11.3): `[routing]`'s
+    /// first, then those of teams that set their own (teams with the same
+    /// settings share one). Read them through `calendar`.
+    pub calendars: Vec<Calendar>,
     /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
     /// `[[stages]]`, lowest first.
@@ -378,6 +386,15 @@ impl Rules {
             Some((name, _)) => name.clone(),
             None => jiff::tz::TimeZone::system().iana_name().unwrap_or("UTC").to_string(),
         }
+    }
+
+    /// The working-time calendar (docs/reference.md §11.3) of team `team`
+    /// (an index into `teams`), or with None (or a team not in the rules)
+    /// `[routing]`'s: `[routing] timezone`, `working_hours`, `working_days`
+    /// and `holidays`, a team's own where it sets them.
+    pub fn calendar(&self, team: Option<usize>) -> &Calendar {
+        let i = team.and_then(|t| self.teams.get(t)).map_or(0, |t| t.calendar);
+        &self.calendars[i]
     }
 
     pub fn stage_name(&self, i: usize) -> &str {

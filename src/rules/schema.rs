@@ -15,6 +15,7 @@ use crate::support::num::{
     CENTS_LIMIT, Cents, DEC_LIMIT, DEC_SCALE, Dec, NumberError, TomlNumber, WHOLE_LIMIT, parse_toml_number,
 };
 use crate::support::suggest::did_you_mean;
+use crate::support::worktime::{Calendar, DAY_NAMES, Hours, MON_TO_FRI};
 
 // The keys each table allows, from their one definition in `keys` (and
 // `conditions`, for the tests).
@@ -455,22 +456,11 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let max_fit = s.cents(keys::SCORING.max_fit, Sign::Any)?;
     let max_engagement = s.cents(keys::SCORING.max_engagement, Sign::Any)?;
     let routing = sub_table(src, doc, "routing", &ROUTING_KEYS, &root)?;
-    let timezone = match routing.string(keys::ROUTING.timezone)? {
-        None => None,
-        Some((name, at)) => match jiff::tz::TimeZone::get(name.trim()) {
-            Ok(zone) => Some((name.trim().to_string(), zone)),
-            Err(_) => {
-                return Err(err(
-                    src,
-                    at,
-                    format!(
-                        "unknown time zone '{name}' in [routing] timezone; give an IANA name such as \
-                         \"Europe/Helsinki\" or \"America/New_York\""
-                    ),
-                ));
-            }
-        },
-    };
+    let routing_time = work_time(
+        &routing,
+        [keys::ROUTING.timezone, keys::ROUTING.working_hours, keys::ROUTING.working_days, keys::ROUTING.holidays],
+    )?;
+    let timezone = routing_time.timezone.clone();
     let balance_days = match routing.whole(keys::ROUTING.balance_days)? {
         Some(0) => {
             let at = doc.get("routing").map_or(&root.at, |e| &e.node.at);
@@ -492,7 +482,8 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let criteria = criteria(src, doc)?;
     let stages = stages(src, doc, &criteria)?;
     let team_names = TeamNames::new(doc);
-    let teams = teams(src, doc, &stages, &team_names, grades.is_some())?;
+    let (mut teams, team_times) = teams(src, doc, &stages, &team_names, grades.is_some())?;
+    let calendars = calendars(&routing_time, &mut teams, team_times);
     let reps = reps(src, doc, &team_names, grades.is_some())?;
     if input.touched.is_none() {
         sla_needs_touched(src, doc)?;
@@ -508,6 +499,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         balance_days,
         timezone,
         sla_reassign_max,
+        calendars,
         criteria,
         stages,
         teams,
@@ -900,12 +892,20 @@ impl TeamNames {
 }
 
 /// `[[teams]]`, in file order; overflow chains checked for cycles.
-fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, grades: bool) -> R<Vec<Team>> {
+/// Also each team's working-time keys, as set.
+fn teams(
+    src: &Source,
+    doc: &Table,
+    stages: &[Stage],
+    team_names: &TeamNames,
+    grades: bool,
+) -> R<(Vec<Team>, Vec<WorkTime>)> {
     let team_nodes = named_tables(src, doc, "teams")?;
     let stage_index = index_of(stages.iter().map(|s| s.name.as_str()));
     let mut seen = HashMap::new();
     let mut teams = Vec::new();
     let mut overflow_at = Vec::new();
+    let mut times = Vec::new();
     for (n, node) in team_nodes.iter().enumerate() {
         let t = Obj::new(src, node, label("teams", node, n), &TEAM_KEYS)?;
         let name = name_of(&t, "team", &mut seen)?.to_string();
@@ -936,10 +936,143 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
         };
         let every_stage = t.get(keys::TEAMS.stages).is_none();
         let sla_minutes = sla_minutes(&t)?;
-        teams.push(Team { name, stages: accepts, when, overflow, every_stage, sla_minutes });
+        let time = work_time(
+            &t,
+            [keys::TEAMS.timezone, keys::TEAMS.working_hours, keys::TEAMS.working_days, keys::TEAMS.holidays],
+        )?;
+        let timezone = time.timezone.as_ref().map(|(name, _)| name.clone());
+        teams.push(Team { name, stages: accepts, when, overflow, every_stage, sla_minutes, timezone, calendar: 0 });
+        times.push(time);
     }
     check_overflow_cycles(src, &teams, overflow_at)?;
-    Ok(teams)
+    Ok((teams, times))
+}
+
+/// The working-time keys of `[routing]` or a team (docs/reference.md §11.3),
+/// as set: None where left out.
+struct WorkTime {
+    timezone: Option<(String, jiff::tz::TimeZone)>,
+    hours: Option<Hours>,
+    days: Option<[bool; 7]>,
+    holidays: Option<Vec<i32>>,
+}
+
+/// Reads `timezone`, `working_hours`, `working_days` and `holidays` (`keys`,
+/// in that order) of `o`.
+fn work_time(o: &Obj, keys: [&str; 4]) -> R<WorkTime> {
+    let [tz_key, hours_key, days_key, holidays_key] = keys;
+    let timezone = match o.string(tz_key)? {
+        None => None,
+        Some((name, at)) => match jiff::tz::TimeZone::get(name.trim()) {
+            Ok(zone) => Some((name.trim().to_string(), zone)),
+            Err(_) => {
+                return o.fail(
+                    at,
+                    format!(
+                        "unknown time zone '{name}' in {} {tz_key}; give an IANA name such as \"Europe/Helsinki\" \
+                         or \"America/New_York\"",
+                        o.what
+                    ),
+                );
+            }
+        },
+    };
+    let hours = match o.string(hours_key)? {
+        None => None,
+        Some((text, at)) => match Hours::parse(text) {
+            Ok(h) => Some(h),
+            Err(e) => return o.fail(at, format!("{} {hours_key} '{text}': {e}", o.what)),
+        },
+    };
+    let days = match o.strings(days_key)? {
+        None => None,
+        Some(list) => {
+            if list.is_empty() {
+                let at = o.get(days_key).map_or(o.at, |e| &e.node.at);
+                return o.fail(
+                    at,
+                    format!(
+                        "{} {days_key} is empty: list at least one day, e.g. [\"mon\", \"tue\", \"wed\", \"thu\", \
+                         \"fri\"]",
+                        o.what
+                    ),
+                );
+            }
+            let mut days = [false; 7];
+            let mut first: [Option<&At>; 7] = [None; 7];
+            for (name, at) in list {
+                let Some(i) = DAY_NAMES.iter().position(|d| *d == norm(name)) else {
+                    let hint = did_you_mean(name.trim(), DAY_NAMES.iter().copied());
+                    return o.fail(
+                        at,
+                        format!(
+                            "{} {days_key}: unknown day '{name}'{hint}; the days are {}",
+                            o.what,
+                            DAY_NAMES.join(", ")
+                        ),
+                    );
+                };
+                if let Some(before) = first[i] {
+                    let before = o.src.locate(before);
+                    return o.fail(
+                        at,
+                        format!(
+                            "{} {days_key} lists '{}' twice (first at {before}); list each day once",
+                            o.what, DAY_NAMES[i]
+                        ),
+                    );
+                }
+                first[i] = Some(at);
+                days[i] = true;
+            }
+            Some(days)
+        }
+    };
+    let holidays = match o.strings(holidays_key)? {
+        None => None,
+        Some(list) => Some(
+            list.into_iter()
+                .map(|(text, at)| match crate::support::date::parse_as_of(text) {
+                    Some(d) => Ok(d),
+                    None => o.fail(
+                        at,
+                        format!(
+                            "{} {holidays_key}: '{text}' is not a date; write YYYY-MM-DD, e.g. \"2026-12-24\"",
+                            o.what
+                        ),
+                    ),
+                })
+                .collect::<R<Vec<_>>>()?,
+        ),
+    };
+    Ok(WorkTime { timezone, hours, days, holidays })
+}
+
+/// The calendars: `[routing]`'s first, then one per distinct team setting;
+/// each team's `calendar` set to its own. A team's unset key is `[routing]`'s.
+fn calendars(routing: &WorkTime, teams: &mut [Team], times: Vec<WorkTime>) -> Vec<Calendar> {
+    type Key = (Option<String>, Option<Hours>, [bool; 7], Vec<i32>);
+    let resolve = |t: Option<&WorkTime>| -> (Key, jiff::tz::TimeZone) {
+        let tz = t.and_then(|t| t.timezone.as_ref()).or(routing.timezone.as_ref());
+        let hours = t.and_then(|t| t.hours).or(routing.hours);
+        let days = t.and_then(|t| t.days).or(routing.days).unwrap_or(MON_TO_FRI);
+        let mut holidays = t.and_then(|t| t.holidays.clone()).or_else(|| routing.holidays.clone()).unwrap_or_default();
+        holidays.sort_unstable();
+        holidays.dedup();
+        let zone = tz.map_or_else(jiff::tz::TimeZone::system, |(_, z)| z.clone());
+        ((tz.map(|(name, _)| name.clone()), hours, days, holidays), zone)
+    };
+    let ((key, zone), mut seen) = (resolve(None), HashMap::new());
+    let mut calendars = vec![Calendar::new(zone, key.1, key.2, key.3.clone())];
+    seen.insert(key, 0);
+    for (team, time) in teams.iter_mut().zip(&times) {
+        let (key, zone) = resolve(Some(time));
+        team.calendar = *seen.entry(key).or_insert_with_key(|k| {
+            calendars.push(Calendar::new(zone, k.1, k.2, k.3.clone()));
+            calendars.len() - 1
+        });
+    }
+    calendars
 }
 
 /// Overflow cycles, a team naming itself included: the first team in file

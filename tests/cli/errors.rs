@@ -361,3 +361,76 @@ fn rules_that_are_not_utf8_name_the_line_and_column() {
         .code(2)
         .stderr_has(&format!("rules.toml:{line}:10: the rules file is not valid UTF-8 (byte 0xE4); save it as UTF-8"));
 }
+
+/// Working time (docs/reference.md §11.3): each bad value of `working_hours`,
+/// `working_days`, `holidays` and a team's `timezone` is a rules error at its
+/// place, saying what is expected.
+#[test]
+fn bad_working_time_values_name_their_place_and_what_is_expected() {
+    let routing = |lines: &str| RULES.replacen("[scoring]", &format!("[routing]\n{lines}\n\n[scoring]"), 1);
+    let bad = |lines: &str| {
+        let rules = routing(lines);
+        let at = value_at(&rules, lines.lines().last().unwrap_or_default());
+        (fails(&rules, LEADS.as_bytes(), &[], 2), at)
+    };
+    let (run, at) = bad("working_hours = \"17:00-08:00\"");
+    assert_eq!(at, "rules.toml:8:17");
+    run.stderr_has(&format!(
+        "{at}: [routing] working_hours '17:00-08:00': the start must be before the end, e.g. \"08:00-17:00\""
+    ));
+    let (run, at) = bad("working_hours = \"08:00-08:00\"");
+    run.stderr_has(&format!("{at}: [routing] working_hours '08:00-08:00': the start must be before the end"));
+    let (run, at) = bad("working_hours = \"8-17\"");
+    run.stderr_has(&format!("{at}: [routing] working_hours '8-17': expected HH:MM-HH:MM, e.g. \"08:00-17:00\""));
+    let (run, at) = bad("working_hours = \"08:00-24:30\"");
+    run.stderr_has(&format!("{at}: [routing] working_hours '08:00-24:30': 24:30 is not a time of day"));
+    let (run, at) = bad("working_hours = 8");
+    run.stderr_has(&format!("{at}: 'working_hours' in [routing] must be a string, found"));
+    let (run, at) = bad("working_days = []");
+    run.stderr_has(&format!("{at}: [routing] working_days is empty: list at least one day, e.g. [\"mon\""));
+    // The day names: the unknown one's own column, with the nearest name.
+    let (run, at) = bad("working_days = [\"mon\", \"tues\"]");
+    let col: usize = at.rsplit(':').next().unwrap().parse().unwrap();
+    run.stderr_has(&format!(
+        "rules.toml:8:{}: [routing] working_days: unknown day 'tues' (did you mean 'tue'?); the days are mon, tue, \
+         wed, thu, fri, sat, sun",
+        col + 8
+    ));
+    let (run, _) = bad("working_days = [\"mon\", \"sat\", \"Mon\"]");
+    run.stderr_has(&format!(
+        "rules.toml:8:{}: [routing] working_days lists 'mon' twice (first at rules.toml:8:{}); list each day once",
+        col + 15,
+        col + 1
+    ));
+    let (run, at) = bad("holidays = [\"2026-12-24\", \"2026-02-30\"]");
+    run.stderr_has(&format!(
+        "rules.toml:8:{}: [routing] holidays: '2026-02-30' is not a date; write YYYY-MM-DD, e.g. \"2026-12-24\"",
+        at.rsplit(':').next().unwrap().parse::<usize>().unwrap() + 15
+    ));
+    let (run, _) = bad("holidays = [\"24.12.2026\"]");
+    run.stderr_has("[routing] holidays: '24.12.2026' is not a date");
+    // A team's keys, likewise; and a team's time zone is checked as [routing]'s.
+    let team = |lines: &str| {
+        RULES.replacen("name = \"inside\"\nstages = [\"mql\", \"sql\"]", &format!("name = \"inside\"\n{lines}"), 1)
+    };
+    let rules = team("timezone = \"Mars/Olympus_Mons\"");
+    fails(&rules, LEADS.as_bytes(), &[], 2).stderr_has(&format!(
+        "{}: unknown time zone 'Mars/Olympus_Mons' in [[teams]] 'inside' timezone; give an IANA name such as",
+        value_at(&rules, "timezone")
+    ));
+    let rules = team("working_hours = \"09:00-18:00\"\nworking_days = [\"monday\"]");
+    fails(&rules, LEADS.as_bytes(), &[], 2)
+        .stderr_has("[[teams]] 'inside' working_days: unknown day 'monday' (did you mean 'mon'?)");
+    let rules = team("working_hours = \"9:00-18:00\"");
+    fails(&rules, LEADS.as_bytes(), &[], 2).stderr_has(&format!(
+        "{}: [[teams]] 'inside' working_hours '9:00-18:00': expected HH:MM-HH:MM",
+        value_at(&rules, "working_hours")
+    ));
+    fails(&team("holidays = \"2026-12-24\""), LEADS.as_bytes(), &[], 2)
+        .stderr_has("'holidays' in [[teams]] 'inside' must be a list of strings, found a string");
+    // --set names itself as the place.
+    fails(RULES, LEADS.as_bytes(), &["--set", "routing.working_hours=\"24:00-24:00\""], 2).stderr_has(
+        "rules.toml: --set 'routing.working_hours=\"24:00-24:00\"': [routing] working_hours '24:00-24:00': the start \
+         must be before the end",
+    );
+}

@@ -23,6 +23,7 @@ mod props;
 mod reliability;
 mod report;
 mod score;
+mod sla;
 mod snapshots;
 mod tune;
 mod warnings;

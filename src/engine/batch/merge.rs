@@ -149,6 +149,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         email_accounts,
         outcomes,
         outcomes_missing,
+        touched: Vec::new(),
     }
 }
 

@@ -144,6 +144,9 @@ pub struct Batch {
     pub outcomes: Vec<bool>,
     /// With `--outcomes FILE`: leads whose id the file does not have.
     pub outcomes_missing: u64,
+    /// With `[input] touched`: when each lead was first worked, by
+    /// `Lead::index` (`engine::sla::read_touches`).
+    pub touched: Vec<crate::engine::sla::Touch>,
 }
 
 /// Opens the outcome of a run: the column `column` of the export, or with

@@ -162,6 +162,9 @@ pub struct Summary {
     /// `score --outcome`: conversion per stage, per score decile, per threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<crate::analyst::calibrate::Calibration>,
+    /// `assign --ledger` with `[input] touched`: response times per rep (docs/reference.md §11.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<crate::engine::response::Response>,
     /// With `--ledger`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerFigures>,
@@ -240,6 +243,7 @@ impl Summary {
                 .collect(),
             routing: routing.map(|r| routing_figures(rules, batch, r)),
             calibration: None,
+            response: None,
             ledger: None,
             elapsed_seconds: (secs * 1000.0).round() / 1000.0,
             rows_per_second: if secs > 0.0 { (batch.rows_read as f64 / secs).round() } else { 0.0 },
@@ -465,12 +469,17 @@ pub fn render(s: &Summary, plain: bool) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
         match r.assigned_before {
-            Some(before) => out.push_str(&format!(
-                "assigned {} ({} new, {before} assigned_before), not assigned {}\n",
-                r.assigned,
-                r.assigned - before,
-                r.not_assigned
-            )),
+            Some(before) => {
+                let moved = r.reasons.get(Reason::SlaReassigned.as_str()).copied().unwrap_or(0);
+                let moved = if moved > 0 { format!(", {moved} sla_reassigned") } else { String::new() };
+                let n = r.reasons.get(Reason::SlaReassigned.as_str()).copied().unwrap_or(0);
+                out.push_str(&format!(
+                    "assigned {} ({} new{moved}, {before} assigned_before), not assigned {}\n",
+                    r.assigned,
+                    r.assigned - before - n,
+                    r.not_assigned
+                ))
+            }
             None => out.push_str(&format!("assigned {}, not assigned {}\n", r.assigned, r.not_assigned)),
         }
         for k in &r.kept_unavailable {
@@ -493,6 +502,9 @@ pub fn render(s: &Summary, plain: bool) -> String {
                 .collect();
             out.push_str(&format!("no_team by stage: {}\n", printable(&parts.join(", "))));
         }
+    }
+    if let Some(r) = &s.response {
+        out.push_str(&response_table(r, plain));
     }
     if let Some(c) = &s.calibration {
         out.push_str(&super::terminal::calibration(c, plain));
@@ -522,6 +534,50 @@ pub fn render(s: &Summary, plain: bool) -> String {
         "\n{} rows in {:.3} s ({} rows/s)\n",
         s.rows_read, s.elapsed_seconds, s.rows_per_second as u64
     ));
+    out
+}
+
+/// Response times per rep over the balance window (docs/reference.md §11.5), and the
+/// time to route this run's new leads.
+fn response_table(r: &crate::engine::response::Response, plain: bool) -> String {
+    let mut out = String::new();
+    if !r.reps.is_empty() {
+        let mut t = table(plain);
+        t.set_header(vec![
+            "rep",
+            "team",
+            "assigned",
+            "worked",
+            "median min",
+            "p90 min",
+            "within SLA",
+            "missed SLA",
+            "waiting",
+        ]);
+        let minutes = |m: Option<i64>| right(m.map_or("-".to_string(), |m| m.to_string()));
+        for p in &r.reps {
+            t.add_row(vec![
+                text(&p.rep),
+                text(&p.team),
+                right(p.assigned),
+                right(p.worked),
+                minutes(p.median_minutes),
+                minutes(p.p90_minutes),
+                right(p.within_sla.map_or("-".to_string(), |s| format!("{:.0}%", s * 100.0))),
+                right(p.missed),
+                right(p.waiting),
+            ]);
+        }
+        out.push_str("\nresponse times in the balance window (working minutes from assignment to first touch)\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if let Some(t) = &r.time_to_route {
+        out.push_str(&format!(
+            "time to route: median {} min, max {} min (from `created` to this run, {} new leads)\n",
+            t.median_minutes, t.max_minutes, t.leads
+        ));
+    }
     out
 }
 

@@ -533,6 +533,20 @@ pub fn check(rules_path: &str, r: &Rules, export: Option<(&Batch, Option<&str>)>
         r.teams.len(),
         r.reps.len()
     );
+    let slas: Vec<String> = r
+        .stages
+        .iter()
+        .filter_map(|s| Some(format!("stage '{}' {} min", s.name, s.sla_minutes?)))
+        .chain(r.teams.iter().filter_map(|t| Some(format!("team '{}' {} min", t.name, t.sla_minutes?))))
+        .collect();
+    if !slas.is_empty() {
+        out.push_str(&format!(
+            "SLAs ({}) are checked by `assign --ledger` (and shown by --dry-run, explain --ledger and compare \
+             --ledger); a lead not touched in time moves at most {} times\n",
+            slas.join(", "),
+            r.sla_reassign_max
+        ));
+    }
     let Some((batch, clash)) = export else { return out };
     if let Some(clash) = clash {
         out.push_str(&format!("warning: `assign` would stop here: {clash}\n"));
@@ -561,6 +575,16 @@ pub fn check(rules_path: &str, r: &Rules, export: Option<(&Batch, Option<&str>)>
     }
     for rej in batch.rejects.iter().take(crate::output::REJECTS_SHOWN) {
         out.push_str(&format!("  line {}: {}\n", rej.line, rej.error));
+    }
+    if let Some(col) = batch.plan.touched_col {
+        let col = &batch.header[col];
+        match batch.warnings.iter().find(|w| &w.column == col) {
+            Some(w) => out.push_str(&format!(
+                "  column '{}' (touched): {} values fail to parse (first at line {})\n",
+                col, w.count, w.first_line
+            )),
+            None => out.push_str(&format!("  column '{col}' (touched): every value parses\n")),
+        }
     }
     for (_, col) in batch.plan.warn_columns() {
         match batch.warnings.iter().find(|w| w.column == col) {

@@ -24,6 +24,10 @@ pub enum Kind {
     Rules,
     /// A stage above the lowest that no team takes (subject: the stage).
     StageUntaken,
+    /// Leads moved for a missed SLA (subject: the team that missed it).
+    SlaReassigned,
+    /// Leads that missed their SLA and stayed (subject: the team).
+    SlaStayed,
 }
 
 impl Kind {
@@ -34,6 +38,8 @@ impl Kind {
             Kind::NoCapacity => "no_capacity",
             Kind::Rules => "rules",
             Kind::StageUntaken => "stage_untaken",
+            Kind::SlaReassigned => "sla_reassigned",
+            Kind::SlaStayed => "sla_stayed",
         }
     }
 }
@@ -206,5 +212,52 @@ fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<Warnin
         };
         out.push(Warning::about(Kind::NoCapacity, name, text));
     }
+    out.extend(sla_problems(batch, routed, rules));
     out
+}
+
+/// Leads that missed their SLA (docs/reference.md §11.4): per team that missed it, those
+/// moved and those that stayed, each with its first lead in rank order.
+fn sla_problems(batch: &Batch, routed: &Routed, rules: &Rules) -> Vec<Warning> {
+    if routed.missed.is_empty() {
+        return Vec::new();
+    }
+    // (team name, moved) -> (count, first lead), in the order first met.
+    let mut groups: Vec<((String, bool), u64, &Lead)> = Vec::new();
+    for lead in &batch.leads {
+        let Some((m, moved)) = routed.missed.get(&lead.index) else { continue };
+        let team = m.team.map_or_else(|| "(no team)".to_string(), |t| routed.team_name(rules, t).to_string());
+        let key = (team, *moved);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1 += 1,
+            None => groups.push((key, 1, lead)),
+        }
+    }
+    // Moved first, then stayed; teams by name.
+    groups.sort_by(|a, b| (!a.0.1, &a.0.0).cmp(&(!b.0.1, &b.0.0)));
+    groups
+        .into_iter()
+        .map(|((team, moved), n, first)| {
+            let id = batch.lead_id(first);
+            if moved {
+                Warning::about(
+                    Kind::SlaReassigned,
+                    &team,
+                    format!(
+                        "{n} leads of team '{team}' missed their SLA (not touched in time) and were reassigned to \
+                         another rep (first: {id})"
+                    ),
+                )
+            } else {
+                Warning::about(
+                    Kind::SlaStayed,
+                    &team,
+                    format!(
+                        "{n} leads of team '{team}' missed their SLA (not touched in time) and stayed with their rep: \
+                         no other rep could take them, or [routing] sla_reassign_max was reached (first: {id})"
+                    ),
+                )
+            }
+        })
+        .collect()
 }
