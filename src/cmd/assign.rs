@@ -52,7 +52,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     // A file that is not a ledger fails here, before the work.
     let mut ledger = match (&args.ledger.ledger, args.ledger.dry_run) {
         (Some(p), false) => Some(RunLedger::Write(Ledger::open_for_writing(p, Duration::from_secs(args.ledger.wait))?)),
-        (Some(p), true) => Some(RunLedger::Read(Ledger::open_for_reading(p)?, p.clone())),
+        (Some(p), true) => Some(RunLedger::Read(Ledger::open_for_run(p)?, p.clone())),
         (None, _) => None,
     };
 
@@ -61,7 +61,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     // The write lock is held from here until the run is recorded.
     let memory = match &mut ledger {
         Some(RunLedger::Write(l)) => {
-            l.lock()?;
+            l.lock_for_run()?;
             l.settle_rosters(rules)?;
             read_memory(Some(l), rules, &batch, as_of, cfg.clock)?
         }

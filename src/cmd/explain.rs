@@ -65,7 +65,7 @@ fn memory_of(
 ) -> Result<Memory, Error> {
     match ledger {
         Some(path) => {
-            let l = crate::ledger::Ledger::open_for_reading(path)?;
+            let l = crate::ledger::Ledger::open_for_run(path)?;
             crate::ledger::read_memory(l.as_ref(), rules, batch, as_of, clock)
         }
         None => Ok(Memory::none(rules, as_of, clock)),

@@ -40,6 +40,9 @@ pub fn read_memory(
     m.ledger = true;
     let Some(l) = ledger else { return Ok(m) };
     l.agree_zone(&rules.zone_name())?;
+    if l.wants_keys() {
+        l.load_for(batch.leads.len() + batch.accounts.len(), || batch_keys(batch))?;
+    }
     let rep_of: HashMap<&str, usize> = rules.reps.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let names = names(l)?;
     loads(l, rules, &names, &rep_of, &mut m)?;
@@ -63,6 +66,41 @@ pub fn read_memory(
         owners(&reading, &mut m)?;
     }
     Ok(m)
+}
+
+/// What the batch looks the ledger up by: its lead ids, email keys and
+/// account look-up keys (the coarsest, as `assigned.account_key` holds them).
+fn batch_keys(batch: &Batch) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (mut ids, mut emails) = (Vec::new(), Vec::new());
+    if let Some(id_col) = batch.plan.id_col {
+        let (mut rr, mut buf) = (RecordReader::new(batch.delimiter), String::new());
+        // In input order: the text is read front to back.
+        let mut offsets: Vec<usize> = batch.leads.iter().filter(|l| !l.missing_id).map(|l| l.offset).collect();
+        offsets.sort_unstable();
+        for offset in offsets {
+            let Some(rec) = rr.read(&batch.input.text, offset) else { continue };
+            ids.push(rec.fields.cell(id_col).to_string());
+            if let Some(c) = batch.plan.email_col {
+                let key = email_key(rec.fields.cell(c), &mut buf);
+                if !key.is_empty() {
+                    emails.push(key.to_string());
+                }
+            }
+        }
+    }
+    let mut accounts: Vec<String> = batch
+        .accounts
+        .iter()
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            let mut c = String::new();
+            account_key(k, &mut c);
+            c
+        })
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    (ids, emails, accounts)
 }
 
 /// Loads and limits (docs/reference.md §6.1): per rep, the leads taken in each limit's

@@ -361,6 +361,66 @@ impl Ledger {
         Ok(conn)
     }
 
+    /// Takes the write lock, as `lock`, for a run: what a run reads of the
+    /// assignments is loaded by `read_memory` (`load_for`), not all of them.
+    pub fn lock_for_run(&mut self) -> Result<(), Error> {
+        if let Some(remote) = &self.remote {
+            let mut remote = remote.borrow_mut();
+            remote.lock()?;
+            remote.load_deferred(&self.conn, true)?;
+            drop(remote);
+            self.conn.execute_batch("BEGIN").or_ledger(self)?;
+            return Ok(());
+        }
+        self.lock()
+    }
+
+    /// Opens a snapshot of the ledger for a run that reads it (`--dry-run`,
+    /// `explain`, `compare`), as `open_for_reading`; what it reads of the
+    /// assignments is loaded by `read_memory`.
+    pub fn open_for_run(path: &str) -> Result<Option<Ledger>, Error> {
+        if !is_url(path) {
+            return Ledger::open_for_reading(path);
+        }
+        let mut remote = pg::Remote::open(path, Duration::from_secs(60))?;
+        let name = remote.name().to_string();
+        let conn = Ledger::in_memory(&name)?;
+        if !remote.load_deferred(&conn, true)? {
+            return Ok(None);
+        }
+        let ledger = Ledger {
+            conn,
+            name,
+            writable: false,
+            wait: Duration::from_secs(60),
+            lock_file: None,
+            remote: Some(std::cell::RefCell::new(remote)),
+        };
+        Ok(Some(ledger))
+    }
+
+    /// Whether `read_memory` should give `load_for` the batch's keys: the
+    /// assignments are not all at hand (a PostgreSQL ledger opened for a run).
+    pub fn wants_keys(&self) -> bool {
+        self.remote.as_ref().is_some_and(|r| r.borrow().pending())
+    }
+
+    /// Loads the assignments of the batch's lead ids, email keys and account
+    /// look-up keys (and every row of their leads), or all when the ledger
+    /// is small beside them; nothing for a file (it is all at hand).
+    /// `keys` gives them (called only when the ledger is large beside
+    /// `about`, the number of leads and accounts).
+    pub fn load_for(
+        &self,
+        about: usize,
+        keys: impl FnOnce() -> (Vec<String>, Vec<String>, Vec<String>),
+    ) -> Result<(), Error> {
+        match &self.remote {
+            Some(remote) => remote.borrow_mut().load_assigned_for(&self.conn, about, keys),
+            None => Ok(()),
+        }
+    }
+
     /// Whether this ledger is in PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.remote.is_some()

@@ -8,6 +8,10 @@
 //! that ledger is an SQLite database in memory:
 //! - `load` fills it from one `REPEATABLE READ READ ONLY` snapshot of the
 //!   server's tables (one streamed query per table: no per-lead round trip);
+//!   for a run (`load_deferred`, then `load_assigned_for`), of `assigned`
+//!   only the rows of the batch's ids, email keys and accounts, and every
+//!   row of those leads, when the ledger is large beside the batch (new rows
+//!   are then numbered on after the server's last: `Marks::offset`);
 //! - `push` sends back what the run changed, in one transaction: the rows a
 //!   run or an import adds (`COPY ... FROM STDIN (FORMAT binary)` for the
 //!   assignments, one array statement for each other table), or, when a
@@ -127,6 +131,17 @@ JOIN leadroute.names w ON w.id = a.reason
 LEFT JOIN leadroute.names s ON s.id = a.stage;
 "#;
 
+/// The indexes of `assigned` in the SQLite schema (`super::SCHEMA`), by name.
+const ASSIGNED_INDEXES: [(&str, &str); 4] = [
+    ("assigned_lead", "CREATE INDEX assigned_lead ON assigned (lead_id)"),
+    (
+        "assigned_account",
+        "CREATE INDEX assigned_account ON assigned (account_key, as_of_day, run) WHERE account_key IS NOT NULL",
+    ),
+    ("assigned_email", "CREATE INDEX assigned_email ON assigned (email_key) WHERE email_key IS NOT NULL"),
+    ("assigned_memory", "CREATE INDEX assigned_memory ON assigned (as_of_day) WHERE run = 0"),
+];
+
 /// Times as the SQLite ledger writes them.
 const UTC_TEXT: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#;
 
@@ -159,13 +174,26 @@ pub struct Remote {
     /// The largest run, row and name id loaded: what is above them is new.
     marks: Marks,
     wait: Duration,
+    /// The snapshot is open and `assigned` not loaded yet.
+    pending: bool,
+    /// The copy holds every assignment (not only a run's).
+    whole: bool,
+    /// About how many assignments the server holds (the span of their ids).
+    server_rows: i64,
 }
 
 #[derive(Clone, Copy, Default)]
 struct Marks {
+    /// The largest run number given (undone runs included).
     run: i64,
+    /// The server's largest assignment id.
     row: i64,
     name: i64,
+    /// The largest row id of the copy: rows above it are new.
+    mirror_row: i64,
+    /// Server id = row id of the copy + `offset` for a new row (0 when
+    /// the copy holds every assignment).
+    offset: i64,
 }
 
 fn type_of(e: &postgres::Error) -> Option<&postgres::error::SqlState> {
@@ -179,7 +207,17 @@ impl Remote {
         let name = info.shown();
         let client = connect(&info, &name, wait)?;
         let ctx = Ctx { name, user: info.user.clone(), wait };
-        Ok(Remote { info, ctx, client, lock: None, marks: Marks::default(), wait })
+        Ok(Remote {
+            info,
+            ctx,
+            client,
+            lock: None,
+            marks: Marks::default(),
+            wait,
+            pending: false,
+            whole: false,
+            server_rows: 0,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -328,27 +366,122 @@ impl Remote {
     /// snapshot of the server's tables; returns whether there was a ledger
     /// (`false`: no schema yet, `conn` left empty).
     pub fn load(&mut self, conn: &Connection) -> Result<bool, Error> {
+        self.load_deferred(conn, false)
+    }
+
+    /// As `load`; with `defer`, the assignments are left on the server,
+    /// the snapshot kept open, until `load_assigned_for` says which a run
+    /// needs (every table but `assigned` is small: one row per run, per
+    /// run and rep, per name, per warning of a day).
+    pub fn load_deferred(&mut self, conn: &Connection, defer: bool) -> Result<bool, Error> {
         if let State::New = self.state()? {
-            install_triggers(conn, self.marks).map_err(|e| self.sqlite(e))?;
+            self.finish_load(conn, true)?;
             return Ok(false);
         }
         self.client
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .map_err(|e| self.pg(e, "BEGIN"))?;
-        let loaded = self.copy_tables(conn);
-        let _ = self.client.batch_execute("COMMIT");
-        self.marks = loaded?;
-        install_triggers(conn, self.marks).map_err(|e| self.sqlite(e))?;
+        let loaded = self.copy_small(conn);
+        let v1 = match loaded {
+            Ok(v1) => v1,
+            Err(e) => {
+                let _ = self.client.batch_execute("ROLLBACK");
+                return Err(e);
+            }
+        };
+        // Runs of schema version 1 get their rosters by a rewrite: the
+        // whole ledger is needed.
+        if defer && !v1 {
+            self.pending = true;
+            return Ok(true);
+        }
+        self.load_assigned(conn, None)?;
         Ok(true)
     }
 
-    fn copy_tables(&mut self, conn: &Connection) -> Result<Marks, Error> {
-        let ctx = self.ctx.clone();
-        let none = std::iter::empty::<&(dyn ToSql + Sync)>;
-        conn.execute_batch("BEGIN").map_err(|e| ctx.sqlite(e))?;
+    /// Whether the assignments wait for `load_assigned_for`.
+    pub fn pending(&self) -> bool {
+        self.pending
+    }
+
+    /// Loads the assignments a run on these keys reads: the rows of the
+    /// batch's lead ids, email keys and account keys, and every row of the
+    /// leads those rows are of (their history). When the ledger is not
+    /// large beside the batch, all of them.
+    pub fn load_assigned_for(
+        &mut self,
+        conn: &Connection,
+        about: usize,
+        keys: impl FnOnce() -> (Vec<String>, Vec<String>, Vec<String>),
+    ) -> Result<(), Error> {
+        if !self.pending {
+            return Ok(());
+        }
+        if self.server_rows <= (about as i64).saturating_mul(16) {
+            return self.load_assigned(conn, None);
+        }
+        let (ids, emails, accounts) = keys();
+        self.load_assigned(conn, Some((&ids, &emails, &accounts)))
+    }
+
+    /// Loads all of `assigned`, or the rows of `keys`, and ends the snapshot.
+    fn load_assigned(
+        &mut self,
+        conn: &Connection,
+        keys: Option<(&[String], &[String], &[String])>,
+    ) -> Result<(), Error> {
+        let columns = "a.id, a.run, a.as_of_day, a.lead_id, a.account, a.account_key, a.email, a.email_key, a.team, \
+                       a.rep, a.reason, a.score, a.stage, extract(epoch FROM a.assigned_at)::int8";
+        let insert = "INSERT INTO assigned (rowid, run, as_of_day, lead_id, account, account_key, email, email_key, \
+                      team, rep, reason, score, stage, assigned_at) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        // The copy's indexes of `assigned` are built after its rows are in
+        // (a sort, not one insert per row and index).
+        for (name, _) in ASSIGNED_INDEXES {
+            conn.execute_batch(&format!("DROP INDEX IF EXISTS main.{name}")).map_err(|e| self.sqlite(e))?;
+        }
+        let copied = match keys {
+            None => {
+                self.copy_query(conn, "assigned", &format!("SELECT {columns} FROM leadroute.assigned a"), &[], insert)
+            }
+            Some((ids, emails, accounts)) => {
+                let select = format!(
+                    "WITH hit AS (
+                         SELECT a.lead_id FROM leadroute.assigned a JOIN unnest($1::text[]) k(v) ON a.lead_id = k.v
+                         UNION SELECT a.lead_id FROM leadroute.assigned a JOIN unnest($2::text[]) k(v) ON a.email_key = k.v
+                         UNION SELECT a.lead_id FROM leadroute.assigned a JOIN unnest($3::text[]) k(v) ON a.account_key = k.v)
+                     SELECT {columns} FROM leadroute.assigned a JOIN hit ON a.lead_id = hit.lead_id"
+                );
+                self.copy_query(conn, "assigned", &select, &[&ids, &emails, &accounts], insert)
+            }
+        };
+        let _ = self.client.batch_execute("COMMIT");
+        self.pending = false;
+        copied?;
+        for (_, create) in ASSIGNED_INDEXES {
+            conn.execute_batch(create).map_err(|e| self.sqlite(e))?;
+        }
+        self.finish_load(conn, keys.is_none())
+    }
+
+    /// After loading: where new rows start, and the triggers that note a
+    /// change to what was loaded.
+    fn finish_load(&mut self, conn: &Connection, whole: bool) -> Result<(), Error> {
+        let mirror: i64 = conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM assigned", [], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        self.marks.mirror_row = mirror;
+        // New rows of a partial copy are numbered on after the server's last.
+        self.marks.offset = self.marks.row - mirror;
+        self.whole = whole;
+        install_triggers(conn, self.marks).map_err(|e| self.sqlite(e))
+    }
+
+    /// Copies the small tables (all but `assigned`) into `conn`; returns
+    /// whether a run of schema version 1 is among the runs.
+    fn copy_small(&mut self, conn: &Connection) -> Result<bool, Error> {
         let mut marks = Marks::default();
-        // Each table: its query on the server, the insert into the copy.
-        let tables: [(&str, String, &str); 7] = [
+        let tables: [(&str, String, &str); 6] = [
             ("names", "SELECT id, name FROM leadroute.names".into(), "INSERT INTO names (id, name) VALUES (?1, ?2)"),
             (
                 "runs",
@@ -356,19 +489,11 @@ impl Remote {
                     "SELECT r.run, to_char(r.started AT TIME ZONE 'UTC', {UTC_TEXT}), to_char(r.as_of, 'YYYY-MM-DD'), \
                      r.input, r.rules_sha256, r.rows_read, r.assigned, r.first_row, r.last_row, r.kind, \
                      to_char(r.assigned_at AT TIME ZONE 'UTC', {UTC_TEXT}), r.token, \
-                     (EXISTS (SELECT 1 FROM leadroute.delivered d WHERE d.run = r.run))::int4::int8 FROM leadroute.runs r"
+                     (EXISTS (SELECT 1 FROM leadroute.delivered d WHERE d.run = r.run))::int4::int8 \
+                     FROM leadroute.runs r"
                 ),
                 "INSERT INTO runs (run, started, as_of, input, rules_sha256, rows_read, assigned, first_row, last_row, \
                  kind, assigned_at, token, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            ),
-            (
-                "assigned",
-                "SELECT id, run, as_of_day, lead_id, account, account_key, email, email_key, team, rep, reason, \
-                 score, stage, extract(epoch FROM assigned_at)::int8 FROM leadroute.assigned"
-                    .into(),
-                "INSERT INTO assigned (rowid, run, as_of_day, lead_id, account, account_key, email, email_key, team, \
-                 rep, reason, score, stage, assigned_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             ),
             (
                 "run_reps",
@@ -388,54 +513,83 @@ impl Remote {
             ),
         ];
         for (table, select, insert) in tables {
-            let mut st = conn.prepare(insert).map_err(|e| ctx.sqlite(e))?;
-            let doing = format!("SELECT on leadroute.{table}");
-            let mut rows = match self.client.query_raw(select.as_str(), none()) {
-                Ok(rows) => rows,
-                Err(e) => {
-                    drop(st);
-                    return Err(ctx.pg(e, &doing));
-                }
-            };
-            let mut failed = None;
-            loop {
-                let row = match rows.next() {
-                    Ok(Some(row)) => row,
-                    Ok(None) => break,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                };
-                let values: Vec<rusqlite::types::Value> = row
-                    .columns()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| match *c.type_() {
-                        Type::INT8 => row.get::<_, Option<i64>>(i).map_or(rusqlite::types::Value::Null, Into::into),
-                        Type::INT4 => row.get::<_, Option<i32>>(i).map_or(rusqlite::types::Value::Null, Into::into),
-                        _ => row.get::<_, Option<String>>(i).map_or(rusqlite::types::Value::Null, Into::into),
-                    })
-                    .collect();
-                match table {
-                    "names" => marks.name = marks.name.max(as_i64(&values[0])),
-                    "runs" => marks.run = marks.run.max(as_i64(&values[0])),
-                    "assigned" => marks.row = marks.row.max(as_i64(&values[0])),
-                    "run_numbers" => marks.run = marks.run.max(as_i64(&values[0])),
-                    _ => {}
-                }
-                if let Err(e) = st.execute(rusqlite::params_from_iter(values)) {
-                    drop(rows);
-                    return Err(ctx.sqlite(e));
-                }
-            }
-            drop(rows);
-            if let Some(e) = failed {
-                return Err(ctx.pg(e, &doing));
+            let max = self.copy_query(conn, table, &select, &[], insert)?;
+            match table {
+                "names" => marks.name = max,
+                "runs" | "run_numbers" => marks.run = marks.run.max(max),
+                _ => {}
             }
         }
-        conn.execute_batch("COMMIT").map_err(|e| ctx.sqlite(e))?;
-        Ok(marks)
+        let row = self
+            .client
+            .query_one("SELECT coalesce(max(id), 0), coalesce(max(id) - min(id) + 1, 0) FROM leadroute.assigned", &[])
+            .map_err(|e| self.pg(e, "SELECT on leadroute.assigned"))?;
+        marks.row = row.get(0);
+        self.server_rows = row.get(1);
+        self.marks = marks;
+        let v1: bool = conn
+            .query_row("SELECT count(*) > 0 FROM runs WHERE kind = ?1", [super::kind::V1], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        Ok(v1)
+    }
+
+    /// Streams one query's rows into `conn` with `insert`; returns the
+    /// largest value of the first column (0: none).
+    fn copy_query(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        select: &str,
+        params: &[&(dyn ToSql + Sync)],
+        insert: &str,
+    ) -> Result<i64, Error> {
+        let ctx = self.ctx.clone();
+        let doing = format!("SELECT on leadroute.{table}");
+        // Its own transaction on the copy, unless the copy is in one (a
+        // run's, when the assignments are loaded for its batch).
+        let own = conn.is_autocommit();
+        if own {
+            conn.execute_batch("BEGIN").map_err(|e| ctx.sqlite(e))?;
+        }
+        let mut st = conn.prepare_cached(insert).map_err(|e| ctx.sqlite(e))?;
+        let mut rows = self.client.query_raw(select, params.iter().copied()).map_err(|e| ctx.pg(e, &doing))?;
+        let mut max = 0i64;
+        // Each cell bound as it is, borrowed from the row (no copy).
+        let step = |row: &postgres::Row, st: &mut rusqlite::CachedStatement, max: &mut i64| -> Result<(), Error> {
+            for (i, c) in row.columns().iter().enumerate() {
+                let bound = match *c.type_() {
+                    Type::INT8 => {
+                        let v: Option<i64> = row.try_get(i).map_err(|e| ctx.pg(e, &doing))?;
+                        if i == 0 {
+                            *max = (*max).max(v.unwrap_or(0));
+                        }
+                        st.raw_bind_parameter(i + 1, v)
+                    }
+                    Type::INT4 => {
+                        st.raw_bind_parameter(i + 1, row.try_get::<_, Option<i32>>(i).map_err(|e| ctx.pg(e, &doing))?)
+                    }
+                    _ => {
+                        st.raw_bind_parameter(i + 1, row.try_get::<_, Option<&str>>(i).map_err(|e| ctx.pg(e, &doing))?)
+                    }
+                };
+                bound.map_err(|e| ctx.sqlite(e))?;
+            }
+            st.raw_execute().map_err(|e| ctx.sqlite(e))?;
+            Ok(())
+        };
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(e) => return Err(ctx.pg(e, &doing)),
+            };
+            step(&row, &mut st, &mut max)?;
+        }
+        drop(st);
+        if own {
+            conn.execute_batch("COMMIT").map_err(|e| ctx.sqlite(e))?;
+        }
+        Ok(max)
     }
 
     /// Sends what changed in `conn` since `load` to the server, in one
@@ -443,8 +597,21 @@ impl Remote {
     /// changed. A lost answer to COMMIT is resolved by the new runs' tokens
     /// (docs/reference.md §10.3).
     pub fn push(&mut self, conn: &Connection) -> Result<(), Error> {
+        if self.pending {
+            // A run that read no assignments (its export has no ids).
+            let _ = self.client.batch_execute("COMMIT");
+            self.pending = false;
+            self.finish_load(conn, false)?;
+        }
         let dirty: bool =
             conn.query_row("SELECT count(*) > 0 FROM temp.dirty", [], |r| r.get(0)).map_err(|e| self.sqlite(e))?;
+        if dirty && !self.whole {
+            return Err(self.fail(
+                "cannot record: older rows of the ledger changed while only a run's part of it was read; nothing \
+                 was changed (please report this)"
+                    .into(),
+            ));
+        }
         let from = if dirty { Marks::default() } else { self.marks };
         let tokens: Vec<String> = conn
             .prepare("SELECT token FROM runs WHERE run > ?1 AND token IS NOT NULL")
@@ -471,8 +638,12 @@ impl Remote {
             Err(e) if self.client.is_closed() && !tokens.is_empty() => return self.resolve(&tokens, Some(e)),
             Err(e) => return Err(self.pg(e, "COMMIT")),
         }
-        self.marks = marks_of(conn).map_err(|e| self.sqlite(e))?;
+        let mut marks = marks_of(conn).map_err(|e| self.sqlite(e))?;
+        marks.offset = from.offset;
+        marks.row = marks.mirror_row + from.offset;
+        self.marks = marks;
         conn.execute_batch("DELETE FROM temp.dirty").map_err(|e| self.sqlite(e))?;
+        install_triggers(conn, self.marks).map_err(|e| self.sqlite(e))?;
         Ok(())
     }
 
@@ -565,8 +736,8 @@ impl Remote {
                 r.rules.push(row.get(4)?);
                 r.rows_read.push(row.get(5)?);
                 r.assigned.push(row.get(6)?);
-                r.first.push(row.get(7)?);
-                r.last.push(row.get(8)?);
+                r.first.push(row.get::<_, Option<i64>>(7)?.map(|i| i + from.offset));
+                r.last.push(row.get::<_, Option<i64>>(8)?.map(|i| i + from.offset));
                 r.kind.push(row.get(9)?);
                 r.at.push(row.get(10)?);
                 r.token.push(row.get(11)?);
@@ -628,7 +799,7 @@ impl Remote {
                  score, stage, assigned_at FROM assigned WHERE rowid > ?1 ORDER BY rowid",
             )
             .map_err(|e| ctx.sqlite(e))?;
-        let mut rows = st.query([from.row]).map_err(|e| ctx.sqlite(e))?;
+        let mut rows = st.query([from.mirror_row]).map_err(|e| ctx.sqlite(e))?;
         let copy = self
             .client
             .copy_in(
@@ -666,7 +837,7 @@ impl Remote {
             let values = || -> rusqlite::Result<_> {
                 let at: Option<i64> = row.get(13)?;
                 Ok((
-                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(0)? + from.offset,
                     row.get::<_, i64>(1)?,
                     row.get::<_, i32>(2)?,
                     row.get::<_, String>(3)?,
@@ -848,13 +1019,6 @@ fn fault(name: &str) -> Option<u64> {
     })
 }
 
-fn as_i64(v: &rusqlite::types::Value) -> i64 {
-    match v {
-        rusqlite::types::Value::Integer(i) => *i,
-        _ => 0,
-    }
-}
-
 fn unix_time(seconds: i64) -> std::time::SystemTime {
     if seconds >= 0 {
         std::time::UNIX_EPOCH + Duration::from_secs(seconds as u64)
@@ -886,15 +1050,34 @@ fn marks_of(conn: &Connection) -> rusqlite::Result<Marks> {
         run: one(
             "SELECT max(coalesce((SELECT max(run) FROM runs), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))",
         )?,
-        row: one("SELECT coalesce(max(rowid), 0) FROM assigned")?,
+        row: 0,
         name: one("SELECT coalesce(max(id), 0) FROM names")?,
+        mirror_row: one("SELECT coalesce(max(rowid), 0) FROM assigned")?,
+        offset: 0,
     })
 }
 
 /// Triggers that note, in `temp.dirty`, a change to what was loaded (not
 /// only rows added): `push` then rewrites every table.
 fn install_triggers(conn: &Connection, m: Marks) -> rusqlite::Result<()> {
-    let (r, a) = (m.run, m.row);
+    let (r, a) = (m.run, m.mirror_row);
+    for t in [
+        "runs_u",
+        "runs_d",
+        "assigned_u",
+        "assigned_d",
+        "names_u",
+        "names_d",
+        "run_reps_i",
+        "run_reps_u",
+        "run_reps_d",
+        "warned_i",
+        "warned_d",
+        "meta_u",
+        "meta_d",
+    ] {
+        conn.execute_batch(&format!("DROP TRIGGER IF EXISTS temp.{t}"))?;
+    }
     conn.execute_batch(&format!(
         "CREATE TEMP TABLE IF NOT EXISTS dirty (x INTEGER);
          CREATE TEMP TRIGGER runs_u AFTER UPDATE ON main.runs WHEN old.run <= {r} BEGIN INSERT INTO dirty VALUES (1); END;

@@ -116,7 +116,8 @@ fn start_cluster() -> Option<Server> {
         b"local all all trust\nhostnossl all all 127.0.0.1/32 reject\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
     );
     let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c ssl=on -c max_connections=60 -c fsync=off",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c ssl=on -c max_connections=60 -c fsync=off \
+         -c log_statement=all -c log_parameter_max_length=0 -c log_line_prefix='%d '",
         dir.display()
     );
     let started = server_cmd(&cluster, "pg_ctl")
@@ -239,10 +240,34 @@ fn leads(rows: &[(&str, &str)]) -> String {
 /// returns every output (CSV and summary JSON without times and the ledger's name).
 fn runs_on(wd: &Workdir, ledger: &str) -> Vec<String> {
     let mut outputs = Vec::new();
+    // A history larger than a run's batch (so that a run on PostgreSQL reads
+    // only its leads' part of it): two of the later leads, and accounts the
+    // later leads share.
+    let mut history = String::from("id,rep,company\n");
+    for k in 0..600 {
+        let id = if k % 300 == 0 { format!("L{}", k / 60) } else { format!("H{k}") };
+        history.push_str(&format!("{id},{},Co{}\n", ["A", "B", "C"][k % 3], 3 + k % 5));
+    }
+    wd.write("history.csv", history);
+    wd.run(&[
+        "ledger",
+        "import",
+        ledger,
+        "--as-of",
+        "2026-11-19",
+        "--id",
+        "id",
+        "--rep",
+        "rep",
+        "--account",
+        "company",
+        "history.csv",
+    ])
+    .code(0);
     let days = ["2026-11-20", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-22"];
     for (i, day) in days.iter().enumerate() {
         let rows: Vec<(String, String)> =
-            (0..(3 + i * 2)).map(|k| (format!("L{}", k + i), format!("Co{}", (k + i) % 4))).collect();
+            (0..(3 + i * 2)).map(|k| (format!("L{}", k + i), format!("Co{}", (k + i) % 6))).collect();
         let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         wd.write("leads.csv", leads(&rows));
         wd.run(&[
@@ -317,11 +342,11 @@ fn ledger_copy_goes_both_ways_and_only_into_an_empty_ledger() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES);
     runs_on(&wd, "led.db");
-    wd.run(&["ledger", "undo", "led.db", "--run", "2"]).code(0);
+    wd.run(&["ledger", "undo", "led.db", "--run", "3"]).code(0);
     wd.run(&["ledger", "export", "led.db", "-o", "from.csv"]).code(0);
     let copied = wd.run(&["ledger", "copy", "led.db", &url]);
     copied.code(0);
-    assert!(copied.stdout.contains("copied 4 runs"), "{}", copied.stdout);
+    assert!(copied.stdout.contains("copied 5 runs"), "{}", copied.stdout);
     assert!(!copied.stdout.contains(PASSWORD));
     wd.run(&["ledger", "export", &url, "-o", "pg.csv"]).code(0);
     assert_eq!(wd.read("from.csv"), wd.read("pg.csv"));
@@ -329,7 +354,7 @@ fn ledger_copy_goes_both_ways_and_only_into_an_empty_ledger() {
     wd.run(&["ledger", "copy", &url, "back.db"]).code(0);
     wd.run(&["ledger", "export", "back.db", "-o", "back.csv"]).code(0);
     assert_eq!(wd.read("from.csv"), wd.read("back.csv"));
-    // Run numbers are not given again: the next run on each is run 6.
+    // Run numbers are not given again: the next run on each is run 7.
     wd.write("leads.csv", leads(&[("NEW1", "CoX")]));
     for ledger in ["led.db", url.as_str(), "back.db"] {
         let run = wd.run(&[
@@ -348,7 +373,7 @@ fn ledger_copy_goes_both_ways_and_only_into_an_empty_ledger() {
             "leads.csv",
         ]);
         run.code(0);
-        assert!(wd.read("s.json").contains("\"run\": 6"), "{ledger}: {}", wd.read("s.json"));
+        assert!(wd.read("s.json").contains("\"run\": 7"), "{ledger}: {}", wd.read("s.json"));
     }
     // Into a ledger that is not empty: exit 1, nothing changed.
     wd.run(&["ledger", "export", &url, "-o", "before.csv"]).code(0);
@@ -584,4 +609,78 @@ fn a_schema_that_is_not_a_ledger_is_left_untouched() {
     wd.run(&["assign", "-r", "rules.toml", "--ledger", &url2, "-q", "-o", "out.csv", "leads.csv"]).code(0);
     let n: i64 = admin.query_one("SELECT count(*) FROM leadroute.assignments", &[]).expect("view").get(0);
     assert_eq!(n, 1);
+}
+
+/// The statements a run sends (each a round trip), from the server's log:
+/// the same for a batch of 2 leads and one of 300 (docs/reference.md §10.4).
+#[test]
+fn round_trips_do_not_grow_with_the_batch() {
+    let Some(server) = server() else { return };
+    let Some(cluster) = &server.own else { return };
+    let (db, url) = server.database();
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    let mut history = String::from("id,rep,company\n");
+    for k in 0..2000 {
+        history.push_str(&format!("H{k},{},Co{}\n", ["A", "B", "C"][k % 3], k % 50));
+    }
+    wd.write("history.csv", history);
+    wd.run(&[
+        "ledger",
+        "import",
+        &url,
+        "--as-of",
+        "2026-11-19",
+        "--id",
+        "id",
+        "--rep",
+        "rep",
+        "--account",
+        "company",
+        "history.csv",
+    ])
+    .code(0);
+    let log = cluster.dir.join("log");
+    let statements = |n: usize, first: usize| -> Vec<String> {
+        // New leads, and some assigned before (H...).
+        let rows: Vec<(String, String)> = (0..n)
+            .map(|k| (if k % 2 == 0 { format!("N{first}_{k}") } else { format!("H{}", first + k) }, format!("Co{k}")))
+            .collect();
+        let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        wd.write("leads.csv", leads(&rows));
+        let before = std::fs::read(&log).expect("the server's log").len();
+        wd.run(&[
+            "assign",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            &url,
+            "--as-of",
+            "2026-11-20",
+            "-q",
+            "-o",
+            "out.csv",
+            "leads.csv",
+        ])
+        .code(0);
+        let text = std::fs::read(&log).expect("the server's log");
+        let prefix = format!("{db} LOG:  ");
+        String::from_utf8_lossy(&text[before..])
+            .lines()
+            .filter(|l| l.starts_with(&prefix) && (l.contains("statement: ") || l.contains("execute ")))
+            // The statement alone (not its prepared name).
+            .map(|l| l.split_once(": ").map_or(l, |(_, s)| s).chars().take(60).collect())
+            .collect()
+    };
+    // A first run adds the names of the rules and of its reasons; the runs
+    // after it are alike (new names only, not a statement per lead).
+    statements(300, 0);
+    let small = statements(2, 100);
+    let large = statements(300, 400);
+    assert!(small.len() > 5, "the log shows no statements ({small:?})");
+    assert_eq!(
+        small.len(),
+        large.len(),
+        "a run of 300 leads sent more statements than one of 2:\n{small:#?}\n{large:#?}"
+    );
 }
