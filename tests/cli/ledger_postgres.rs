@@ -32,6 +32,9 @@ struct Cluster {
     dir: PathBuf,
     bin: PathBuf,
     run_as: Option<&'static str>,
+    port: u16,
+    /// The server's options (`pg_ctl -o`).
+    opts: String,
 }
 
 static SERVER: OnceLock<Option<Server>> = OnceLock::new();
@@ -79,12 +82,27 @@ fn server_cmd(c: &Cluster, tool: &str) -> Command {
 }
 
 fn start_cluster() -> Option<Server> {
+    let cluster = new_cluster("shared")?;
+    // SAFETY: registering a plain extern "C" function with no captured state.
+    unsafe { libc::atexit(stop_cluster) };
+    let (dir, port) = (cluster.dir.clone(), cluster.port);
+    let mut admin = postgres::Config::new();
+    admin.host_path(&dir).port(port).user("postgres").dbname("postgres");
+    Some(Server {
+        url: format!("postgres://postgres:{}@127.0.0.1:{port}/{{db}}", PASSWORD.replace('!', "%21")),
+        admin,
+        own: Some(cluster),
+    })
+}
+
+/// A new cluster in a temporary folder, started; None without server binaries.
+fn new_cluster(tag: &str) -> Option<Cluster> {
     let bin = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
         .filter(|b| b.join("initdb").exists() && b.join("pg_ctl").exists())
         .max()?;
-    let dir = std::env::temp_dir().join(format!("leadroute-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("leadroute-pg-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).ok()?;
     let run_as = is_root().then_some("postgres");
@@ -92,7 +110,12 @@ fn start_cluster() -> Option<Server> {
         Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().ok()?;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let cluster = Cluster { dir: dir.clone(), bin, run_as };
+    let opts = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c ssl=on -c max_connections=60 -c fsync=off \
+         -c log_statement=all -c log_parameter_max_length=0 -c log_line_prefix='%d '",
+        dir.display()
+    );
+    let cluster = Cluster { dir: dir.clone(), bin, run_as, port, opts };
     let pwfile = dir.join("pw");
     write_owned(&cluster, &pwfile, PASSWORD.as_bytes());
     let data = dir.join("data");
@@ -115,32 +138,50 @@ fn start_cluster() -> Option<Server> {
         &data.join("pg_hba.conf"),
         b"local all all trust\nhostnossl all all 127.0.0.1/32 reject\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
     );
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c ssl=on -c max_connections=60 -c fsync=off \
-         -c log_statement=all -c log_parameter_max_length=0 -c log_line_prefix='%d '",
-        dir.display()
-    );
-    let started = server_cmd(&cluster, "pg_ctl")
-        .args(["-D"])
-        .arg(&data)
-        .args(["-o", &opts, "-l"])
-        .arg(dir.join("log"))
-        .args(["-w", "start"])
-        .output()
-        .ok()?;
-    if !started.status.success() {
-        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-        panic!("pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&started.stderr));
+    cluster.start();
+    Some(cluster)
+}
+
+impl Cluster {
+    fn start(&self) {
+        let started = server_cmd(self, "pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.join("data"))
+            .args(["-o", &self.opts, "-l"])
+            .arg(self.dir.join("log"))
+            .args(["-w", "start"])
+            .output()
+            .expect("pg_ctl");
+        if !started.status.success() {
+            let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
+            panic!("pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&started.stderr));
+        }
     }
-    // SAFETY: registering a plain extern "C" function with no captured state.
-    unsafe { libc::atexit(stop_cluster) };
-    let mut admin = postgres::Config::new();
-    admin.host_path(&dir).port(port).user("postgres").dbname("postgres");
-    Some(Server {
-        url: format!("postgres://postgres:{}@127.0.0.1:{port}/{{db}}", PASSWORD.replace('!', "%21")),
-        admin,
-        own: Some(cluster),
-    })
+
+    /// Stops the server: `fast` ends every session (their transactions rolled back).
+    fn stop(&self, mode: &str) {
+        let _ = server_cmd(self, "pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.join("data"))
+            .args(["-m", mode, "-w", "stop"])
+            .output();
+    }
+
+    fn admin(&self, db: &str) -> postgres::Client {
+        let mut c = postgres::Config::new();
+        c.host_path(&self.dir).port(self.port).user("postgres").dbname(db);
+        c.connect(postgres::NoTls).expect("connect as the superuser")
+    }
+}
+
+/// A cluster of one test's own, stopped and removed when dropped.
+struct OwnCluster(Cluster);
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        self.0.stop("immediate");
+        let _ = std::fs::remove_dir_all(&self.0.dir);
+    }
 }
 
 /// Writes a file the server's user owns, mode 0600.
@@ -155,8 +196,7 @@ fn write_owned(c: &Cluster, path: &Path, bytes: &[u8]) {
 
 extern "C" fn stop_cluster() {
     let Some(Some(Server { own: Some(c), .. })) = SERVER.get() else { return };
-    let _ =
-        server_cmd(c, "pg_ctl").args(["-D"]).arg(c.dir.join("data")).args(["-m", "immediate", "-w", "stop"]).output();
+    c.stop("immediate");
     let _ = std::fs::remove_dir_all(&c.dir);
 }
 
@@ -621,7 +661,8 @@ fn round_trips_do_not_grow_with_the_batch() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES);
     let mut history = String::from("id,rep,company\n");
-    for k in 0..2000 {
+    // Large beside either batch: both runs read only their leads' part.
+    for k in 0..12000 {
         history.push_str(&format!("H{k},{},Co{}\n", ["A", "B", "C"][k % 3], k % 50));
     }
     wd.write("history.csv", history);
@@ -644,7 +685,9 @@ fn round_trips_do_not_grow_with_the_batch() {
     let statements = |n: usize, first: usize| -> Vec<String> {
         // New leads, and some assigned before (H...).
         let rows: Vec<(String, String)> = (0..n)
-            .map(|k| (if k % 2 == 0 { format!("N{first}_{k}") } else { format!("H{}", first + k) }, format!("Co{k}")))
+            .map(|k| {
+                (if k % 2 == 0 { format!("N{first}_{k}") } else { format!("H{}", first + k) }, format!("Co{}", k % 7))
+            })
             .collect();
         let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         wd.write("leads.csv", leads(&rows));
@@ -683,4 +726,67 @@ fn round_trips_do_not_grow_with_the_batch() {
         large.len(),
         "a run of 300 leads sent more statements than one of 2:\n{small:#?}\n{large:#?}"
     );
+}
+
+/// The server stopped while a run records and started again: the run
+/// reconnects, asks by its token, finds nothing recorded, and exits 1 with
+/// no output put in place; the next run gives those leads once.
+#[test]
+fn a_server_stopped_at_the_commit_loses_nothing_and_gives_nothing_twice() {
+    if server().is_none() {
+        return;
+    }
+    let Some(cluster) = new_cluster("restart") else { return };
+    let cluster = OwnCluster(cluster);
+    cluster.0.admin("postgres").batch_execute("CREATE DATABASE restart").expect("a database");
+    let url = format!("postgres://postgres:{}@127.0.0.1:{}/restart", PASSWORD.replace('!', "%21"), cluster.0.port);
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    wd.write("leads.csv", leads(&[("L1", "Co1"), ("L2", "Co2")]));
+    let assign =
+        ["assign", "-r", "rules.toml", "--ledger", url.as_str(), "--wait", "30", "-q", "-o", "out.csv", "leads.csv"];
+    wd.run(&["ledger", "runs", &url]).code(0);
+    let child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
+        .args(assign)
+        .env("LEADROUTE_FAULT", "ledger-pause=3000")
+        .current_dir(wd.path("."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("a writer");
+    // Until its rows are sent (the server shows the open transaction).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut admin = cluster.0.admin("postgres");
+    loop {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
+                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
+                &[],
+            )
+            .expect("pg_stat_activity")
+            .get(0);
+        assert!(std::time::Instant::now() < deadline, "the run never reached its commit");
+        if n > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(admin);
+    cluster.0.stop("fast");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    cluster.0.start();
+    let out = child.wait_with_output().expect("the writer ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has not recorded the run"), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    assert!(!wd.exists("out.csv"));
+    wd.run(&assign).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "reason"), ["balanced", "balanced"]);
+    wd.run(&assign).code(0);
+    assert_eq!(column(&wd.csv("out.csv"), "reason"), ["assigned_before", "assigned_before"]);
+    let export = wd.run(&["ledger", "export", &url]);
+    export.code(0);
+    assert_eq!(export.stdout.lines().count(), 3, "{}", export.stdout);
 }
