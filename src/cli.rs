@@ -191,6 +191,11 @@ pub struct LedgerImportArgs {
     /// email's company).
     #[arg(long = "email", value_name = "COL")]
     pub email: Option<String>,
+    /// The column with the time each lead was assigned (a date, or a date and time as
+    /// `touched` takes them; without an offset in the rules' `[routing] timezone`, else the
+    /// ledger's, else the machine's). Only leads with a time are SLA-checked by later runs.
+    #[arg(long = "assigned-at", value_name = "COL")]
+    pub assigned_at: Option<String>,
     /// The rules the runs use: a warning names the rows whose rep they do not have (imported
     /// all the same).
     #[arg(short = 'r', long = "rules", value_name = "RULES")]

@@ -16,6 +16,8 @@ pub struct Config {
     pub rules: Rules,
     /// The day that day-based criteria count from (a day number).
     pub as_of: i32,
+    /// The run's clock (docs/reference.md §11.1): `--as-of`, or now; to the minute.
+    pub clock: jiff::Timestamp,
     pub decoration: Decoration,
 }
 
@@ -34,8 +36,9 @@ impl Config {
         }
         let rules = rules::load(Path::new(rules), set)?;
         let zone = rules.zone();
-        let as_of = crate::support::date::day_in(clock(as_of, &zone)?, &zone);
-        Ok(Config { rules, as_of, decoration: Decoration::detect(quiet) })
+        let clock = clock(as_of, &zone)?;
+        let as_of = crate::support::date::day_in(clock, &zone);
+        Ok(Config { rules, as_of, clock, decoration: Decoration::detect(quiet) })
     }
 }
 

@@ -58,10 +58,10 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
         Some(RunLedger::Write(l)) => {
             l.lock()?;
             l.settle_rosters(rules)?;
-            read_memory(Some(l), rules, &batch, as_of)?
+            read_memory(Some(l), rules, &batch, as_of, cfg.clock)?
         }
-        Some(RunLedger::Read(l, _)) => read_memory(l.as_ref(), rules, &batch, as_of)?,
-        None => Memory::none(rules, as_of),
+        Some(RunLedger::Read(l, _)) => read_memory(l.as_ref(), rules, &batch, as_of, cfg.clock)?,
+        None => Memory::none(rules, as_of, cfg.clock),
     };
     let routed = route::route_all(rules, &batch, &owners, memory);
     phases.mark("route");
@@ -86,6 +86,7 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
                 rows_read: batch.rows_read,
                 assigned: 0,
                 kind: ledger::kind::ASSIGN,
+                assigned_at: Some(cfg.clock),
             };
             let run = l.record(rules, &batch, &routed, info)?;
             // A condition is printed once per as-of date: what earlier runs
@@ -141,6 +142,28 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
             return Err(Error::output(format!("{}; {undone}", e.message())).into());
         }
         return Err(e.into());
+    }
+    // Delivered: a second, small write (docs/reference.md §6.2). A failure
+    // here loses nothing: the run is recorded and its outputs are in place;
+    // `[output] rows = "new"` writes its leads once more next time.
+    // An earlier run recorded but never delivered whose every lead this
+    // run's CSV wrote (`assigned_before`) is delivered with it (reference §7.5).
+    let delivered = |l: &Ledger, run: i64| -> Result<(), Error> {
+        l.mark_delivered(run)?;
+        for (earlier, written) in routed.undelivered_written(rules.output.rows, &batch) {
+            if l.assignments_in_run(earlier)? == written {
+                l.mark_delivered(earlier)?;
+            }
+        }
+        Ok(())
+    };
+    if let (Some(RunLedger::Write(l)), Some(run)) = (&ledger, recorded)
+        && let Err(e) = delivered(l, run)
+    {
+        let _ = crate::output::write_stderr(&crate::output::warning_lines(&[format!(
+            "{}; run {run} is recorded and its outputs are in place, but it is not marked delivered",
+            e.message()
+        )]));
     }
     phases.mark("commit");
     phases.report();

@@ -48,8 +48,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         Some(path) => Some(crate::ledger::Ledger::open_for_reading(path)?),
         None => None,
     };
-    let ctx =
-        Context { args, as_of: base.as_of, owners: owners.as_ref(), decoration: &base.decoration, ledger: &ledger };
+    let ctx = Context {
+        args,
+        as_of: base.as_of,
+        clock: base.clock,
+        owners: owners.as_ref(),
+        decoration: &base.decoration,
+        ledger: &ledger,
+    };
     let (ba, ra) = side(&base.rules, &name, &bytes, &ctx)?;
     let (bb, rb) = side(&candidate, &name, &bytes, &ctx)?;
     drop(bytes);
@@ -97,6 +103,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
 struct Context<'a> {
     args: &'a CompareArgs,
     as_of: i32,
+    /// The run's clock (the base rules' zone reads `--as-of`).
+    clock: jiff::Timestamp,
     owners: Option<&'a OwnersFile>,
     decoration: &'a Decoration,
     /// `--ledger`: the snapshot (None inside: the file does not exist yet).
@@ -125,8 +133,8 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
     let routed = match mode {
         Mode::Assign => {
             let memory = match ctx.ledger {
-                Some(l) => crate::ledger::read_memory(l.as_ref(), rules, &batch, as_of)?,
-                None => Memory::none(rules, as_of),
+                Some(l) => crate::ledger::read_memory(l.as_ref(), rules, &batch, as_of, ctx.clock)?,
+                None => Memory::none(rules, as_of, ctx.clock),
             };
             Some(crate::engine::route::route_all(rules, &batch, &owners, memory))
         }

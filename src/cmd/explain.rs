@@ -30,7 +30,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     if hits.is_empty() {
         return Err(unknown_id(&batch, id).into());
     }
-    let memory = memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of)?;
+    let memory = memory_of(args.ledger.as_deref(), rules, &batch, cfg.as_of, cfg.clock)?;
     let mut e = crate::analyst::explain::explain(rules, &batch, &hits, &owners, &memory);
     if rules.output.columns.is_some() || rules.output.rows != Rows::All {
         e.output = Some(output_row(rules, &batch, &batch.leads[hits[0].0], &memory, e.assignment.as_ref())?);
@@ -84,12 +84,18 @@ fn unknown_id(batch: &Batch, id: &str) -> Error {
 
 /// What a reader of `--ledger` routes with: a snapshot of the ledger (never
 /// written), or this run alone without one.
-fn memory_of(ledger: Option<&str>, rules: &Rules, batch: &Batch, as_of: i32) -> Result<Memory, Error> {
+fn memory_of(
+    ledger: Option<&str>,
+    rules: &Rules,
+    batch: &Batch,
+    as_of: i32,
+    clock: jiff::Timestamp,
+) -> Result<Memory, Error> {
     match ledger {
         Some(path) => {
             let l = crate::ledger::Ledger::open_for_reading(path)?;
-            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of)
+            crate::ledger::read_memory(l.as_ref(), rules, batch, as_of, clock)
         }
-        None => Ok(Memory::none(rules, as_of)),
+        None => Ok(Memory::none(rules, as_of, clock)),
     }
 }

@@ -38,12 +38,14 @@ use crate::support::date::{format_day, parse_as_of};
 use crate::support::num::Cents;
 
 /// The columns of `ledger export`, in order.
-const EXPORT_HEADER: [&str; 9] = ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage"];
+const EXPORT_HEADER: [&str; 10] =
+    ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage", "assigned_at"];
 
 /// The assignments with their names, in the order they were recorded; `?1`
 /// is `--run` and `?2` is `--since` (each NULL when absent).
 const EXPORT_SQL: &str = "
-SELECT a.run, r.as_of, a.lead_id, a.account, t.name, p.name, w.name, a.score, s.name
+SELECT a.run, r.as_of, a.lead_id, a.account, t.name, p.name, w.name, a.score, s.name,
+       coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', a.assigned_at, 'unixepoch'), r.assigned_at)
 FROM assigned a
 JOIN runs r ON r.run = a.run
 LEFT JOIN names t ON t.id = a.team
@@ -78,7 +80,9 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
     };
     let mut st = l
         .conn()
-        .prepare("SELECT run, started, as_of, input, rows_read, assigned FROM runs ORDER BY run")
+        .prepare(
+            "SELECT run, started, as_of, coalesce(assigned_at, ''), input, rows_read, assigned FROM runs ORDER BY run",
+        )
         .or_ledger(&l)?;
     let rows = st
         .query_map([], |r| {
@@ -87,17 +91,26 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
+                r.get::<_, String>(4)?,
                 r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
             ))
         })
         .or_ledger(&l)?;
     let mut t = table(Decoration::detect(false).stdout_plain);
-    t.set_header(vec!["run", "started", "as_of", "input", "rows", "assigned"]);
+    t.set_header(vec!["run", "started", "as_of", "assigned_at", "input", "rows", "assigned"]);
     let mut any = false;
     for row in rows {
-        let (run, started, as_of, input, rows_read, assigned) = row.or_ledger(&l)?;
-        t.add_row(vec![right(run), text(started), text(as_of), text(&input), right(rows_read), right(assigned)]);
+        let (run, started, as_of, assigned_at, input, rows_read, assigned) = row.or_ledger(&l)?;
+        t.add_row(vec![
+            right(run),
+            text(started),
+            text(as_of),
+            text(assigned_at),
+            text(&input),
+            right(rows_read),
+            right(assigned),
+        ]);
         any = true;
     }
     if !any {
@@ -179,14 +192,26 @@ fn write_export(
                     [text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?],
                     r.get_ref(7)?.as_i64_or_null()?,
                     text(8)?,
+                    text(9)?,
                 ))
             };
-            let (run, [as_of, lead_id, account, team, rep, reason], cents, stage) = cells().map_err(&mut sql)?;
+            let (run, [as_of, lead_id, account, team, rep, reason], cents, stage, at) = cells().map_err(&mut sql)?;
             score.clear();
             if let Some(c) = cents {
                 score.push_str(&Cents(c).to_string());
             }
-            out.write_record([run_buf.format(run), as_of, lead_id, account, team, rep, reason, score.as_str(), stage])?;
+            out.write_record([
+                run_buf.format(run),
+                as_of,
+                lead_id,
+                account,
+                team,
+                rep,
+                reason,
+                score.as_str(),
+                stage,
+                at,
+            ])?;
             *count += 1;
         }
     }
@@ -204,6 +229,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let team_col = a.team.as_deref().map(|c| column(c, "--team")).transpose()?;
     let account_col = a.account.as_deref().map(|c| column(c, "--account")).transpose()?;
     let email_col = a.email.as_deref().map(|c| column(c, "--email")).transpose()?;
+    let at_col = a.assigned_at.as_deref().map(|c| column(c, "--assigned-at")).transpose()?;
 
     struct Import<'a> {
         line: usize,
@@ -212,6 +238,8 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         team: Option<&'a str>,
         account: Option<&'a str>,
         email: Option<&'a str>,
+        /// `--assigned-at`'s cell.
+        at: &'a str,
     }
     let (mut no_rep, mut no_id, mut repeated) = (0usize, 0usize, 0usize);
     let mut seen = HashSet::new();
@@ -227,7 +255,8 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         } else {
             let cell = |c: Option<usize>| c.map(|c| cells[c].trim()).filter(|s| !s.is_empty());
             let (team, account, email) = (cell(team_col), cell(account_col), cell(email_col));
-            rows.push(Import { line: *line, lead_id, rep, team, account, email });
+            let at = at_col.map_or("", |c| cells[c].trim());
+            rows.push(Import { line: *line, lead_id, rep, team, account, email, at });
         }
     }
     let mut skipped = Vec::new();
@@ -301,6 +330,36 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         rows_read: file.rows.len() as u64,
         assigned: rows.len() as u64,
         kind: crate::ledger::kind::IMPORT,
+        assigned_at: None,
+    };
+    // `--assigned-at`: each row's time, in the rules' zone, else the ledger's.
+    let zone = match (&rules, l.zone()?) {
+        (Some(r), _) => r.zone(),
+        (None, Some(name)) => jiff::tz::TimeZone::get(&name).unwrap_or_else(|_| jiff::tz::TimeZone::system()),
+        (None, None) => jiff::tz::TimeZone::system(),
+    };
+    let mut untimed: Option<(usize, usize, &str)> = None;
+    let times: Vec<Option<i64>> = rows
+        .iter()
+        .map(|row| {
+            at_col?;
+            let t = crate::support::date::parse_cell_time(row.at, &[], &zone, false);
+            if t.is_none() {
+                let first = untimed.map_or((row.line, row.at), |(_, line, cell)| (line, cell));
+                untimed = Some((untimed.map_or(0, |u| u.0) + 1, first.0, first.1));
+            }
+            t.map(|t| t.as_second())
+        })
+        .collect();
+    let untimed = match (untimed, &a.assigned_at) {
+        (Some((n, line, cell)), Some(col)) => format!(
+            "; {} without a time (--assigned-at '{}' empty or not a date, first at line {line}: '{}'): they are \
+             never SLA-checked",
+            rows_of(n),
+            printable(col),
+            printable(cell)
+        ),
+        _ => String::new(),
     };
     let run = l.add_run(&info)?;
     let mut names = foldhash::HashMap::default();
@@ -309,7 +368,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
     let mut taken: std::collections::BTreeMap<(i64, i64), u64> = std::collections::BTreeMap::new();
     let mut range: Option<(i64, i64)> = None;
     let mut email_buf = String::new();
-    for row in &rows {
+    for (row, &assigned_at) in rows.iter().zip(&times) {
         let rep = l.name_id(row.rep, &mut names)?;
         let team = row.team.map(|t| l.name_id(t, &mut names)).transpose()?;
         // As a run records them: an empty account is keyed by the email's company.
@@ -328,6 +387,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
             reason,
             score: None,
             stage: None,
+            assigned_at,
         })?;
         range = Some((range.map_or(id, |(first, _)| first), id));
         *taken.entry((team.unwrap_or(0), rep)).or_default() += 1;
@@ -337,7 +397,7 @@ fn import(a: &LedgerImportArgs) -> Result<(), Error> {
         taken.into_iter().map(|((team, rep), taken)| RunRep { team, rep, taken, weight: None }).collect();
     l.add_run_reps(run, &reps)?;
     print(&format!(
-        "{}: imported {} as run {run} (as of {as_of}){skipped}\n",
+        "{}: imported {} as run {run} (as of {as_of}){skipped}{untimed}\n",
         a.ledger,
         assignments(rows.len() as u64)
     ))?;

@@ -24,6 +24,7 @@ pub enum Reason {
     Expertise,
     Balanced,
     AssignedBefore,
+    SlaReassigned,
 }
 
 impl Reason {
@@ -38,20 +39,33 @@ impl Reason {
             Reason::Expertise => "expertise",
             Reason::Balanced => "balanced",
             Reason::AssignedBefore => "assigned_before",
+            Reason::SlaReassigned => "sla_reassigned",
         }
     }
 
     /// Whether the lead has a rep (newly, or from an earlier run).
     pub fn assigned(self) -> bool {
-        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced | Reason::AssignedBefore)
+        matches!(
+            self,
+            Reason::AccountOwner
+                | Reason::Expertise
+                | Reason::Balanced
+                | Reason::AssignedBefore
+                | Reason::SlaReassigned
+        )
     }
 
     /// Whether this run gave the lead its rep (what a ledger records).
     pub fn new_assignment(self) -> bool {
-        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced)
+        matches!(self, Reason::AccountOwner | Reason::Expertise | Reason::Balanced | Reason::SlaReassigned)
     }
 
-    pub const ALL: [Reason; 9] = [
+    /// Whether the reason needs a ledger (earlier runs).
+    pub fn needs_ledger(self) -> bool {
+        matches!(self, Reason::AssignedBefore | Reason::SlaReassigned)
+    }
+
+    pub const ALL: [Reason; 10] = [
         Reason::MissingId,
         Reason::Duplicate,
         Reason::Disqualified,
@@ -61,6 +75,7 @@ impl Reason {
         Reason::Expertise,
         Reason::Balanced,
         Reason::AssignedBefore,
+        Reason::SlaReassigned,
     ];
 
     pub const UNASSIGNED: [Reason; 5] =
@@ -112,6 +127,8 @@ enum Owner {
 pub struct Memory {
     /// The as-of date (a day number).
     pub as_of: i32,
+    /// The run's clock (docs/reference.md §11.1): when this run's assignments are made.
+    pub clock: jiff::Timestamp,
     /// Whether a ledger was read.
     pub ledger: bool,
     /// Per rep of the rules: leads taken in the balance window in earlier
@@ -125,6 +142,23 @@ pub struct Memory {
     /// Leads assigned before, by `Lead::index` (empty without a ledger):
     /// (team, rep) in the names of `Routed::team_name` and `Routed::rep_name`.
     pub before: Vec<Option<(Option<usize>, usize)>>,
+    /// By `Lead::index` (empty without a ledger): when the lead's latest
+    /// ledger assignment was made, in Unix seconds (None: no assignment, or
+    /// one without a time: an import without `--assigned-at`, a pruned memory).
+    pub assigned_at: Vec<Option<i64>>,
+    /// By `Lead::index` (empty without a ledger): the run of the lead's
+    /// latest assignment was recorded but its outputs never delivered
+    /// (docs/reference.md §6.2).
+    pub undelivered: Vec<bool>,
+    /// The run of each lead that is `undelivered`, by `Lead::index`: a run
+    /// whose every lead a later run writes is delivered with it.
+    pub undelivered_runs: foldhash::HashMap<u32, i64>,
+    /// Every ledger assignment of a lead, oldest first, by `Lead::index`:
+    /// read when the rules have `[input] touched` (SLAs and response times).
+    pub history: foldhash::HashMap<u32, Vec<Held>>,
+    /// The ledger lead id of a lead found by email (docs/reference.md §9.4), by
+    /// `Lead::index`: an SLA reassignment is recorded under it.
+    pub ledger_ids: foldhash::HashMap<u32, String>,
     /// Account owners from the ledger, by interned account id.
     pub owners: foldhash::HashMap<u32, Option<usize>>,
     /// Teams and reps named in the ledger but not in the rules; their indices
@@ -135,10 +169,11 @@ pub struct Memory {
 
 impl Memory {
     /// No ledger: this run alone.
-    pub fn none(rules: &Rules, as_of: i32) -> Memory {
+    pub fn none(rules: &Rules, as_of: i32, clock: jiff::Timestamp) -> Memory {
         let n = rules.reps.len();
         Memory {
             as_of,
+            clock,
             ledger: false,
             window_taken: vec![0; n],
             period_taken: vec![[0; 3]; n],
@@ -146,6 +181,19 @@ impl Memory {
             ..Memory::default()
         }
     }
+}
+
+/// One ledger assignment of a lead, as SLAs and response times read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// Its team and rep, numbered as `Memory::before`'s.
+    pub team: Option<usize>,
+    pub rep: usize,
+    /// When (Unix seconds); None: unknown (an import without a time, a
+    /// pruned memory): never SLA-checked.
+    pub at: Option<i64>,
+    /// Its reason was `sla_reassigned`.
+    pub sla: bool,
 }
 
 /// Why a rep of the team is no candidate for a lead.
@@ -488,6 +536,23 @@ impl Routed {
     }
 }
 
+impl Routed {
+    /// The undelivered earlier runs whose leads this run's CSV writes, with
+    /// how many of them it writes (docs/reference.md §7.5).
+    pub fn undelivered_written(&self, rows: Rows, batch: &Batch) -> Vec<(i64, u64)> {
+        let mut by_run: std::collections::BTreeMap<i64, u64> = Default::default();
+        for (lead, a) in batch.leads.iter().zip(&self.assignments) {
+            if a.reason == Reason::AssignedBefore
+                && let Some(&run) = self.memory.undelivered_runs.get(&lead.index)
+                && self.writes(rows, lead, a)
+            {
+                *by_run.entry(run).or_default() += 1;
+            }
+        }
+        by_run.into_iter().collect()
+    }
+}
+
 /// Whether `[output] rows` writes a lead routed as `a`: `new` takes this
 /// run's new assignments and the leads assigned before in a run that was
 /// recorded but never delivered (docs/reference.md §7.5).
@@ -495,22 +560,24 @@ pub fn writes(rows: Rows, memory: &Memory, lead: &Lead, a: &Assignment) -> bool 
     match rows {
         Rows::All => true,
         Rows::Assigned => a.reason.assigned(),
-        Rows::New => a.reason.new_assignment() || (a.reason == Reason::AssignedBefore && memory.undelivered(lead)),
+        Rows::New => a.reason.new_assignment() || (a.reason == Reason::AssignedBefore && memory.is_undelivered(lead)),
     }
 }
 
 /// See `Routed::assigned_at`.
 pub fn assigned_at(memory: &Memory, lead: &Lead, a: &Assignment) -> Option<i64> {
-    let _ = (memory, lead, a);
-    None
+    a.rep()?;
+    match a.reason.new_assignment() {
+        true => Some(memory.clock.as_second()),
+        false => memory.assigned_at.get(lead.index as usize).copied().flatten(),
+    }
 }
 
 impl Memory {
     /// Whether the lead's latest ledger assignment is in a run that was
-    /// recorded but never delivered.
-    pub fn undelivered(&self, lead: &Lead) -> bool {
-        let _ = lead;
-        false
+    /// recorded but never delivered (docs/reference.md §6.2).
+    pub fn is_undelivered(&self, lead: &Lead) -> bool {
+        self.undelivered.get(lead.index as usize).copied().unwrap_or(false)
     }
 }
 

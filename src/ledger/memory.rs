@@ -34,14 +34,16 @@ pub fn read_memory(
     rules: &Rules,
     batch: &Batch,
     as_of: i32,
+    clock: jiff::Timestamp,
 ) -> Result<Memory, crate::error::Error> {
-    let mut m = Memory::none(rules, as_of);
+    let mut m = Memory::none(rules, as_of, clock);
     m.ledger = true;
     let Some(l) = ledger else { return Ok(m) };
+    l.agree_zone(&rules.zone_name())?;
     let rep_of: HashMap<&str, usize> = rules.reps.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let names = names(l)?;
     loads(l, rules, &names, &rep_of, &mut m)?;
-    let days = run_days(l)?;
+    let days = run_facts(l)?;
     let size: i64 = l
         .conn()
         // Two look-ups at the ends of the table (one expression with both
@@ -52,7 +54,10 @@ pub fn read_memory(
             |r| r.get(0),
         )
         .or_ledger(l)?;
-    let reading = Reading { l, rules, batch, names, days, size, rep_of };
+    let sla_reason = names.iter().find(|(_, n)| n.as_str() == crate::engine::route::Reason::SlaReassigned.as_str());
+    let sla_reason = sla_reason.map_or(i64::MIN, |(id, _)| *id);
+    let history = rules.input.touched.is_some();
+    let reading = Reading { l, rules, batch, names, days, size, rep_of, sla_reason, history };
     assigned_before(&reading, &mut m)?;
     if batch.plan.account_col.is_some() {
         owners(&reading, &mut m)?;
@@ -178,33 +183,64 @@ fn names(l: &Ledger) -> Result<HashMap<i64, String>, crate::error::Error> {
     rows.collect::<Result<_, _>>().or_ledger(l)
 }
 
-/// A ledger row found for a lead: where it sorts, its team and rep.
-type Hit = (Order, Option<i64>, i64);
-
-/// The latest hit per lead position.
-struct Found {
-    at: Vec<u32>,
-    hits: Vec<Hit>,
+/// A ledger row found for a lead: where it sorts, its team, rep and
+/// reason (name ids), and when it was assigned (Unix seconds).
+#[derive(Clone, Copy)]
+struct Hit {
+    order: Order,
+    team: Option<i64>,
+    rep: i64,
+    reason: i64,
+    at: Option<i64>,
 }
 
+/// The hits per lead position: the latest only, or (`history`) every one,
+/// chained newest first.
+struct Found {
+    at: Vec<u32>,
+    hits: Vec<(Hit, u32)>,
+    history: bool,
+}
+
+const NONE: u32 = u32::MAX;
+
 impl Found {
-    fn new(n: usize) -> Found {
-        Found { at: vec![u32::MAX; n], hits: Vec::new() }
+    fn new(n: usize, history: bool) -> Found {
+        Found { at: vec![NONE; n], hits: Vec::new(), history }
     }
 
     fn keep(&mut self, k: usize, hit: Hit) {
         match self.at[k] {
-            u32::MAX => {
+            NONE => {
                 self.at[k] = self.hits.len() as u32;
-                self.hits.push(hit);
+                self.hits.push((hit, NONE));
             }
-            h if self.hits[h as usize].0 < hit.0 => self.hits[h as usize] = hit,
+            h if self.history => {
+                self.at[k] = self.hits.len() as u32;
+                self.hits.push((hit, h));
+            }
+            h if self.hits[h as usize].0.order < hit.order => self.hits[h as usize].0 = hit,
             _ => {}
         }
     }
 
+    /// The latest hit of position `k`.
     fn get(&self, k: usize) -> Option<Hit> {
-        self.hits.get(self.at[k] as usize).copied()
+        self.all(k).max_by_key(|h| h.order)
+    }
+
+    /// Every hit of position `k` (with `history`; else the latest).
+    fn all(&self, k: usize) -> impl Iterator<Item = Hit> + '_ {
+        let mut next = self.at[k];
+        std::iter::from_fn(move || {
+            let (hit, after) = *self.hits.get(next as usize)?;
+            next = after;
+            Some(hit)
+        })
+    }
+
+    fn has(&self, k: usize) -> bool {
+        self.at[k] != NONE
     }
 }
 
@@ -288,14 +324,29 @@ impl KeyIndex {
     }
 }
 
-/// Each run's as-of date, as a day number.
-fn run_days(l: &Ledger) -> Result<HashMap<i64, i32>, crate::error::Error> {
-    let mut st = l.conn().prepare("SELECT run, as_of FROM runs").or_ledger(l)?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).or_ledger(l)?;
+/// What a run's rows take from their run.
+#[derive(Clone, Copy)]
+struct RunFacts {
+    /// The as-of date, as a day number.
+    day: i32,
+    /// Its clock (Unix seconds): when its rows were assigned.
+    at: Option<i64>,
+    delivered: bool,
+}
+
+/// Each run's as-of date, clock and delivered mark.
+fn run_facts(l: &Ledger) -> Result<HashMap<i64, RunFacts>, crate::error::Error> {
+    let mut st = l.conn().prepare("SELECT run, as_of, assigned_at, delivered FROM runs").or_ledger(l)?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+        })
+        .or_ledger(l)?;
     let mut days = HashMap::new();
     for row in rows {
-        let (run, as_of) = row.or_ledger(l)?;
-        days.insert(run, parse_as_of(&as_of).unwrap_or(i32::MIN));
+        let (run, as_of, at, delivered) = row.or_ledger(l)?;
+        let at = at.and_then(|t| t.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
+        days.insert(run, RunFacts { day: parse_as_of(&as_of).unwrap_or(i32::MIN), at, delivered: delivered != 0 });
     }
     Ok(days)
 }
@@ -307,23 +358,41 @@ struct Reading<'a> {
     batch: &'a Batch,
     /// `names`: id to name.
     names: HashMap<i64, String>,
-    /// Each run's as-of date as a day number.
-    days: HashMap<i64, i32>,
+    /// Each run's as-of date, clock and delivered mark.
+    days: HashMap<i64, RunFacts>,
     /// About how many rows `assigned` holds: look-ups go one by one when it
     /// is large beside the batch.
     size: i64,
     /// The rules' reps by name.
     rep_of: HashMap<&'a str, usize>,
+    /// The name id of `sla_reassigned` (none: `i64::MIN`).
+    sla_reason: i64,
+    /// Whether every assignment of a lead is read, not only its latest.
+    history: bool,
 }
 
 /// Where a row of run `run` sorts.
 /// A memory that `prune` kept (run 0) sorts by its own date, before any run
 /// of that day.
-fn order(days: &HashMap<i64, i32>, run: i64, row: i64, day: i32) -> Order {
+fn order(days: &HashMap<i64, RunFacts>, run: i64, row: i64, day: i32) -> Order {
     if run == 0 {
         return (day, 0, row);
     }
-    (days.get(&run).copied().unwrap_or(i32::MIN), run, row)
+    (days.get(&run).map_or(i32::MIN, |f| f.day), run, row)
+}
+
+/// A row as a hit: `at` is the row's own time, else its run's (a memory of
+/// `prune`, run 0, has none).
+fn hit(
+    days: &HashMap<i64, RunFacts>,
+    (run, row, day): (i64, i64, i32),
+    team: Option<i64>,
+    rep: i64,
+    reason: i64,
+    own: Option<i64>,
+) -> Hit {
+    let at = own.or_else(|| if run == 0 { None } else { days.get(&run).and_then(|f| f.at) });
+    Hit { order: order(days, run, row, day), team, rep, reason, at }
 }
 
 /// Leads assigned before: by trimmed id, then (with `[input] email`) by email
@@ -365,8 +434,7 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
     let n = todo.len();
     // Per position: the latest row (order, team, rep) by id, and by email,
     // as an index into the rows found (small: most leads have none).
-    let (mut by_id_found, mut by_email_found) = (Found::new(n), Found::new(n));
-    let keep = |into: &mut Found, k: usize, order: Order, team: Option<i64>, rep: i64| into.keep(k, (order, team, rep));
+    let (mut by_id_found, mut by_email_found) = (Found::new(n, r.history), Found::new(n, r.history));
     let leads: Vec<u32>;
     if scan {
         // One pass over the ledger, every row against the batch's keys.
@@ -377,7 +445,7 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         drop(keys);
         let mut st = l
             .conn()
-            .prepare("SELECT lead_id, email_key, team, rep, run, rowid, as_of_day FROM assigned")
+            .prepare("SELECT lead_id, email_key, team, rep, run, rowid, as_of_day, reason, assigned_at FROM assigned")
             .or_ledger(l)?;
         let mut rows = st.query([]).or_ledger(l)?;
         while let Some(row) = rows.next().or_ledger(l)? {
@@ -390,26 +458,44 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
                 if hit_id.is_none() && hit_email.is_none() {
                     return Ok(());
                 }
-                let (team, rep) = (row.get(2)?, row.get(3)?);
-                let order = order(days, row.get(4)?, row.get(5)?, row.get(6)?);
+                let h = hit(
+                    days,
+                    (row.get(4)?, row.get(5)?, row.get(6)?),
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(7)?,
+                    row.get(8)?,
+                );
                 if let Some(k) = hit_id {
-                    keep(&mut by_id_found, k, order, team, rep);
+                    by_id_found.keep(k, h);
                 }
                 if let Some(k) = hit_email {
-                    keep(&mut by_email_found, k, order, team, rep);
+                    by_email_found.keep(k, h);
                 }
                 Ok(())
             };
             step().or_ledger(l)?;
         }
     } else {
-        let query = |column: &str| format!("SELECT team, rep, run, rowid, as_of_day FROM assigned WHERE {column} = ?1");
+        let query = |column: &str| {
+            format!("SELECT team, rep, run, rowid, as_of_day, reason, assigned_at FROM assigned WHERE {column} = ?1")
+        };
         let mut by_id = l.conn().prepare(&query("lead_id")).or_ledger(l)?;
         let mut by_email = l.conn().prepare(&query("email_key")).or_ledger(l)?;
         let lookup = |st: &mut rusqlite::Statement, key: &str, k: usize, into: &mut Found| -> rusqlite::Result<()> {
             let mut rows = st.query([key])?;
             while let Some(row) = rows.next()? {
-                keep(into, k, order(days, row.get(2)?, row.get(3)?, row.get(4)?), row.get(0)?, row.get(1)?);
+                into.keep(
+                    k,
+                    hit(
+                        days,
+                        (row.get(2)?, row.get(3)?, row.get(4)?),
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                    ),
+                );
             }
             Ok(())
         };
@@ -423,7 +509,10 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         }
     }
     // By id first; by email only for a lead whose id is not there.
-    let found = leads.iter().enumerate().filter_map(|(k, i)| Some((*i, by_id_found.get(k).or(by_email_found.get(k))?)));
+    let found = leads.iter().enumerate().filter_map(|(k, &i)| {
+        let from = if by_id_found.has(k) { &by_id_found } else { &by_email_found };
+        Some((i, k, from.get(k)?, from))
+    });
     // Ledger name ids to the rules' teams and reps (then to names only the ledger has).
     let mut teams: HashMap<i64, usize> = HashMap::new();
     let mut reps: HashMap<i64, usize> = HashMap::new();
@@ -449,19 +538,49 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
     let team_list: Vec<&str> = rules.teams.iter().map(|t| t.name.as_str()).collect();
     let rep_list: Vec<&str> = rules.reps.iter().map(|r| r.name.as_str()).collect();
     m.before = vec![None; batch.leads.len()];
-    for (i, (_, team, rep)) in found {
-        let rep = resolve(rep, &mut m.extra_reps, &mut reps, &rep_list);
-        let team = match team {
-            Some(t) => Some(resolve(t, &mut m.extra_teams, &mut teams, &team_list)),
-            // No team recorded (an import without --team): the rep's current team.
-            None => rules.reps.get(rep).map(|r| r.team),
+    m.assigned_at = vec![None; batch.leads.len()];
+    m.undelivered = vec![false; batch.leads.len()];
+    let mut by_email_only = Vec::new();
+    for (i, k, latest, from) in found {
+        let mut held = |h: Hit| {
+            let rep = resolve(h.rep, &mut m.extra_reps, &mut reps, &rep_list);
+            let team = match h.team {
+                Some(t) => Some(resolve(t, &mut m.extra_teams, &mut teams, &team_list)),
+                // No team recorded (an import without --team): the rep's current team.
+                None => rules.reps.get(rep).map(|r| r.team),
+            };
+            crate::engine::route::Held { team, rep, at: h.at, sla: h.reason == r.sla_reason }
         };
-        m.before[i as usize] = Some((team, rep));
+        let now = held(latest);
+        m.before[i as usize] = Some((now.team, now.rep));
+        m.assigned_at[i as usize] = latest.at;
+        let run = latest.order.1;
+        m.undelivered[i as usize] = run != 0 && days.get(&run).is_some_and(|f| !f.delivered);
+        if m.undelivered[i as usize] {
+            m.undelivered_runs.insert(i, run);
+        }
+        if r.history {
+            let mut all: Vec<Hit> = from.all(k).collect();
+            all.sort_unstable_by_key(|h| h.order);
+            m.history.insert(i, all.into_iter().map(&mut held).collect());
+        }
+        if !std::ptr::eq(from, &by_id_found) {
+            by_email_only.push((i, latest.order.2));
+        }
         if rules.reps.len() + m.extra_reps.len() >= u16::MAX as usize {
             return Err(too_many("reps", m.extra_reps.len()));
         }
         if rules.teams.len() + m.extra_teams.len() >= u16::MAX as usize {
             return Err(too_many("teams", m.extra_teams.len()));
+        }
+    }
+    // A lead found by email is recorded under the ledger lead's id when it
+    // is assigned again (docs/reference.md §11).
+    if r.history && !by_email_only.is_empty() {
+        let mut st = l.conn().prepare("SELECT lead_id FROM assigned WHERE rowid = ?1").or_ledger(l)?;
+        for (i, row) in by_email_only {
+            let id: String = st.query_row([row], |r| r.get(0)).or_ledger(l)?;
+            m.ledger_ids.insert(i, id);
         }
     }
     Ok(())

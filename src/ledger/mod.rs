@@ -31,16 +31,43 @@ pub use error::{LedgerError, OrLedger};
 pub const APPLICATION_ID: i64 = 0x4C52_444C;
 
 /// The schema version this leadroute writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
-/// Version 2. Names (teams, reps, reasons, stages) are stored once in
+/// What schema version 3 added that is made whole (a new ledger's schema and
+/// the upgrade from 2 share it): `meta`, and the `assignments` view.
+macro_rules! version_3_tables {
+    () => {
+        "CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE VIEW assignments AS
+SELECT a.run, r.as_of, a.lead_id, a.account, a.email, t.name AS team, p.name AS rep,
+       w.name AS reason, a.score / 100.0 AS score, s.name AS stage,
+       coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', a.assigned_at, 'unixepoch'), r.assigned_at) AS assigned_at
+FROM assigned a
+JOIN runs r ON r.run = a.run
+LEFT JOIN names t ON t.id = a.team
+JOIN names p ON p.id = a.rep
+JOIN names w ON w.id = a.reason
+LEFT JOIN names s ON s.id = a.stage;
+"
+    };
+}
+
+/// Version 3. Names (teams, reps, reasons, stages) are stored once in
 /// `names`; `assigned` refers to them by id, which keeps a row near 60 bytes.
 /// The `assignments` view shows the rows with their names, for people.
 /// `run_reps` holds, per run, team and rep, the leads taken and (`weight`
 /// not NULL) the run's roster: what loads count (docs/reference.md §6.1). Rows of
 /// `assigned` with run 0 are what `prune` keeps of a lead (§6.3); `warned`
-/// is what the runs of a day have printed (§7.1).
-const SCHEMA: &str = "
+/// is what the runs of a day have printed (§7.1). A run's `assigned_at` is
+/// its clock (UTC, §11.1): the time of its rows, unless a row has its own
+/// (`assigned.assigned_at`, Unix seconds: `ledger import --assigned-at`).
+/// `token` is a random run token; `delivered` is set once the run's outputs
+/// are in place (§6.2). `meta` holds the ledger's time zone (`timezone`).
+const SCHEMA: &str = concat!(
+    "
 CREATE TABLE runs (
     run          INTEGER PRIMARY KEY AUTOINCREMENT,
     started      TEXT NOT NULL,
@@ -51,7 +78,10 @@ CREATE TABLE runs (
     assigned     INTEGER NOT NULL,
     first_row    INTEGER,
     last_row     INTEGER,
-    kind         TEXT NOT NULL DEFAULT 'assign'
+    kind         TEXT NOT NULL DEFAULT 'assign',
+    assigned_at  TEXT,
+    token        TEXT,
+    delivered    INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX runs_as_of ON runs (as_of);
 CREATE TABLE names (
@@ -70,7 +100,8 @@ CREATE TABLE assigned (
     rep         INTEGER NOT NULL,
     reason      INTEGER NOT NULL,
     score       INTEGER,
-    stage       INTEGER
+    stage       INTEGER,
+    assigned_at INTEGER
 );
 CREATE INDEX assigned_lead ON assigned (lead_id);
 CREATE INDEX assigned_account ON assigned (account_key, as_of_day, run) WHERE account_key IS NOT NULL;
@@ -91,16 +122,9 @@ CREATE TABLE warned (
     run       INTEGER NOT NULL,
     PRIMARY KEY (as_of_day, kind, subject)
 ) WITHOUT ROWID;
-CREATE VIEW assignments AS
-SELECT a.run, r.as_of, a.lead_id, a.account, a.email, t.name AS team, p.name AS rep,
-       w.name AS reason, a.score / 100.0 AS score, s.name AS stage
-FROM assigned a
-JOIN runs r ON r.run = a.run
-LEFT JOIN names t ON t.id = a.team
-JOIN names p ON p.id = a.rep
-JOIN names w ON w.id = a.reason
-LEFT JOIN names s ON s.id = a.stage;
-";
+",
+    version_3_tables!()
+);
 
 /// Version 1 to 2: leads taken per run, team and rep (from `assigned`, the
 /// team of each row); runs of version 1 are of kind `v1` until a run with
@@ -131,6 +155,24 @@ CREATE TABLE warned (
 ) WITHOUT ROWID;
 PRAGMA user_version = 2;
 ";
+
+/// Version 2 to 3: the runs' clocks (`assigned_at`: a run recorded before is
+/// taken to have assigned its leads when it started; an import, at no known
+/// time), run tokens, delivered marks (what was recorded before was
+/// delivered), rows' own times, `meta`, and the view with `assigned_at`.
+const UPGRADE_FROM_2: &str = concat!(
+    "
+ALTER TABLE runs ADD COLUMN assigned_at TEXT;
+ALTER TABLE runs ADD COLUMN token TEXT;
+ALTER TABLE runs ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;
+UPDATE runs SET assigned_at = started WHERE kind <> 'import';
+ALTER TABLE assigned ADD COLUMN assigned_at INTEGER;
+DROP VIEW assignments;
+",
+    version_3_tables!(),
+    "PRAGMA user_version = 3;
+"
+);
 
 /// What kind of run a `runs` row is.
 pub mod kind {
@@ -421,12 +463,15 @@ impl Ledger {
 
     /// Upgrades an older schema in place (inside the run's transaction).
     fn upgrade(&self, from: i64) -> Result<(), Error> {
-        if from != 1 {
+        if !(1..VERSION).contains(&from) {
             return Err(
                 self.fail(format!("has schema version {from}, which no leadroute wrote; it was left untouched"))
             );
         }
-        self.conn.execute_batch(UPGRADE_FROM_1).or_ledger(self)
+        if from == 1 {
+            self.conn.execute_batch(UPGRADE_FROM_1).or_ledger(self)?;
+        }
+        self.conn.execute_batch(UPGRADE_FROM_2).or_ledger(self)
     }
 
     /// Makes the transaction durable: the run is recorded.
@@ -482,8 +527,8 @@ impl Ledger {
     pub fn add_run(&self, run: &RunInfo) -> Result<i64, Error> {
         self.conn
             .execute(
-                "INSERT INTO runs (started, as_of, input, rules_sha256, rows_read, assigned, kind) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO runs (started, as_of, input, rules_sha256, rows_read, assigned, kind, assigned_at, \
+                 token, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     run.started,
                     run.as_of,
@@ -491,11 +536,61 @@ impl Ledger {
                     run.rules_sha256,
                     run.rows_read as i64,
                     run.assigned as i64,
-                    run.kind
+                    run.kind,
+                    run.assigned_at.map(crate::support::date::format_utc),
+                    run_token(),
+                    // An import has nothing to deliver; a run is delivered
+                    // once its outputs are in place (`mark_delivered`).
+                    i64::from(run.kind == kind::IMPORT),
                 ],
             )
             .or_ledger(self)?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Marks run `run` delivered: its outputs are in place (docs/reference.md
+    /// §6.2). A second, small transaction after the renames; a run killed
+    /// before it stays recorded but undelivered.
+    pub fn mark_delivered(&self, run: i64) -> Result<(), Error> {
+        self.conn.execute("UPDATE runs SET delivered = 1 WHERE run = ?1", [run]).or_ledger(self)?;
+        Ok(())
+    }
+
+    /// How many assignments run `run` recorded.
+    pub fn assignments_in_run(&self, run: i64) -> Result<u64, Error> {
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM assigned WHERE run = ?1", [run], |r| r.get(0)).or_ledger(self)?;
+        Ok(n as u64)
+    }
+
+    /// The time zone the ledger's runs use (`meta`), given by the first run
+    /// that wrote it; `None` before. A ledger read by hosts in several zones
+    /// must mean one calendar (docs/reference.md §11.1).
+    pub fn zone(&self) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'timezone'", [], |r| r.get(0))
+            .optional()
+            .or_ledger(self)
+    }
+
+    /// Checks that `zone` (the rules' resolved `[routing] timezone`) is the
+    /// ledger's, and, writing, records it when the ledger has none yet.
+    /// Another zone is a rules error (exit 2) naming both.
+    pub fn agree_zone(&self, zone: &str) -> Result<(), Error> {
+        match self.zone()? {
+            Some(z) if z == zone => Ok(()),
+            Some(z) => Err(Error::Rules(format!(
+                "[routing] timezone is '{zone}' but the ledger {} was written in '{z}'; dates, limits, \
+                 windows and working hours must mean the same for every run of a ledger: set timezone = \"{z}\" \
+                 in [routing] (or use another ledger)",
+                self.name
+            ))),
+            None if self.writable => {
+                self.conn.execute("INSERT INTO meta (key, value) VALUES ('timezone', ?1)", [zone]).or_ledger(self)?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// Records where run `run`'s rows of `assigned` lie (added in one
@@ -595,7 +690,7 @@ impl Ledger {
             .conn
             .prepare_cached(
                 "INSERT INTO assigned (run, as_of_day, lead_id, account, account_key, email, email_key, team, rep, \
-                 reason, score, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 reason, score, stage, assigned_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
             .or_ledger(self)?;
         st.execute(params![
@@ -610,7 +705,8 @@ impl Ledger {
             row.rep,
             row.reason,
             row.score,
-            row.stage
+            row.stage,
+            row.assigned_at
         ])
         .or_ledger(self)?;
         Ok(self.conn.last_insert_rowid())
@@ -702,6 +798,7 @@ impl Ledger {
                 reason: self.name_id(a.reason.as_str(), &mut cache)?,
                 score: Some(lead.score().0),
                 stage: Some(self.name_id(rules.stage_name(lead.stage as usize), &mut cache)?),
+                assigned_at: None,
             };
             let id = self.add_assignment(&row)?;
             rows = Some((rows.map_or(id, |(first, _)| first), id));
@@ -754,6 +851,26 @@ pub struct RunInfo {
     pub assigned: u64,
     /// `kind::ASSIGN` or `kind::IMPORT`.
     pub kind: &'static str,
+    /// The run's clock: when its leads were assigned (None: an import
+    /// whose rows carry their own times, or none).
+    pub assigned_at: Option<jiff::Timestamp>,
+}
+
+/// A random run token (docs/reference.md §6.2): 128 bits from the system's
+/// generator, as hex.
+fn run_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No system randomness: the time and process, hashed with a random
+        // key, are unique enough to tell two runs apart.
+        use std::hash::BuildHasher;
+        let seed = (jiff::Timestamp::now().as_nanosecond(), std::process::id());
+        let a = std::collections::hash_map::RandomState::new().hash_one(seed);
+        let b = std::collections::hash_map::RandomState::new().hash_one(seed);
+        bytes[..8].copy_from_slice(&a.to_le_bytes());
+        bytes[8..].copy_from_slice(&b.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One row of `run_reps`: name ids (team 0: none), leads taken, and the
@@ -781,6 +898,9 @@ pub struct Row<'a> {
     pub reason: i64,
     pub score: Option<i64>,
     pub stage: Option<i64>,
+    /// Its own time (Unix seconds), when it differs from its run's clock:
+    /// `ledger import --assigned-at`.
+    pub assigned_at: Option<i64>,
 }
 
 /// The key an account is looked up by in `assigned.account_key`: the

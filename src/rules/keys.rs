@@ -119,6 +119,9 @@ tables! {
         /// how account keys compare: trimmed and lower-cased, or also without a legal form (`Oy`, `Inc.`) and
         /// punctuation; an empty account then takes the company its email's domain names
         account_match: "`\"exact\"` or `\"normalized\"`" = "`\"exact\"`",
+        /// the column of when the lead was first worked (called, mailed, met): a date or date and time; a date
+        /// alone is the end of that day; empty is not worked. SLAs and response times read it
+        touched: "column" = "none",
     }
 
     /// The keys of `[output]`.
@@ -163,6 +166,9 @@ tables! {
         /// the time zone of the run's clock and of every date and time without an offset: the as-of date is
         /// the clock's date there
         timezone: "an IANA time-zone name, e.g. \"Europe/Helsinki\"" = "the machine's zone",
+        /// how many times a lead is moved for a missed SLA; then it stays with its rep. 0 measures and warns
+        /// but never moves a lead
+        sla_reassign_max: "whole number ≥ 0" = "2",
     }
 
     /// The keys of `[grades]`.
@@ -214,6 +220,9 @@ tables! {
         require: "list of criterion names" = "`[]`",
         /// the `[input] current_stage` values that mean this stage; each value means one stage
         crm: "list of strings" = "`[]`",
+        /// minutes (working time of the team's calendar) within which a lead in this stage must be worked
+        /// (`touched`), or `assign --ledger` moves it to another rep; the smaller of the stage's and the team's
+        sla_minutes: "whole number ≥ 1" = "none",
     }
 
     /// The keys of a `[[teams]]` entry.
@@ -226,6 +235,8 @@ tables! {
         when: "list of conditions" = "`[]`",
         /// the team that tries the lead when no rep here can take it
         overflow: "team name" = "none",
+        /// minutes (working time of its calendar) within which its leads must be worked; see the stages' key
+        sla_minutes: "whole number ≥ 1" = "none",
     }
 
     /// The keys of a `[[reps]]` entry.

@@ -75,6 +75,8 @@ pub struct InputRules {
     /// `thousands`: a digit-group separator in numbers (`" "`, `"."`, `","`,
     /// `"'"`, `"_"`), ignored where it splits the integer part into threes.
     pub thousands: Option<char>,
+    /// `touched`: the column of when the lead was first worked (docs/reference.md §11).
+    pub touched: Option<String>,
 }
 
 /// `[output]`: how the CSV outputs are written.
@@ -294,6 +296,8 @@ pub struct Stage {
     /// `crm`: the `[input] current_stage` values (trimmed, lower-cased) that
     /// mean this stage.
     pub crm: Vec<String>,
+    /// `sla_minutes`: working minutes within which its leads must be worked.
+    pub sla_minutes: Option<u32>,
 }
 
 /// `[[teams]]`, tried in file order: the first that takes the lead's stage and
@@ -311,6 +315,9 @@ pub struct Team {
     pub overflow: Option<usize>,
     /// `stages` was left out: the team takes every stage but `disqualified`.
     pub every_stage: bool,
+    /// `sla_minutes`: working minutes within which its leads must be worked.
+    #[allow(dead_code)] // read by the SLA pass, next
+    pub sla_minutes: Option<u32>,
 }
 
 /// `[[reps]]`: who takes the leads.
@@ -416,6 +423,10 @@ pub struct Rules {
     pub balance_days: u32,
     /// `[routing] timezone`: its name and the zone; None is the machine's.
     pub timezone: Option<(String, jiff::tz::TimeZone)>,
+    /// `[routing] sla_reassign_max`: how many times a lead is moved for a
+    /// missed SLA (default 2; 0: measured and warned, never moved).
+    #[allow(dead_code)] // read by the SLA pass, next
+    pub sla_reassign_max: u32,
     /// `[[criteria]]`, in file order.
     pub criteria: Vec<Criterion>,
     /// `[[stages]]`, lowest first.
@@ -500,6 +511,15 @@ impl Rules {
     /// The zone of the run's clock: `[routing] timezone`, else the machine's.
     pub fn zone(&self) -> jiff::tz::TimeZone {
         self.timezone.as_ref().map_or_else(jiff::tz::TimeZone::system, |(_, z)| z.clone())
+    }
+
+    /// The zone's name as a ledger records it: `[routing] timezone`, else
+    /// the machine zone's IANA name (`UTC` when it has none).
+    pub fn zone_name(&self) -> String {
+        match &self.timezone {
+            Some((name, _)) => name.clone(),
+            None => jiff::tz::TimeZone::system().iana_name().unwrap_or("UTC").to_string(),
+        }
     }
 
     pub fn stage_name(&self, i: usize) -> &str {

@@ -528,6 +528,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         Some(n) => n as u32,
         None => DEFAULT_BALANCE_DAYS,
     };
+    let sla_reassign_max = routing.whole(keys::ROUTING.sla_reassign_max)?.map_or(2, |n| n.min(u32::MAX as i64) as u32);
     let grades = grades(src, doc, &root)?;
     let criteria = criteria(src, doc)?;
     let stages = stages(src, doc, &criteria)?;
@@ -535,6 +536,9 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let teams = teams(src, doc, &stages, &team_names, grades.is_some())?;
     let reps = reps(src, doc, &team_names, grades.is_some())?;
     check_own_columns(src, &output, &column_at, grades.is_some(), &reps)?;
+    if input.touched.is_none() {
+        sla_needs_touched(src, doc)?;
+    }
     if teams.len() >= u16::MAX as usize || reps.len() >= u16::MAX as usize || stages.len() >= u16::MAX as usize {
         return Err(Error::Rules(format!("{}: at most 65,534 stages, teams and reps each", src.path.display())));
     }
@@ -545,6 +549,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         max_engagement,
         balance_days,
         timezone,
+        sla_reassign_max,
         criteria,
         stages,
         teams,
@@ -552,6 +557,40 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
         grades,
         digest: String::new(),
     })
+}
+
+/// `sla_minutes` of a stage or team: a whole number of minutes, at least 1.
+fn sla_minutes(o: &Obj) -> R<Option<u32>> {
+    let key = keys::STAGES.sla_minutes;
+    match o.whole(key)? {
+        None => Ok(None),
+        Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => {
+            let at = o.get(key).map_or(o.at, |e| &e.node.at);
+            o.fail(at, format!("'{key}' in {} must be at least 1 (minutes of working time), found {n}", o.what))
+        }
+    }
+}
+
+/// `sla_minutes` without `[input] touched` (exit 2): nothing would say
+/// whether a lead was worked.
+fn sla_needs_touched(src: &Source, doc: &Table) -> R<()> {
+    for table in ["stages", "teams"] {
+        for node in named_tables(src, doc, table)? {
+            if let Val::Table(t) = &node.val
+                && let Some(e) = t.get(keys::STAGES.sla_minutes)
+            {
+                return Err(err(
+                    src,
+                    &e.key_at,
+                    "'sla_minutes' needs [input] touched: the column of when a lead was first worked (e.g. touched \
+                     = \"First Contacted\"), so that a run can tell whether the rep answered"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[input]`: required, with at least `id`.
@@ -579,6 +618,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
     let account = opt_col(keys::INPUT.account)?;
     let current_stage = opt_col(keys::INPUT.current_stage)?;
     let email = opt_col(keys::INPUT.email)?;
+    let touched = opt_col(keys::INPUT.touched)?;
     let account_match = match i.string(keys::INPUT.account_match)? {
         None | Some(("exact", _)) => AccountMatch::Exact,
         Some(("normalized", _)) => AccountMatch::Normalized,
@@ -646,6 +686,7 @@ fn input(src: &Source, doc: &Table) -> R<InputRules> {
         date_formats,
         current_stage,
         thousands,
+        touched,
     })
 }
 
@@ -1026,6 +1067,7 @@ fn stages(src: &Source, doc: &Table, criteria: &[Criterion]) -> R<Vec<Stage>> {
             min_engagement: st.cents(keys::STAGES.min_engagement, Sign::Any)?,
             require,
             crm,
+            sla_minutes: sla_minutes(&st)?,
         };
         if n == 0
             && (stage.min_score.is_some()
@@ -1102,7 +1144,8 @@ fn teams(src: &Source, doc: &Table, stages: &[Stage], team_names: &TeamNames, gr
             }
         };
         let every_stage = t.get(keys::TEAMS.stages).is_none();
-        teams.push(Team { name, stages: accepts, when, overflow, every_stage });
+        let sla_minutes = sla_minutes(&t)?;
+        teams.push(Team { name, stages: accepts, when, overflow, every_stage, sla_minutes });
     }
     check_overflow_cycles(src, &teams, overflow_at)?;
     Ok(teams)

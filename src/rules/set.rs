@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(
             whole.message(),
             "--set 'stages.sql=3': 'stages.sql' is a whole table; set one of its keys: name, min_score, min_fit, \
-             min_engagement, require, crm"
+             min_engagement, require, crm, sla_minutes"
         );
         let long = Override::parse("input.id.x=1", 0).unwrap().key().unwrap_err();
         assert_eq!(long.message(), "--set 'input.id.x=1': 'id' is a value, not a table: the path is too long");

@@ -95,9 +95,21 @@ impl DateFormat {
 
     /// Matches the whole (trimmed) cell; returns the day number of a real date.
     pub fn parse_date(&self, s: &str) -> Option<i32> {
+        self.parse_parts(s).map(|(day, _)| day)
+    }
+
+    /// Whether the format holds a time (`%H`).
+    pub fn has_time(&self) -> bool {
+        self.items.contains(&Item::Hour)
+    }
+
+    /// Matches the whole (trimmed) cell: the day number of a real date and
+    /// the time of day it gives (hour, minute, second; 0 where left out).
+    pub fn parse_parts(&self, s: &str) -> Option<(i32, (u32, u32, u32))> {
         let b = s.as_bytes();
         let mut i = 0;
         let (mut day, mut month, mut year) = (0u32, 0u32, 0i32);
+        let mut time = (0u32, 0u32, 0u32);
         for item in &self.items {
             match item {
                 Item::Literal(c) => {
@@ -118,17 +130,20 @@ impl DateFormat {
                 Item::Day => day = digits(b, &mut i, 1, 2)?,
                 Item::Month => month = digits(b, &mut i, 1, 2)?,
                 Item::Hour => {
-                    if digits(b, &mut i, 1, 2)? > 23 {
+                    time.0 = digits(b, &mut i, 1, 2)?;
+                    if time.0 > 23 {
                         return None;
                     }
                 }
                 Item::Minute => {
-                    if digits(b, &mut i, 1, 2)? > 59 {
+                    time.1 = digits(b, &mut i, 1, 2)?;
+                    if time.1 > 59 {
                         return None;
                     }
                 }
                 Item::Second => {
-                    if digits(b, &mut i, 1, 2)? > 60 {
+                    time.2 = digits(b, &mut i, 1, 2)?;
+                    if time.2 > 60 {
                         return None;
                     }
                 }
@@ -137,7 +152,7 @@ impl DateFormat {
         if i != b.len() {
             return None;
         }
-        day_number(year, month, day)
+        Some((day_number(year, month, day)?, time))
     }
 }
 
@@ -217,6 +232,45 @@ pub fn parse_clock(s: &str, zone: &jiff::tz::TimeZone) -> Option<jiff::Timestamp
     };
     // `compatible`: a gap moves forward by its length, a fold takes the earlier.
     zone.to_ambiguous_zoned(local).compatible().ok().map(|z| to_minute(z.timestamp()))
+}
+
+/// A date-time cell (`[input] touched`, and `created` for the time to
+/// route; docs/reference.md §11): `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|±HH:MM]`, or
+/// a `date_formats` match (with `%H`, `%M`, `%S`), in `zone` when it has no
+/// offset; truncated to the minute. A date alone is the end of that day (the
+/// next day's 00:00), or, with `date_alone_at_start`, its start. None: not
+/// a date (the caller tells an empty cell apart).
+pub fn parse_cell_time(
+    s: &str,
+    formats: &[DateFormat],
+    zone: &jiff::tz::TimeZone,
+    date_alone_at_start: bool,
+) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    let at_day = |day: i32, (h, m, sec): (u32, u32, u32), alone: bool| -> Option<jiff::Timestamp> {
+        let day = if alone && !date_alone_at_start { day.checked_add(1)? } else { day };
+        let date = Date::constant(1970, 1, 1).checked_add(jiff::Span::new().try_days(day as i64).ok()?).ok()?;
+        let time = jiff::civil::Time::new(h as i8, m as i8, sec.min(59) as i8, 0).ok()?;
+        zone.to_ambiguous_zoned(date.to_datetime(time)).compatible().ok().map(|z| to_minute(z.timestamp()))
+    };
+    let b = s.as_bytes();
+    if let Some(day) = parse_iso(s) {
+        if b.len() == 10 {
+            return at_day(day, (0, 0, 0), true);
+        }
+        // `T` or a space, then a time: read as the clock is.
+        let mut text = s.to_string();
+        text.replace_range(10..11, "T");
+        if let Some(t) = parse_clock(&text, zone) {
+            return Some(t);
+        }
+    }
+    formats.iter().find_map(|f| f.parse_parts(s).and_then(|(day, time)| at_day(day, time, !f.has_time())))
+}
+
+/// An instant as the ledger and the outputs write it: `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_utc(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The current time, to the minute.
@@ -318,6 +372,26 @@ mod tests {
         assert_eq!(y.parse_date("1.1.7"), None);
         assert!(DateFormat::parse("%d.%m.%y %Y").is_err());
         assert_eq!(DateFormat::parse("%d%%%m%%%Y").unwrap().parse_date("1%2%2026"), parse_iso("2026-02-01"));
+    }
+
+    #[test]
+    fn touched_cells_are_instants_and_a_date_alone_is_the_end_of_its_day() {
+        let helsinki = jiff::tz::TimeZone::get("Europe/Helsinki").unwrap();
+        let formats = [DateFormat::parse("%d.%m.%Y %H:%M").unwrap(), DateFormat::parse("%d/%m/%Y").unwrap()];
+        let t = |s: &str| parse_cell_time(s, &formats, &helsinki, false).map(format_utc);
+        assert_eq!(t("2026-11-03").as_deref(), Some("2026-11-03T22:00:00Z"));
+        assert_eq!(t("2026-11-03 10:15").as_deref(), Some("2026-11-03T08:15:00Z"));
+        assert_eq!(t("2026-11-03T10:15:59.5Z").as_deref(), Some("2026-11-03T10:15:00Z"));
+        assert_eq!(t("2026-11-03 10:15+01:00").as_deref(), Some("2026-11-03T09:15:00Z"));
+        assert_eq!(t("3.11.2026 10:15").as_deref(), Some("2026-11-03T08:15:00Z"));
+        assert_eq!(t("03/11/2026").as_deref(), Some("2026-11-03T22:00:00Z"));
+        assert_eq!(
+            parse_cell_time("2026-11-03", &[], &helsinki, true).map(format_utc).as_deref(),
+            Some("2026-11-02T22:00:00Z")
+        );
+        for bad in ["", "soon", "2026-11-03 25:00", "2026-11-03T10", "2026-02-30"] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -485,3 +485,113 @@ fn an_input_column_the_export_lacks_fails_listing_the_header() {
     .code(1)
     .stderr_has("no column 'Emial' ([output] columns)");
 }
+
+/// One value from the ledger `l.db`.
+fn ledger_value(wd: &Workdir, query: &str) -> Option<i64> {
+    let conn = rusqlite::Connection::open(wd.path("l.db")).ok()?;
+    conn.query_row(query, [], |r| r.get(0)).ok()
+}
+
+/// `assign --ledger l.db` at `clock` with `sets`, the CSV to `out`.
+fn assign_at(wd: &Workdir, clock: &str, out: &str, sets: &[&str]) -> String {
+    let mut args = vec!["assign", "-r", "rules.toml", "--as-of", clock, "-q", "--ledger", "l.db", "-o", out];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    args.push("leads.csv");
+    wd.run(&args).code(0);
+    wd.read(out)
+}
+
+/// `@assigned_at`: the clock of the run that gave the lead its rep, in UTC;
+/// empty without a rep. `score` writes it empty without a ledger.
+#[test]
+fn assigned_at_is_the_time_of_the_latest_assignment() {
+    let wd = wd();
+    let cols = "output.columns=[\"Record ID\", \"@rep\", \"@reason\", \"@assigned_at\"]";
+    wd.write("leads.csv", LEADS.replace("104,pia@rivet.example,Rivet Oy,Aerospace,yes,\n", ""));
+    let first = assign_at(&wd, "2026-11-03T11:05+02:00", "1.csv", &[cols, "output.rename={}", "output.rows=all"]);
+    assert_eq!(
+        first,
+        "Record ID,rep,reason,assigned_at\n101,Brent,expertise,2026-11-03T09:05:00Z\n\
+         102,Matti,balanced,2026-11-03T09:05:00Z\n103,,no_team,\n105,,no_team,\n"
+    );
+    wd.write("leads.csv", LEADS);
+    let second = assign_at(&wd, "2026-11-03T09:10Z", "2.csv", &[cols, "output.rename={}", "output.rows=all"]);
+    assert_eq!(
+        second,
+        "Record ID,rep,reason,assigned_at\n101,Brent,assigned_before,2026-11-03T09:05:00Z\n\
+         104,Brent,expertise,2026-11-03T09:10:00Z\n102,Matti,assigned_before,2026-11-03T09:05:00Z\n\
+         103,,no_team,\n105,,no_team,\n"
+    );
+}
+
+/// `rows = "new"` writes the leads of a run that was recorded but never
+/// delivered (killed between its ledger commit and its renames), once: the
+/// next run marks itself, and them, delivered.
+#[cfg(unix)]
+#[test]
+fn new_rows_bring_back_the_leads_of_a_run_killed_before_its_renames() {
+    let wd = wd();
+    let new = ["output.rows=new", "output.columns=[\"Record ID\", \"@rep.email\", \"@reason\"]", "output.rename={}"];
+    wd.write("leads.csv", LEADS.replace("104,pia@rivet.example,Rivet Oy,Aerospace,yes,\n", ""));
+    let mut args = vec!["assign", "-r", "rules.toml", "--as-of", "2026-11-03T09:05Z", "-q", "--ledger", "l.db"];
+    for s in new {
+        args.extend(["--set", s]);
+    }
+    args.extend(["-o", "1.csv", "leads.csv"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leadroute"))
+        .current_dir(wd.path(""))
+        .env("LEADROUTE_FAULT", "before-renames=10000")
+        .args(&args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Killed once its run is recorded, before any output is renamed into place.
+    let recorded = (0..1000).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        ledger_value(&wd, "SELECT count(*) FROM runs") == Some(1)
+    });
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(recorded, "the run was never recorded");
+    assert!(!wd.exists("1.csv"), "the killed run's output is not in place");
+    assert_eq!(ledger_value(&wd, "SELECT delivered FROM runs WHERE run = 1"), Some(0));
+    // The next run (104 is new) writes run 1's leads too, as assigned_before.
+    wd.write("leads.csv", LEADS);
+    assert_eq!(
+        assign_at(&wd, "2026-11-03T09:10Z", "2.csv", &new),
+        "Record ID,rep.email,reason\n101,brent@example.fi,assigned_before\n104,brent@example.fi,expertise\n\
+         102,matti@example.fi,assigned_before\n"
+    );
+    // Run 2 wrote every lead of run 1: both are delivered now, and a third
+    // run writes neither again.
+    assert_eq!(ledger_value(&wd, "SELECT sum(delivered) FROM runs"), Some(2));
+    assert_eq!(assign_at(&wd, "2026-11-03T09:15Z", "3.csv", &new), "Record ID,rep.email,reason\n");
+}
+
+/// A run that wrote only some leads of an undelivered run (the others are
+/// not in its export) leaves that run undelivered: its other leads are
+/// written when an export holds them again, never lost.
+#[test]
+fn an_undelivered_run_stays_so_until_every_lead_of_it_is_written() {
+    let wd = wd();
+    let new = ["output.rows=new", "output.columns=[\"Record ID\", \"@reason\"]", "output.rename={}"];
+    assign_at(&wd, "2026-11-03T09:05Z", "1.csv", &new);
+    let conn = rusqlite::Connection::open(wd.path("l.db")).expect("ledger");
+    conn.execute("UPDATE runs SET delivered = 0", []).expect("undelivered");
+    drop(conn);
+    wd.write("leads.csv", LEADS.replace("101,anna@airframe.example,Airframe Oy,Aerospace,yes,\n", ""));
+    assert_eq!(
+        assign_at(&wd, "2026-11-03T09:10Z", "2.csv", &new),
+        "Record ID,reason\n104,assigned_before\n102,assigned_before\n"
+    );
+    assert_eq!(ledger_value(&wd, "SELECT delivered FROM runs WHERE run = 1"), Some(0));
+    wd.write("leads.csv", LEADS);
+    assert_eq!(
+        assign_at(&wd, "2026-11-03T09:15Z", "3.csv", &new),
+        "Record ID,reason\n101,assigned_before\n104,assigned_before\n102,assigned_before\n"
+    );
+    assert_eq!(ledger_value(&wd, "SELECT delivered FROM runs WHERE run = 1"), Some(1));
+    assert_eq!(assign_at(&wd, "2026-11-03T09:20Z", "4.csv", &new), "Record ID,reason\n");
+}

@@ -331,7 +331,7 @@ fn a_version_1_ledger_is_upgraded_in_place_and_its_runs_get_rosters() {
     let rows = assign(&wd, "2026-11-04", &[]);
     assert_eq!(column(&rows, "rep"), ["A", "C", "B", "A"]);
     assert_eq!(column(&rows, "reason"), ["balanced", "balanced", "balanced", "assigned_before"]);
-    assert_eq!(sql(&wd, "PRAGMA user_version"), [["2"]]);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["3"]]);
     assert_eq!(
         sql(&wd, "SELECT run, kind, assigned FROM runs ORDER BY run"),
         [["1", "assign", "6"], ["2", "import", "1"], ["3", "assign", "4"], ["4", "assign", "3"]]
@@ -360,6 +360,63 @@ fn a_version_1_ledger_is_upgraded_in_place_and_its_runs_get_rosters() {
 }
 
 #[test]
+fn a_version_2_ledger_gets_its_runs_clocks_and_delivered_marks_when_upgraded() {
+    // Made by leadroute at commit 8a7f97b (schema version 2), TZ=UTC, with
+    // THREE_REPS: run 1 on 2026-11-01 (L1-L3: A B C), run 2 `ledger import`
+    // of X1 for A on 2026-11-02, run 3 on 2026-11-03 (L4 L5: A B); every run
+    // started at 2026-12-06T23:45:31Z.
+    let wd = Workdir::new();
+    wd.write("led.db", include_bytes!("../fixtures/ledger-v2.db"));
+    wd.write("rules.toml", RULES.replace("[input]", "[routing]\ntimezone = \"UTC\"\n\n[input]"));
+    // A reader sees the upgraded ledger and leaves the file as it was.
+    let before = std::fs::read(wd.path("led.db")).unwrap();
+    let export = wd.run(&["ledger", "export", "led.db"]);
+    export.code(0);
+    let started = "2026-12-06T23:45:31Z";
+    assert_eq!(
+        column(&crate::workdir::parse_csv(&export.stdout, b','), "assigned_at"),
+        [started, started, started, "", started, started]
+    );
+    assert_eq!(std::fs::read(wd.path("led.db")).unwrap(), before);
+    // The next run upgrades it: runs before get their start as their clock
+    // (an import none), every one delivered; the run records its own clock
+    // and the ledger's time zone, and is delivered once its outputs are in place.
+    wd.write("leads.csv", leads(&[("N1", "n1"), ("L1", "c1")]));
+    let rows = assign(&wd, "2026-11-04T09:30Z", &[]);
+    // Taken / entitled: A 3 / (1 + 1 + 2/3), B 2 / (1 + 2/3), C 1 / (1 + 2/3): C.
+    assert_eq!(column(&rows, "rep"), ["C", "A"]);
+    assert_eq!(column(&rows, "reason"), ["balanced", "assigned_before"]);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["3"]]);
+    assert_eq!(
+        sql(&wd, "SELECT run, kind, coalesce(assigned_at, '-'), delivered, length(token) > 0 FROM runs ORDER BY run"),
+        [
+            ["1", "assign", started, "1", ""],
+            ["2", "import", "-", "1", ""],
+            ["3", "assign", started, "1", ""],
+            ["4", "assign", "2026-11-04T09:30:00Z", "1", "1"],
+        ]
+    );
+    assert_eq!(sql(&wd, "SELECT key, value FROM meta"), [["timezone", "UTC"]]);
+    assert_eq!(
+        sql(&wd, "SELECT lead_id, assigned_at FROM assignments WHERE run >= 3 ORDER BY lead_id"),
+        [["L4", started], ["L5", started], ["N1", "2026-11-04T09:30:00Z"]]
+    );
+    assert_eq!(sql(&wd, "PRAGMA integrity_check"), [["ok"]]);
+    // Rules in another zone do not mix with this ledger's dates (exit 2), for
+    // a run and for a reader alike.
+    wd.write("rules.toml", RULES.replace("[input]", "[routing]\ntimezone = \"Europe/Helsinki\"\n\n[input]"));
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["assign", "-r", "rules.toml", "--ledger", "led.db", "-q", "-o", "x.csv"];
+        args.extend_from_slice(extra);
+        args.push("leads.csv");
+        wd.run(&args)
+            .code(2)
+            .stderr_has("[routing] timezone is 'Europe/Helsinki' but the ledger led.db was written in 'UTC'");
+    }
+    assert!(!wd.exists("x.csv"));
+}
+
+#[test]
 fn a_version_1_upgrade_is_undone_with_a_command_that_fails() {
     // The upgrade runs inside the transaction of whatever took the lock: a
     // `ledger undo` of a run that is not there fails, and the file is left
@@ -372,7 +429,7 @@ fn a_version_1_upgrade_is_undone_with_a_command_that_fails() {
     assert_eq!(sql(&wd, "PRAGMA user_version"), [["1"]]);
     // An undo that works upgrades it; the next run gives the old runs their rosters.
     wd.run(&["ledger", "undo", "led.db", "--run", "3"]).code(0);
-    assert_eq!(sql(&wd, "PRAGMA user_version"), [["2"]]);
+    assert_eq!(sql(&wd, "PRAGMA user_version"), [["3"]]);
     assert_eq!(sql(&wd, "SELECT run, kind FROM runs ORDER BY run"), [["1", "v1"], ["2", "import"]]);
     wd.write("rules.toml", RULES).write("leads.csv", leads(&[("N1", "n1")]));
     // A 3/3 (2 + the import), B 2/2, C 2/2: A.

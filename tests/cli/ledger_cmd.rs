@@ -8,6 +8,9 @@ const RULES: &str = r#"
 id = "id"
 account = "company"
 
+[routing]
+timezone = "UTC"
+
 [[criteria]]
 name = "views"
 column = "views"
@@ -49,7 +52,8 @@ const FIRST: &str = "id,company,views,kind\nL1,Acme,10,\nL2,\"Beta, Inc\",0,spam
 /// L1 again (assigned before) and L4, scored 1.
 const SECOND: &str = "id,company,views,kind\nL1,Acme,10,\nL4,Gamma,0,form\n";
 
-const EXPORT_HEADER: [&str; 9] = ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage"];
+const EXPORT_HEADER: [&str; 10] =
+    ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage", "assigned_at"];
 
 /// `assign --ledger led.db` of `leads` on `day`; returns the output rows.
 fn assign(wd: &Workdir, day: &str, leads: &str) -> Vec<Vec<String>> {
@@ -91,7 +95,7 @@ fn runs_table(wd: &Workdir) -> Vec<Vec<String>> {
         let inner = l.trim().trim_start_matches('|').trim_end_matches('|');
         inner.split('|').map(|c| c.trim().to_string()).collect()
     };
-    assert_eq!(cells(lines[0]), ["run", "started", "as_of", "input", "rows", "assigned"]);
+    assert_eq!(cells(lines[0]), ["run", "started", "as_of", "assigned_at", "input", "rows", "assigned"]);
     lines[2..].iter().map(|l| cells(l)).collect()
 }
 
@@ -109,7 +113,9 @@ fn runs_lists_every_run_and_a_missing_ledger_is_an_error() {
     for (row, (run, as_of, read, assigned)) in
         table.iter().zip([("1", "2026-11-20", "3", "3"), ("2", "2026-11-21", "2", "1")])
     {
-        assert_eq!([&row[0], &row[2], &row[3], &row[4], &row[5]], [run, as_of, leads.as_str(), read, assigned]);
+        assert_eq!([&row[0], &row[2], &row[4], &row[5], &row[6]], [run, as_of, leads.as_str(), read, assigned]);
+        // The run's clock: --as-of 2026-11-20 is 00:00 in [routing] timezone (UTC).
+        assert_eq!(row[3], format!("{as_of}T00:00:00Z"));
         // Start time in UTC: YYYY-MM-DDTHH:MM:SSZ.
         let s = row[1].as_bytes();
         assert!(s.len() == 20 && s[4] == b'-' && s[10] == b'T' && s[19] == b'Z', "started {:?}", row[1]);
@@ -138,10 +144,10 @@ fn export_writes_every_assignment_in_run_and_row_order() {
     assert_eq!(
         all[1..],
         rows(&[
-            "1,2026-11-20,L1,Acme,sales,A,balanced,12.5,lead",
-            "1,2026-11-20,L3,Acme,sales,A,account_owner,10,lead",
-            "1,2026-11-20,L2,\"Beta, Inc\",sales,B,balanced,-3.25,lead",
-            "2,2026-11-21,L4,Gamma,sales,C,balanced,1,lead",
+            "1,2026-11-20,L1,Acme,sales,A,balanced,12.5,lead,2026-11-20T00:00:00Z",
+            "1,2026-11-20,L3,Acme,sales,A,account_owner,10,lead,2026-11-20T00:00:00Z",
+            "1,2026-11-20,L2,\"Beta, Inc\",sales,B,balanced,-3.25,lead,2026-11-20T00:00:00Z",
+            "2,2026-11-21,L4,Gamma,sales,C,balanced,1,lead,2026-11-21T00:00:00Z",
         ])
     );
     // The account is quoted where the CSV needs it.
@@ -209,10 +215,10 @@ fn imported_leads_keep_their_rep_and_make_it_their_accounts_owner() {
         .stdout_has("skipped 1 row without a rep, 1 row without an id, 1 row whose id came earlier in the file");
     assert_eq!(
         export(&wd, &[])[1..],
-        rows(&["1,2026-11-01,I1,Acme,,B,imported,,", "1,2026-11-01,I3,,old sales,C,imported,,"])
+        rows(&["1,2026-11-01,I1,Acme,,B,imported,,,", "1,2026-11-01,I3,,old sales,C,imported,,,"])
     );
     let table = runs_table(&wd);
-    assert_eq!(table[0][2..], ["2026-11-01".to_string(), abs(&wd, "crm.csv"), "5".into(), "2".into()]);
+    assert_eq!(table[0][2..], ["2026-11-01".to_string(), String::new(), abs(&wd, "crm.csv"), "5".into(), "2".into()]);
 
     // The next run: I1 and I3 keep their reps; the team is the ledger's, else
     // the rep's current one. N1 of Acme goes to Acme's owner from the import.
@@ -306,8 +312,8 @@ fn prune_removes_old_rows_from_loads_but_remembers_their_leads() {
     // The export shows assignments only; `runs` keeps run 1 with what it still has.
     assert_eq!(column(&export(&wd, &[]), "lead_id"), ["L4"]);
     let table = runs_table(&wd);
-    assert_eq!((table[0][0].as_str(), table[0][5].as_str()), ("1", "0"));
-    assert_eq!((table[1][0].as_str(), table[1][5].as_str()), ("2", "1"));
+    assert_eq!((table[0][0].as_str(), table[0][6].as_str()), ("1", "0"));
+    assert_eq!((table[1][0].as_str(), table[1][6].as_str()), ("2", "1"));
     wd.run(&["ledger", "prune", "led.db", "--before", "2026-11-21"])
         .code(0)
         .stdout_has("led.db: nothing to prune: no assignments with an as-of date before 2026-11-21");

@@ -82,6 +82,7 @@ pub fn probe_rules(rules: &Rules, k: usize) -> Rules {
         min_engagement: None,
         require: Vec::new(),
         crm: original.crm.clone(),
+        sla_minutes: original.sla_minutes,
     };
     probe.stages[k].min_score = None;
     probe.stages[k].crm.clear();

@@ -260,11 +260,8 @@ fn routing_figures(rules: &Rules, batch: &Batch, routed: &Routed) -> Routing {
     let mut no_team = TeamRow { team: None, ..team_row("") };
     let mut no_team_by_stage: BTreeMap<String, u64> =
         (0..rules.stages.len()).map(|s| (rules.stage_name(s).to_string(), 0)).collect();
-    let mut reasons: BTreeMap<&'static str, u64> = Reason::ALL
-        .iter()
-        .filter(|&&r| r != Reason::AssignedBefore || memory.ledger)
-        .map(|r| (r.as_str(), 0))
-        .collect();
+    let mut reasons: BTreeMap<&'static str, u64> =
+        Reason::ALL.iter().filter(|&&r| !r.needs_ledger() || memory.ledger).map(|r| (r.as_str(), 0)).collect();
     let (mut assigned, mut not_assigned) = (0, 0);
     let mut kept: BTreeMap<usize, KeptRow> = BTreeMap::new();
     for (lead, a) in batch.leads.iter().zip(assignments) {
