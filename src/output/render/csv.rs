@@ -177,8 +177,9 @@ fn has_formula_like(raw: &[u8], delimiter: u8) -> bool {
 /// One cell of a row of `[output] columns`, resolved once against the header.
 #[derive(Clone, Copy, Debug)]
 enum Cell {
-    /// An input column, by its index in the header.
-    Input(usize),
+    /// An input column: its index in the header, and its place in
+    /// `RowPlan::needed`.
+    Input(usize, usize),
     Score,
     Fit,
     Engagement,
@@ -205,8 +206,9 @@ pub struct RowPlan<'a> {
     decimal: u8,
     /// `None`: every input column, then leadroute's (docs/reference.md §3.6).
     cells: Option<Vec<Cell>>,
-    /// Some chosen cell is an input column: the record is read.
-    reads_record: bool,
+    /// The input columns the chosen cells read, ascending, without repeats:
+    /// a plain line is split only up to the last of them.
+    needed: Vec<usize>,
     enc: Encoded<'a>,
     /// With `@line`: each lead's physical line, by `Lead::index`.
     lines: Vec<usize>,
@@ -267,7 +269,7 @@ impl<'a> RowPlan<'a> {
                     };
                     hw.write_field(safe_cell(head.as_bytes(), excel_safe)).map_err(csv_err)?;
                     cells.push(match &c.column {
-                        Column::Input(_) => Cell::Input(input.unwrap_or(0)),
+                        Column::Input(_) => Cell::Input(input.unwrap_or(0), 0),
                         Column::Own(own) if own.routing() && !routed => Cell::Empty,
                         Column::Own(own) => match own {
                             Own::Score => Cell::Score,
@@ -298,12 +300,22 @@ impl<'a> RowPlan<'a> {
         drop(hw);
         let wants = |f: fn(&Cell) -> bool| cells.as_ref().is_some_and(|c| c.iter().any(f));
         let lines = if wants(|c| matches!(c, Cell::Line)) { lines_by_index(batch) } else { Vec::new() };
+        let mut cells = cells;
+        let mut needed: Vec<usize> =
+            cells.iter().flatten().filter_map(|c| if let Cell::Input(i, _) = c { Some(*i) } else { None }).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        for c in cells.iter_mut().flatten() {
+            if let Cell::Input(i, k) = c {
+                *k = needed.partition_point(|&n| n < *i);
+            }
+        }
         Ok(RowPlan {
             batch,
             delimiter,
             excel_safe,
             decimal: rules.output.decimal,
-            reads_record: wants(|c| matches!(c, Cell::Input(_))),
+            needed,
             cells,
             enc: Encoded { stages, teams, reps, grades, fields },
             lines,
@@ -360,17 +372,31 @@ impl<'a> RowPlan<'a> {
         at: Option<i64>,
     ) {
         let start = line.len();
-        let rec = if self.reads_record { rr.read(&self.batch.input.text, lead.offset) } else { None };
+        // The input cells: from a plain line (no quote) split only as far as
+        // the last cell needed; else from the record as csv-core reads it.
+        let text = self.batch.input.text.as_bytes();
+        let mut spans = [(0usize, 0usize); PLAIN_CELLS];
+        let mut plain = None;
+        let mut rec = None;
+        if !self.needed.is_empty() {
+            plain = plain_cells(text, lead.offset, self.batch.delimiter, &self.needed, &mut spans);
+            if plain.is_none() {
+                rec = rr.read(&self.batch.input.text, lead.offset);
+            }
+        }
         let enc = &self.enc;
         for (k, cell) in cells.iter().enumerate() {
             if k > 0 {
                 line.push(self.delimiter);
             }
             match *cell {
-                Cell::Input(i) => {
-                    if let Some(rec) = &rec {
-                        push_cell(line, rec.fields.bytes(i), self.delimiter, self.excel_safe);
-                    }
+                Cell::Input(i, k) => {
+                    let cell = match (plain, &rec) {
+                        (Some(raw), _) => &raw[spans[k].0..spans[k].1],
+                        (None, Some(rec)) => rec.fields.bytes(i),
+                        (None, None) => &[],
+                    };
+                    push_cell(line, cell, self.delimiter, self.excel_safe);
                 }
                 Cell::Score => push_number(line, lead.score(), self.decimal),
                 Cell::Fit => push_number(line, lead.fit(), self.decimal),
@@ -419,6 +445,46 @@ impl<'a> RowPlan<'a> {
         }
         line.push(b'\n');
     }
+}
+
+/// The most input cells a row reads from a plain line; more go through csv-core.
+const PLAIN_CELLS: usize = 16;
+
+/// The record at `start` when it is one line without quotes: its bytes,
+/// with `spans` set to where each of the `needed` columns (ascending) lies
+/// in them. The line is split only up to the last column needed. None when
+/// the record has a quote (csv-core must read it), too many columns are
+/// needed, or it has fewer fields.
+fn plain_cells<'t>(
+    text: &'t [u8],
+    start: usize,
+    delimiter: u8,
+    needed: &[usize],
+    spans: &mut [(usize, usize); PLAIN_CELLS],
+) -> Option<&'t [u8]> {
+    if needed.len() > PLAIN_CELLS {
+        return None;
+    }
+    let rest = &text[start..];
+    let end = match memchr::memchr3(b'"', b'\n', b'\r', rest) {
+        Some(i) if rest[i] == b'"' => return None,
+        Some(i) => i,
+        None => rest.len(),
+    };
+    let raw = &rest[..end];
+    let (mut field, mut from, mut next) = (0, 0, 0);
+    for d in memchr::memchr_iter(delimiter, raw).chain(std::iter::once(raw.len())) {
+        if field == needed[next] {
+            spans[next] = (from, d);
+            next += 1;
+            if next == needed.len() {
+                return Some(raw);
+            }
+        }
+        field += 1;
+        from = d + 1;
+    }
+    None
 }
 
 /// A number as the CSV writes it: exact, with the output's decimal separator.
@@ -559,4 +625,36 @@ pub fn write_rejects(out: &mut (dyn Write + Send), rules: &Rules, batch: &Batch)
         w.write_record(None::<&[u8]>).map_err(csv_err)?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// A plain line split up to the columns needed gives the cells
+        /// csv-core reads; a record with a quote is left to csv-core.
+        #[test]
+        fn plain_cells_are_the_records_cells(text in "[ab,;\"\n\r é]{0,60}", cols in proptest::collection::btree_set(0usize..5, 1..4)) {
+            let needed: Vec<usize> = cols.into_iter().collect();
+            let mut rr = RecordReader::new(b',');
+            let mut pos = 0;
+            while let Some(rec) = rr.read(&text, pos) {
+                pos = rec.end;
+                let mut spans = [(0, 0); PLAIN_CELLS];
+                let fields: Vec<Vec<u8>> = rec.fields.iter().map(<[u8]>::to_vec).collect();
+                match plain_cells(text.as_bytes(), rec.start, b',', &needed, &mut spans) {
+                    Some(raw) => {
+                        for (k, &c) in needed.iter().enumerate() {
+                            proptest::prop_assert_eq!(&raw[spans[k].0..spans[k].1], &fields[c][..]);
+                        }
+                    }
+                    None => proptest::prop_assert!(
+                        text.as_bytes()[rec.start..rec.end].contains(&b'"') || fields.len() <= needed[needed.len() - 1]
+                    ),
+                }
+            }
+        }
+    }
 }
