@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::batch::{Batch, Lead, NO_ACCOUNT};
 use crate::engine::shares::{Earlier, Shares};
-use crate::rules::Rules;
+use crate::rules::{Rows, Rules};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -150,6 +150,9 @@ pub struct Memory {
     /// latest assignment was recorded but its outputs never delivered
     /// (docs/reference.md §6.2).
     pub undelivered: Vec<bool>,
+    /// The run of each lead that is `undelivered`, by `Lead::index`: a run
+    /// whose every lead a later run writes is delivered with it.
+    pub undelivered_runs: foldhash::HashMap<u32, i64>,
     /// Every ledger assignment of a lead, oldest first, by `Lead::index`:
     /// read when the rules have `[input] touched` (SLAs and response times).
     pub history: foldhash::HashMap<u32, Vec<Held>>,
@@ -604,6 +607,65 @@ impl Routed {
     /// The name of rep `r` of an assignment (the rules', then the ledger's).
     pub fn rep_name<'a>(&'a self, rules: &'a Rules, r: usize) -> &'a str {
         rules.reps.get(r).map_or_else(|| self.memory.extra_reps[r - rules.reps.len()].as_str(), |x| &x.name)
+    }
+}
+
+impl Routed {
+    /// Whether `[output] rows` writes this lead (docs/reference.md §7.5).
+    pub fn writes(&self, rows: Rows, lead: &Lead, a: &Assignment) -> bool {
+        writes(rows, &self.memory, lead, a)
+    }
+
+    /// The time of the lead's latest assignment, in unix seconds: this run's
+    /// clock for a new one, the ledger's for one assigned before; `None`
+    /// without a rep or a known time.
+    pub fn assigned_at(&self, lead: &Lead, a: &Assignment) -> Option<i64> {
+        assigned_at(&self.memory, lead, a)
+    }
+}
+
+impl Routed {
+    /// The undelivered earlier runs whose leads this run's CSV writes, with
+    /// how many of them it writes (docs/reference.md §7.5).
+    pub fn undelivered_written(&self, rows: Rows, batch: &Batch) -> Vec<(i64, u64)> {
+        let mut by_run: std::collections::BTreeMap<i64, u64> = Default::default();
+        for (lead, a) in batch.leads.iter().zip(&self.assignments) {
+            if a.reason == Reason::AssignedBefore
+                && let Some(&run) = self.memory.undelivered_runs.get(&lead.index)
+                && self.writes(rows, lead, a)
+            {
+                *by_run.entry(run).or_default() += 1;
+            }
+        }
+        by_run.into_iter().collect()
+    }
+}
+
+/// Whether `[output] rows` writes a lead routed as `a`: `new` takes this
+/// run's new assignments and the leads assigned before in a run that was
+/// recorded but never delivered (docs/reference.md §7.5).
+pub fn writes(rows: Rows, memory: &Memory, lead: &Lead, a: &Assignment) -> bool {
+    match rows {
+        Rows::All => true,
+        Rows::Assigned => a.reason.assigned(),
+        Rows::New => a.reason.new_assignment() || (a.reason == Reason::AssignedBefore && memory.is_undelivered(lead)),
+    }
+}
+
+/// See `Routed::assigned_at`.
+pub fn assigned_at(memory: &Memory, lead: &Lead, a: &Assignment) -> Option<i64> {
+    a.rep()?;
+    match a.reason.new_assignment() {
+        true => Some(memory.clock.as_second()),
+        false => memory.assigned_at.get(lead.index as usize).copied().flatten(),
+    }
+}
+
+impl Memory {
+    /// Whether the lead's latest ledger assignment is in a run that was
+    /// recorded but never delivered (docs/reference.md §6.2).
+    pub fn is_undelivered(&self, lead: &Lead) -> bool {
+        self.undelivered.get(lead.index as usize).copied().unwrap_or(false)
     }
 }
 

@@ -556,6 +556,9 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         m.assigned_at[i as usize] = latest.at;
         let run = latest.order.1;
         m.undelivered[i as usize] = run != 0 && days.get(&run).is_some_and(|f| !f.delivered);
+        if m.undelivered[i as usize] {
+            m.undelivered_runs.insert(i, run);
+        }
         if r.history {
             let mut all: Vec<Hit> = from.all(k).collect();
             all.sort_unstable_by_key(|h| h.order);

@@ -6,6 +6,7 @@ mod assign;
 mod calibration;
 mod check;
 mod completions;
+mod crm;
 mod docs;
 mod errors;
 mod fixtures;

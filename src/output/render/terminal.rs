@@ -386,10 +386,25 @@ fn fit_lines(text: &str, width: usize) -> String {
 /// with `None` everything is shown whole.
 pub fn explanation(e: &Explanation, plain: bool, width: Option<usize>) -> String {
     let out = explanation_lines(e, plain, width);
-    match width {
+    let mut out = match width {
         Some(w) => fit_lines(&out, w),
         None => out,
+    };
+    // The output row is shown as written, never wrapped.
+    if let Some(o) = &e.output {
+        if o.written {
+            out.push_str(&format!("\noutput row, as the CSV writes it ([output] rows = \"{}\"):\n", o.rows));
+            line(&mut out, o.header.clone());
+            line(&mut out, o.row.clone());
+        } else {
+            let takes = match o.rows {
+                "assigned" => "only leads with a rep",
+                _ => "only leads given a rep in this run (and, with a ledger, those of runs never delivered)",
+            };
+            out.push_str(&format!("\noutput row: not written: [output] rows = \"{}\" takes {takes}\n", o.rows));
+        }
     }
+    out
 }
 
 fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> String {
