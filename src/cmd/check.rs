@@ -25,8 +25,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         let (scored, routed) = all.split_at(appended_columns(rules, false).len().min(all.len()));
         crate::engine::plan::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
         let clash = crate::engine::plan::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
-        let mut batch = opened.process(rules, &cfg.decoration.progress_bar(0));
-        crate::engine::sla::read_touches(rules, &mut batch);
+        let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
         export = Some((batch, clash.map(|e| e.to_string())));
     }
     let text = terminal::check(&args.common.rules, rules, export.as_ref().map(|(b, c)| (b, c.as_deref())));

@@ -25,7 +25,6 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Exit> {
     let opened = crate::engine::batch::open(rules, &args.leads, mode, cfg.as_of)?;
     let owners = crate::engine::owners::load_for(args.owners.as_deref(), rules)?;
     let mut batch = opened.process(rules, &cfg.decoration.progress_bar(0));
-    crate::engine::sla::read_touches(rules, &mut batch);
     crate::engine::rank::rank(&mut batch.leads);
     let hits = crate::analyst::explain::find(&batch, id);
     if hits.is_empty() {

@@ -101,7 +101,6 @@ pub fn score_and_rank(export: PlannedExport, cfg: &Config, started: Instant) -> 
     phases.mark("read");
     let bar = cfg.decoration.progress_bar(export.input.text.len() as u64);
     let mut batch = export.process(&cfg.rules, &bar);
-    crate::engine::sla::read_touches(&cfg.rules, &mut batch);
     bar.finish_and_clear();
     phases.mark("score");
     crate::engine::rank::rank(&mut batch.leads);

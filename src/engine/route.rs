@@ -155,7 +155,7 @@ pub struct Memory {
     pub undelivered_runs: foldhash::HashMap<u32, i64>,
     /// Every ledger assignment of a lead, oldest first, by `Lead::index`:
     /// read when the rules have `[input] touched` (SLAs and response times).
-    pub history: foldhash::HashMap<u32, Vec<Held>>,
+    pub history: History,
     /// The ledger lead id of a lead found by email (docs/reference.md §9.4), by
     /// `Lead::index`: an SLA reassignment is recorded under it.
     pub ledger_ids: foldhash::HashMap<u32, String>,
@@ -183,17 +183,73 @@ impl Memory {
     }
 }
 
-/// One ledger assignment of a lead, as SLAs and response times read it.
+/// One ledger assignment of a lead, as SLAs and response times read it (16
+/// bytes: a rerun holds one per lead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Held {
-    /// Its team and rep, numbered as `Memory::before`'s.
-    pub team: Option<usize>,
-    pub rep: usize,
-    /// When (Unix seconds); None: unknown (an import without a time, a
-    /// pruned memory): never SLA-checked.
-    pub at: Option<i64>,
-    /// Its reason was `sla_reassigned`.
-    pub sla: bool,
+    team: u16,
+    rep: u16,
+    sla: bool,
+    at: i64,
+}
+
+const NO_TIME: i64 = i64::MIN;
+
+impl Held {
+    /// Team and rep numbered as `Memory::before`'s; `at` in Unix seconds
+    /// (None: unknown, an import without a time or a pruned memory: never
+    /// SLA-checked); `sla`: its reason was `sla_reassigned`.
+    pub fn new(team: Option<usize>, rep: usize, at: Option<i64>, sla: bool) -> Held {
+        Held { team: team.map_or(NOBODY, |t| t as u16), rep: rep as u16, sla, at: at.unwrap_or(NO_TIME) }
+    }
+
+    pub fn team(&self) -> Option<usize> {
+        (self.team != NOBODY).then_some(self.team as usize)
+    }
+
+    pub fn rep(&self) -> usize {
+        self.rep as usize
+    }
+
+    pub fn at(&self) -> Option<i64> {
+        (self.at != NO_TIME).then_some(self.at)
+    }
+
+    /// Whether its reason was `sla_reassigned`.
+    pub fn sla(&self) -> bool {
+        self.sla
+    }
+}
+
+/// Every ledger assignment of each lead, oldest first, by `Lead::index`:
+/// one list for all leads, each lead's a slice of it.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Where each lead's assignments start in `items` (one more than the
+    /// leads; empty when no history was read).
+    start: Vec<u32>,
+    items: Vec<Held>,
+}
+
+impl History {
+    /// From (lead index, assignment) pairs sorted by lead (each lead's oldest
+    /// first), for `leads` leads.
+    pub fn from_sorted(leads: usize, pairs: Vec<(u32, Held)>) -> History {
+        let mut start = vec![0u32; leads + 1];
+        for &(i, _) in &pairs {
+            start[i as usize + 1] += 1;
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        History { start, items: pairs.into_iter().map(|(_, h)| h).collect() }
+    }
+
+    /// The assignments of lead `index`, oldest first; None when it has none.
+    pub fn get(&self, index: u32) -> Option<&[Held]> {
+        let (from, to) = (*self.start.get(index as usize)?, *self.start.get(index as usize + 1)?);
+        (to > from).then(|| &self.items[from as usize..to as usize])
+    }
 }
 
 /// Why a rep of the team is no candidate for a lead.

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""A simulated working week of five-minute runs with SLAs (issue #20).
+
+    python3 bench/sla_week.py                 # Mon 2026-11-02 to Fri 2026-11-06, every 5 minutes
+    python3 bench/sla_week.py --days 1        # one day
+
+Leads arrive around the clock (a CRM export that grows: every lead of the last
+seven days, with a `First Contacted` column). Every five minutes, `leadroute assign
+--ledger` routes them with rules.example.toml plus SLAs (an SQL worked within 30
+working minutes, an MQL within 240) in Helsinki working hours (08:00-17:00,
+Monday to Friday). Each rep answers a lead it is given after a random delay drawn
+from its own profile (some fast, one slow, a few leads never); a touch shows in the
+export once its time has come. A lead moved for a missed SLA is answered (or not)
+by its new rep; the rep who missed it no longer does.
+
+Prints how many leads were routed and moved, and the last run's summary (the
+response table). Needs the release build (cargo build --release --examples).
+Data goes to bench/data/week/ (ignored by git).
+"""
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "leadroute")
+GEN = os.path.join(ROOT, "target", "release", "examples", "gen_leads")
+RULES = os.path.join(ROOT, "rules.example.toml")
+HELSINKI = dt.timezone(dt.timedelta(hours=2))  # EET: no daylight saving in November
+SLA = ["--set", 'input.touched="First Contacted"', "--set", 'routing.timezone="Europe/Helsinki"',
+       "--set", 'routing.working_hours="08:00-17:00"', "--set", "stages.sql.sla_minutes=30",
+       "--set", "stages.mql.sla_minutes=240"]
+# Per rep: median answer delay in minutes (log-normal around it), and the share of
+# leads it never answers.
+PROFILES = {"Brent": (12, 0.03), "Matti": (25, 0.05), "Liisa": (8, 0.02), "Anna": (40, 0.05),
+            "Jukka": (90, 0.15), "Sanna": (6, 0.02), "Olli": (20, 0.05), "Päivi": (35, 0.08)}
+NEW = {"balanced", "expertise", "account_owner", "sla_reassigned"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=5)
+    ap.add_argument("--per-day", type=int, default=160, help="leads arriving per day")
+    ap.add_argument("--seed", type=int, default=20261102)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    work = os.path.join(ROOT, "bench", "data", "week")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    start = dt.datetime(2026, 11, 2, 0, 0, tzinfo=HELSINKI)
+    end = start + dt.timedelta(days=a.days)
+    pool_text = subprocess.run([GEN, "--rows", str(a.days * a.per_day + 50), "--seed", str(a.seed), "--as-of",
+                                "2026-11-02"], capture_output=True, text=True, check=True).stdout
+    pool = list(csv.reader(io.StringIO(pool_text)))
+    header, rows = pool[0], pool[1:]
+    created_col = header.index("Create Date")
+    # Arrival times, uniform over the days.
+    arrivals = sorted(start + dt.timedelta(seconds=rng.uniform(0, a.days * 86400)) for _ in rows)
+    for row, at in zip(rows, arrivals):
+        row[created_col] = at.strftime("%Y-%m-%d %H:%M")
+    touch = {}      # lead id -> touch time (datetime), once scheduled by its holder
+    holder = {}     # lead id -> rep
+    routed, moved, runs = 0, 0, 0
+    ledger = os.path.join(work, "ledger.db")
+    tick = start + dt.timedelta(minutes=5)
+    summary = ""
+    while tick <= end:
+        here = [r for r, at in zip(rows, arrivals) if at <= tick]
+        export = os.path.join(work, "leads.csv")
+        with open(export, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header + ["First Contacted"])
+            for r in here:
+                t = touch.get(r[0])
+                w.writerow(r + [t.strftime("%Y-%m-%d %H:%M") if t and t <= tick else ""])
+        last = tick + dt.timedelta(minutes=5) > end
+        args = [BIN, "assign", "-r", RULES, *SLA, "--ledger", ledger, "--as-of", tick.strftime("%Y-%m-%dT%H:%M"),
+                "-o", os.path.join(work, "out.csv"), "--summary-json", os.path.join(work, "summary.json"), export]
+        if not last:
+            args.insert(2, "-q")
+        p = subprocess.run(args, capture_output=True, text=True)
+        if p.returncode not in (0, 3):
+            sys.exit(f"run at {tick} failed ({p.returncode}):\n{p.stderr}")
+        runs += 1
+        if last:
+            summary = p.stdout
+        with open(os.path.join(work, "out.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                if r["reason"] not in NEW:
+                    continue
+                lead, rep = r["Lead ID"], r["rep"]
+                routed += r["reason"] != "sla_reassigned"
+                moved += r["reason"] == "sla_reassigned"
+                holder[lead] = rep
+                median, never = PROFILES.get(rep, (30, 0.05))
+                if rng.random() < never:
+                    touch.pop(lead, None)
+                else:
+                    delay = median * rng.lognormvariate(0, 0.8)
+                    touch[lead] = tick + dt.timedelta(minutes=delay)
+        tick += dt.timedelta(minutes=5)
+    data = json.load(open(os.path.join(work, "summary.json")))
+    print(f"{runs} runs from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (+02:00), {len(rows)} leads generated, "
+          f"{sum(1 for at in arrivals if at <= end)} arrived")
+    print(f"leads routed: {routed}; moved for a missed SLA: {moved}")
+    print(json.dumps(data.get("response"), indent=1))
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()
