@@ -12,6 +12,7 @@ pub mod docs;
 pub mod explain;
 pub mod learn;
 pub mod ledger;
+pub mod response;
 pub mod score;
 pub mod tune;
 
