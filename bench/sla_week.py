@@ -9,7 +9,8 @@ seven days, with a `First Contacted` column). Every five minutes, `leadroute ass
 --ledger` routes them with rules.example.toml plus SLAs (an SQL worked within 30
 working minutes, an MQL within 240) in Helsinki working hours (08:00-17:00,
 Monday to Friday). Each rep answers a lead it is given after a random delay drawn
-from its own profile (some fast, one slow, a few leads never); a touch shows in the
+from its own profile (some fast, one slow, a few leads never), counted in working
+hours (a lead given out at night is answered in the morning); a touch shows in the
 export once its time has come. A lead moved for a missed SLA is answered (or not)
 by its new rep; the rep who missed it no longer does.
 
@@ -41,6 +42,29 @@ SLA = ["--set", 'input.touched="First Contacted"', "--set", 'routing.timezone="E
 PROFILES = {"Brent": (12, 0.03), "Matti": (25, 0.05), "Liisa": (8, 0.02), "Anna": (40, 0.05),
             "Jukka": (90, 0.15), "Sanna": (6, 0.02), "Olli": (20, 0.05), "Päivi": (35, 0.08)}
 NEW = {"balanced", "expertise", "account_owner", "sla_reassigned"}
+
+
+def next_work(t):
+    """The first working minute at or after t: 08:00-17:00 local, Monday to Friday."""
+    while True:
+        if t.weekday() < 5 and 8 <= t.hour < 17:
+            return t
+        if t.weekday() < 5 and t.hour < 8:
+            t = t.replace(hour=8, minute=0, second=0, microsecond=0)
+        else:
+            t = (t + dt.timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+
+
+def after_working(t, minutes):
+    """t plus `minutes` of working time: reps answer during working hours."""
+    t = next_work(t)
+    while True:
+        end = t.replace(hour=17, minute=0, second=0, microsecond=0)
+        left = (end - t).total_seconds() / 60
+        if minutes <= left:
+            return t + dt.timedelta(minutes=minutes)
+        minutes -= left
+        t = next_work(end)
 
 
 def main():
@@ -103,7 +127,7 @@ def main():
                     touch.pop(lead, None)
                 else:
                     delay = median * rng.lognormvariate(0, 0.8)
-                    touch[lead] = tick + dt.timedelta(minutes=delay)
+                    touch[lead] = after_working(tick, delay)
         tick += dt.timedelta(minutes=5)
     data = json.load(open(os.path.join(work, "summary.json")))
     print(f"{runs} runs from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (+02:00), {len(rows)} leads generated, "
