@@ -121,9 +121,13 @@ pub fn response(head: &Head, r: &Report, outcome: Option<&str>) -> String {
 pub fn headline(r: &Report) -> String {
     let mut parts = Vec::new();
     if let Some(b) = &r.conversion {
-        let fast = b.first().and_then(|b| b.rate.map(|rate| (b.bucket, rate)));
-        let slow = b.iter().rev().skip(1).find(|b| b.leads > 0).and_then(|b| b.rate.map(|rate| (b.bucket, rate)));
-        if let (Some((fb, fr)), Some((sb, sr))) = (fast, slow) {
+        // The fastest and the slowest buckets with leads (of those with a
+        // touch: "never worked" is the last).
+        let timed = &b[..b.len().saturating_sub(1)];
+        let fast = timed.iter().position(|b| b.leads > 0);
+        let slow = timed.iter().rposition(|b| b.leads > 0).filter(|&s| Some(s) != fast);
+        let rate = |i: usize| timed[i].rate.map(|r| (timed[i].bucket, r));
+        if let (Some((fb, fr)), Some((sb, sr))) = (fast.and_then(rate), slow.and_then(rate)) {
             parts.push(format!(
                 "Leads first touched {fb} after assignment converted at {:.0}%, against {:.0}% for those touched {sb}",
                 fr * 100.0,
