@@ -30,8 +30,8 @@ BIN = os.path.join(ROOT, "target", "release", "leadroute")
 GEN = os.path.join(ROOT, "target", "release", "examples", "gen_leads")
 RULES = os.path.join(ROOT, "rules.example.toml")
 AS_OF = "2026-11-01"
-# Where the sections of other benchmark scripts start in BENCHMARKS.md.
-MARK = "<!-- ledger -->"
+# Where the sections of other benchmark scripts (and hand-recorded ones) start in BENCHMARKS.md.
+MARKS = ["<!-- crm -->", "<!-- ledger -->"]
 
 COLUMNS = [
     "Lead ID", "First Name", "Last Name", "Email", "Company", "Job Title", "Industry", "Country",
@@ -251,8 +251,8 @@ def write_report(args, rows):
     kept = ""
     if os.path.exists(args.out):
         old = open(args.out, encoding="utf-8").read()
-        at = old.find(MARK)
-        kept = old[at:] if at >= 0 else ""
+        found = [i for i in (old.find(m) for m in MARKS) if i >= 0]
+        kept = old[min(found):] if found else ""
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n" + kept)
 

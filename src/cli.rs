@@ -82,6 +82,19 @@ old and learned points and the out-of-sample ROC AUC of both, averaged over the 
 Stage thresholds move so that each stage keeps its number of leads; a stage that cannot (more
 than 1% or 5 leads apart) is a warning: read it before comparing or adopting the file.")]
     Learn(LearnArgs),
+    /// Speed to lead on your own data: response times per team and rep from the ledger and an
+    /// export with [input] touched, and (with --outcome) conversion by response time.
+    #[command(after_help = "Examples:
+  leadroute response -r rules.toml --ledger ledger.db leads.csv
+  leadroute response -r rules.toml --ledger ledger.db --since 2026-10-01 --outcome Won leads.csv
+  leadroute response -r rules.toml --ledger ledger.db --outcome Won --report speed.html leads.csv
+
+It reads a snapshot of the ledger and never writes it. Each assignment (a rep, from its time
+until the lead's next assignment) is credited with the lead's touch when the touch falls in
+that interval; response times are working minutes (the team's calendar) and wall-clock minutes.
+The conversion table puts each lead in a bucket by the wall-clock time from its first
+assignment to its touch: <= 5 min, <= 30 min, <= 1 h, <= 4 h, <= 24 h, > 24 h, never worked.")]
+    Response(ResponseArgs),
     /// The ledger of earlier runs (assign --ledger): list runs, export, import, undo, prune, check.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -497,6 +510,39 @@ pub struct TuneArgs {
     pub summary_json: Option<String>,
     /// Write the sweep as one self-contained HTML page here (precision, recall and leads against
     /// the threshold as charts, the answer and the current threshold marked; the whole sweep).
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The lead export (CSV), or `-` for standard input.
+    #[arg(value_name = "LEADS")]
+    pub leads: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ResponseArgs {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The ledger the runs wrote (read only).
+    #[arg(long = "ledger", value_name = "FILE")]
+    pub ledger: String,
+    /// The first day of assignments covered [default: the balance window ending on the
+    /// as-of date].
+    #[arg(long = "since", value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
+    /// The outcome column (1/true/yes/y/won/converted means converted): conversion by response time.
+    #[arg(long = "outcome", value_name = "COLUMN")]
+    pub outcome: Option<String>,
+    #[command(flatten)]
+    pub outcome_options: OutcomeOptions,
+    /// Write the figures as JSON here, for scripts.
+    #[arg(long = "summary-json", value_name = "FILE")]
+    pub summary_json: Option<String>,
+    /// Write the figures as one self-contained HTML page here (the conversion-by-response
+    /// chart and each rep's response times).
     #[arg(long = "report", value_name = "FILE.html")]
     pub report: Option<String>,
     /// No progress bar.

@@ -53,6 +53,7 @@ pub fn run() -> anyhow::Result<error::Exit> {
         cli::Command::Compare(a) => cmd::compare::run(a),
         cli::Command::Tune(a) => cmd::tune::run(a),
         cli::Command::Learn(a) => cmd::learn::run(a),
+        cli::Command::Response(a) => cmd::response::run(a),
         cli::Command::Ledger(a) => cmd::ledger::run(a),
         cli::Command::Completions(a) => cmd::docs::completions(a),
         cli::Command::Man(a) => cmd::docs::man(a),

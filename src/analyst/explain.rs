@@ -71,6 +71,24 @@ pub struct Explanation {
     /// With `[grades]`: the lead's grade.
     pub grade: Option<String>,
     pub routing: Option<RoutingStory>,
+    /// The lead's routing decision, for its output row (None without teams).
+    #[serde(skip)]
+    pub assignment: Option<crate::engine::route::Assignment>,
+    /// With `[output] columns` or `rows`: the lead's row as the CSV writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputRow>,
+}
+
+/// A lead's row of the assignment CSV (docs/reference.md §7.5).
+#[derive(Serialize, Debug)]
+pub struct OutputRow {
+    /// `[output] rows`.
+    pub rows: &'static str,
+    /// The CSV's header line and the lead's line, as written (without line ends).
+    pub header: String,
+    pub row: String,
+    /// Whether `rows` writes the lead.
+    pub written: bool,
 }
 
 /// The other rows with a lead's email key (`[input] email`).
@@ -318,6 +336,7 @@ pub fn explain(
         }
     });
     let grade = rules.grades.as_ref().map(|g| g.of(s.fit, s.engagement));
+    let mut assignment = None;
     let routing = (!rules.teams.is_empty()).then(|| {
         let mut router = Router::new(rules, batch, owners, memory);
         let mut steps = Vec::new();
@@ -330,6 +349,7 @@ pub fn explain(
             router.route(batch, l, None);
         }
         let a = result.expect("the lead is in the batch");
+        assignment = Some(a);
         RoutingStory {
             steps,
             team: a.team().map(|t| router.team_name(t).to_string()),
@@ -358,5 +378,7 @@ pub fn explain(
         stage: rules.stage_name(lead.stage as usize).to_string(),
         grade,
         routing,
+        assignment,
+        output: None,
     }
 }

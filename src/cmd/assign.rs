@@ -152,8 +152,19 @@ pub fn run(args: &AssignArgs) -> anyhow::Result<Exit> {
     // Delivered: a second, small write (docs/reference.md §6.2). A failure
     // here loses nothing: the run is recorded and its outputs are in place;
     // `[output] rows = "new"` writes its leads once more next time.
+    // An earlier run recorded but never delivered whose every lead this
+    // run's CSV wrote (`assigned_before`) is delivered with it (reference §7.5).
+    let delivered = |l: &Ledger, run: i64| -> Result<(), Error> {
+        l.mark_delivered(run)?;
+        for (earlier, written) in routed.undelivered_written(rules.output.rows, &batch) {
+            if l.assignments_in_run(earlier)? == written {
+                l.mark_delivered(earlier)?;
+            }
+        }
+        Ok(())
+    };
     if let (Some(RunLedger::Write(l)), Some(run)) = (&ledger, recorded)
-        && let Err(e) = l.mark_delivered(run)
+        && let Err(e) = delivered(l, run)
     {
         let _ = crate::output::write_stderr(&crate::output::warning_lines(&[format!(
             "{}; run {run} is recorded and its outputs are in place, but it is not marked delivered",

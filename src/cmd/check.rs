@@ -19,12 +19,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
         let opened = crate::engine::batch::open(rules, leads, mode, cfg.as_of)?;
         // `score` writes the first appended columns: a clash there fails as
         // it would in `score`; one with `team, rep, reason` only affects `assign`.
-        let all = appended_columns(rules, true);
-        let (scored, routed) = all.split_at(appended_columns(rules, false).len());
+        // With `[output] columns`, no column is appended: the headers were
+        // checked with the rules.
+        let all = if rules.output.columns.is_some() { Vec::new() } else { appended_columns(rules, true) };
+        let (scored, routed) = all.split_at(appended_columns(rules, false).len().min(all.len()));
         crate::engine::plan::check_prefix(rules, &opened.header, scored, &opened.input.name)?;
         let clash = crate::engine::plan::check_prefix(rules, &opened.header, routed, &opened.input.name).err();
-        let mut batch = opened.process(rules, &cfg.decoration.progress_bar(0));
-        crate::engine::sla::read_touches(rules, &mut batch);
+        let batch = opened.process(rules, &cfg.decoration.progress_bar(0));
         export = Some((batch, clash.map(|e| e.to_string())));
     }
     let text = terminal::check(&args.common.rules, rules, export.as_ref().map(|(b, c)| (b, c.as_deref())));

@@ -124,7 +124,6 @@ fn side(rules: &Rules, name: &str, bytes: &[u8], ctx: &Context) -> anyhow::Resul
         )?;
     }
     let mut batch = opened.process(rules, &decoration.progress_bar(bytes.len() as u64));
-    crate::engine::sla::read_touches(rules, &mut batch);
     crate::engine::rank::rank(&mut batch.leads);
     // Each side keys the owners' accounts as it keys the export's.
     let owners = match (owners, &rules.input.account) {

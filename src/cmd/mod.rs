@@ -12,6 +12,7 @@ pub mod docs;
 pub mod explain;
 pub mod learn;
 pub mod ledger;
+pub mod response;
 pub mod score;
 pub mod tune;
 
@@ -73,12 +74,23 @@ pub fn load(common: &Common, out: &OutArgs, src: &Sources, mode: Mode) -> anyhow
     if src.ledger && cfg.rules.input.id_is_line() {
         return Err(line_ids_with_ledger(&common.rules).into());
     }
+    if let (Some(c), Mode::Assign, false) = (cfg.rules.output.assigned_at(), mode, src.ledger) {
+        return Err(Error::Rules(format!(
+            "{}: '@assigned_at' in [output] columns is the time of a lead's latest assignment, which only a ledger \
+             keeps: run assign with --ledger FILE, or remove '@assigned_at'",
+            c.place
+        ))
+        .into());
+    }
     let mut export = batch::open(&cfg.rules, src.leads, mode, cfg.as_of)?;
     if let Some(column) = src.outcome {
         export = batch::with_outcome_options(export, column, src.converted, src.outcomes)?;
     }
-    let columns = crate::engine::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
-    crate::engine::plan::check_prefix(&cfg.rules, &export.header, &columns, &export.input.name)?;
+    // With `[output] columns` the headers were checked with the rules.
+    if cfg.rules.output.columns.is_none() {
+        let columns = crate::engine::plan::appended_columns(&cfg.rules, mode == Mode::Assign);
+        crate::engine::plan::check_prefix(&cfg.rules, &export.header, &columns, &export.input.name)?;
+    }
     let rules_label = rules_label(&common.rules, &common.set);
     Ok(Loaded { cfg, export, rules_label })
 }
@@ -90,7 +102,6 @@ pub fn score_and_rank(export: PlannedExport, cfg: &Config, started: Instant) -> 
     phases.mark("read");
     let bar = cfg.decoration.progress_bar(export.input.text.len() as u64);
     let mut batch = export.process(&cfg.rules, &bar);
-    crate::engine::sla::read_touches(&cfg.rules, &mut batch);
     bar.finish_and_clear();
     phases.mark("score");
     crate::engine::rank::rank(&mut batch.leads);

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use crate::engine::input::HeaderIndex;
 use crate::error::Error;
-use crate::rules::{AccountMatch, GRADE_COLUMN, Group, LINE_ID, Rules, Test, ValueKind};
+use crate::rules::{AccountMatch, Column, GRADE_COLUMN, Group, LINE_ID, Rules, Test, ValueKind};
 use crate::support::date::DateFormat;
 use crate::support::num::{Cents, Dec};
 
@@ -151,7 +151,13 @@ pub struct Plan {
     pub cell_slots: usize,
     /// The criteria that decay, in criterion order.
     pub decays: Vec<BoundDecay>,
+    /// With `[output] columns`: the header index of each of its input
+    /// columns, by position in the list (`NOT_INPUT` for leadroute's own).
+    pub output_cols: Vec<usize>,
 }
+
+/// `Plan::output_cols` of a column of leadroute's (`@score` ...).
+pub const NOT_INPUT: usize = usize::MAX;
 
 impl Plan {
     /// Whether an outcome cell (trimmed) counts as converted.
@@ -333,6 +339,18 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         }
         grade_slot = Some(last);
     }
+    // The output's input columns, found as rules columns are (exit 1 with
+    // the header when the export lacks one).
+    let output_cols = match &rules.output.columns {
+        Some(cols) => cols
+            .iter()
+            .map(|c| match &c.column {
+                Column::Input(name) => b.header.find(name, "[output] columns"),
+                Column::Own(_) => Ok(NOT_INPUT),
+            })
+            .collect::<Result<Vec<_>, Error>>()?,
+        None => Vec::new(),
+    };
     let cell_slots = b.slots.len() - usize::from(grade_slot.is_some());
     let grade_slot = grade_slot.filter(|_| routing);
     plan_memos(&mut b.slots, &mut criteria, &mut conds);
@@ -362,6 +380,7 @@ pub fn compile(rules: &Rules, header: &[String], input_name: &str, mode: Mode, a
         grade_slot,
         cell_slots,
         decays,
+        output_cols,
     })
 }
 

@@ -87,12 +87,12 @@ pub fn credit(
     clock: jiff::Timestamp,
 ) -> Option<(Outcome, Option<u32>)> {
     let h = history.get(i)?;
-    let from = jiff::Timestamp::from_second(h.at?).ok()?;
-    let next = history[i + 1..].iter().find_map(|n| n.at).and_then(|t| jiff::Timestamp::from_second(t).ok());
+    let from = jiff::Timestamp::from_second(h.at()?).ok()?;
+    let next = history[i + 1..].iter().find_map(Held::at).and_then(|t| jiff::Timestamp::from_second(t).ok());
     let latest = i + 1 == history.len();
-    let calendar = calendar_of(rules, h.team);
-    let sla = sla_of(rules, stage, h.team).map(|(m, _)| m);
-    let first = history.iter().find_map(|n| n.at);
+    let calendar = calendar_of(rules, h.team());
+    let sla = sla_of(rules, stage, h.team()).map(|(m, _)| m);
+    let first = history.iter().find_map(Held::at);
     let outcome = match touch {
         Touch::At(t) if Some(t) >= first && t >= from.as_second() && next.is_none_or(|n| t < n.as_second()) => {
             let at = jiff::Timestamp::from_second(t).ok()?;
@@ -122,35 +122,36 @@ pub fn summary(rules: &Rules, batch: &Batch, routed: &Routed) -> Option<Response
     }
     let zone = rules.zone();
     let first_day = memory.as_of - (rules.balance_days as i32 - 1);
-    let in_window = |t: i64| {
-        jiff::Timestamp::from_second(t)
-            .is_ok_and(|t| (first_day..=memory.as_of).contains(&crate::support::date::day_in(t, &zone)))
-    };
+    let start = |day: i32| crate::support::date::day_start(day, &zone).map(|t| t.as_second());
+    let (from, to) = (start(first_day).unwrap_or(i64::MIN), start(memory.as_of + 1).unwrap_or(i64::MAX));
+    let in_window = |t: i64| from <= t && t < to;
     // Per (rep, team): outcomes.
     let mut rows: Vec<((usize, Option<usize>), Acc)> = Vec::new();
-    let mut history: Vec<Held> = Vec::new();
+    let mut buf: Vec<Held> = Vec::new();
     for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
-        history.clear();
-        if let Some(h) = memory.history.get(&lead.index) {
-            history.extend_from_slice(h);
-        }
-        if a.reason.new_assignment()
-            && let Some(rep) = a.rep()
-        {
-            let sla = a.reason == crate::engine::route::Reason::SlaReassigned;
-            history.push(Held { team: a.team(), rep, at: Some(memory.clock.as_second()), sla });
-        }
+        let stored = memory.history.get(lead.index).unwrap_or(&[]);
+        // With this run's new assignment after the ledger's.
+        let history: &[Held] = match (a.reason.new_assignment(), a.rep()) {
+            (true, Some(rep)) => {
+                let sla = a.reason == crate::engine::route::Reason::SlaReassigned;
+                buf.clear();
+                buf.extend_from_slice(stored);
+                buf.push(Held::new(a.team(), rep, Some(memory.clock.as_second()), sla));
+                &buf
+            }
+            _ => stored,
+        };
         let touch = batch.touched[lead.index as usize];
         for (i, h) in history.iter().enumerate() {
-            if !h.at.is_some_and(in_window) {
+            if !h.at().is_some_and(in_window) {
                 continue;
             }
-            let Some((outcome, sla)) = credit(rules, &history, i, lead.stage as usize, touch, memory.clock) else {
+            let Some((outcome, sla)) = credit(rules, history, i, lead.stage as usize, touch, memory.clock) else {
                 // Moved within its SLA: still assigned to the rep.
-                acc(&mut rows, (h.rep, h.team)).assigned += 1;
+                acc(&mut rows, (h.rep(), h.team())).assigned += 1;
                 continue;
             };
-            let row = acc(&mut rows, (h.rep, h.team));
+            let row = acc(&mut rows, (h.rep(), h.team()));
             row.assigned += 1;
             match outcome {
                 Outcome::Worked(m) => {

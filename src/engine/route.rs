@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::batch::{Batch, Lead, NO_ACCOUNT};
 use crate::engine::shares::{Earlier, Shares};
-use crate::rules::Rules;
+use crate::rules::{Rows, Rules};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -150,9 +150,12 @@ pub struct Memory {
     /// latest assignment was recorded but its outputs never delivered
     /// (docs/reference.md §6.2).
     pub undelivered: Vec<bool>,
+    /// The run of each lead that is `undelivered`, by `Lead::index`: a run
+    /// whose every lead a later run writes is delivered with it.
+    pub undelivered_runs: foldhash::HashMap<u32, i64>,
     /// Every ledger assignment of a lead, oldest first, by `Lead::index`:
     /// read when the rules have `[input] touched` (SLAs and response times).
-    pub history: foldhash::HashMap<u32, Vec<Held>>,
+    pub history: History,
     /// The ledger lead id of a lead found by email (docs/reference.md §9.4), by
     /// `Lead::index`: an SLA reassignment is recorded under it.
     pub ledger_ids: foldhash::HashMap<u32, String>,
@@ -180,17 +183,73 @@ impl Memory {
     }
 }
 
-/// One ledger assignment of a lead, as SLAs and response times read it.
+/// One ledger assignment of a lead, as SLAs and response times read it (16
+/// bytes: a rerun holds one per lead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Held {
-    /// Its team and rep, numbered as `Memory::before`'s.
-    pub team: Option<usize>,
-    pub rep: usize,
-    /// When (Unix seconds); None: unknown (an import without a time, a
-    /// pruned memory): never SLA-checked.
-    pub at: Option<i64>,
-    /// Its reason was `sla_reassigned`.
-    pub sla: bool,
+    team: u16,
+    rep: u16,
+    sla: bool,
+    at: i64,
+}
+
+const NO_TIME: i64 = i64::MIN;
+
+impl Held {
+    /// Team and rep numbered as `Memory::before`'s; `at` in Unix seconds
+    /// (None: unknown, an import without a time or a pruned memory: never
+    /// SLA-checked); `sla`: its reason was `sla_reassigned`.
+    pub fn new(team: Option<usize>, rep: usize, at: Option<i64>, sla: bool) -> Held {
+        Held { team: team.map_or(NOBODY, |t| t as u16), rep: rep as u16, sla, at: at.unwrap_or(NO_TIME) }
+    }
+
+    pub fn team(&self) -> Option<usize> {
+        (self.team != NOBODY).then_some(self.team as usize)
+    }
+
+    pub fn rep(&self) -> usize {
+        self.rep as usize
+    }
+
+    pub fn at(&self) -> Option<i64> {
+        (self.at != NO_TIME).then_some(self.at)
+    }
+
+    /// Whether its reason was `sla_reassigned`.
+    pub fn sla(&self) -> bool {
+        self.sla
+    }
+}
+
+/// Every ledger assignment of each lead, oldest first, by `Lead::index`:
+/// one list for all leads, each lead's a slice of it.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Where each lead's assignments start in `items` (one more than the
+    /// leads; empty when no history was read).
+    start: Vec<u32>,
+    items: Vec<Held>,
+}
+
+impl History {
+    /// From (lead index, assignment) pairs sorted by lead (each lead's oldest
+    /// first), for `leads` leads.
+    pub fn from_sorted(leads: usize, pairs: Vec<(u32, Held)>) -> History {
+        let mut start = vec![0u32; leads + 1];
+        for &(i, _) in &pairs {
+            start[i as usize + 1] += 1;
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        History { start, items: pairs.into_iter().map(|(_, h)| h).collect() }
+    }
+
+    /// The assignments of lead `index`, oldest first; None when it has none.
+    pub fn get(&self, index: u32) -> Option<&[Held]> {
+        let (from, to) = (*self.start.get(index as usize)?, *self.start.get(index as usize + 1)?);
+        (to > from).then(|| &self.items[from as usize..to as usize])
+    }
 }
 
 /// Why a rep of the team is no candidate for a lead.
@@ -604,6 +663,65 @@ impl Routed {
     /// The name of rep `r` of an assignment (the rules', then the ledger's).
     pub fn rep_name<'a>(&'a self, rules: &'a Rules, r: usize) -> &'a str {
         rules.reps.get(r).map_or_else(|| self.memory.extra_reps[r - rules.reps.len()].as_str(), |x| &x.name)
+    }
+}
+
+impl Routed {
+    /// Whether `[output] rows` writes this lead (docs/reference.md §7.5).
+    pub fn writes(&self, rows: Rows, lead: &Lead, a: &Assignment) -> bool {
+        writes(rows, &self.memory, lead, a)
+    }
+
+    /// The time of the lead's latest assignment, in unix seconds: this run's
+    /// clock for a new one, the ledger's for one assigned before; `None`
+    /// without a rep or a known time.
+    pub fn assigned_at(&self, lead: &Lead, a: &Assignment) -> Option<i64> {
+        assigned_at(&self.memory, lead, a)
+    }
+}
+
+impl Routed {
+    /// The undelivered earlier runs whose leads this run's CSV writes, with
+    /// how many of them it writes (docs/reference.md §7.5).
+    pub fn undelivered_written(&self, rows: Rows, batch: &Batch) -> Vec<(i64, u64)> {
+        let mut by_run: std::collections::BTreeMap<i64, u64> = Default::default();
+        for (lead, a) in batch.leads.iter().zip(&self.assignments) {
+            if a.reason == Reason::AssignedBefore
+                && let Some(&run) = self.memory.undelivered_runs.get(&lead.index)
+                && self.writes(rows, lead, a)
+            {
+                *by_run.entry(run).or_default() += 1;
+            }
+        }
+        by_run.into_iter().collect()
+    }
+}
+
+/// Whether `[output] rows` writes a lead routed as `a`: `new` takes this
+/// run's new assignments and the leads assigned before in a run that was
+/// recorded but never delivered (docs/reference.md §7.5).
+pub fn writes(rows: Rows, memory: &Memory, lead: &Lead, a: &Assignment) -> bool {
+    match rows {
+        Rows::All => true,
+        Rows::Assigned => a.reason.assigned(),
+        Rows::New => a.reason.new_assignment() || (a.reason == Reason::AssignedBefore && memory.is_undelivered(lead)),
+    }
+}
+
+/// See `Routed::assigned_at`.
+pub fn assigned_at(memory: &Memory, lead: &Lead, a: &Assignment) -> Option<i64> {
+    a.rep()?;
+    match a.reason.new_assignment() {
+        true => Some(memory.clock.as_second()),
+        false => memory.assigned_at.get(lead.index as usize).copied().flatten(),
+    }
+}
+
+impl Memory {
+    /// Whether the lead's latest ledger assignment is in a run that was
+    /// recorded but never delivered (docs/reference.md §6.2).
+    pub fn is_undelivered(&self, lead: &Lead) -> bool {
+        self.undelivered.get(lead.index as usize).copied().unwrap_or(false)
     }
 }
 

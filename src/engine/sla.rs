@@ -1,16 +1,13 @@
 //! Respond fast (docs/reference.md §11): whether a routed lead was answered, and
-//! whether it missed its SLA. `read_touches` reads `[input] touched` once per
-//! lead (value warnings as for any column the rules read); `judge` decides,
+//! whether it missed its SLA. `TouchReader` reads `[input] touched` once per
+//! lead in the scoring pass (value warnings as for any column the rules read); `judge` decides,
 //! for a lead the ledger holds, whether its latest assignment missed its SLA
 //! (the router then moves it, `route::Router`).
 //!
 //! Times are Unix seconds at whole minutes: the clock, the ledger's times and
 //! the touches are truncated to the minute.
 
-use rayon::prelude::*;
-
-use crate::engine::batch::{Batch, ColumnWarnings, Lead};
-use crate::engine::input::{LineCounter, RecordReader};
+use crate::engine::batch::{Batch, Lead};
 use crate::engine::route::{Held, Memory};
 use crate::rules::Rules;
 
@@ -27,54 +24,37 @@ pub enum Touch {
     Unreadable,
 }
 
-/// Reads `[input] touched` of every lead into `batch.touched` (by
-/// `Lead::index`), and adds the column's value warnings. Nothing without the key.
-pub fn read_touches(rules: &Rules, batch: &mut Batch) {
-    let Some(col) = batch.plan.touched_col else { return };
-    let zone = rules.zone();
-    let formats = &rules.input.date_formats;
-    let (text, delimiter) = (batch.input.text.as_str(), batch.delimiter);
-    // In input order (the leads are ranked): the text is read front to back.
-    let mut order: Vec<(usize, u32)> = batch.leads.iter().map(|l| (l.offset, l.index)).collect();
-    order.sort_unstable();
-    let read: Vec<(u32, usize, Touch)> = order
-        .par_chunks(8192)
-        .flat_map_iter(|chunk| {
-            let mut rr = RecordReader::new(delimiter);
-            let mut out = Vec::with_capacity(chunk.len());
-            for &(offset, index) in chunk {
-                let cell = rr.read(text, offset).map_or("", |r| r.fields.cell(col));
-                let touch = if cell.trim().is_empty() {
-                    Touch::Never
-                } else {
-                    match crate::support::date::parse_cell_time(cell, formats, &zone, false) {
-                        Some(t) => Touch::At(t.as_second()),
-                        None => Touch::Unreadable,
-                    }
-                };
-                out.push((index, offset, touch));
-            }
-            out
-        })
-        .collect();
-    let mut touched = vec![Touch::Never; batch.leads.len()];
-    let (mut bad, mut first) = (0u64, None);
-    for (index, offset, touch) in read {
-        if touch == Touch::Unreadable {
-            bad += 1;
-            first.get_or_insert(offset);
-        }
-        touched[index as usize] = touch;
+/// Reads `touched` cells (docs/reference.md §11.2), one per lead, in the scoring pass.
+/// A date alone (most exports' cells) is looked up in a small memo: its
+/// instant is worked out once per day.
+pub struct TouchReader<'a> {
+    formats: &'a [crate::support::date::DateFormat],
+    zone: jiff::tz::TimeZone,
+    /// Day number to the instant its end is.
+    days: foldhash::HashMap<i32, Option<i64>>,
+}
+
+impl<'a> TouchReader<'a> {
+    pub fn new(formats: &'a [crate::support::date::DateFormat], zone: jiff::tz::TimeZone) -> TouchReader<'a> {
+        TouchReader { formats, zone, days: Default::default() }
     }
-    batch.touched = touched;
-    if let Some(offset) = first {
-        let value = RecordReader::new(delimiter).read(text, offset).map(|r| r.fields.cell(col).to_string());
-        batch.warnings.push(ColumnWarnings {
-            column: batch.header[col].clone(),
-            count: bad,
-            first_line: LineCounter::default().line_at(text.as_bytes(), offset),
-            first_value: value.unwrap_or_default(),
-        });
+
+    pub fn read(&mut self, cell: &str) -> Touch {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            return Touch::Never;
+        }
+        let at = if cell.len() == 10
+            && let Some(day) = crate::support::date::parse_iso(cell)
+        {
+            let (formats, zone) = (self.formats, &self.zone);
+            *self.days.entry(day).or_insert_with(|| {
+                crate::support::date::parse_cell_time(cell, formats, zone, false).map(|t| t.as_second())
+            })
+        } else {
+            crate::support::date::parse_cell_time(cell, self.formats, &self.zone, false).map(|t| t.as_second())
+        };
+        at.map_or(Touch::Unreadable, Touch::At)
     }
 }
 
@@ -130,7 +110,7 @@ pub fn worked(history: &[Held], touch: Touch) -> bool {
     match touch {
         Touch::Never => false,
         Touch::Unreadable => true,
-        Touch::At(t) => history.iter().find_map(|h| h.at).is_some_and(|first| t >= first),
+        Touch::At(t) => history.iter().find_map(|h| h.at()).is_some_and(|first| t >= first),
     }
 }
 
@@ -139,26 +119,26 @@ pub fn judge(rules: &Rules, batch: &Batch, memory: &Memory, lead: &Lead) -> Opti
     if batch.touched.is_empty() || lead.stage as usize == rules.disqualified_stage() {
         return None;
     }
-    let history = memory.history.get(&lead.index)?;
+    let history = memory.history.get(lead.index)?;
     let latest = history.last()?;
     // An import without a time, or a memory kept by `prune`: never checked.
-    let at = latest.at?;
+    let at = latest.at()?;
     if worked(history, batch.touched[lead.index as usize]) {
         return None;
     }
-    let (sla, from) = sla_of(rules, lead.stage as usize, latest.team)?;
+    let (sla, from) = sla_of(rules, lead.stage as usize, latest.team())?;
     let clock = jiff::Timestamp::from_second(at).ok()?;
-    let minutes = calendar_of(rules, latest.team).working_minutes(clock, memory.clock);
+    let minutes = calendar_of(rules, latest.team()).working_minutes(clock, memory.clock);
     if minutes <= i64::from(sla) {
         return None;
     }
-    let mut excluded: Vec<usize> = history.iter().map(|h| h.rep).collect();
+    let mut excluded: Vec<usize> = history.iter().map(Held::rep).collect();
     excluded.sort_unstable();
     excluded.dedup();
-    let moves = history.iter().filter(|h| h.sla).count();
+    let moves = history.iter().filter(|h| h.sla()).count();
     Some(Missed {
-        team: latest.team,
-        rep: latest.rep,
+        team: latest.team(),
+        rep: latest.rep(),
         at,
         sla,
         from,

@@ -579,6 +579,7 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
     m.assigned_at = vec![None; batch.leads.len()];
     m.undelivered = vec![false; batch.leads.len()];
     let mut by_email_only = Vec::new();
+    let mut history: Vec<(Order, u32, crate::engine::route::Held)> = Vec::new();
     for (i, k, latest, from) in found {
         let mut held = |h: Hit| {
             let rep = resolve(h.rep, &mut m.extra_reps, &mut reps, &rep_list);
@@ -587,17 +588,20 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
                 // No team recorded (an import without --team): the rep's current team.
                 None => rules.reps.get(rep).map(|r| r.team),
             };
-            crate::engine::route::Held { team, rep, at: h.at, sla: h.reason == r.sla_reason }
+            crate::engine::route::Held::new(team, rep, h.at, h.reason == r.sla_reason)
         };
         let now = held(latest);
-        m.before[i as usize] = Some((now.team, now.rep));
+        m.before[i as usize] = Some((now.team(), now.rep()));
         m.assigned_at[i as usize] = latest.at;
         let run = latest.order.1;
         m.undelivered[i as usize] = run != 0 && days.get(&run).is_some_and(|f| !f.delivered);
+        if m.undelivered[i as usize] {
+            m.undelivered_runs.insert(i, run);
+        }
         if r.history {
-            let mut all: Vec<Hit> = from.all(k).collect();
-            all.sort_unstable_by_key(|h| h.order);
-            m.history.insert(i, all.into_iter().map(&mut held).collect());
+            let first = history.len();
+            history.extend(from.all(k).map(|h| (h.order, i, held(h))));
+            history[first..].sort_unstable_by_key(|(order, ..)| *order);
         }
         if !std::ptr::eq(from, &by_id_found) {
             by_email_only.push((i, latest.order.2));
@@ -608,6 +612,11 @@ fn assigned_before(r: &Reading, m: &mut Memory) -> Result<(), crate::error::Erro
         if rules.teams.len() + m.extra_teams.len() >= u16::MAX as usize {
             return Err(too_many("teams", m.extra_teams.len()));
         }
+    }
+    if r.history {
+        history.sort_by_key(|(_, i, _)| *i);
+        let pairs = history.into_iter().map(|(_, i, h)| (i, h)).collect();
+        m.history = crate::engine::route::History::from_sorted(batch.leads.len(), pairs);
     }
     // A lead found by email is recorded under the ledger lead's id when it
     // is assigned again (docs/reference.md §11).

@@ -697,6 +697,13 @@ impl Ledger {
         Ok(())
     }
 
+    /// How many assignments run `run` recorded.
+    pub fn assignments_in_run(&self, run: i64) -> Result<u64, Error> {
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM assigned WHERE run = ?1", [run], |r| r.get(0)).or_ledger(self)?;
+        Ok(n as u64)
+    }
+
     /// The time zone the ledger's runs use (`meta`), given by the first run
     /// that wrote it; `None` before. A ledger read by hosts in several zones
     /// must mean one calendar (docs/reference.md §11.1).

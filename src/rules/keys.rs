@@ -138,6 +138,17 @@ tables! {
         /// the decimal separator of the numbers written in the CSV outputs (JSON and the terminal keep `.`);
         /// with `","` the delimiter must not be `,`
         decimal: "`\".\"` or `\",\"`" = "`\".\"`",
+        /// which leads the assignment CSV holds: every well-formed lead; those with a rep; those given a rep in
+        /// this run, and with a ledger those of earlier runs that were recorded but never delivered. `score`
+        /// writes every lead
+        rows: "`\"all\"`, `\"assigned\"` or `\"new\"`" = "`\"all\"`",
+        /// the CSV's columns, in order: input columns by name, and leadroute's: `@score`, `@fit`, `@engagement`,
+        /// `@stage`, `@grade`, `@team`, `@rep`, `@reason`, `@line`, `@rep.KEY` (a rep's `fields`),
+        /// `@assigned_at` (needs `--ledger`); `score` writes the routing ones empty
+        columns: "list of column names" = "every input column, then leadroute's",
+        /// the header a column of `columns` gets, written as given; else an input column's header cell, and an
+        /// `@` column's name without the `@`, after `prefix`
+        rename: "table `{ COLUMN = \"header\" }`" = "`{}`",
     }
 
     /// The keys of `[scoring]`.
@@ -271,6 +282,9 @@ tables! {
         per_month: "whole number ≥ 0" = "no limit",
         /// inclusive date ranges on which the rep takes no lead
         away: "list of `{ from, to }`" = "`[]`",
+        /// the rep's values for the CRM (an email address, a user id), written by the `[output] columns` entry
+        /// `@rep.KEY`; a key no rep has is an error
+        fields: "table `{ KEY = \"string\" }`" = "`{}`",
     }
 
     /// The keys of a range of a rep's `away = [{ ... }]`.

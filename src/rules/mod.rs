@@ -97,6 +97,140 @@ pub struct OutputRules {
     /// `decimal`: the decimal separator of the numbers leadroute writes in
     /// the CSV outputs, `.` (default) or `,` (JSON and the terminal keep `.`).
     pub decimal: u8,
+    /// `rows`: which leads `assign` writes (docs/reference.md §7.5); `score`
+    /// writes every lead.
+    pub rows: Rows,
+    /// `columns`, with `rename` and `prefix` applied to their headers; `None`
+    /// (the default): every input column, then leadroute's (§3.6).
+    pub columns: Option<Vec<OutputColumn>>,
+}
+
+impl OutputRules {
+    /// The column `@assigned_at` (it needs a ledger), if the output has it.
+    pub fn assigned_at(&self) -> Option<&OutputColumn> {
+        self.columns.iter().flatten().find(|c| c.column == Column::Own(Own::AssignedAt))
+    }
+
+    /// The keys of the `@rep.KEY` columns, in column order.
+    pub fn rep_fields(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().flatten().filter_map(|c| match &c.column {
+            Column::Own(Own::RepField(k)) => Some(k.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// `[output] rows`: which leads the assignment CSV holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// `"all"` (the default): every well-formed lead.
+    All,
+    /// `"assigned"`: the leads with a rep, new and `assigned_before`.
+    Assigned,
+    /// `"new"`: the leads given a rep in this run and, with a ledger, the
+    /// `assigned_before` leads whose run was recorded but never delivered.
+    New,
+}
+
+impl Rows {
+    /// The values of `rows`, as written.
+    pub const NAMES: [&'static str; 3] = ["all", "assigned", "new"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rows::All => "all",
+            Rows::Assigned => "assigned",
+            Rows::New => "new",
+        }
+    }
+}
+
+/// One of leadroute's own output columns: `@score` ... `@assigned_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Own {
+    Score,
+    Fit,
+    Engagement,
+    Stage,
+    Grade,
+    Team,
+    Rep,
+    Reason,
+    /// The lead's physical line in the export.
+    Line,
+    /// `@rep.KEY`: a key of the rep's `fields`.
+    RepField(String),
+    /// The time of the lead's latest assignment (needs a ledger).
+    AssignedAt,
+}
+
+impl Own {
+    /// The names after `@`, but `rep.KEY`.
+    pub const NAMES: [&'static str; 10] =
+        ["score", "fit", "engagement", "stage", "grade", "team", "rep", "reason", "line", "assigned_at"];
+
+    /// The column named `name` (without its `@`), if leadroute has one.
+    pub fn parse(name: &str) -> Option<Own> {
+        Some(match name {
+            "score" => Own::Score,
+            "fit" => Own::Fit,
+            "engagement" => Own::Engagement,
+            "stage" => Own::Stage,
+            "grade" => Own::Grade,
+            "team" => Own::Team,
+            "rep" => Own::Rep,
+            "reason" => Own::Reason,
+            "line" => Own::Line,
+            "assigned_at" => Own::AssignedAt,
+            _ => match name.strip_prefix("rep.") {
+                Some(key) if !key.is_empty() => Own::RepField(key.to_string()),
+                _ => return None,
+            },
+        })
+    }
+
+    /// Its name without the `@`: `score`, `rep.email`.
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow::{Borrowed, Owned};
+        match self {
+            Own::Score => Borrowed("score"),
+            Own::Fit => Borrowed("fit"),
+            Own::Engagement => Borrowed("engagement"),
+            Own::Stage => Borrowed("stage"),
+            Own::Grade => Borrowed("grade"),
+            Own::Team => Borrowed("team"),
+            Own::Rep => Borrowed("rep"),
+            Own::Reason => Borrowed("reason"),
+            Own::Line => Borrowed("line"),
+            Own::RepField(k) => Owned(format!("rep.{k}")),
+            Own::AssignedAt => Borrowed("assigned_at"),
+        }
+    }
+
+    /// A routing column: `score` writes it empty.
+    pub fn routing(&self) -> bool {
+        matches!(self, Own::Team | Own::Rep | Own::Reason | Own::RepField(_) | Own::AssignedAt)
+    }
+}
+
+/// A column of `[output] columns`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// An input column, by name (found as a rules column is).
+    Input(String),
+    /// One of leadroute's (`@score` ...).
+    Own(Own),
+}
+
+/// A column of `[output] columns` and its header.
+#[derive(Clone, Debug)]
+pub struct OutputColumn {
+    pub column: Column,
+    /// Its header: `rename`'s value, or an `@` column's name after
+    /// `prefix`; `None`: an input column's header cell, as read.
+    pub header: Option<String>,
+    /// Where the rules name it (`rules.toml:12:12`), for messages.
+    pub place: String,
 }
 
 /// `group` of a criterion: which sum its points go to.
@@ -215,9 +349,17 @@ pub struct Rep {
     pub reserve: u64,
     /// `away`: inclusive ranges of day numbers on which the rep takes no lead.
     pub away: Vec<(i32, i32)>,
+    /// `fields`: the rep's values for the CRM (`email`, `salesforce_id`), by
+    /// key, in file order; `[output] columns` writes one as `@rep.KEY`.
+    pub fields: Vec<(String, String)>,
 }
 
 impl Rep {
+    /// The rep's value of field `key`, if it has one.
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
     /// Whether the rep is away on `day`.
     pub fn away_on(&self, day: i32) -> bool {
         self.away.iter().any(|&(from, to)| from <= day && day <= to)

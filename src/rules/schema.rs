@@ -71,6 +71,14 @@ pub fn top_shape(key: &str) -> Option<Shape> {
     })
 }
 
+/// Whether `key` of the top-level table `top` is a table of strings
+/// (`[output] rename`, `[[reps]] fields`): `--set` replaces it whole or sets
+/// one entry.
+pub fn is_string_table(top: &str, key: &str) -> bool {
+    (top == keys::OUTPUT_TABLE.name && key == keys::OUTPUT.rename)
+        || (top == keys::REPS_TABLE.name && key == keys::REPS.fields)
+}
+
 /// The sign a number of the rules must have.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Sign {
@@ -278,6 +286,39 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// A table of strings (`rename`, `fields`): its entries in file order,
+    /// each as (key, where the key is, value, where the value is).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn string_table(&self, key: &str) -> R<Vec<(&'a str, &'a At, &'a str, &'a At)>> {
+        let Some(e) = self.get(key) else { return Ok(Vec::new()) };
+        let Val::Table(t) = &e.node.val else {
+            return self.wrong(e, &format!("a table of strings, e.g. {key} = {{ name = \"value\" }}"));
+        };
+        t.entries
+            .iter()
+            .map(|x| match &x.node.val {
+                Val::Str(v) => Ok((x.key.as_str(), &x.key_at, v.as_str(), &x.node.at)),
+                Val::Table(_) => self.fail(
+                    &x.key_at,
+                    format!(
+                        "'{key}' in {} must be a table of strings: '{}' holds a table; a key with a dot in it is \
+                         quoted, as in {{ \"{}.…\" = \"value\" }}",
+                        self.what, x.key, x.key
+                    ),
+                ),
+                other => self.fail(
+                    &x.node.at,
+                    format!(
+                        "'{key}' in {} must be a table of strings: '{}' is {} (quote it)",
+                        self.what,
+                        x.key,
+                        other.kind()
+                    ),
+                ),
+            })
+            .collect()
+    }
+
     /// The nodes of an array of tables (e.g. `when = [{...}, {...}]`).
     fn array(&self, key: &str) -> R<&'a [Node]> {
         match self.get(key) {
@@ -451,7 +492,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     }
     let root = Node { val: Val::Table(Table::default()), at: At::File(0..0) };
     let input = input(src, doc)?;
-    let output = output(src, doc, &root)?;
+    let (output, column_at) = output(src, doc, &root)?;
     let s = sub_table(src, doc, "scoring", &SCORING_KEYS, &root)?;
     let max_fit = s.cents(keys::SCORING.max_fit, Sign::Any)?;
     let max_engagement = s.cents(keys::SCORING.max_engagement, Sign::Any)?;
@@ -485,6 +526,7 @@ pub fn build(src: &Source, doc: &Table) -> R<Rules> {
     let (mut teams, team_times) = teams(src, doc, &stages, &team_names, grades.is_some())?;
     let calendars = calendars(&routing_time, &mut teams, team_times);
     let reps = reps(src, doc, &team_names, grades.is_some())?;
+    check_own_columns(src, &output, &column_at, grades.is_some(), &reps)?;
     if input.touched.is_none() {
         sla_needs_touched(src, doc)?;
     }
@@ -677,8 +719,9 @@ fn no_line_column(src: &Source, doc: &Table) -> R<()> {
     Ok(())
 }
 
-/// `[output]`: optional.
-fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
+/// `[output]`: optional. Also returns where each of `columns` is written,
+/// for the checks that need the rest of the rules (`check_own_columns`).
+fn output<'a>(src: &'a Source, doc: &'a Table, root: &'a Node) -> R<(OutputRules, Vec<&'a At>)> {
     let o = sub_table(src, doc, "output", &OUTPUT_KEYS, root)?;
     let out_delim = match o.string(keys::OUTPUT.delimiter)? {
         None => b',',
@@ -702,7 +745,173 @@ fn output(src: &Source, doc: &Table, root: &Node) -> R<OutputRules> {
         Some((",", _)) => b',',
         Some((s, at)) => return o.fail(at, format!("'decimal' in [output] must be \".\" or \",\", found {s:?}")),
     };
-    Ok(OutputRules { delimiter: out_delim, prefix, excel_safe, bom, decimal })
+    let rows = match o.string(keys::OUTPUT.rows)? {
+        None => Rows::All,
+        Some((v, at)) => match Rows::NAMES.iter().position(|n| *n == v) {
+            Some(0) => Rows::All,
+            Some(1) => Rows::Assigned,
+            Some(_) => Rows::New,
+            None => {
+                let hint = did_you_mean(v, Rows::NAMES.iter().copied());
+                return o.fail(
+                    at,
+                    format!("'rows' in [output] must be \"all\", \"assigned\" or \"new\", found {v:?}{hint}"),
+                );
+            }
+        },
+    };
+    let (columns, column_at) = match o.strings(keys::OUTPUT.columns)? {
+        None => {
+            if let Some((k, at, ..)) = o.string_table(keys::OUTPUT.rename)?.first() {
+                return o.fail(
+                    at,
+                    format!(
+                        "'rename' in [output] renames '{k}', but [output] has no 'columns': rename gives headers to \
+                         the columns it lists; list them, e.g. columns = [\"Email\", \"@rep\"]"
+                    ),
+                );
+            }
+            (None, Vec::new())
+        }
+        Some(list) => {
+            let (columns, at) = output_columns(&o, &prefix, list)?;
+            (Some(columns), at)
+        }
+    };
+    Ok((OutputRules { delimiter: out_delim, prefix, excel_safe, bom, decimal, rows, columns }, column_at))
+}
+
+/// `[output] columns` and `rename`: each column read, its header decided,
+/// and no two headers alike (trimmed, case-insensitively).
+fn output_columns<'a>(o: &Obj<'a>, prefix: &str, list: Vec<(&'a str, &'a At)>) -> R<(Vec<OutputColumn>, Vec<&'a At>)> {
+    if list.is_empty() {
+        let at = o.get(keys::OUTPUT.columns).map_or(o.at, |e| &e.node.at);
+        return o.fail(
+            at,
+            "'columns' in [output] is empty: list the CSV's columns, e.g. columns = [\"Email\", \"@rep\"], or \
+             leave 'columns' out for every input column and leadroute's"
+                .into(),
+        );
+    }
+    let own_names = || Own::NAMES.iter().map(|n| format!("@{n}")).chain(["@rep.KEY".to_string()]);
+    let mut columns = Vec::with_capacity(list.len());
+    for &(name, at) in &list {
+        let trimmed = name.trim();
+        let column = if trimmed.is_empty() {
+            return o.fail(
+                at,
+                "'columns' in [output] lists an empty name: name an input column, or one of \
+                leadroute's (@score, @rep ...)"
+                    .into(),
+            );
+        } else if let Some(own) = trimmed.strip_prefix('@') {
+            match Own::parse(own) {
+                Some(c) => Column::Own(c),
+                None => {
+                    let names: Vec<String> = own_names().collect();
+                    let hint = did_you_mean(trimmed, names.iter().map(String::as_str));
+                    return o.fail(
+                        at,
+                        format!(
+                            "unknown column '{trimmed}' in [output] columns{hint}: a name starting with '@' is one \
+                             of leadroute's ({}); an input column is named without '@'",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+        } else {
+            Column::Input(name.to_string())
+        };
+        columns.push(column);
+    }
+    // `rename`: a header for a column of the list, by its name as written.
+    let mut headers: Vec<Option<(String, &At)>> = vec![None; list.len()];
+    for (k, k_at, v, v_at) in o.string_table(keys::OUTPUT.rename)? {
+        let Some(i) = list.iter().position(|&(name, _)| name == k) else {
+            let hint = did_you_mean(k, list.iter().map(|&(n, _)| n));
+            return o.fail(
+                k_at,
+                format!(
+                    "'rename' in [output] renames '{k}', which is not in [output] columns{hint}; rename names a \
+                     column as 'columns' writes it (columns: {})",
+                    name_list(list.iter().map(|&(n, _)| n))
+                ),
+            );
+        };
+        if v.trim().is_empty() {
+            return o.fail(v_at, format!("'rename' in [output] gives '{k}' an empty header: give it a name"));
+        }
+        headers[i] = Some((v.to_string(), v_at));
+    }
+    // Two headers alike: the later one is named.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, column) in columns.into_iter().enumerate() {
+        let (name, at) = list[i];
+        let header = match (&headers[i], &column) {
+            (Some((h, _)), _) => Some(h.clone()),
+            (None, Column::Own(c)) => Some(format!("{prefix}{}", c.name())),
+            (None, Column::Input(_)) => None,
+        };
+        let shown = header.clone().unwrap_or_else(|| name.to_string());
+        if let Some(&j) = seen.get(&norm(&shown)) {
+            let other = list[j].0;
+            let place = headers[i].as_ref().map_or(at, |(_, v_at)| v_at);
+            let msg = if other == name {
+                format!("'{name}' is listed twice in [output] columns; list it once")
+            } else {
+                format!(
+                    "two columns of [output] columns would both be headed '{shown}' ('{other}' and '{name}'); give \
+                     one its own header with [output] rename = {{ \"{name}\" = \"...\" }}"
+                )
+            };
+            return o.fail(place, msg);
+        }
+        seen.insert(norm(&shown), i);
+        out.push(OutputColumn { column, header, place: o.src.locate(at) });
+    }
+    Ok((out, list.into_iter().map(|(_, at)| at).collect()))
+}
+
+/// The `@` columns that need the rest of the rules: `@grade` needs
+/// `[grades]`, and `@rep.KEY` a rep whose `fields` has KEY.
+fn check_own_columns(src: &Source, output: &OutputRules, at: &[&At], grades: bool, reps: &[Rep]) -> R<()> {
+    for (c, at) in output.columns.iter().flatten().zip(at) {
+        match &c.column {
+            Column::Own(Own::Grade) if !grades => {
+                return Err(err(
+                    src,
+                    at,
+                    "'@grade' in [output] columns needs [grades] (the bands a lead's grade comes from); add \
+                     [grades], or remove '@grade'"
+                        .into(),
+                ));
+            }
+            Column::Own(Own::RepField(key)) if !reps.iter().any(|r| r.field(key).is_some()) => {
+                let mut keys: Vec<&str> = reps.iter().flat_map(|r| r.fields.iter().map(|(k, _)| k.as_str())).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let named: Vec<String> = keys.iter().map(|k| format!("@rep.{k}")).collect();
+                let hint = did_you_mean(&format!("@rep.{key}"), named.iter().map(String::as_str));
+                let known = if keys.is_empty() {
+                    "no rep has fields".to_string()
+                } else {
+                    format!("the reps' fields: {}", name_list(keys.iter().copied()))
+                };
+                return Err(err(
+                    src,
+                    at,
+                    format!(
+                        "'@rep.{key}' in [output] columns: no rep has the field '{key}'{hint} ({known}); give the \
+                         reps it in [[reps]], e.g. fields = {{ {key} = \"...\" }}"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `[[criteria]]`, in file order.
@@ -1172,7 +1381,9 @@ fn reps(src: &Source, doc: &Table, team_names: &TeamNames, grades: bool) -> R<Ve
                 n as u64
             }
         };
-        reps.push(Rep { name, team, limits, weight, active, require, prefer, reserve, away });
+        let fields =
+            r.string_table(keys::REPS.fields)?.into_iter().map(|(k, _, v, _)| (k.to_string(), v.to_string())).collect();
+        reps.push(Rep { name, team, limits, weight, active, require, prefer, reserve, away, fields });
     }
     Ok(reps)
 }

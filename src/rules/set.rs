@@ -100,7 +100,8 @@ pub struct Override {
     pub shape: Shape,
     /// For an array of named tables, the entry's `name`.
     pub name: Option<String>,
-    /// The path after the table; a valid one is one key (see `key`).
+    /// The path after the table; a valid one is one key, or a table-of-strings
+    /// key and one of its entries (see `key`, `entry`).
     rest: Vec<String>,
     /// The value as written (trimmed), and as read.
     pub raw: String,
@@ -114,9 +115,6 @@ impl Override {
         let raw = raw.trim().to_string();
         let value = super::tree::parse_value(&raw, index)
             .unwrap_or_else(|| Node { val: Val::Str(raw.clone()), at: At::Set(index) });
-        if matches!(value.val, Val::Table(_)) {
-            return Err(fail(arg, "the value is a table; set one key at a time".into()));
-        }
         let mut path = path.into_iter();
         let top = path.next().unwrap_or_default();
         let Some(shape) = schema::top_shape(&top) else {
@@ -134,7 +132,27 @@ impl Override {
                 }
             },
         };
-        Ok(Override { arg: arg.to_string(), top, shape, name, rest: path.collect(), raw, value })
+        let o = Override { arg: arg.to_string(), top, shape, name, rest: path.collect(), raw, value };
+        // A table value is a whole table of strings (`output.rename={}`); any
+        // other key takes one value at a time.
+        if matches!(o.value.val, Val::Table(_)) && !matches!(o.rest.as_slice(), [k] if o.is_map(k)) {
+            return Err(fail(arg, "the value is a table; set one key at a time".into()));
+        }
+        Ok(o)
+    }
+
+    /// Whether `key` of its table is a table of strings (`rename`, `fields`):
+    /// a value that `--set` replaces whole, or one entry at a time.
+    fn is_map(&self, key: &str) -> bool {
+        schema::is_string_table(&self.top, key)
+    }
+
+    /// The entry of a table of strings it sets (`rename."@rep.email"`), if any.
+    pub fn entry(&self) -> Option<&str> {
+        match self.rest.as_slice() {
+            [key, entry] if self.is_map(key) => Some(entry),
+            _ => None,
+        }
     }
 
     /// The key it sets: one, and one the table allows.
@@ -155,12 +173,25 @@ impl Override {
                 Err(self.fail(format!("unknown key '{key}'{hint} (expected one of: {})", allowed.join(", "))))
             }
             [key] => Ok(key),
+            [key, _] if self.is_map(key) => Ok(key),
+            [key, ..] if self.is_map(key) => Err(self.fail(format!(
+                "'{key}' takes one more part, the name of an entry: quote a name with a dot in it, as in \
+                 {}.{key}.\"@rep.email\"=VALUE",
+                self.path_before()
+            ))),
             [key, ..] => Err(self.fail(format!("'{key}' is a value, not a table: the path is too long"))),
         }
     }
 
     fn fail(&self, msg: String) -> Error {
         fail(&self.arg, msg)
+    }
+
+    /// The path to the table of the key: `output`, `reps.Brent`.
+    fn path_before(&self) -> String {
+        let mut path = vec![self.top.as_str()];
+        path.extend(self.name.as_deref());
+        path.join(".")
     }
 }
 
@@ -199,6 +230,16 @@ pub fn apply(doc: &mut Table, arg: &str, index: usize) -> Result<(), Error> {
         }
     };
     let key = o.key()?;
+    let (table, key) = match o.entry() {
+        None => (table, key),
+        Some(entry) => {
+            let e = entry_or_insert(table, key, &at, || Val::Table(Table::default()));
+            let Val::Table(t) = &mut e.node.val else {
+                return Err(o.fail(format!("'{key}' in the rules file is not a table, so it has no entry '{entry}'")));
+            };
+            (t, entry)
+        }
+    };
     match table.get_mut(key) {
         Some(e) => e.node = o.value.clone(),
         None => table.entries.push(Entry { key: key.to_string(), key_at: at, node: o.value.clone() }),
@@ -257,6 +298,26 @@ mod tests {
         let nameless = Override::parse("reps=1", 0).unwrap_err();
         assert!(nameless.message().ends_with("'reps' is a list of tables; address one by name, e.g. reps.NAME.KEY"));
         assert!(Override::parse("report.x=1", 0).unwrap_err().message().contains("unknown table 'report'"));
+    }
+
+    /// A table of strings (`rename`, `fields`) takes a whole table or one
+    /// entry; any other key takes no table value.
+    #[test]
+    fn a_table_of_strings_is_set_whole_or_by_entry() {
+        let o = Override::parse("output.rename.\"@rep.email\"=Owner", 0).unwrap();
+        assert_eq!((o.key().unwrap(), o.entry()), ("rename", Some("@rep.email")));
+        let o = Override::parse("reps.Brent.fields={ email = \"b@x\" }", 0).unwrap();
+        assert_eq!((o.key().unwrap(), o.entry()), ("fields", None));
+        let mut doc = crate::rules::tree::parse_document("[output]\nrename = { a = \"b\" }\n").unwrap();
+        apply(&mut doc, "output.rename.c=d", 0).unwrap();
+        apply(&mut doc, "output.rename.a=e", 1).unwrap();
+        let Val::Table(out) = &doc.get("output").unwrap().node.val else { panic!("a table") };
+        let Val::Table(rename) = &out.get("rename").unwrap().node.val else { panic!("a table") };
+        let entries: Vec<(&str, &Val)> = rename.entries.iter().map(|e| (e.key.as_str(), &e.node.val)).collect();
+        assert!(matches!(entries.as_slice(), [("a", Val::Str(a)), ("c", Val::Str(c))] if a == "e" && c == "d"));
+        let table = Override::parse("scoring.max_fit={}", 0).unwrap_err();
+        assert!(table.message().ends_with("the value is a table; set one key at a time"), "{}", table.message());
+        assert!(Override::parse("output.prefix.x=1", 0).unwrap().key().is_err());
     }
 
     /// A `"..."` segment takes TOML basic-string escapes; a `'...'` one is literal.

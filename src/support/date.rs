@@ -268,6 +268,13 @@ pub fn parse_cell_time(
     formats.iter().find_map(|f| f.parse_parts(s).and_then(|(day, time)| at_day(day, time, !f.has_time())))
 }
 
+/// The instant day `day` starts in `zone` (its local 00:00; in a gap, the
+/// first instant after it).
+pub fn day_start(day: i32, zone: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
+    let date = Date::constant(1970, 1, 1).checked_add(jiff::Span::new().try_days(day as i64).ok()?).ok()?;
+    zone.to_ambiguous_zoned(date.to_datetime(jiff::civil::Time::midnight())).compatible().ok().map(|z| z.timestamp())
+}
+
 /// An instant as the ledger and the outputs write it: `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_utc(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -389,6 +396,10 @@ mod tests {
             parse_cell_time("2026-11-03", &[], &helsinki, true).map(format_utc).as_deref(),
             Some("2026-11-02T22:00:00Z")
         );
+        // In the spring-forward gap (03:00 -> 04:00) a time moves forward by
+        // the gap; in the autumn fold it is the earlier instant.
+        assert_eq!(t("2026-03-29 03:30").as_deref(), Some("2026-03-29T01:30:00Z"));
+        assert_eq!(t("25.10.2026 03:30").as_deref(), Some("2026-10-25T00:30:00Z"));
         for bad in ["", "soon", "2026-11-03 25:00", "2026-11-03T10", "2026-02-30"] {
             assert_eq!(t(bad), None, "{bad}");
         }

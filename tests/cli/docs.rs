@@ -256,14 +256,29 @@ struct Example {
     expected: Vec<String>,
 }
 
-/// The commands of the `console` blocks of a Markdown text, in order.
+/// The commands of the `console` blocks of a Markdown text, in order. A
+/// block whose info string names a file (```` ```toml file=hubspot.toml ````)
+/// is written to that file, in its turn, for the commands after it.
 fn examples(text: &str) -> Vec<Example> {
     let mut out: Vec<Example> = Vec::new();
     let mut in_console = false;
     let mut continued = false;
+    let mut file: Option<(String, Vec<&str>)> = None;
     for (i, line) in text.lines().enumerate() {
+        if let Some((name, body)) = &mut file {
+            if line.starts_with("```") {
+                let command = format!("cat > '{name}' <<'LEADROUTE_DOCS_EOF'\n{}\nLEADROUTE_DOCS_EOF", body.join("\n"));
+                out.push(Example { line: i + 1 - body.len(), command, expected: Vec::new() });
+                file = None;
+            } else {
+                body.push(line);
+            }
+            continue;
+        }
         if !in_console {
             in_console = line.trim_end() == "```console";
+            let name = line.strip_prefix("```").and_then(|info| info.split(' ').find_map(|w| w.strip_prefix("file=")));
+            file = name.map(|n| (n.to_string(), Vec::new()));
             continue;
         }
         if line.starts_with("```") {

@@ -790,3 +790,91 @@ fn a_server_stopped_at_the_commit_loses_nothing_and_gives_nothing_twice() {
     export.code(0);
     assert_eq!(export.stdout.lines().count(), 3, "{}", export.stdout);
 }
+
+/// SLA reassignments, response times and `response` (docs/reference.md §11) on both
+/// engines, with a history large enough that a run on PostgreSQL reads only
+/// its leads' part: the same outputs.
+#[test]
+fn slas_and_response_times_are_the_same_on_both_engines() {
+    let Some(server) = server() else { return };
+    let (_, url) = server.database();
+    let wd = Workdir::new();
+    wd.write("rules.toml", crate::sla::RULES);
+    let mut history = String::from("id,rep,company,at\n");
+    for k in 0..800 {
+        let rep = ["Aino", "Bertil", "Cecilia"][k % 3];
+        history.push_str(&format!("H{k},{rep},Co{},2026-11-02T1{}:00Z\n", k % 9, k % 6));
+    }
+    wd.write("history.csv", history);
+    let sequence = |ledger: &str| -> Vec<String> {
+        let mut outputs = Vec::new();
+        wd.run(&[
+            "ledger",
+            "import",
+            ledger,
+            "--as-of",
+            "2026-11-02",
+            "--id",
+            "id",
+            "--rep",
+            "rep",
+            "--account",
+            "company",
+            "--assigned-at",
+            "at",
+            "-r",
+            "rules.toml",
+            "history.csv",
+        ])
+        .code(0);
+        let runs: [(&str, [&str; 3]); 3] = [
+            ("2026-11-03T09:05Z", ["", "", ""]),
+            ("2026-11-03T10:00Z", ["2026-11-03T09:20Z", "", ""]),
+            ("2026-11-03T11:00Z", ["2026-11-03T09:20Z", "2026-11-03T10:30Z", ""]),
+        ];
+        for (when, touched) in runs {
+            wd.write(
+                "leads.csv",
+                crate::sla::leads(&[
+                    ("S1", 9, touched[0], "Co1"),
+                    ("S2", 9, touched[1], "Co2"),
+                    ("S3", 9, touched[2], "Co3"),
+                    ("H4", 9, "", "Co4"),
+                    ("X1", 1, "", "Co5"),
+                ]),
+            );
+            let run = wd.run(&[
+                "assign",
+                "-r",
+                "rules.toml",
+                "--ledger",
+                ledger,
+                "--as-of",
+                when,
+                "-q",
+                "-o",
+                "out.csv",
+                "--summary-json",
+                "summary.json",
+                "leads.csv",
+            ]);
+            assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
+            outputs.push(wd.read("out.csv"));
+            outputs.push(summary_without_times(&wd.read("summary.json")));
+            outputs.push(run.stderr.clone());
+        }
+        let response =
+            wd.run(&["response", "-r", "rules.toml", "--ledger", ledger, "--as-of", "2026-11-03T12:00Z", "leads.csv"]);
+        response.code(0);
+        outputs.push(response.stdout.replace(&crate::workdir::shown_ledger(ledger), "LEDGER"));
+        wd.run(&["ledger", "export", ledger, "-o", "export.csv"]).code(0);
+        outputs.push(wd.read("export.csv"));
+        outputs
+    };
+    let on_sqlite = sequence("led.db");
+    let on_postgres = sequence(&url);
+    assert!(on_sqlite.iter().any(|o| o.contains("sla_reassigned")), "no SLA reassignment happened: {on_sqlite:#?}");
+    for (k, (a, b)) in on_sqlite.iter().zip(&on_postgres).enumerate() {
+        assert_eq!(a, b, "output {k} differs between SQLite and PostgreSQL");
+    }
+}

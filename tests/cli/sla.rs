@@ -5,7 +5,7 @@
 use crate::workdir::{Workdir, column, parse_csv};
 
 /// An SQL must be worked within 30 minutes; three equal reps; times in UTC.
-const RULES: &str = r#"
+pub const RULES: &str = r#"
 [input]
 id = "id"
 touched = "first_contacted"
@@ -47,7 +47,7 @@ team = "sales"
 "#;
 
 /// An export: (id, points, first contacted, company).
-fn leads(rows: &[(&str, u32, &str, &str)]) -> String {
+pub fn leads(rows: &[(&str, u32, &str, &str)]) -> String {
     let mut s = String::from("id,pts,first_contacted,created,company\n");
     for (id, pts, touched, company) in rows {
         s.push_str(&format!("{id},{pts},{touched},2026-11-03T09:00Z,{company}\n"));
@@ -56,7 +56,7 @@ fn leads(rows: &[(&str, u32, &str, &str)]) -> String {
 }
 
 /// `assign --ledger led.db --as-of WHEN -o out.csv leads.csv EXTRA`; the run.
-fn assign(wd: &Workdir, when: &str, extra: &[&str]) -> crate::workdir::Run {
+pub fn assign(wd: &Workdir, when: &str, extra: &[&str]) -> crate::workdir::Run {
     let mut args = vec!["assign", "-r", "rules.toml", "--ledger", "led.db", "--as-of", when, "-o", "out.csv"];
     args.extend_from_slice(extra);
     args.push("leads.csv");
@@ -362,4 +362,25 @@ fn an_accounts_owner_is_the_rep_holding_its_earliest_lead_now() {
     );
     assign(&wd, "2026-11-03T11:00Z", &["-q"]).code(0);
     assert_eq!(reps_and_reasons(&wd)[2], triple("X3", "Bertil", "account_owner"));
+}
+
+#[test]
+fn compare_with_a_ledger_shows_what_another_sla_would_move() {
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    wd.write("leads.csv", leads(&[("X1", 9, "", "a"), ("X2", 8, "", "b")]));
+    assign(&wd, "2026-11-03T10:00Z", &["-q"]).code(0);
+    wd.write("leads.csv", leads(&[("X1", 9, "2026-11-03T10:10Z", "a"), ("X2", 8, "", "b"), ("X3", 7, "", "c")]));
+    // At 10:45, a 30-minute SLA moves X2 to Cecilia (and X3 goes to Aino); a
+    // 60-minute one keeps X2 with Bertil, and X3 goes to Cecilia.
+    let args = ["compare", "-r", "rules.toml", "--set", "stages.sql.sla_minutes=60", "--ledger", "led.db"];
+    let run = wd.run(&[&args[..], &["--as-of", "2026-11-03T10:45Z", "leads.csv"]].concat());
+    run.code(0).stdout_has("2 leads change rep");
+    let table: Vec<&str> =
+        run.stdout.lines().filter(|l| l.starts_with("| Aino") || l.starts_with("| Bertil")).collect();
+    assert_eq!(table.len(), 2, "{}", run.stdout);
+    assert!(table[0].contains("|    2 |         1 |         -1 |"), "{}", run.stdout);
+    assert!(table[1].contains("|    0 |         1 |         +1 |"), "{}", run.stdout);
+    // The ledger was only read.
+    assert_eq!(export(&wd).len(), 1 + 2);
 }

@@ -179,3 +179,17 @@ pub fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
     let i = rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {:?}", rows[0]));
     rows[1..].iter().map(|r| r[i].clone()).collect()
 }
+
+/// How leadroute names a ledger in what it prints: a file as given, a
+/// PostgreSQL URL as `postgres://user@host:port/db` (no password).
+pub fn shown_ledger(ledger: &str) -> String {
+    if !(ledger.starts_with("postgres://") || ledger.starts_with("postgresql://")) {
+        return ledger.to_string();
+    }
+    let rest = ledger.split_once("://").map_or(ledger, |(_, r)| r);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let (auth, db) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, host) = auth.rsplit_once('@').unwrap_or(("", auth));
+    let user = user.split(':').next().unwrap_or(user);
+    format!("postgres://{user}@{host}/{db}")
+}

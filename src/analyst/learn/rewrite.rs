@@ -184,7 +184,23 @@ fn apply_set(doc: &mut DocumentMut, arg: &str) -> Result<(), RewriteError> {
         }
         Some(name) => doc.get_mut(top).and_then(|i| named(i, name)).ok_or_else(fail)?,
     };
-    put(table, key, value, None, None, inline);
+    match o.entry() {
+        None => put(table, key, value, None, None, inline),
+        // One entry of a table of strings (`rename`, `fields`): into its
+        // inline table (made when absent).
+        Some(entry) => {
+            if table.get(key).is_none() {
+                table.insert(key, Item::Value(Value::InlineTable(Default::default())));
+            }
+            let item = table.get_mut(key).ok_or_else(fail)?;
+            let inline = item.is_inline_table();
+            put(item.as_table_like_mut().ok_or_else(fail)?, entry, value, None, None, inline);
+            // The usual spacing, `{ k = "v", l = "w" }`.
+            if let Some(t) = item.as_inline_table_mut() {
+                t.fmt();
+            }
+        }
+    }
     Ok(())
 }
 
@@ -249,5 +265,9 @@ mod tests {
         let out = rewrite(text, &sets, &edits).expect("rewritten");
         assert!(out.contains("points = 7, max = 1.5 }"), "{out}");
         assert!(out.contains("[scoring]\nmax_fit = 5\n"), "{out}");
+        // One entry of a table of strings, made when absent, then another.
+        let sets = vec!["output.rename.\"@rep.email\"=Owner".to_string(), "output.rename.\"@rep\"=R".to_string()];
+        let out = rewrite(text, &sets, &[]).expect("rewritten");
+        assert!(out.contains("[output]\nrename = { \"@rep.email\" = \"Owner\", \"@rep\" = \"R\" }\n"), "{out}");
     }
 }

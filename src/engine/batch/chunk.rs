@@ -24,6 +24,8 @@ pub(super) struct Ctx<'a> {
     pub(super) progress: &'a ProgressBar,
     /// Per stage: whether some team takes it.
     pub(super) routable: Vec<bool>,
+    /// `[routing] timezone`: the zone of `touched` cells without an offset.
+    pub(super) zone: jiff::tz::TimeZone,
 }
 
 /// The rows of one chunk, before the merge gives them their input-wide facts.
@@ -39,6 +41,11 @@ pub(super) struct Chunk {
     pub(super) email_hash: Vec<u64>,
     pub(super) bits: Vec<u64>,
     pub(super) outcomes: Vec<bool>,
+    /// With `[input] touched`, per lead: its touch; cells that could not be
+    /// read, and where the first of them starts.
+    pub(super) touched: Vec<crate::engine::sla::Touch>,
+    pub(super) touched_bad: u64,
+    pub(super) touched_first: usize,
     pub(super) rejects: Vec<(usize, String, Vec<Vec<u8>>)>,
     pub(super) warn_count: Vec<u64>,
     pub(super) warn_first: Vec<usize>,
@@ -61,6 +68,7 @@ impl Ctx<'_> {
     pub(super) fn chunk(&self, from: usize, to: usize) -> Chunk {
         let (plan, text, delimiter, ncols) = (self.plan, self.text, self.delimiter, self.ncols);
         let words = plan.cond_words();
+        let mut touches = crate::engine::sla::TouchReader::new(&self.rules.input.date_formats, self.zone.clone());
         let hasher = foldhash::fast::FixedState::with_seed(ID_SEED);
         let mut c = Chunk {
             first_start: from,
@@ -71,6 +79,9 @@ impl Ctx<'_> {
             email_hash: Vec::new(),
             bits: Vec::new(),
             outcomes: Vec::new(),
+            touched: Vec::new(),
+            touched_bad: 0,
+            touched_first: usize::MAX,
             rejects: Vec::new(),
             warn_count: vec![0; plan.slots.len()],
             warn_first: vec![usize::MAX; plan.slots.len()],
@@ -168,6 +179,14 @@ impl Ctx<'_> {
                     word_buf.fill(0);
                 }
                 c.bits.extend_from_slice(&word_buf);
+            }
+            if let Some(col) = plan.touched_col {
+                let touch = touches.read(fields.cell(col));
+                if touch == crate::engine::sla::Touch::Unreadable {
+                    c.touched_bad += 1;
+                    c.touched_first = c.touched_first.min(rec.start);
+                }
+                c.touched.push(touch);
             }
             if let Some(file) = &plan.outcomes {
                 // Under `id = "@line"` the merge, which knows the lines, looks them up.

@@ -26,6 +26,8 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
     let mut email_hashes: Vec<Vec<u64>> = Vec::with_capacity(chunks.len());
     let mut email_accounts = 0u64;
     let mut outcomes = Vec::new();
+    let mut touched = Vec::new();
+    let (mut touched_bad, mut touched_first) = (0u64, usize::MAX);
     let mut rejects_at = Vec::new();
     let mut warn_count = vec![0u64; plan.slots.len()];
     let mut warn_first = vec![usize::MAX; plan.slots.len()];
@@ -54,6 +56,9 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         email_accounts += c.email_accounts;
         remaps.push((leads.len() - from, global));
         outcomes.append(&mut c.outcomes);
+        touched.append(&mut c.touched);
+        touched_bad += c.touched_bad;
+        touched_first = touched_first.min(c.touched_first);
         rejects_at.append(&mut c.rejects);
         crm_held += c.crm_held;
         outcomes_missing += c.outcomes_missing;
@@ -103,12 +108,13 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
     let mut wanted: Vec<usize> = rejects_at.iter().map(|r| r.0).collect();
     wanted.extend(warn_first.iter().copied().filter(|&o| o != usize::MAX));
     wanted.extend(Some(crm_unknown_first).filter(|&o| o != usize::MAX));
+    wanted.extend(Some(touched_first).filter(|&o| o != usize::MAX));
     wanted.sort_unstable();
     wanted.dedup();
     let mut lc = LineCounter::default();
     let lines: HashMap<usize, usize> = wanted.iter().map(|&o| (o, lc.line_at(text.as_bytes(), o))).collect();
     let rejects = rejects_at.into_iter().map(|(o, error, fields)| Reject { line: lines[&o], error, fields }).collect();
-    let warnings = plan
+    let warnings: Vec<ColumnWarnings> = plan
         .warn_columns()
         .iter()
         .filter(|(k, _)| warn_count[*k] > 0)
@@ -122,6 +128,20 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
                 .unwrap_or_default(),
         })
         .collect();
+    // `[input] touched`: its cells that could not be read, after the
+    // columns the scoring reads.
+    let mut warnings = warnings;
+    if let (Some(col), true) = (plan.touched_col, touched_bad > 0) {
+        warnings.push(ColumnWarnings {
+            column: header[col].clone(),
+            count: touched_bad,
+            first_line: lines[&touched_first],
+            first_value: RecordReader::new(delimiter)
+                .read(text, touched_first)
+                .map(|r| r.fields.cell(col).to_string())
+                .unwrap_or_default(),
+        });
+    }
     let crm = plan.crm_slot.map(|k| CrmStages {
         held_up: crm_held,
         unknown: crm_unknown,
@@ -149,7 +169,7 @@ pub(super) fn merge(input: Input, delimiter: u8, header: Vec<String>, plan: Plan
         email_accounts,
         outcomes,
         outcomes_missing,
-        touched: Vec::new(),
+        touched,
     }
 }
 

@@ -145,7 +145,7 @@ pub struct Batch {
     /// With `--outcomes FILE`: leads whose id the file does not have.
     pub outcomes_missing: u64,
     /// With `[input] touched`: when each lead was first worked, by
-    /// `Lead::index` (`engine::sla::read_touches`).
+    /// `Lead::index` (`engine::sla::TouchReader`, in the scoring pass).
     pub touched: Vec<crate::engine::sla::Touch>,
 }
 
@@ -231,7 +231,8 @@ impl PlannedExport {
         // Routing conditions matter only for a stage some team takes (the
         // router looks at no condition of any other lead).
         let routable = (0..=rules.disqualified_stage()).map(|s| rules.teams.iter().any(|t| t.stages[s])).collect();
-        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress, routable };
+        let zone = rules.zone();
+        let ctx = Ctx { rules, plan: &plan, text, delimiter, ncols, progress, routable, zone };
 
         // Speculative boundaries at line starts; a chunk is kept only when the
         // chunk before it really ended there (no quoted field spans it).

@@ -227,6 +227,7 @@ fn commit_steps(steps: &mut [Step], no_sync: bool) -> Result<(), Error> {
         }
     }
     let fault = Fault::from_env();
+    fault.before_renames();
     for (n, s) in steps.iter_mut().enumerate() {
         let Some(tmp) = s.tmp.take() else { continue };
         let tmp_path = tmp.path().to_path_buf();

@@ -386,10 +386,25 @@ fn fit_lines(text: &str, width: usize) -> String {
 /// with `None` everything is shown whole.
 pub fn explanation(e: &Explanation, plain: bool, width: Option<usize>) -> String {
     let out = explanation_lines(e, plain, width);
-    match width {
+    let mut out = match width {
         Some(w) => fit_lines(&out, w),
         None => out,
+    };
+    // The output row is shown as written, never wrapped.
+    if let Some(o) = &e.output {
+        if o.written {
+            out.push_str(&format!("\noutput row, as the CSV writes it ([output] rows = \"{}\"):\n", o.rows));
+            line(&mut out, o.header.clone());
+            line(&mut out, o.row.clone());
+        } else {
+            let takes = match o.rows {
+                "assigned" => "only leads with a rep",
+                _ => "only leads given a rep in this run (and, with a ledger, those of runs never delivered)",
+            };
+            out.push_str(&format!("\noutput row: not written: [output] rows = \"{}\" takes {takes}\n", o.rows));
+        }
     }
+    out
 }
 
 fn explanation_lines(e: &Explanation, plain: bool, width: Option<usize>) -> String {
@@ -594,6 +609,74 @@ pub fn check(rules_path: &str, r: &Rules, export: Option<(&Batch, Option<&str>)>
             )),
             None => out.push_str(&format!("  column '{col}': every value parses\n")),
         }
+    }
+    out
+}
+
+/// `leadroute response`'s report (docs/reference.md §11.6): per team and per rep,
+/// then conversion by response time.
+pub fn response(r: &crate::analyst::response::Report, outcome: Option<&str>, plain: bool) -> String {
+    let mut out = format!(
+        "leadroute response: {} leads, {} assignments from {} to {}\n",
+        r.leads, r.assignments, r.since, r.as_of
+    );
+    let minutes = |m: Option<i64>| right(m.map_or("-".to_string(), |m| m.to_string()));
+    for (title, rows, per_rep) in [("team", &r.teams, false), ("rep", &r.reps, true)] {
+        let mut t = table(plain);
+        let mut head = vec![title];
+        if per_rep {
+            head.push("team");
+        }
+        head.extend(["assigned", "worked", "median min", "p90 min", "median wall", "p90 wall", "within SLA", "missed"]);
+        t.set_header(head);
+        for f in rows.iter() {
+            let mut row = vec![text(if per_rep { f.rep.as_deref().unwrap_or("") } else { f.team.as_str() })];
+            if per_rep {
+                row.push(text(&f.team));
+            }
+            row.extend([
+                right(f.assigned),
+                right(f.worked),
+                minutes(f.median_minutes),
+                minutes(f.p90_minutes),
+                minutes(f.median_wall_minutes),
+                minutes(f.p90_wall_minutes),
+                right(match f.within_sla_share {
+                    Some(s) => format!("{} ({:.0}%)", f.within_sla, s * 100.0),
+                    None => "-".to_string(),
+                }),
+                right(f.missed),
+            ]);
+            t.add_row(row);
+        }
+        push_table(&mut out, &t);
+    }
+    out.push_str("min: working minutes from assignment to first touch; wall: wall-clock minutes\n");
+    if let (Some(buckets), Some(column)) = (&r.conversion, outcome) {
+        let mut t = table(plain);
+        t.set_header(vec!["first touch after", "leads", "converted", "rate", ""]);
+        for b in buckets {
+            t.add_row(vec![
+                text(b.bucket),
+                right(b.leads),
+                right(b.converted),
+                right(pct(b.rate)),
+                text(if b.few { "few" } else { "" }),
+            ]);
+        }
+        out.push_str(&format!(
+            "\nconversion ('{column}') by the wall-clock time from a lead's first assignment to its first touch\n"
+        ));
+        push_table(&mut out, &t);
+        if let Some(m) = r.outcomes_missing.filter(|&m| m > 0) {
+            out.push_str(&format!("{m} leads are not in --outcomes: counted as not converted\n"));
+        }
+    }
+    if r.unreadable > 0 {
+        out.push_str(&format!(
+            "{} leads have a touch that could not be read: counted as worked, without a response time\n",
+            r.unreadable
+        ));
     }
     out
 }

@@ -122,6 +122,7 @@ pub fn warnings(
         })
         .collect();
     if let Some(r) = routed {
+        out.extend(gone_rep_fields(rules, batch, r));
         out.extend(routing_problems(rules, batch, r));
         for &s in &untaken {
             let mut leads = batch.leads.iter().filter(|l| l.stage as usize == s);
@@ -135,6 +136,41 @@ pub fn warnings(
     }
     out.extend(lint);
     out
+}
+
+/// Leads written with a rep no longer in the rules (kept `assigned_before`):
+/// their `@rep.KEY` cells are empty, which may clear the owner in the CRM
+/// (docs/reference.md §7.5). One line per such rep, naming the keys; printed
+/// on every run, as it is about the file just written.
+fn gone_rep_fields(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<Warning> {
+    let keys: Vec<&str> = rules.output.rep_fields().collect();
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    // Per rep only the ledger names: how many leads are written, and the first.
+    let mut gone: Vec<(u64, Option<&Lead>)> = vec![(0, None); routed.memory.extra_reps.len()];
+    for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
+        if let Some(r) = a.rep().and_then(|r| r.checked_sub(rules.reps.len()))
+            && routed.writes(rules.output.rows, lead, a)
+            && let Some(slot) = gone.get_mut(r)
+        {
+            slot.0 += 1;
+            slot.1.get_or_insert(lead);
+        }
+    }
+    let keys = keys.iter().map(|k| format!("'@rep.{k}'")).collect::<Vec<_>>().join(", ");
+    gone.iter()
+        .zip(&routed.memory.extra_reps)
+        .filter_map(|((n, first), rep)| {
+            let first = (*first)?;
+            Some(Warning::every_run(format!(
+                "{n} leads written with rep '{}', who is no longer in the rules, have {keys} empty (the CRM may \
+                 clear their owner); give a [[reps]] entry named so its fields, or reassign them (first: {})",
+                crate::error::printable(rep),
+                batch.lead_id(first)
+            )))
+        })
+        .collect()
 }
 
 fn routing_problems(rules: &Rules, batch: &Batch, routed: &Routed) -> Vec<Warning> {

@@ -11,7 +11,10 @@ use crate::analyst::calibrate::{Calibration, Conversion};
 use crate::analyst::compare::{Comparison, Diff};
 use crate::analyst::tune::{Goal, Sweep};
 
+mod response;
 mod svg;
+
+pub use response::response;
 
 use svg::{Bar, Scale, bar, bar_chart, line_chart};
 
