@@ -329,6 +329,52 @@ fn runs_on(wd: &Workdir, ledger: &str) -> Vec<String> {
         outputs.push(wd.read("out.csv"));
         outputs.push(summary_without_times(&wd.read("summary.json")));
     }
+    // Readers: explain, compare and a dry run see the same ledger.
+    let name = crate::workdir::shown_ledger(ledger);
+    for args in [
+        vec![
+            "explain",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            ledger,
+            "--as-of",
+            "2026-11-23T09:00:00Z",
+            "--id",
+            "L5",
+            "leads.csv",
+        ],
+        vec![
+            "compare",
+            "-r",
+            "rules.toml",
+            "--set",
+            "routing.balance_days=2",
+            "--ledger",
+            ledger,
+            "--as-of",
+            "2026-11-23T09:00:00Z",
+            "leads.csv",
+        ],
+        vec![
+            "assign",
+            "-r",
+            "rules.toml",
+            "--ledger",
+            ledger,
+            "--dry-run",
+            "--as-of",
+            "2026-11-23T09:00:00Z",
+            "-q",
+            "-o",
+            "-",
+            "leads.csv",
+        ],
+    ] {
+        let run = wd.run(&args);
+        assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
+        outputs.push(run.stdout.replace(&name, "LEDGER"));
+    }
     wd.run(&["ledger", "export", ledger, "-o", "export.csv"]).code(0);
     outputs.push(wd.read("export.csv"));
     outputs
@@ -877,4 +923,54 @@ fn slas_and_response_times_are_the_same_on_both_engines() {
     for (k, (a, b)) in on_sqlite.iter().zip(&on_postgres).enumerate() {
         assert_eq!(a, b, "output {k} differs between SQLite and PostgreSQL");
     }
+}
+
+/// The server stopped at the commit and not back within `--wait`: whether the
+/// run was recorded is unknown; exit 1 naming the run token, no output put in
+/// place, the password never printed.
+#[test]
+fn a_server_gone_past_the_wait_leaves_the_outputs_and_names_the_token() {
+    if server().is_none() {
+        return;
+    }
+    let Some(cluster) = new_cluster("gone") else { return };
+    let cluster = OwnCluster(cluster);
+    cluster.0.admin("postgres").batch_execute("CREATE DATABASE gone").expect("a database");
+    let url = format!("postgres://postgres:{}@127.0.0.1:{}/gone", PASSWORD.replace('!', "%21"), cluster.0.port);
+    let wd = Workdir::new();
+    wd.write("rules.toml", RULES);
+    wd.write("leads.csv", leads(&[("L1", "Co1")]));
+    let child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
+        .args(["assign", "-r", "rules.toml", "--ledger", &url, "--wait", "2", "-q", "-o", "out.csv", "leads.csv"])
+        .env("LEADROUTE_FAULT", "ledger-pause=3000")
+        .current_dir(wd.path("."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("a writer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut admin = cluster.0.admin("postgres");
+    loop {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
+                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
+                &[],
+            )
+            .expect("pg_stat_activity")
+            .get(0);
+        assert!(std::time::Instant::now() < deadline, "the run never reached its commit");
+        if n > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(admin);
+    cluster.0.stop("fast");
+    let out = child.wait_with_output().expect("the writer ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("may or may not be recorded") && stderr.contains("token "), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    assert!(!wd.exists("out.csv"));
 }
