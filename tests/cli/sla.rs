@@ -370,16 +370,14 @@ fn compare_with_a_ledger_shows_what_another_sla_would_move() {
     wd.write("rules.toml", RULES);
     wd.write("leads.csv", leads(&[("X1", 9, "", "a"), ("X2", 8, "", "b")]));
     assign(&wd, "2026-11-03T10:00Z", &["-q"]).code(0);
-    wd.write(
-        "leads.csv",
-        leads(&[("X1", 9, "2026-11-03T10:10Z", "a"), ("X2", 8, "", "b"), ("X3", 7, "", "c")]),
-    );
+    wd.write("leads.csv", leads(&[("X1", 9, "2026-11-03T10:10Z", "a"), ("X2", 8, "", "b"), ("X3", 7, "", "c")]));
     // At 10:45, a 30-minute SLA moves X2 to Cecilia (and X3 goes to Aino); a
     // 60-minute one keeps X2 with Bertil, and X3 goes to Cecilia.
     let args = ["compare", "-r", "rules.toml", "--set", "stages.sql.sla_minutes=60", "--ledger", "led.db"];
     let run = wd.run(&[&args[..], &["--as-of", "2026-11-03T10:45Z", "leads.csv"]].concat());
     run.code(0).stdout_has("2 leads change rep");
-    let table: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("| Aino") || l.starts_with("| Bertil")).collect();
+    let table: Vec<&str> =
+        run.stdout.lines().filter(|l| l.starts_with("| Aino") || l.starts_with("| Bertil")).collect();
     assert_eq!(table.len(), 2, "{}", run.stdout);
     assert!(table[0].contains("|    2 |         1 |         -1 |"), "{}", run.stdout);
     assert!(table[1].contains("|    0 |         1 |         +1 |"), "{}", run.stdout);
