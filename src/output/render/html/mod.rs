@@ -579,7 +579,7 @@ pub fn learned(head: &Head, l: &Learned, seed: u64) -> String {
         .filter(|c| !c.disqualify)
         .map(|c| bar(c.name.clone(), &[Some(c.old_points.as_f64()), Some(c.new_points.as_f64())]))
         .collect();
-    let chart = bar_chart(&bars, &["rules", "learned"], Scale::Ratio, None);
+    let chart = bar_chart(&bars, &["rules", "learned"], Scale::Points, None);
     let rows: Vec<Vec<String>> = l
         .criteria
         .iter()

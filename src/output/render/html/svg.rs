@@ -22,6 +22,8 @@ pub(super) enum Scale {
     Count,
     /// A ratio, two decimals.
     Ratio,
+    /// Points as the rules write them: at most two decimals, no trailing zeros.
+    Points,
 }
 
 impl Scale {
@@ -30,6 +32,7 @@ impl Scale {
             Scale::Fraction => format!("{:.1}%", v * 100.0),
             Scale::Count => format!("{}", v.round() as i64),
             Scale::Ratio => format!("{v:.2}"),
+            Scale::Points => num(v),
         }
     }
 
