@@ -510,3 +510,34 @@ fn learn_writes_the_summary_json_and_the_page() {
     }
     assert!(html.contains("&lt;script&gt;&#39;no&quot;ise&#39;") && !html.contains("<script>"), "{html}");
 }
+
+/// A learn run that fails writes no page and no JSON (an old one is kept);
+/// a page or JSON that names an input is refused.
+#[test]
+fn a_failed_learn_writes_no_report() {
+    let wd = setup(200);
+    let old = "yesterday's page\n";
+    wd.write("l.html", old).write("l.json", old);
+    let none_won = export(200).replace(",yes\n", ",no\n");
+    wd.write("none.csv", &none_won);
+    wd.run(&[
+        "learn",
+        "-r",
+        "rules.toml",
+        "--outcome",
+        "Won",
+        "-o",
+        "learned.toml",
+        "--report",
+        "l.html",
+        "--summary-json",
+        "l.json",
+        "none.csv",
+    ])
+    .code(1);
+    assert_eq!((wd.read("l.html"), wd.read("l.json")), (old.to_string(), old.to_string()));
+    assert!(!wd.exists("learned.toml"));
+    wd.run(&[LEARN, &["--report", "leads.csv"][..]].concat()).code(2).stderr_has("the same file as the lead export");
+    wd.run(&[LEARN, &["--summary-json", "x", "--report", "x"][..]].concat()).code(2);
+    assert!(!wd.exists("learned.toml") && !wd.exists("x"));
+}

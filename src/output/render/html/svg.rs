@@ -388,6 +388,25 @@ mod tests {
         assert_ne!(ys[0], ys[1]);
     }
 
+    /// The reference line's name sits at the line's top, not at the chart's
+    /// far right; near the right edge it goes to the line's left.
+    #[test]
+    fn the_reference_label_sits_beside_its_line() {
+        let bars = vec![bar("a".into(), &[Some(1.0)])];
+        let at = |s: &str, from: &str, attr: &str| -> f64 {
+            let i = s.find(from).unwrap();
+            let j = s[..i].rfind(attr).unwrap() + attr.len();
+            s[j..].split('"').next().unwrap().parse().unwrap()
+        };
+        let s = bar_chart(&bars, &["rate"], Scale::Fraction, Some((0.25, "overall")));
+        let line_x = at(&s, "stroke=\"#c00\"", "<line x1=\"");
+        let text_x = at(&s, ">overall (25.0%)<", "<text x=\"");
+        assert!((text_x - line_x - 4.0).abs() < 0.01, "{line_x} {text_x}\n{s}");
+        assert!(s.contains("text-anchor=\"start\">overall"), "{s}");
+        let s = bar_chart(&bars, &["rate"], Scale::Fraction, Some((1.0, "a long name for the line")));
+        assert!(s.contains("text-anchor=\"end\">a long name"), "{s}");
+    }
+
     #[test]
     fn a_negative_bar_goes_left_of_zero() {
         let bars = vec![bar("up".into(), &[Some(10.0)]), bar("down".into(), &[Some(-4.0)])];
