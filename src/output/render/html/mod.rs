@@ -360,8 +360,9 @@ pub fn comparison(head: &Head, c: &Comparison) -> String {
     let mut why = String::new();
     if !c.unassigned.is_empty() {
         why = format!(
-            "<p>Why leads have no rep (\"{NOBODY}\"): <code>no_team</code>, no team takes the lead's stage or \
-             region; <code>no_capacity</code>, a team takes it but every rep is full or away.</p>\n{}",
+            "<p>Why leads have no rep, per reason: <code>no_team</code>, no team takes the lead; \
+             <code>no_capacity</code>, a team takes it but every rep is full or away; <code>disqualified</code>, \
+             not routed.</p>\n{}",
             diff_table("reason", &c.unassigned)
         );
     }

@@ -95,9 +95,24 @@ fn legend(svg: &mut String, series: &[&str], x: f64, y: f64) {
 /// each bar; ticks and grid lines along the top; a dashed reference line
 /// when given.
 pub(super) fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: Option<(f64, &str)>) -> String {
-    let label_w =
-        bars.iter().map(|b| shorten(&b.label).chars().count()).max().unwrap_or(0).clamp(6, LABEL_CHARS) as f64 * 7.0
-            + 12.0;
+    bar_chart_labelled(bars, series, scale, reference, label_chars(bars))
+}
+
+/// The characters of the longest (shortened) label, at least 6.
+fn label_chars(bars: &[Bar]) -> usize {
+    bars.iter().map(|b| shorten(&b.label).chars().count()).max().unwrap_or(0).clamp(6, LABEL_CHARS)
+}
+
+/// `bar_chart` with a label column `chars` wide: charts drawn one under the
+/// other share it, so that their axes start at the same x.
+fn bar_chart_labelled(
+    bars: &[Bar],
+    series: &[&str],
+    scale: Scale,
+    reference: Option<(f64, &str)>,
+    chars: usize,
+) -> String {
+    let label_w = chars as f64 * 7.0 + 12.0;
     let (x0, x1) = (label_w, WIDTH - 70.0);
     let bar_h = 14.0;
     let group_h = bar_h * series.len() as f64 + 10.0;
@@ -217,12 +232,13 @@ pub(super) fn bar_chart(bars: &[Bar], series: &[&str], scale: Scale, reference: 
 /// chart under the others (e.g. "(nobody)", whose thousands would flatten
 /// every rep's bar); the second chart says so.
 pub(super) fn bar_chart_own_axis(bars: Vec<Bar>, series: &[&str], scale: Scale, own: impl Fn(&str) -> bool) -> String {
+    let chars = label_chars(&bars);
     let (own_bars, rest): (Vec<Bar>, Vec<Bar>) = bars.into_iter().partition(|b| own(&b.label));
-    let mut out = bar_chart(&rest, series, scale, None);
+    let mut out = bar_chart_labelled(&rest, series, scale, None, chars);
     if !own_bars.is_empty() {
         let names: Vec<String> = own_bars.iter().map(|b| b.label.clone()).collect();
         let _ = writeln!(out, "<p class=\"note\">{}, on its own axis:</p>", esc(&names.join(", ")));
-        out.push_str(&bar_chart(&own_bars, series, scale, None));
+        out.push_str(&bar_chart_labelled(&own_bars, series, scale, None, chars));
     }
     out
 }
