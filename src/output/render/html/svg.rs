@@ -234,6 +234,10 @@ fn bar_chart_labelled(
 pub(super) fn bar_chart_own_axis(bars: Vec<Bar>, series: &[&str], scale: Scale, own: impl Fn(&str) -> bool) -> String {
     let chars = label_chars(&bars);
     let (own_bars, rest): (Vec<Bar>, Vec<Bar>) = bars.into_iter().partition(|b| own(&b.label));
+    if rest.is_empty() {
+        // Nothing to flatten (no reps): one chart.
+        return bar_chart(&own_bars, series, scale, None);
+    }
     let mut out = bar_chart_labelled(&rest, series, scale, None, chars);
     if !own_bars.is_empty() {
         let names: Vec<String> = own_bars.iter().map(|b| b.label.clone()).collect();
@@ -457,6 +461,9 @@ mod tests {
         assert!(own.contains(">(nobody)<"));
         // Ann's axis ends near her 10 leads, not at 5,000.
         assert!(reps.contains(">10<") && !reps.contains(">5000<"));
+        // Alone, the bar needs no axis of its own.
+        let s = bar_chart_own_axis(vec![bar("(nobody)".into(), &[Some(5.0)])], &["leads"], Scale::Count, |_| true);
+        assert!(!s.contains("own axis") && s.matches("<svg").count() == 1, "{s}");
     }
 
     #[test]
