@@ -575,6 +575,12 @@ pub struct LearnArgs {
     /// The seed of the folds: lead i goes to fold SHA-256("SEED:ID") mod K.
     #[arg(long = "seed", value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// Write the report's figures as JSON (stable keys) to FILE.
+    #[arg(long = "summary-json", value_name = "FILE")]
+    pub summary_json: Option<String>,
+    /// Write the report as one self-contained HTML page (tables and charts) to FILE.html.
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<String>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,

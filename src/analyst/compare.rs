@@ -47,6 +47,12 @@ pub struct Comparison {
     pub rep_changed_by_stage_team_or_owner: u64,
     /// The others: same stage and team, taken in turn by another teammate.
     pub rep_changed_in_rotation: u64,
+    /// Why leads have no rep ("(nobody)" in `reps`): per reason (`no_team`,
+    /// `no_capacity`, `disqualified`, ...), the count under each rule set.
+    pub unassigned: Vec<Diff>,
+    /// The rules keys whose values differ (with `--set` applied to the
+    /// candidate): what a reviewer reads as the diff.
+    pub changes: Vec<crate::rules::diff::KeyChange>,
     /// Leads per grade under each, when either side has `[grades]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grades: Option<Vec<Diff>>,
@@ -83,6 +89,8 @@ struct Outcome {
     /// The team the lead reached, assigned or not (`no_capacity` too).
     reached: Vec<Option<String>>,
     rep: Vec<Option<String>>,
+    /// Why a routed lead has no rep (`None` when it has one, or without routing).
+    unassigned: Vec<Option<String>>,
     owner: Vec<bool>,
 }
 
@@ -93,6 +101,7 @@ fn per_index(side: &Side) -> Outcome {
         team: vec![None; n],
         reached: vec![None; n],
         rep: vec![None; n],
+        unassigned: vec![None; n],
         owner: vec![false; n],
     };
     for (k, l) in side.batch.leads.iter().enumerate() {
@@ -105,6 +114,9 @@ fn per_index(side: &Side) -> Outcome {
             }
             o.rep[i] = a.rep().map(|r| routed.rep_name(side.rules, r).to_string());
             o.owner[i] = matches!(a.reason, Reason::AccountOwner | Reason::AssignedBefore);
+            if o.rep[i].is_none() {
+                o.unassigned[i] = Some(a.reason.as_str().to_string());
+            }
         }
     }
     o
@@ -199,6 +211,10 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         "(not assigned)",
     );
     let reps = diffs(names(&|r: &Rules| r.reps.iter().map(|t| t.name.clone()).collect()), &oa.rep, &ob.rep, "(nobody)");
+    let unassigned = diffs(Vec::new(), &oa.unassigned, &ob.unassigned, "(assigned)")
+        .into_iter()
+        .filter(|d| d.name != "(assigned)")
+        .collect();
     let grades = (a.rules.grades.is_some() || b.rules.grades.is_some()).then(|| {
         let of = |side: &Side| -> Vec<Option<String>> {
             let mut g = vec![None; side.batch.leads.len()];
@@ -259,6 +275,8 @@ pub fn compare(a: &Side, b: &Side, outcome: bool) -> Comparison {
         rep_changed,
         rep_changed_by_stage_team_or_owner: rep_changed - rotation,
         rep_changed_in_rotation: rotation,
+        unassigned,
+        changes: Vec::new(),
         grades,
         conversion,
         auc: outcome.then(|| AucPair { base: aucs(a.batch), candidate: aucs(b.batch) }),

@@ -74,7 +74,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let cand_label = super::rules_label(cand_path, &common.set);
     let a = Side { label: common.rules.clone(), rules: &base.rules, batch: &ba, routed: ra.as_ref() };
     let b = Side { label: cand_label, rules: &candidate, batch: &bb, routed: rb.as_ref() };
-    let cmp = compare::compare(&a, &b, args.outcome.is_some());
+    let mut cmp = compare::compare(&a, &b, args.outcome.is_some());
+    // Both files were loaded above: their texts are readable UTF-8.
+    let read =
+        |p: &str| std::fs::read_to_string(p).map_err(|e| Error::Rules(format!("{p}: cannot read the rules file: {e}")));
+    cmp.changes = crate::rules::diff::changes(&read(&common.rules)?, &read(cand_path)?, &common.set)
+        .map_err(|e| Error::Rules(format!("{cand_path}: {}", e.message())))?;
     if let Some(i) = json_out {
         let j = output::render::json_text(&cmp)?;
         outputs.write(i, |w| w.write_all(j.as_bytes()))?;

@@ -11,7 +11,14 @@ use crate::output::{self, Outputs, Target};
 pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     let common = &args.common;
     let inputs = super::outcome_inputs(&args.leads, &common.rules, &args.outcome_options);
-    output::check_paths(&inputs, &[("-o", args.output.as_deref())])?;
+    output::check_paths(
+        &inputs,
+        &[
+            ("-o", args.output.as_deref()),
+            ("--summary-json", args.summary_json.as_deref()),
+            ("--report", args.report.as_deref()),
+        ],
+    )?;
     let cfg = Config::from_common(common, args.quiet)?;
     // The rules loaded: their text is readable UTF-8.
     let text = std::fs::read_to_string(&common.rules)
@@ -24,6 +31,8 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
         Target::File(p) => Some(outputs.create(&p)?),
         Target::Stdout => None,
     };
+    let json_out = args.summary_json.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
+    let html_out = args.report.as_deref().map(|p| outputs.create(p.as_ref())).transpose()?;
     let bar = cfg.decoration.progress_bar(opened.input.text.len() as u64);
     let batch = opened.process(&cfg.rules, &bar);
     bar.finish_and_clear();
@@ -49,6 +58,21 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<Exit> {
     match file {
         Some(i) => outputs.write(i, |w| w.write_all(toml.as_bytes()))?,
         None => output::write_csv_stdout(|w| w.write_all(toml.as_bytes()))?,
+    }
+    if let Some(i) = json_out {
+        let j = output::render::json_text(&learn::report::json(&learned, &name, &common.rules, args.seed))?;
+        outputs.write(i, |w| w.write_all(j.as_bytes()))?;
+    }
+    if let Some(i) = html_out {
+        let rules = super::rules_label(&common.rules, &common.set);
+        let head = output::render::html::Head {
+            command: "learn",
+            export: &name,
+            rules: &rules,
+            as_of: crate::support::date::format_day(cfg.as_of),
+        };
+        let page = output::render::html::learned(&head, &learned, args.seed);
+        outputs.write(i, |w| w.write_all(page.as_bytes()))?;
     }
     // The report comes before the commit: one that cannot be printed fails
     // the run with nothing written. Standard error when the rules went to

@@ -5,6 +5,7 @@
 //! resolved against a header later, in `plan`.
 
 pub mod conditions;
+pub mod diff;
 pub mod keys;
 pub mod lint;
 pub mod schema;

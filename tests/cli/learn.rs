@@ -454,3 +454,90 @@ fn learn_takes_a_saturated_score_as_the_csv_writes_it() {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     wd.run(&["check", "-r", "learned.toml", "leads.csv"]).code(0);
 }
+
+/// `learn --summary-json` and `--report` (docs/reference.md §8.3, §8.4): the
+/// JSON's keys are stable, the page's headline says the JSON's AUCs, and a
+/// criterion whose name is markup is escaped on the page.
+#[test]
+fn learn_writes_the_summary_json_and_the_page() {
+    let wd = Workdir::new();
+    let rules = RULES.replace("name = \"noise\"", "name = \"<script>'no\\\"ise'\"");
+    wd.write("rules.toml", &rules).write("leads.csv", export(600));
+    wd.run(&[LEARN, &["--summary-json", "l.json", "--report", "l.html"][..]].concat()).code(0);
+    let j: serde_json::Value = serde_json::from_str(&wd.read("l.json")).unwrap();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(",");
+    assert_eq!(
+        keys(&j),
+        "auc,changes,clamped,converted,criteria,disqualified,fitted,folds,folds_counted,input,leads,patterns,penalty,\
+         rules,scale,score_range,seed,stages"
+    );
+    assert_eq!(keys(&j["criteria"][0]), "coefficient,disqualify,group,max,name,points");
+    assert_eq!(keys(&j["criteria"][0]["points"]), "learned,rules");
+    assert_eq!(keys(&j["stages"][0]), "leads,min_engagement,min_fit,min_score,name,size_moved");
+    assert_eq!(keys(&j["folds"][0]), "auc,converted,fold,leads");
+    assert_eq!(keys(&j["changes"][0]), "key,learned,rules");
+    assert_eq!(
+        (j["leads"].as_u64(), j["seed"].as_u64(), j["folds"].as_array().map(Vec::len)),
+        (Some(600), Some(1), Some(5))
+    );
+    // The JSON says what the learned file says: every points value, by name.
+    let learned: toml::Value = toml::from_str(&wd.read("learned.toml")).unwrap();
+    for c in j["criteria"].as_array().unwrap().iter().filter(|c| c["disqualify"] == false) {
+        let name = c["name"].as_str().unwrap();
+        assert_eq!(c["points"]["learned"].as_f64(), Some(points_of(&learned, name)), "{name}");
+    }
+    let spam = j["criteria"].as_array().unwrap().iter().find(|c| c["name"] == "spam").unwrap();
+    assert_eq!((spam["coefficient"].is_null(), spam["points"]["rules"].as_f64()), (true, Some(0.0)));
+    assert!(j["changes"].as_array().unwrap().iter().any(|c| c["key"] == "stages.sql.min_score"));
+    // The fold means: the JSON's AUCs, in the headline with two decimals.
+    let (old, new) = (j["auc"]["rules"].as_f64().unwrap(), j["auc"]["learned"].as_f64().unwrap());
+    let html = wd.read("l.html");
+    // Points per criterion, stages under both, each fold's AUC.
+    crate::report::check_page(&html, 3);
+    let h = crate::report::headline(&html);
+    assert!(h.contains(&format!("ROC AUC {new:.2} against {old:.2} (the mean over 5 folds)")), "{h}");
+    for (i, f) in j["folds"].as_array().unwrap().iter().enumerate() {
+        let row = format!(
+            "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.4}</td>\
+             <td class=\"n\">{:.4}</td></tr>",
+            i + 1,
+            f["leads"],
+            f["converted"],
+            f["auc"]["rules"].as_f64().unwrap(),
+            f["auc"]["learned"].as_f64().unwrap()
+        );
+        assert!(html.contains(&row), "{row}\n{html}");
+    }
+    assert!(html.contains("&lt;script&gt;&#39;no&quot;ise&#39;") && !html.contains("<script>"), "{html}");
+}
+
+/// A learn run that fails writes no page and no JSON (an old one is kept);
+/// a page or JSON that names an input is refused.
+#[test]
+fn a_failed_learn_writes_no_report() {
+    let wd = setup(200);
+    let old = "yesterday's page\n";
+    wd.write("l.html", old).write("l.json", old);
+    let none_won = export(200).replace(",yes\n", ",no\n");
+    wd.write("none.csv", &none_won);
+    wd.run(&[
+        "learn",
+        "-r",
+        "rules.toml",
+        "--outcome",
+        "Won",
+        "-o",
+        "learned.toml",
+        "--report",
+        "l.html",
+        "--summary-json",
+        "l.json",
+        "none.csv",
+    ])
+    .code(1);
+    assert_eq!((wd.read("l.html"), wd.read("l.json")), (old.to_string(), old.to_string()));
+    assert!(!wd.exists("learned.toml"));
+    wd.run(&[LEARN, &["--report", "leads.csv"][..]].concat()).code(2).stderr_has("the same file as the lead export");
+    wd.run(&[LEARN, &["--summary-json", "x", "--report", "x"][..]].concat()).code(2);
+    assert!(!wd.exists("learned.toml") && !wd.exists("x"));
+}

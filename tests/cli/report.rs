@@ -104,7 +104,7 @@ fn tune(wd: &Workdir, extra: &[&str]) -> Run {
 
 /// What every page must be: one HTML document, no script, nothing from the
 /// network, `charts` SVG charts each closed, the criterion's name escaped.
-fn check_page(html: &str, charts: usize) {
+pub fn check_page(html: &str, charts: usize) {
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.trim_end().ends_with("</html>"), "{html}");
     let lower = html.to_lowercase();
@@ -163,13 +163,13 @@ fn compare_writes_stages_and_reps_under_both() {
     let wd = workdir();
     compare(&wd, &["--report", "c.html"]).code(0);
     let html = wd.read("c.html");
-    // Leads per stage, leads per rep.
-    check_page(&html, 2);
+    // Leads per stage, leads per rep, and "(nobody)" on its own axis.
+    check_page(&html, 3);
     assert!(html.contains("A: base") && html.contains("B: candidate"), "{html}");
     assert!(html.contains("Anna") && html.contains("Olli"), "{html}");
     // With --outcome: the conversion per stage under both as well.
     compare(&wd, &["--outcome", "Won", "--report", "c2.html"]).code(0);
-    check_page(&wd.read("c2.html"), 3);
+    check_page(&wd.read("c2.html"), 4);
 }
 
 #[test]
@@ -280,8 +280,162 @@ fn control_characters_in_names_are_escaped_on_the_page() {
         let html = wd.read(page);
         let bad: Vec<char> = html.chars().filter(|&c| c.is_control() && c != '\n').collect();
         assert!(bad.is_empty(), "{page}: control characters {bad:?}");
-        check_page(&html, if page == "page.html" { 4 } else { 2 });
+        check_page(&html, if page == "page.html" { 4 } else { 3 });
     }
     assert!(wd.read("page.html").contains("big\\0\\u{1b}[1m"));
     assert!(wd.read("cmp.html").contains("Ol\\nli"));
+}
+
+/// The page's headline: the text of `<div class="headline">`.
+pub fn headline(html: &str) -> &str {
+    let start = html.find("<div class=\"headline\">").expect("a headline");
+    let end = html[start..].find("</div>").expect("closed") + start;
+    &html[start..end]
+}
+
+fn json(wd: &Workdir, name: &str) -> serde_json::Value {
+    serde_json::from_str(&wd.read(name)).unwrap()
+}
+
+/// A rate as the headline says it, and as the tables say it.
+fn whole(rate: &serde_json::Value) -> String {
+    format!("{:.0}%", rate.as_f64().unwrap() * 100.0)
+}
+
+fn cell(rate: &serde_json::Value) -> String {
+    format!("<td class=\"n\">{:.2}%</td>", rate.as_f64().unwrap() * 100.0)
+}
+
+#[test]
+fn the_calibration_headline_says_the_tables_figures() {
+    let wd = workdir();
+    score(&wd, &["--report", "r.html", "--summary-json", "s.json"]).code(0);
+    let html = wd.read("r.html");
+    let c = &json(&wd, "s.json")["calibration"];
+    let top = c["stages"].as_array().unwrap().iter().rev().find(|s| s["stage"] != "disqualified").unwrap();
+    // Worked by hand: sql holds A1 (70), A3 (70) and A2 (60): all three converted;
+    // 5 of the 10 leads converted.
+    assert_eq!(
+        (top["stage"].as_str(), top["leads"].as_u64(), top["converted"].as_u64()),
+        (Some("sql"), Some(3), Some(3))
+    );
+    let h = headline(&html);
+    let want = format!(
+        "Leads at stage &#39;sql&#39; convert at {} against {} overall (5 of 10 leads converted).",
+        whole(&top["rate"]),
+        whole(&c["rate"])
+    );
+    assert!(h.contains(&want), "{want}\n{h}");
+    assert_eq!(whole(&c["rate"]), "50%");
+    // The same rates in the tables, with two decimals.
+    assert!(html.contains(&cell(&top["rate"])) && html.contains(&cell(&c["rate"])), "{html}");
+    let auc = c["auc"]["score"].as_f64().unwrap();
+    let want = format!("{:.0} times in 100 (ROC AUC {auc:.2})", auc * 100.0);
+    assert!(h.contains(&want), "{want}\n{h}");
+    assert!(html.contains(&format!("<td class=\"n\">{auc:.4}</td>")), "the AUC in the overview\n{html}");
+    let top_decile = &c["deciles"][0];
+    assert!(h.contains(&format!("highest scores converts at {}.", whole(&top_decile["rate"]))), "{h}");
+    // AUC and lift are explained in words where they appear.
+    assert!(h.contains("ROC AUC: how often the score ranks") && h.contains("Lift: how many times"), "{h}");
+}
+
+#[test]
+fn the_tune_headline_says_the_answer_and_the_curve_is_drawn_in_steps() {
+    let wd = workdir();
+    // Worked by hand: 5 leads at or above 40 (A1, A3, A2, A5, A9), 4 of them converted.
+    let args = ["--outcome", "Won", "--stage", "sql", "--target-leads", "5", "--report", "t.html", "--summary-json"];
+    wd.run(&[&["tune", "-r", "rules.toml"], &args[..], &["t.json", "leads.csv"]].concat()).code(0);
+    let html = wd.read("t.html");
+    let t = json(&wd, "t.json");
+    let a = &t["answer"];
+    let h = headline(&html);
+    let want = format!(
+        "Then {} leads are at or above it (now {}); {} of them convert (now {}), and they hold {} of all converted \
+         leads (now {}).",
+        a["leads"],
+        t["current"]["leads"],
+        whole(&a["precision"]),
+        whole(&t["current"]["precision"]),
+        whole(&a["recall"]),
+        whole(&t["current"]["recall"])
+    );
+    assert!(h.contains(&want), "{want}\n{h}");
+    assert!(h.contains("set stage &#39;sql&#39; min_score to 40 (now 60)."), "{h}");
+    assert!(h.contains("Then 5 leads are at or above it (now 3); 80% of them convert (now 100%)"), "{h}");
+    // Steps: each measured threshold but the first adds a corner, 2n - 1 points.
+    let n = t["sweep"].as_array().unwrap().len();
+    let points = html.split("<polyline").nth(1).unwrap().split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(points.split(' ').count(), 2 * n - 1, "{points}");
+    assert_eq!(html.matches("<circle").count(), 3 * n, "a dot per measured point and series");
+}
+
+#[test]
+fn compare_shows_what_changed_for_a_set() {
+    let wd = workdir();
+    compare(&wd, &["--set", "reps.Olli.capacity=10", "--report", "c.html", "--summary-json", "c.json"]).code(0);
+    let html = wd.read("c.html");
+    assert!(html.contains("<h2>What changed</h2>\n<p>1 key differs between A and B.</p>"), "{html}");
+    assert!(
+        html.contains("<tr><td>stages.sql.min_score</td><td class=\"n\">60</td><td>→</td><td class=\"n\">45</td></tr>"),
+        "{html}"
+    );
+    let c = json(&wd, "c.json");
+    assert_eq!(c["changes"], serde_json::json!([{"key": "stages.sql.min_score", "base": "60", "candidate": "45"}]));
+}
+
+#[test]
+fn compare_shows_what_changed_for_a_candidate_file_and_escapes_it() {
+    let wd = workdir();
+    let rules = RULES.replace("name = \"Olli\"", "name = \"<script>'O\\\"Li'\"");
+    let candidate = rules
+        .replace("points = 30", "points = 25.5")
+        .replace("capacity = 10", "capacity = 4")
+        .replace("min_score = 60\n", "min_score = 60\nmin_fit = 10\n");
+    wd.write("rules.toml", &rules).write("cand.toml", &candidate);
+    wd.run(&["compare", "-r", "rules.toml", "--candidate", "cand.toml", "--report", "c.html", "leads.csv"]).code(0);
+    let html = wd.read("c.html");
+    check_page(&html, 3);
+    let rows = [
+        "<tr><td>criteria.&quot;&lt;b&gt;&amp;\\&quot;x\\&quot;&quot;.points</td><td class=\"n\">30</td><td>→</td>\
+         <td class=\"n\">25.5</td></tr>",
+        "<tr><td>stages.sql.min_fit</td><td>(not set)</td><td>→</td><td class=\"n\">10</td></tr>",
+        "<tr><td>reps.&quot;&lt;script&gt;&#39;O\\&quot;Li&#39;&quot;.capacity</td><td class=\"n\">10</td><td>→</td>\
+         <td class=\"n\">4</td></tr>",
+    ];
+    for row in rows {
+        assert!(html.contains(row), "{row}\n{html}");
+    }
+    assert!(html.contains("<p>3 keys differ between A and B.</p>"), "{html}");
+    assert!(!html.contains("<script>"), "{html}");
+}
+
+#[test]
+fn nobody_gets_its_own_axis_and_the_reasons_it_grew() {
+    let wd = workdir();
+    // Olli takes 1 instead of 10: more leads with no capacity left.
+    compare(&wd, &["--set", "reps.Olli.capacity=1", "--report", "c.html", "--summary-json", "c.json"]).code(0);
+    let html = wd.read("c.html");
+    // Stages; the reps; "(nobody)" on its own axis.
+    check_page(&html, 3);
+    let c = json(&wd, "c.json");
+    let nobody = c["reps"].as_array().unwrap().iter().find(|d| d["name"] == "(nobody)").unwrap();
+    let reasons = c["unassigned"].as_array().unwrap();
+    let no_capacity = reasons.iter().find(|d| d["name"] == "no_capacity").unwrap();
+    let no_team = reasons.iter().find(|d| d["name"] == "no_team").unwrap();
+    // Worked by hand: the lead stage (A8, A10: scores under 30) has no team;
+    // mql and sql hold eight leads: Anna takes 3, Olli 5 (or 1 of them).
+    assert_eq!((no_team["base"].as_u64(), no_team["candidate"].as_u64()), (Some(2), Some(2)));
+    assert_eq!((no_capacity["base"].as_u64(), no_capacity["candidate"].as_u64()), (Some(0), Some(4)));
+    assert_eq!((nobody["base"].as_u64(), nobody["candidate"].as_u64()), (Some(2), Some(6)));
+    let h = headline(&html);
+    assert!(h.contains("Leads with no rep: 2 under A, 6 under B (no_capacity +4)."), "{h}");
+    let (reps, own) = html.split_once("(nobody), on its own axis:").expect("its own chart");
+    let reps_chart = &reps[reps.rfind("<svg").unwrap()..];
+    assert!(!reps_chart.contains("(nobody)") && reps_chart.contains(">Anna<"), "{reps_chart}");
+    assert!(own[..own.find("</svg>").unwrap()].contains(">(nobody)<"), "{own}");
+    assert!(
+        html.contains(
+            "<tr><td>no_capacity</td><td class=\"n\">0</td><td class=\"n\">4</td><td class=\"n\">+4</td></tr>"
+        )
+    );
 }

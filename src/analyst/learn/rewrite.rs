@@ -22,6 +22,18 @@ pub struct Edit {
     pub note: Option<String>,
 }
 
+impl Edit {
+    /// The key as `--set` names it: `scoring.max_fit`, `stages.sql.min_score`,
+    /// `grades.fit[1].min`.
+    pub fn path(&self) -> String {
+        match &self.at {
+            Place::Table(top) => format!("{top}.{}", self.key),
+            Place::Named(top, name) => format!("{top}.{}.{}", crate::rules::diff::segment(name), self.key),
+            Place::Band(group, i) => format!("grades.{group}[{}].{}", i + 1, self.key),
+        }
+    }
+}
+
 /// A table of the rules file.
 #[derive(Clone, Debug)]
 pub enum Place {

@@ -2,15 +2,16 @@
 //! the speed-to-lead curve (conversion by response time) and each rep's
 //! response times.
 
-use std::fmt::Write as _;
-
 use super::svg::{Scale, bar, bar_chart};
 use super::{Head, esc, page, pct, row, section, table};
 use crate::analyst::response::Report;
 
 pub fn response(head: &Head, r: &Report, outcome: Option<&str>) -> String {
     let mut body = String::new();
-    let _ = writeln!(body, "<p class=\"headline\">{}</p>", esc(&headline(r)));
+    body.push_str(&super::headline(
+        &[headline(r)],
+        &["Working minutes count only the team's working hours; wall-clock minutes count every minute."],
+    ));
     let overview = vec![
         row(["from", &r.since]),
         row(["to (the clock)", &r.as_of]),
