@@ -78,7 +78,9 @@ pub fn run(cmd: &LedgerCommand) -> anyhow::Result<Exit> {
 
 /// `ledger runs`: one row per run.
 fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
-    let Some(l) = open_snapshot(&a.ledger)? else {
+    must_exist(&a.ledger)?;
+    // Only `runs` is read: a PostgreSQL ledger's assignments stay on the server.
+    let Some(l) = Ledger::open_for_run(&a.ledger)? else {
         return print(&format!("{}: no runs recorded yet\n", shown(&a.ledger)));
     };
     let mut st = l
