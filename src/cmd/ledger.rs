@@ -32,7 +32,7 @@ use crate::config::Decoration;
 use crate::engine::input::{find_column, read_side_file};
 use crate::engine::owners::UnknownReps;
 use crate::error::{Error, Exit, printable, thousands};
-use crate::ledger::{Ledger, OrLedger, Row, RunInfo, RunRep, lookup_key, shown, started_utc};
+use crate::ledger::{ExportFailed, ExportRow, Ledger, OrLedger, Row, RunInfo, RunRep, lookup_key, shown, started_utc};
 use crate::output::render::table::{right, table, text};
 use crate::output::{self, Outputs, Target};
 use crate::support::date::{format_day, parse_as_of};
@@ -41,20 +41,6 @@ use crate::support::num::Cents;
 /// The columns of `ledger export`, in order.
 const EXPORT_HEADER: [&str; 10] =
     ["run", "as_of", "lead_id", "account", "team", "rep", "reason", "score", "stage", "assigned_at"];
-
-/// The assignments with their names, in the order they were recorded; `?1`
-/// is `--run` and `?2` is `--since` (each NULL when absent).
-const EXPORT_SQL: &str = "
-SELECT a.run, r.as_of, a.lead_id, a.account, t.name, p.name, w.name, a.score, s.name,
-       coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', a.assigned_at, 'unixepoch'), r.assigned_at)
-FROM assigned a
-JOIN runs r ON r.run = a.run
-LEFT JOIN names t ON t.id = a.team
-JOIN names p ON p.id = a.rep
-JOIN names w ON w.id = a.reason
-LEFT JOIN names s ON s.id = a.stage
-WHERE (?1 IS NULL OR a.run = ?1) AND (?2 IS NULL OR r.as_of >= ?2)
-ORDER BY a.run, a.rowid";
 
 /// The reason `import` records.
 const IMPORTED: &str = "imported";
@@ -128,7 +114,10 @@ fn runs(a: &LedgerRunsArgs) -> Result<(), Error> {
 fn export(a: &LedgerExportArgs) -> Result<(), Error> {
     let since = a.since.as_deref().map(|s| date_arg("--since", s)).transpose()?;
     output::check_paths(&[("the ledger", a.ledger.as_str())], &[("-o", a.output.as_deref())])?;
-    let l = open_snapshot(&a.ledger)?;
+    must_exist(&a.ledger)?;
+    // The assignments are read as they are written out (a PostgreSQL
+    // ledger's from the server, in the snapshot the runs were read in).
+    let l = Ledger::open_for_run(&a.ledger)?;
     if let Some(run) = a.run {
         let known = match &l {
             Some(l) => l
@@ -182,31 +171,15 @@ fn write_export(
     let mut out = csv::Writer::from_writer(w);
     out.write_record(EXPORT_HEADER)?;
     if let Some(l) = l {
-        let mut sql = |e: rusqlite::Error| {
-            *failed = Some(l.sql(e));
-            io::Error::other("the ledger could not be read")
-        };
-        let mut st = l.conn().prepare(EXPORT_SQL).map_err(&mut sql)?;
-        let mut rows = st.query(params![run, since]).map_err(&mut sql)?;
         let (mut run_buf, mut score) = (itoa::Buffer::new(), String::new());
-        while let Some(r) = rows.next().map_err(&mut sql)? {
-            let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or("")) };
-            let cells = || -> rusqlite::Result<_> {
-                Ok((
-                    r.get_ref(0)?.as_i64()?,
-                    [text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?],
-                    r.get_ref(7)?.as_i64_or_null()?,
-                    text(8)?,
-                    text(9)?,
-                ))
-            };
-            let (run, [as_of, lead_id, account, team, rep, reason], cents, stage, at) = cells().map_err(&mut sql)?;
+        let mut write = |r: &ExportRow| -> io::Result<()> {
             score.clear();
-            if let Some(c) = cents {
+            if let Some(c) = r.cents {
                 score.push_str(&Cents(c).to_string());
             }
+            let [as_of, lead_id, account, team, rep, reason] = r.cells;
             out.write_record([
-                run_buf.format(run),
+                run_buf.format(r.run),
                 as_of,
                 lead_id,
                 account,
@@ -214,10 +187,19 @@ fn write_export(
                 rep,
                 reason,
                 score.as_str(),
-                stage,
-                at,
+                r.stage,
+                r.at,
             ])?;
             *count += 1;
+            Ok(())
+        };
+        match l.each_export_row(run, since, &mut write) {
+            Ok(()) => {}
+            Err(ExportFailed::Write(e)) => return Err(e),
+            Err(ExportFailed::Ledger(e)) => {
+                *failed = Some(e);
+                return Err(io::Error::other("the ledger could not be read"));
+            }
         }
     }
     out.flush()
@@ -725,13 +707,6 @@ fn check(a: &LedgerCheckArgs) -> Result<(), Error> {
             )))
         }
     }
-}
-
-/// A ledger to read: an error when the file does not exist; `None` when it
-/// holds no ledger yet (an empty file).
-fn open_snapshot(path: &str) -> Result<Option<Ledger>, Error> {
-    must_exist(path)?;
-    Ledger::open_for_reading(path)
 }
 
 /// A ledger to change (`undo`, `prune`), checked but not yet locked: an

@@ -987,6 +987,74 @@ pub fn delete_run_rows(conn: &Connection, run: i64) -> rusqlite::Result<usize> {
     Ok(n)
 }
 
+/// The assignments with their names, in the order they were recorded; `?1`
+/// is `--run` and `?2` is `--since` (each NULL when absent): `ledger export`.
+const EXPORT_SQL: &str = "
+SELECT a.run, r.as_of, a.lead_id, a.account, t.name, p.name, w.name, a.score, s.name,
+       coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', a.assigned_at, 'unixepoch'), r.assigned_at)
+FROM assigned a
+JOIN runs r ON r.run = a.run
+LEFT JOIN names t ON t.id = a.team
+JOIN names p ON p.id = a.rep
+JOIN names w ON w.id = a.reason
+LEFT JOIN names s ON s.id = a.stage
+WHERE (?1 IS NULL OR a.run = ?1) AND (?2 IS NULL OR r.as_of >= ?2)
+ORDER BY a.run, a.rowid";
+
+/// One assignment as `ledger export` writes it.
+pub struct ExportRow<'a> {
+    pub run: i64,
+    /// as_of, lead_id, account, team, rep, reason.
+    pub cells: [&'a str; 6],
+    /// The score in hundredths.
+    pub cents: Option<i64>,
+    pub stage: &'a str,
+    /// When it was assigned, `YYYY-MM-DDTHH:MM:SSZ` (empty: not known).
+    pub at: &'a str,
+}
+
+/// Why `each_export_row` stopped.
+pub enum ExportFailed {
+    Ledger(Error),
+    Write(std::io::Error),
+}
+
+impl Ledger {
+    /// Gives `f` each assignment (of run `run`, of runs dated `since` or
+    /// later), in run and row order. A PostgreSQL ledger opened for a run
+    /// streams them from the server: they are never all in memory.
+    pub fn each_export_row(
+        &self,
+        run: Option<i64>,
+        since: Option<&str>,
+        f: &mut dyn FnMut(&ExportRow) -> std::io::Result<()>,
+    ) -> Result<(), ExportFailed> {
+        if let Some(remote) = &self.remote
+            && remote.borrow().pending()
+        {
+            return remote.borrow_mut().export(run, since, f);
+        }
+        let sql = |e: rusqlite::Error| ExportFailed::Ledger(self.sql(e));
+        let mut st = self.conn.prepare(EXPORT_SQL).map_err(sql)?;
+        let mut rows = st.query(params![run, since]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or("")) };
+            let cells = || -> rusqlite::Result<_> {
+                Ok(ExportRow {
+                    run: r.get_ref(0)?.as_i64()?,
+                    cells: [text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?],
+                    cents: r.get_ref(7)?.as_i64_or_null()?,
+                    stage: text(8)?,
+                    at: text(9)?,
+                })
+            };
+            let row = cells().map_err(sql)?;
+            f(&row).map_err(ExportFailed::Write)?;
+        }
+        Ok(())
+    }
+}
+
 /// A run as `runs` records it.
 pub struct RunInfo {
     /// Start time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.

@@ -967,6 +967,56 @@ impl Remote {
         Ok(())
     }
 
+    /// `ledger export` from the server, in the open snapshot: each row as
+    /// the SQLite ledger gives it (the same text, the same order).
+    pub fn export(
+        &mut self,
+        run: Option<i64>,
+        since: Option<&str>,
+        f: &mut dyn FnMut(&super::ExportRow) -> std::io::Result<()>,
+    ) -> Result<(), super::ExportFailed> {
+        use super::ExportFailed;
+        let ctx = self.ctx.clone();
+        let doing = "SELECT on leadroute.assigned";
+        let select = format!(
+            "SELECT a.run, to_char(r.as_of, 'YYYY-MM-DD'), a.lead_id, a.account, t.name, p.name, w.name, a.score, \
+             s.name, coalesce(to_char(a.assigned_at AT TIME ZONE 'UTC', {UTC_TEXT}), \
+             to_char(r.assigned_at AT TIME ZONE 'UTC', {UTC_TEXT})) \
+             FROM leadroute.assigned a \
+             JOIN leadroute.runs r ON r.run = a.run \
+             LEFT JOIN leadroute.names t ON t.id = a.team \
+             JOIN leadroute.names p ON p.id = a.rep \
+             JOIN leadroute.names w ON w.id = a.reason \
+             LEFT JOIN leadroute.names s ON s.id = a.stage \
+             WHERE ($1::int8 IS NULL OR a.run = $1) AND ($2::text IS NULL OR r.as_of >= $2::text::date) \
+             ORDER BY a.run, a.id"
+        );
+        let params: [&(dyn ToSql + Sync); 2] = [&run, &since];
+        let mut rows =
+            self.client.query_raw(select.as_str(), params).map_err(|e| ExportFailed::Ledger(ctx.pg(e, doing)))?;
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(e) => return Err(ExportFailed::Ledger(ctx.pg(e, doing))),
+            };
+            let text =
+                |i: usize| -> Result<&str, postgres::Error> { Ok(row.try_get::<_, Option<&str>>(i)?.unwrap_or("")) };
+            let cells = || -> Result<super::ExportRow, postgres::Error> {
+                Ok(super::ExportRow {
+                    run: row.try_get(0)?,
+                    cells: [text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?],
+                    cents: row.try_get(7)?,
+                    stage: text(8)?,
+                    at: text(9)?,
+                })
+            };
+            let r = cells().map_err(|e| ExportFailed::Ledger(ctx.pg(e, doing)))?;
+            f(&r).map_err(ExportFailed::Write)?;
+        }
+        Ok(())
+    }
+
     /// Removes run `run` and its rows, in a transaction of its own (a run
     /// whose outputs could not be put in place).
     pub fn remove_run(&mut self, run: i64) -> Result<(), Error> {

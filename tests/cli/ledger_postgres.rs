@@ -377,6 +377,12 @@ fn runs_on(wd: &Workdir, ledger: &str) -> Vec<String> {
     }
     wd.run(&["ledger", "export", ledger, "-o", "export.csv"]).code(0);
     outputs.push(wd.read("export.csv"));
+    for args in [["--since", "2026-11-21"], ["--run", "3"]] {
+        let part = wd.run(&["ledger", "export", ledger, args[0], args[1]]);
+        part.code(0);
+        assert!(part.stdout.lines().count() > 1, "{}", part.stdout);
+        outputs.push(part.stdout.clone());
+    }
     outputs
 }
 
