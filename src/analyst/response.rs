@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::engine::batch::Batch;
-use crate::engine::response::{Outcome, credit, nearest_rank};
+use crate::engine::response::{Tally, credit, nearest_rank, tally};
 use crate::engine::route::{Held, Memory};
 use crate::engine::sla::Touch;
 use crate::rules::Rules;
@@ -80,34 +80,22 @@ pub struct Report {
     pub outcomes_missing: Option<u64>,
 }
 
-#[derive(Default)]
-struct Acc {
-    assigned: u64,
-    worked: u64,
-    minutes: Vec<i64>,
-    wall: Vec<i64>,
-    with_sla: u64,
-    within: u64,
-    missed: u64,
-}
-
-impl Acc {
-    fn figures(mut self, team: String, rep: Option<String>) -> Figures {
-        self.minutes.sort_unstable();
-        self.wall.sort_unstable();
-        Figures {
-            team,
-            rep,
-            assigned: self.assigned,
-            worked: self.worked,
-            median_minutes: nearest_rank(&self.minutes, 0.5),
-            p90_minutes: nearest_rank(&self.minutes, 0.9),
-            median_wall_minutes: nearest_rank(&self.wall, 0.5),
-            p90_wall_minutes: nearest_rank(&self.wall, 0.9),
-            within_sla: self.within,
-            within_sla_share: (self.with_sla > 0).then(|| self.within as f64 / self.with_sla as f64),
-            missed: self.missed,
-        }
+/// A tally's figures, its response times sorted.
+fn figures(mut t: Tally, team: String, rep: Option<String>) -> Figures {
+    t.minutes.sort_unstable();
+    t.wall.sort_unstable();
+    Figures {
+        team,
+        rep,
+        assigned: t.assigned,
+        worked: t.worked,
+        median_minutes: nearest_rank(&t.minutes, 0.5),
+        p90_minutes: nearest_rank(&t.minutes, 0.9),
+        median_wall_minutes: nearest_rank(&t.wall, 0.5),
+        p90_wall_minutes: nearest_rank(&t.wall, 0.9),
+        within_sla: t.within,
+        within_sla_share: t.within_share(),
+        missed: t.missed,
     }
 }
 
@@ -119,8 +107,8 @@ pub fn report(rules: &Rules, batch: &Batch, memory: &Memory, since: i32, outcome
     let clock = memory.clock;
     let covered = |h: &Held| h.at().is_some_and(|t| t >= from && t <= clock.as_second());
     // Per (rep, team), and per team; numbered as `Memory::before`'s.
-    let mut reps: Vec<((usize, Option<usize>), Acc)> = Vec::new();
-    let mut teams: Vec<(Option<usize>, Acc)> = Vec::new();
+    let mut reps: Vec<((usize, Option<usize>), Tally)> = Vec::new();
+    let mut teams: Vec<(Option<usize>, Tally)> = Vec::new();
     let mut buckets = [(0u64, 0u64); BUCKETS.len() + 2];
     let (mut leads, mut assignments, mut unreadable) = (0u64, 0u64, 0u64);
     for lead in &batch.leads {
@@ -136,31 +124,12 @@ pub fn report(rules: &Rules, batch: &Batch, memory: &Memory, since: i32, outcome
             }
             assignments += 1;
             let credited = credit(rules, history, i, lead.stage as usize, touch, clock);
-            let rep = entry(&mut reps, (h.rep(), h.team()));
-            let team = entry(&mut teams, h.team());
-            for acc in [rep, team] {
-                acc.assigned += 1;
-                let Some((outcome, sla)) = credited else { continue };
-                match outcome {
-                    Outcome::Worked(m) => {
-                        acc.worked += 1;
-                        acc.minutes.push(m);
-                        if let (Touch::At(t), Some(at)) = (touch, h.at()) {
-                            acc.wall.push((t - at) / 60);
-                        }
-                        if let Some(s) = sla {
-                            acc.with_sla += 1;
-                            acc.within += u64::from(m <= i64::from(s));
-                        }
-                    }
-                    Outcome::WorkedUnread => acc.worked += 1,
-                    Outcome::Missed => {
-                        acc.missed += 1;
-                        acc.with_sla += 1;
-                    }
-                    Outcome::Waiting => {}
-                }
-            }
+            let wall = match (touch, h.at()) {
+                (Touch::At(t), Some(at)) => Some((t - at) / 60),
+                _ => None,
+            };
+            tally(&mut reps, (h.rep(), h.team())).add(credited, wall);
+            tally(&mut teams, h.team()).add(credited, wall);
         }
         // The speed-to-lead curve: from the lead's first assignment to its touch.
         if outcome {
@@ -205,7 +174,7 @@ pub fn report(rules: &Rules, batch: &Batch, memory: &Memory, since: i32, outcome
         since: crate::support::date::format_day(since),
         leads,
         assignments,
-        teams: teams.into_iter().map(|(t, a)| a.figures(team_name(t), None)).collect(),
+        teams: teams.into_iter().map(|(t, a)| figures(a, team_name(t), None)).collect(),
         reps: reps
             .into_iter()
             .map(|((r, t), a)| {
@@ -213,7 +182,7 @@ pub fn report(rules: &Rules, batch: &Batch, memory: &Memory, since: i32, outcome
                     || memory.extra_reps.get(r - rules.reps.len()).cloned().unwrap_or_default(),
                     |p| p.name.clone(),
                 );
-                a.figures(team_name(t), Some(rep))
+                figures(a, team_name(t), Some(rep))
             })
             .collect(),
         conversion,
@@ -224,15 +193,4 @@ pub fn report(rules: &Rules, batch: &Batch, memory: &Memory, since: i32, outcome
 
 fn name(teams: &[crate::rules::Team], extra: &[String], t: usize) -> String {
     teams.get(t).map_or_else(|| extra.get(t - teams.len()).cloned().unwrap_or_default(), |x| x.name.clone())
-}
-
-fn entry<K: PartialEq + Copy>(rows: &mut Vec<(K, Acc)>, key: K) -> &mut Acc {
-    let i = match rows.iter().position(|(k, _)| *k == key) {
-        Some(i) => i,
-        None => {
-            rows.push((key, Acc::default()));
-            rows.len() - 1
-        }
-    };
-    &mut rows[i].1
 }

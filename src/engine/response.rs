@@ -126,7 +126,7 @@ pub fn summary(rules: &Rules, batch: &Batch, routed: &Routed) -> Option<Response
     let (from, to) = (start(first_day).unwrap_or(i64::MIN), start(memory.as_of + 1).unwrap_or(i64::MAX));
     let in_window = |t: i64| from <= t && t < to;
     // Per (rep, team): outcomes.
-    let mut rows: Vec<((usize, Option<usize>), Acc)> = Vec::new();
+    let mut rows: Vec<((usize, Option<usize>), Tally)> = Vec::new();
     let mut buf: Vec<Held> = Vec::new();
     for (lead, a) in batch.leads.iter().zip(&routed.assignments) {
         let stored = memory.history.get(lead.index).unwrap_or(&[]);
@@ -146,29 +146,8 @@ pub fn summary(rules: &Rules, batch: &Batch, routed: &Routed) -> Option<Response
             if !h.at().is_some_and(in_window) {
                 continue;
             }
-            let Some((outcome, sla)) = credit(rules, history, i, lead.stage as usize, touch, memory.clock) else {
-                // Moved within its SLA: still assigned to the rep.
-                acc(&mut rows, (h.rep(), h.team())).assigned += 1;
-                continue;
-            };
-            let row = acc(&mut rows, (h.rep(), h.team()));
-            row.assigned += 1;
-            match outcome {
-                Outcome::Worked(m) => {
-                    row.worked += 1;
-                    row.minutes.push(m);
-                    if let Some(s) = sla {
-                        row.with_sla += 1;
-                        row.within += u64::from(m <= i64::from(s));
-                    }
-                }
-                Outcome::WorkedUnread => row.worked += 1,
-                Outcome::Missed => {
-                    row.missed += 1;
-                    row.with_sla += 1;
-                }
-                Outcome::Waiting => row.waiting += 1,
-            }
+            let credited = credit(rules, history, i, lead.stage as usize, touch, memory.clock);
+            tally(&mut rows, (h.rep(), h.team())).add(credited, None);
         }
     }
     // The rules' reps in file order, then reps only the ledger names.
@@ -184,7 +163,7 @@ pub fn summary(rules: &Rules, batch: &Batch, routed: &Routed) -> Option<Response
                 worked: a.worked,
                 median_minutes: nearest_rank(&a.minutes, 0.5),
                 p90_minutes: nearest_rank(&a.minutes, 0.9),
-                within_sla: (a.with_sla > 0).then(|| a.within as f64 / a.with_sla as f64),
+                within_sla: a.within_share(),
                 missed: a.missed,
                 waiting: a.waiting,
             }
@@ -193,23 +172,58 @@ pub fn summary(rules: &Rules, batch: &Batch, routed: &Routed) -> Option<Response
     Some(Response { reps, time_to_route: time_to_route(rules, batch, routed) })
 }
 
-/// What one rep's assignments add up to.
+/// What one rep's (or team's) assignments add up to.
 #[derive(Default)]
-struct Acc {
-    assigned: u64,
-    worked: u64,
-    minutes: Vec<i64>,
+pub struct Tally {
+    pub assigned: u64,
+    pub worked: u64,
+    /// Response times in working minutes, and (when given) wall-clock minutes.
+    pub minutes: Vec<i64>,
+    pub wall: Vec<i64>,
     with_sla: u64,
-    within: u64,
-    missed: u64,
-    waiting: u64,
+    pub within: u64,
+    pub missed: u64,
+    pub waiting: u64,
 }
 
-fn acc(rows: &mut Vec<((usize, Option<usize>), Acc)>, key: (usize, Option<usize>)) -> &mut Acc {
+impl Tally {
+    /// Adds one assignment, credited as `credit` says (None: moved on within
+    /// its SLA, still assigned to the rep), with its wall-clock minutes.
+    pub fn add(&mut self, credited: Option<(Outcome, Option<u32>)>, wall: Option<i64>) {
+        self.assigned += 1;
+        let Some((outcome, sla)) = credited else { return };
+        match outcome {
+            Outcome::Worked(m) => {
+                self.worked += 1;
+                self.minutes.push(m);
+                self.wall.extend(wall);
+                if let Some(s) = sla {
+                    self.with_sla += 1;
+                    self.within += u64::from(m <= i64::from(s));
+                }
+            }
+            Outcome::WorkedUnread => self.worked += 1,
+            Outcome::Missed => {
+                self.missed += 1;
+                self.with_sla += 1;
+            }
+            Outcome::Waiting => self.waiting += 1,
+        }
+    }
+
+    /// The share worked within the SLA, of the assignments with an SLA that
+    /// were worked (with a readable time) or missed.
+    pub fn within_share(&self) -> Option<f64> {
+        (self.with_sla > 0).then(|| self.within as f64 / self.with_sla as f64)
+    }
+}
+
+/// The tally of `key` in `rows`, added when new (rows are few: reps, teams).
+pub fn tally<K: PartialEq + Copy>(rows: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     let i = match rows.iter().position(|(k, _)| *k == key) {
         Some(i) => i,
         None => {
-            rows.push((key, Acc::default()));
+            rows.push((key, Tally::default()));
             rows.len() - 1
         }
     };

@@ -268,6 +268,47 @@ fn tls_any() -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
+/// Starts `leadroute ARGS` in `wd`, paused for `pause_ms` in its recording
+/// transaction (`LEADROUTE_FAULT=ledger-pause`), and returns once the server
+/// shows that transaction open with the run's rows sent (`admin` watches).
+// The child is returned to the caller, which waits for it (or kills it).
+#[allow(clippy::zombie_processes)]
+fn writer_at_its_commit(
+    wd: &Workdir,
+    args: &[&str],
+    pause_ms: u32,
+    mut admin: postgres::Client,
+) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
+        .args(args)
+        .env("LEADROUTE_FAULT", format!("ledger-pause={pause_ms}"))
+        .current_dir(wd.path("."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("a writer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
+                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
+                &[],
+            )
+            .expect("pg_stat_activity")
+            .get(0);
+        if n > 0 {
+            return child;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run never reached its commit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 fn leads(rows: &[(&str, &str)]) -> String {
     let mut s = String::from("id,company,views\n");
     for (id, company) in rows {
@@ -635,29 +676,8 @@ fn a_killed_writer_leaves_nothing_and_a_lost_commit_is_found_by_its_token() {
     wd.write("rules.toml", RULES);
     wd.write("leads.csv", leads(&[("L1", "Co1"), ("L2", "Co2")]));
     // Killed in the recording transaction, before its COMMIT.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
-        .args(["assign", "-r", "rules.toml", "--ledger", &url, "-q", "-o", "out.csv", "leads.csv"])
-        .env("LEADROUTE_FAULT", "ledger-pause=20000")
-        .current_dir(wd.path("."))
-        .spawn()
-        .expect("a writer");
-    // Until its rows are sent (the server shows the open transaction).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut admin = server.admin("postgres");
-    loop {
-        let n: i64 = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
-                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
-                &[],
-            )
-            .expect("pg_stat_activity")
-            .get(0);
-        if n > 0 || std::time::Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let assign = ["assign", "-r", "rules.toml", "--ledger", &url, "-q", "-o", "out.csv", "leads.csv"];
+    let mut child = writer_at_its_commit(&wd, &assign, 20000, server.admin("postgres"));
     child.kill().expect("kill -9");
     child.wait().expect("reaped");
     assert!(!wd.exists("out.csv"));
@@ -798,33 +818,7 @@ fn a_server_stopped_at_the_commit_loses_nothing_and_gives_nothing_twice() {
     let assign =
         ["assign", "-r", "rules.toml", "--ledger", url.as_str(), "--wait", "30", "-q", "-o", "out.csv", "leads.csv"];
     wd.run(&["ledger", "runs", &url]).code(0);
-    let child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
-        .args(assign)
-        .env("LEADROUTE_FAULT", "ledger-pause=3000")
-        .current_dir(wd.path("."))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("a writer");
-    // Until its rows are sent (the server shows the open transaction).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut admin = cluster.0.admin("postgres");
-    loop {
-        let n: i64 = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
-                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
-                &[],
-            )
-            .expect("pg_stat_activity")
-            .get(0);
-        assert!(std::time::Instant::now() < deadline, "the run never reached its commit");
-        if n > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    drop(admin);
+    let child = writer_at_its_commit(&wd, &assign, 3000, cluster.0.admin("postgres"));
     cluster.0.stop("fast");
     std::thread::sleep(std::time::Duration::from_millis(500));
     cluster.0.start();
@@ -946,32 +940,8 @@ fn a_server_gone_past_the_wait_leaves_the_outputs_and_names_the_token() {
     let wd = Workdir::new();
     wd.write("rules.toml", RULES);
     wd.write("leads.csv", leads(&[("L1", "Co1")]));
-    let child = Command::new(env!("CARGO_BIN_EXE_leadroute"))
-        .args(["assign", "-r", "rules.toml", "--ledger", &url, "--wait", "2", "-q", "-o", "out.csv", "leads.csv"])
-        .env("LEADROUTE_FAULT", "ledger-pause=3000")
-        .current_dir(wd.path("."))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("a writer");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut admin = cluster.0.admin("postgres");
-    loop {
-        let n: i64 = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'leadroute' AND state = 'idle in \
-                 transaction' AND query LIKE 'INSERT INTO leadroute.meta%'",
-                &[],
-            )
-            .expect("pg_stat_activity")
-            .get(0);
-        assert!(std::time::Instant::now() < deadline, "the run never reached its commit");
-        if n > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    drop(admin);
+    let assign = ["assign", "-r", "rules.toml", "--ledger", &url, "--wait", "2", "-q", "-o", "out.csv", "leads.csv"];
+    let child = writer_at_its_commit(&wd, &assign, 3000, cluster.0.admin("postgres"));
     cluster.0.stop("fast");
     let out = child.wait_with_output().expect("the writer ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
